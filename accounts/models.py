@@ -1,0 +1,141 @@
+import uuid
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class UserQuerySet(models.QuerySet):
+    pass
+
+
+class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
+    use_in_migrations = True
+
+    def _create_user(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True, email_verified=True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A listener or a staff member. Email is the login; ``cognito_sub`` links the identity provider."""
+
+    class Language(models.TextChoices):
+        EN = "en", _("English")
+        PT = "pt", _("Portuguese")
+
+    class ContentLanguage(models.TextChoices):
+        EN = "en", _("English only")
+        EN_PT = "en-pt", _("English with Portuguese translation")
+
+    class SubscriptionStatus(models.TextChoices):
+        ACTIVE = "active", _("Active")
+        INACTIVE = "inactive", _("Inactive")
+        EXPIRED = "expired", _("Expired")
+
+    class Plan(models.TextChoices):
+        BASIC = "basic", _("Basic")
+        PREMIUM = "premium", _("Premium")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("email"), unique=True)
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    cognito_sub = models.CharField(_("identity provider subject"), max_length=64, unique=True, null=True, blank=True)
+    email_verified = models.BooleanField(_("email verified"), default=False)
+    is_staff = models.BooleanField(_("staff"), default=False, help_text=_("Can log into the admin."))
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("joined"), default=timezone.now)
+
+    language = models.CharField(_("app language"), max_length=2, choices=Language.choices, default=Language.EN)
+    content_language = models.CharField(
+        _("content language"), max_length=5, choices=ContentLanguage.choices, default=ContentLanguage.EN
+    )
+    biometric_enabled = models.BooleanField(_("biometric login"), default=False)
+    notifications_enabled = models.BooleanField(_("notifications"), default=True)
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+
+    subscription_status = models.CharField(
+        _("subscription status"), max_length=8, choices=SubscriptionStatus.choices, default=SubscriptionStatus.INACTIVE
+    )
+    subscription_plan = models.CharField(_("plan"), max_length=8, choices=Plan.choices, default=Plan.BASIC)
+    subscription_expires_at = models.DateTimeField(_("subscription expires"), null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(language__in=["en", "pt"]), name="user_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(content_language__in=["en", "en-pt"]), name="user_content_language_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subscription_status__in=["active", "inactive", "expired"]),
+                name="user_subscription_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(subscription_plan__in=["basic", "premium"]), name="user_plan_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.email
+
+    def get_full_name(self):
+        return self.name or self.email
+
+    def get_short_name(self):
+        return self.name or self.email
+
+    @property
+    def subscription_is_active(self) -> bool:
+        if self.subscription_status != self.SubscriptionStatus.ACTIVE:
+            return False
+        return self.subscription_expires_at is None or self.subscription_expires_at > timezone.now()
+
+    @property
+    def effective_subscription_status(self) -> str:
+        """``expired`` once ``expiresAt`` has passed, even before a job updates the row."""
+        if self.subscription_status == self.SubscriptionStatus.ACTIVE and not self.subscription_is_active:
+            return self.SubscriptionStatus.EXPIRED
+        return self.subscription_status
+
+
+class GroupMembership(models.Model):
+    """A user belongs to a retreat group: they may play its ``members`` gatherings."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user"))
+    group = models.ForeignKey(
+        "retreats.RetreatGroup", on_delete=models.CASCADE, related_name="memberships", verbose_name=_("retreat group")
+    )
+    created_at = models.DateTimeField(_("since"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "group"], name="membership_unique_user_group")]
+
+    def __str__(self):
+        return f"{self.user} ∈ {self.group}"

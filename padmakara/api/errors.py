@@ -1,0 +1,145 @@
+"""The error envelope of API.md: every error a client sees has this one shape.
+
+``{"error": {"code", "message", "details"?, "timestamp"}}``. DRF exceptions pass through
+:func:`exception_handler`; Django's own 404/500 on API paths through the handlers below.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, JsonResponse
+from django.utils import timezone
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+API_PREFIXES = ("/api/", "/.well-known/", "/health")
+
+
+class APIError(exceptions.APIException):
+    """An error with one of the stable envelope codes; raise it from views and services."""
+
+    def __init__(self, message: str, *, code: str, status_code: int = 400, details=None):
+        super().__init__(detail=message, code=code)
+        self.status_code = status_code
+        self.error_code = code
+        self.details = details
+
+
+class Locked(APIError):
+    def __init__(self, message: str = "This content is not available with your access."):
+        super().__init__(message, code="locked", status_code=status.HTTP_403_FORBIDDEN)
+
+
+class Conflict(APIError):
+    def __init__(self, message: str, details=None):
+        super().__init__(message, code="conflict", status_code=status.HTTP_409_CONFLICT, details=details)
+
+
+def now_iso() -> str:
+    return timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def envelope(code: str, message: str, details=None) -> dict:
+    error = {"code": code, "message": message}
+    if details:
+        error["details"] = details
+    error["timestamp"] = now_iso()
+    return {"error": error}
+
+
+def _flatten(detail):
+    """DRF ErrorDetail trees → plain strings and lists, keyed by field."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+_CODES = {
+    exceptions.ParseError: ("invalid_json", "The request body is not valid JSON."),
+    exceptions.AuthenticationFailed: ("invalid_token", "The access token is invalid or expired."),
+    exceptions.NotAuthenticated: ("not_authenticated", "Authentication credentials were not provided."),
+    exceptions.PermissionDenied: ("permission_denied", "You do not have permission to do this."),
+    exceptions.NotFound: ("not_found", "Not found."),
+    exceptions.MethodNotAllowed: ("method_not_allowed", "Method not allowed."),
+    exceptions.NotAcceptable: ("not_acceptable", "Cannot satisfy the Accept header."),
+    exceptions.UnsupportedMediaType: ("unsupported_media_type", "Send JSON (Content-Type: application/json)."),
+    exceptions.Throttled: ("rate_limited", "Too many requests. Try again later."),
+}
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: map every exception to the envelope and the right status."""
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a real bug: Django's 500 handler answers with the envelope and logs it
+
+    headers = {}
+    details = None
+    if isinstance(exc, APIError):
+        code, message, details = exc.error_code, str(exc.detail), exc.details
+    elif isinstance(exc, exceptions.ValidationError):
+        code, message = "validation_error", "The request has invalid fields."
+        details = _flatten(exc.detail)
+        if isinstance(details, list):
+            details = {"nonFieldErrors": details}
+    else:
+        code, message = next(
+            (value for cls, value in _CODES.items() if isinstance(exc, cls)),
+            (exc.default_code if isinstance(exc.default_code, str) else "error", str(exc.detail)),
+        )
+        if isinstance(exc, exceptions.MethodNotAllowed | exceptions.NotFound) and isinstance(exc.detail, str):
+            message = str(exc.detail)
+
+    status_code = exc.status_code
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        # API.md: a missing or bad token is always 401, never 403.
+        status_code = status.HTTP_401_UNAUTHORIZED
+        headers["WWW-Authenticate"] = "Bearer" if code == "not_authenticated" else 'Bearer error="invalid_token"'
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+        details = {"retryAfter": int(headers["Retry-After"])}
+    return Response(envelope(code, message, details), status=status_code, headers=headers)
+
+
+def is_api_path(path: str) -> bool:
+    return path.startswith(API_PREFIXES)
+
+
+def handler404(request, exception=None):
+    if is_api_path(request.path):
+        return JsonResponse(envelope("not_found", "Not found."), status=404)
+    from django.views.defaults import page_not_found
+
+    return page_not_found(request, exception)
+
+
+def handler500(request):
+    if is_api_path(request.path):
+        return JsonResponse(envelope("server_error", "Something went wrong on our side."), status=500)
+    from django.views.defaults import server_error
+
+    return server_error(request)
+
+
+def handler400(request, exception=None):
+    if is_api_path(request.path):
+        return JsonResponse(envelope("bad_request", "Bad request."), status=400)
+    from django.views.defaults import bad_request
+
+    return bad_request(request, exception)
+
+
+def handler403(request, exception=None):
+    if is_api_path(request.path):
+        return JsonResponse(envelope("permission_denied", "Permission denied."), status=403)
+    from django.views.defaults import permission_denied
+
+    return permission_denied(request, exception)

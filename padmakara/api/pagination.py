@@ -1,0 +1,41 @@
+"""limit/offset pagination of API.md: ``limit`` default 20, max 100; ``totalCount``, ``hasMore``."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from .errors import APIError
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int
+    offset: int
+
+    def window(self, queryset_or_list):
+        return queryset_or_list[self.offset : self.offset + self.limit]
+
+    def meta(self, total_count: int) -> dict:
+        return {"totalCount": total_count, "hasMore": self.offset + self.limit < total_count}
+
+
+def _int_param(request, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+    raw = request.query_params.get(name)
+    if raw in (None, ""):
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise APIError(f"{name} must be a whole number.", code="validation_error", details={name: ["Must be a whole number."]}) from None
+    if value < minimum or (maximum is not None and value > maximum):
+        bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+        raise APIError(f"{name} must be {bound}.", code="validation_error", details={name: [f"Must be {bound}."]})
+    return value
+
+
+def page_from(request) -> Page:
+    """The requested window; out-of-range values answer 400 ``validation_error``."""
+    return Page(
+        limit=_int_param(request, "limit", settings.API_PAGE_SIZE, minimum=1, maximum=settings.API_MAX_PAGE_SIZE),
+        offset=_int_param(request, "offset", 0, minimum=0),
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PadmakaraConfig(AppConfig):
+    name = "padmakara"
+    verbose_name = "Padmakara"

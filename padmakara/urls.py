@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from padmakara.api.routing import slash_optional
+
+api_v1 = [
+    *slash_optional("schema", SpectacularAPIView.as_view(), "schema"),
+    *slash_optional("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
+    path("", include("retreats.urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include(api_v1)),
+]
+
+if settings.STORAGE_BACKEND == "local":
+    from django.conf.urls.static import static
+
+    # Local mode only; the media issue replaces this with signed, expiring URLs.
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []
+
+handler400 = "padmakara.api.errors.handler400"
+handler403 = "padmakara.api.errors.handler403"
+handler404 = "padmakara.api.errors.handler404"
+handler500 = "padmakara.api.errors.handler500"
+
+admin.site.site_header = "Padmakara"
+admin.site.site_title = "Padmakara admin"
+admin.site.index_title = "Retreat teachings"

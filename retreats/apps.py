@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RetreatsConfig(AppConfig):
+    name = "retreats"
+    verbose_name = _("Retreats")
+
+    def ready(self):
+        from . import signals  # noqa: F401

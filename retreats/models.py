@@ -1,0 +1,336 @@
+"""The catalogue: retreat groups collect gatherings (``Retreat``), which hold sessions of
+audio tracks with PDF transcripts. Every object the API exposes has a ``uuid``; the integer
+primary keys stay for admin URLs and joins."""
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+
+LANGUAGE_CHOICES = [
+    ("en", _("English")),
+    ("pt", _("Portuguese")),
+    ("tib", _("Tibetan")),
+    ("fr", _("French")),
+    ("es", _("Spanish")),
+    ("de", _("German")),
+]
+
+
+def pick_language(en: str, pt: str, language: str) -> str:
+    """The Portuguese text when asked for and present, else English (API.md fallback)."""
+    return pt if language == "pt" and pt else en
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Teacher(TimeStamped):
+    name = models.CharField(_("name"), max_length=150)
+    abbreviation = models.CharField(_("abbreviation"), max_length=16, unique=True, help_text=_("As in file names: JKR, KPS…"))
+    aliases = models.CharField(
+        _("aliases"), max_length=200, blank=True, help_text=_("Other abbreviations, comma separated (TPWR for PWR).")
+    )
+    bio = models.TextField(_("biography"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("teacher")
+        verbose_name_plural = _("teachers")
+
+    def __str__(self):
+        return f"{self.name} ({self.abbreviation})"
+
+
+class Place(TimeStamped):
+    name = models.CharField(_("name"), max_length=150)
+    abbreviation = models.CharField(_("abbreviation"), max_length=16, unique=True)
+    location = models.CharField(_("location"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("place")
+        verbose_name_plural = _("places")
+
+    def __str__(self):
+        return self.name
+
+
+class Tag(models.Model):
+    name = models.CharField(_("name"), max_length=80)
+    name_pt = models.CharField(_("name (Portuguese)"), max_length=80, blank=True)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = slugify(self.name)[:80]
+        super().save(*args, **kwargs)
+
+
+class RetreatGroup(TimeStamped):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    name_pt = models.CharField(_("name (Portuguese)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_pt = models.TextField(_("description (Portuguese)"), blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    image = models.ImageField(_("image"), upload_to="groups/", blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0, db_index=True)
+
+    class Meta:
+        ordering = ["order", "name"]
+        verbose_name = _("retreat group")
+        verbose_name_plural = _("retreat groups")
+
+    def __str__(self):
+        return self.name
+
+
+class Retreat(TimeStamped):
+    """One retreat event; the API calls it a *gathering*."""
+
+    class Season(models.TextChoices):
+        SPRING = "spring", _("Spring")
+        FALL = "fall", _("Fall")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    class Visibility(models.TextChoices):
+        PUBLIC = "public", _("Everyone")
+        MEMBERS = "members", _("Members of its groups")
+        SUBSCRIBERS = "subscribers", _("Subscribers")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    groups = models.ManyToManyField(RetreatGroup, related_name="retreats", blank=True, verbose_name=_("groups"))
+    name = models.CharField(_("name"), max_length=200)
+    name_pt = models.CharField(_("name (Portuguese)"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_pt = models.TextField(_("description (Portuguese)"), blank=True)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    season = models.CharField(
+        _("season"), max_length=6, choices=Season.choices, blank=True, help_text=_("Left empty, it follows the start month.")
+    )
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    teachers = models.ManyToManyField(Teacher, related_name="retreats", blank=True, verbose_name=_("teachers"))
+    places = models.ManyToManyField(Place, related_name="retreats", blank=True, verbose_name=_("places"))
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    visibility = models.CharField(_("visibility"), max_length=11, choices=Visibility.choices, default=Visibility.MEMBERS)
+    required_plan = models.CharField(
+        _("required plan"),
+        max_length=8,
+        choices=User.Plan.choices,
+        default="basic",
+        help_text=_("For subscriber-only gatherings: the lowest plan that may play it."),
+    )
+
+    class Meta:
+        ordering = ["-start_date", "name"]
+        verbose_name = _("gathering")
+        verbose_name_plural = _("gatherings")
+        constraints = [
+            models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="retreat_end_not_before_start"),
+            models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="retreat_status_valid"),
+            models.CheckConstraint(
+                condition=Q(visibility__in=["public", "members", "subscribers"]), name="retreat_visibility_valid"
+            ),
+            models.CheckConstraint(condition=Q(season__in=["", "spring", "fall"]), name="retreat_season_valid"),
+            models.CheckConstraint(condition=Q(required_plan__in=["basic", "premium"]), name="retreat_plan_valid"),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False), name="retreat_published_has_date"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "start_date"], name="retreat_status_start")]
+
+    def __str__(self):
+        return self.name
+
+    @staticmethod
+    def season_for(start_date) -> str:
+        """March to August is spring, otherwise fall, as the app computes it."""
+        return Retreat.Season.SPRING if 3 <= start_date.month <= 8 else Retreat.Season.FALL
+
+    @property
+    def effective_season(self) -> str:
+        return self.season or self.season_for(self.start_date)
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    def save(self, *args, **kwargs):
+        if not self.season and self.start_date:
+            self.season = self.season_for(self.start_date)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
+
+class Session(TimeStamped):
+    class Type(models.TextChoices):
+        MORNING = "morning", _("Morning")
+        AFTERNOON = "afternoon", _("Afternoon")
+        EVENING = "evening", _("Evening")
+        OTHER = "other", _("Other")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    retreat = models.ForeignKey(Retreat, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("gathering"))
+    name = models.CharField(_("name"), max_length=200)
+    name_pt = models.CharField(_("name (Portuguese)"), max_length=200, blank=True)
+    type = models.CharField(_("type"), max_length=9, choices=Type.choices, default=Type.OTHER)
+    date = models.DateField(_("date"), null=True, blank=True)
+    part_number = models.PositiveSmallIntegerField(_("part"), null=True, blank=True)
+    order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["retreat", "order"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+        constraints = [
+            models.UniqueConstraint(fields=["retreat", "order"], name="session_unique_order_in_retreat"),
+            models.CheckConstraint(
+                condition=Q(type__in=["morning", "afternoon", "evening", "other"]), name="session_type_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.retreat} · {self.name}"
+
+
+class Track(TimeStamped):
+    """One audio talk. A translation track points at its ``original`` and may share its number."""
+
+    class ProcessingStatus(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("session"))
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveIntegerField(_("number"), default=0)
+    language = models.CharField(_("language"), max_length=3, choices=LANGUAGE_CHOICES, default="en", db_index=True)
+    original = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="translations",
+        verbose_name=_("original"),
+        help_text=_("For a translation: the track it translates."),
+    )
+    speaker = models.ForeignKey(
+        Teacher, on_delete=models.SET_NULL, null=True, blank=True, related_name="tracks", verbose_name=_("speaker")
+    )
+    tags = models.ManyToManyField(Tag, related_name="tracks", blank=True, verbose_name=_("tags"))
+    audio_file = models.FileField(_("audio file"), max_length=500, blank=True)
+    duration = models.FloatField(_("duration (seconds)"), default=0)
+    file_size = models.BigIntegerField(_("size (bytes)"), default=0)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    processing_status = models.CharField(
+        _("processing"), max_length=10, choices=ProcessingStatus.choices, default=ProcessingStatus.PENDING
+    )
+    processing_error = models.TextField(_("processing error"), blank=True)
+    renditions = models.JSONField(_("renditions"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["session", "order", "language"]
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+        constraints = [
+            # An original and its translation share the talk's number, so the number is
+            # unique per language within a session.
+            models.UniqueConstraint(fields=["session", "language", "order"], name="track_unique_order_in_session"),
+            models.CheckConstraint(condition=Q(duration__gte=0), name="track_duration_not_negative"),
+            models.CheckConstraint(condition=Q(file_size__gte=0), name="track_size_not_negative"),
+            models.CheckConstraint(condition=~Q(original=F("id")), name="track_not_own_original"),
+            models.CheckConstraint(
+                condition=Q(processing_status__in=["pending", "processing", "ready", "failed"]),
+                name="track_processing_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.order:03d} {self.title}"
+
+    @property
+    def is_translation(self) -> bool:
+        return self.original_id is not None
+
+
+class Transcript(TimeStamped):
+    """A PDF transcript of a track, one per language; its text is kept page by page."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting")
+        PROCESSING = "processing", _("Processing")
+        READY = "ready", _("Ready")
+        NO_TEXT = "no_text", _("No text layer")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="transcripts", verbose_name=_("track"))
+    language = models.CharField(_("language"), max_length=3, choices=LANGUAGE_CHOICES, default="en")
+    pdf_file = models.FileField(_("PDF file"), max_length=500, blank=True)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    file_size = models.BigIntegerField(_("size (bytes)"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    processing_error = models.TextField(_("processing error"), blank=True)
+
+    class Meta:
+        ordering = ["track", "language"]
+        verbose_name = _("transcript")
+        verbose_name_plural = _("transcripts")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "language"], name="transcript_one_per_track_language"),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "processing", "ready", "no_text", "failed"]),
+                name="transcript_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.track.title} [{self.language}]"
+
+
+class TranscriptPage(models.Model):
+    """The text of one page: search indexes per page (a tsvector must stay under 1 MB)."""
+
+    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="pages", verbose_name=_("transcript"))
+    number = models.PositiveIntegerField(_("page"))
+    text = models.TextField(_("text"), blank=True)
+
+    class Meta:
+        ordering = ["transcript", "number"]
+        verbose_name = _("transcript page")
+        verbose_name_plural = _("transcript pages")
+        constraints = [
+            models.UniqueConstraint(fields=["transcript", "number"], name="transcript_page_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="transcript_page_number_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.transcript} p.{self.number}"

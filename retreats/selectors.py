@@ -1,0 +1,275 @@
+"""Reads of the catalogue for the content API.
+
+The hot paths load rows with ``.values()`` and build the camelCase dicts of API.md directly:
+a list costs the same few queries whether it holds 3 gatherings or 300, and no model
+instances are built for thousands of tracks.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.core.files.storage import default_storage
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from .access import AccessProfile, published_q
+from .models import Retreat, RetreatGroup, Session, Tag, Track, Transcript, pick_language
+
+
+@dataclass(frozen=True)
+class Reader:
+    """Who is reading and how: access profile, app language, content language."""
+
+    profile: AccessProfile
+    language: str = "en"
+    content_language: str = "en"
+
+    @property
+    def with_translations(self) -> bool:
+        return self.content_language == "en-pt"
+
+
+@dataclass(frozen=True)
+class RetreatFilters:
+    year: int | None = None
+    season: str | None = None
+
+
+def _visible_tracks_q(reader: Reader, prefix: str = "") -> Q:
+    return Q() if reader.with_translations else Q(**{f"{prefix}original__isnull": True})
+
+
+def _count_subquery(queryset, group_field: str):
+    counted = queryset.order_by().values(group_field).annotate(c=Count("pk")).values("c")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def _image_url(name: str) -> str | None:
+    return default_storage.url(name) if name else None
+
+
+def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters | None = None):
+    """Gatherings joined to their groups (a gathering may sit in several): one query."""
+    Through = Retreat.groups.through
+    sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
+    tracks = Track.objects.filter(_visible_tracks_q(reader), session__retreat_id=OuterRef("retreat_id"))
+    queryset = Through.objects.filter(through_filter, published_q("retreat__"))
+    if filters and filters.year:
+        queryset = queryset.filter(retreat__start_date__year=filters.year)
+    if filters and filters.season:
+        queryset = queryset.filter(retreat__season=filters.season)
+    return (
+        queryset.annotate(
+            playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
+            session_count=_count_subquery(sessions, "retreat_id"),
+            track_count=_count_subquery(tracks, "session__retreat_id"),
+        )
+        .order_by("retreatgroup_id", "-retreat__start_date", "retreat__name")
+        .values(
+            "retreatgroup_id",
+            "retreat_id",
+            "retreat__uuid",
+            "retreat__name",
+            "retreat__name_pt",
+            "retreat__description",
+            "retreat__description_pt",
+            "retreat__season",
+            "retreat__start_date",
+            "retreat__end_date",
+            "playable",
+            "session_count",
+            "track_count",
+        )
+    )
+
+
+def _gathering_dict(row: dict, reader: Reader, *, with_description: bool) -> dict:
+    gathering = {
+        "id": row["retreat__uuid"],
+        "name": pick_language(row["retreat__name"], row["retreat__name_pt"], reader.language),
+        "season": row["retreat__season"] or Retreat.season_for(row["retreat__start_date"]),
+        "year": row["retreat__start_date"].year,
+        "startDate": row["retreat__start_date"],
+        "endDate": row["retreat__end_date"],
+        "sessionCount": row["session_count"],
+        "trackCount": row["track_count"],
+        "locked": not row["playable"],
+    }
+    if with_description:
+        gathering["description"] = pick_language(
+            row["retreat__description"], row["retreat__description_pt"], reader.language
+        )
+    return gathering
+
+
+def _group_dict(group: dict, reader: Reader) -> dict:
+    return {
+        "id": group["uuid"],
+        "name": pick_language(group["name"], group["name_pt"], reader.language),
+        "description": pick_language(group["description"], group["description_pt"], reader.language),
+        "imageUrl": _image_url(group["image"]),
+    }
+
+
+_GROUP_FIELDS = ("id", "uuid", "name", "name_pt", "description", "description_pt", "image")
+
+
+def groups_with_published_gatherings(filters: RetreatFilters):
+    through = Retreat.groups.through.objects.filter(published_q("retreat__"), retreatgroup_id=OuterRef("pk"))
+    if filters.year:
+        through = through.filter(retreat__start_date__year=filters.year)
+    if filters.season:
+        through = through.filter(retreat__season=filters.season)
+    return RetreatGroup.objects.filter(Exists(through)).order_by("order", "name")
+
+
+def retreat_groups_page(reader: Reader, filters: RetreatFilters, *, limit: int, offset: int) -> tuple[list[dict], int]:
+    """``GET /content/retreats``: a page of groups, each with its published gatherings."""
+    groups_qs = groups_with_published_gatherings(filters)
+    total = groups_qs.count()
+    groups = list(groups_qs.values(*_GROUP_FIELDS)[offset : offset + limit])
+    if not groups:
+        return [], total
+    gatherings_by_group = defaultdict(list)
+    for row in _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters):
+        gatherings_by_group[row["retreatgroup_id"]].append(_gathering_dict(row, reader, with_description=False))
+    result = []
+    for group in groups:
+        item = _group_dict(group, reader)
+        item["gatherings"] = gatherings_by_group[group["id"]]
+        result.append(item)
+    return result, total
+
+
+def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, list[dict]]:
+    """Sessions of these gatherings with their track summaries: two queries in all."""
+    sessions = list(
+        Session.objects.filter(retreat_id__in=retreat_ids)
+        .order_by("retreat_id", "order")
+        .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date")
+    )
+    tracks_by_session = defaultdict(list)
+    track_rows = (
+        Track.objects.filter(_visible_tracks_q(reader), session__retreat_id__in=retreat_ids)
+        .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
+        .order_by("session_id", "order", "language")
+        .values_list("session_id", "uuid", "title", "duration", "order", "language", "has_transcript", "original__uuid")
+    )
+    for session_id, uuid, title, duration, order, language, has_transcript, original_uuid in track_rows:
+        tracks_by_session[session_id].append(
+            {
+                "id": uuid,
+                "title": title,
+                "duration": duration,
+                "order": order,
+                "language": language,
+                "hasTranscript": has_transcript,
+                "isTranslation": original_uuid is not None,
+                "originalTrackId": original_uuid,
+            }
+        )
+    by_retreat = defaultdict(list)
+    for session in sessions:
+        by_retreat[session["retreat_id"]].append(
+            {
+                "id": session["uuid"],
+                "name": pick_language(session["name"], session["name_pt"], reader.language),
+                "type": session["type"],
+                "date": session["date"],
+                "tracks": tracks_by_session[session["id"]],
+            }
+        )
+    return by_retreat
+
+
+def retreat_group_detail(reader: Reader, group_uuid) -> dict | None:
+    """``GET /content/retreat/{groupId}``: the group with gatherings, sessions and tracks."""
+    group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
+    if group is None:
+        return None
+    rows = list(_gathering_rows(reader, Q(retreatgroup_id=group["id"])))
+    sessions = _sessions_with_tracks(reader, [row["retreat_id"] for row in rows])
+    gatherings = []
+    for row in rows:
+        gathering = _gathering_dict(row, reader, with_description=True)
+        gathering["sessions"] = sessions[row["retreat_id"]]
+        gatherings.append(gathering)
+    item = _group_dict(group, reader)
+    item["gatherings"] = gatherings
+    return item
+
+
+def gathering_detail(reader: Reader, gathering_uuid) -> dict | None:
+    """``GET /content/gathering/{id}``: one published gathering in the group listing's shape."""
+    retreat = Retreat.objects.filter(published_q(), uuid=gathering_uuid).values("id").first()
+    if retreat is None:
+        return None
+    # A gathering outside every group still has a detail page: read it through a stand-in row.
+    rows = list(_gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
+    if not rows:
+        return _ungrouped_gathering(reader, retreat["id"])
+    gathering = _gathering_dict(rows[0], reader, with_description=True)
+    gathering["sessions"] = _sessions_with_tracks(reader, [retreat["id"]])[retreat["id"]]
+    return gathering
+
+
+def _ungrouped_gathering(reader: Reader, retreat_id: int) -> dict:
+    retreat = Retreat.objects.get(pk=retreat_id)
+    row = {
+        "retreat__uuid": retreat.uuid,
+        "retreat__name": retreat.name,
+        "retreat__name_pt": retreat.name_pt,
+        "retreat__description": retreat.description,
+        "retreat__description_pt": retreat.description_pt,
+        "retreat__season": retreat.season,
+        "retreat__start_date": retreat.start_date,
+        "retreat__end_date": retreat.end_date,
+        "session_count": retreat.sessions.count(),
+        "track_count": Track.objects.filter(_visible_tracks_q(reader), session__retreat=retreat).count(),
+        "playable": reader.profile.can_play_retreat(retreat),
+    }
+    gathering = _gathering_dict(row, reader, with_description=True)
+    gathering["sessions"] = _sessions_with_tracks(reader, [retreat_id])[retreat_id]
+    return gathering
+
+
+def track_detail(reader: Reader, track_uuid) -> dict | None:
+    """``GET /content/track/{id}``: one track of a published gathering, locked or not."""
+    track = (
+        Track.objects.filter(published_q("session__retreat__"), uuid=track_uuid)
+        .select_related("session__retreat", "speaker", "original")
+        .annotate(
+            has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))),
+            playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("session__retreat_id"))),
+        )
+        .first()
+    )
+    if track is None:
+        return None
+    session, retreat = track.session, track.session.retreat
+    group = retreat.groups.order_by("order", "name").values("uuid", "name", "name_pt").first()
+    tags = list(Tag.objects.filter(tracks=track).values_list("name", "name_pt"))
+    return {
+        "id": track.uuid,
+        "title": track.title,
+        "description": track.description,
+        "duration": track.duration,
+        "order": track.order,
+        "language": track.language,
+        "hasTranscript": track.has_transcript,
+        "isTranslation": track.original_id is not None,
+        "originalTrackId": track.original.uuid if track.original else None,
+        "tags": [pick_language(name, name_pt, reader.language) for name, name_pt in tags],
+        "retreat": {"id": group["uuid"], "name": pick_language(group["name"], group["name_pt"], reader.language)}
+        if group
+        else None,
+        "session": {
+            "id": session.uuid,
+            "name": pick_language(session.name, session.name_pt, reader.language),
+            "date": session.date,
+        },
+        "gathering": {"id": retreat.uuid, "name": pick_language(retreat.name, retreat.name_pt, reader.language)},
+        "speaker": {"name": track.speaker.name, "abbreviation": track.speaker.abbreviation} if track.speaker else None,
+        "fileSize": track.file_size,
+        "locked": not track.playable,
+    }

@@ -1,0 +1,48 @@
+"""State changes of the catalogue. Admin actions, the API and commands call these."""
+
+from django.contrib.admin.models import CHANGE, LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+from django.utils import timezone
+
+from .models import Retreat
+from .versioning import bump_catalogue_version
+
+
+def _log(*, user, retreat: Retreat, message: str) -> None:
+    if user is None or not user.is_authenticated:
+        return
+    LogEntry.objects.log_action(
+        user_id=user.pk,
+        content_type_id=ContentType.objects.get_for_model(Retreat).pk,
+        object_id=str(retreat.pk),
+        object_repr=str(retreat)[:200],
+        action_flag=CHANGE,
+        change_message=message,
+    )
+
+
+@transaction.atomic
+def retreat_publish(*, retreat: Retreat, user=None) -> bool:
+    """Publish a gathering; returns False when it was already published (a second click is a no-op)."""
+    changed = Retreat.objects.filter(pk=retreat.pk, status=Retreat.Status.DRAFT).update(
+        status=Retreat.Status.PUBLISHED, published_at=timezone.now(), updated_at=timezone.now()
+    )
+    if changed:
+        retreat.refresh_from_db(fields=["status", "published_at", "updated_at"])
+        _log(user=user, retreat=retreat, message="Published.")
+        transaction.on_commit(bump_catalogue_version)
+    return bool(changed)
+
+
+@transaction.atomic
+def retreat_unpublish(*, retreat: Retreat, user=None) -> bool:
+    """Take a gathering back to draft; returns False when it was not published."""
+    changed = Retreat.objects.filter(pk=retreat.pk, status=Retreat.Status.PUBLISHED).update(
+        status=Retreat.Status.DRAFT, published_at=None, updated_at=timezone.now()
+    )
+    if changed:
+        retreat.refresh_from_db(fields=["status", "published_at", "updated_at"])
+        _log(user=user, retreat=retreat, message="Unpublished.")
+        transaction.on_commit(bump_catalogue_version)
+    return bool(changed)

@@ -1,0 +1,87 @@
+"""Small builders for tests: each makes only what a test asks for."""
+
+import datetime
+import itertools
+
+from accounts.models import GroupMembership, User
+from retreats.models import Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
+
+_seq = itertools.count(1)
+
+
+def make_user(*, email=None, password="a-long-pass-phrase", **extra) -> User:
+    return User.objects.create_user(email=email or f"user{next(_seq)}@example.org", password=password, **extra)
+
+
+def make_staff(**extra) -> User:
+    return make_user(is_staff=True, is_superuser=True, **extra)
+
+
+def make_group(**extra) -> RetreatGroup:
+    n = next(_seq)
+    extra.setdefault("name", f"Group {n}")
+    extra.setdefault("slug", f"group-{n}")
+    return RetreatGroup.objects.create(**extra)
+
+
+def make_retreat(*, groups=(), status="published", visibility="public", **extra) -> Retreat:
+    n = next(_seq)
+    extra.setdefault("name", f"Gathering {n}")
+    extra.setdefault("slug", f"gathering-{n}")
+    extra.setdefault("start_date", datetime.date(2024, 3, 15))
+    extra.setdefault("end_date", extra["start_date"] + datetime.timedelta(days=2))
+    retreat = Retreat.objects.create(status=status, visibility=visibility, **extra)
+    if groups:
+        retreat.groups.set(groups)
+    return retreat
+
+
+def make_session(retreat, **extra) -> Session:
+    extra.setdefault("order", retreat.sessions.count() + 1)
+    extra.setdefault("name", f"Day {extra['order']} morning")
+    extra.setdefault("type", "morning")
+    extra.setdefault("date", retreat.start_date)
+    return Session.objects.create(retreat=retreat, **extra)
+
+
+def make_track(session, **extra) -> Track:
+    extra.setdefault("order", (session.tracks.filter(language=extra.get("language", "en")).count()) + 1)
+    extra.setdefault("title", f"Teaching {extra['order']}")
+    extra.setdefault("duration", 1800.0)
+    return Track.objects.create(session=session, **extra)
+
+
+def make_transcript(track, *, pages=("Page one text.",), **extra) -> Transcript:
+    extra.setdefault("language", track.language)
+    transcript = Transcript.objects.create(track=track, page_count=len(pages), status="ready", **extra)
+    TranscriptPage.objects.bulk_create(
+        TranscriptPage(transcript=transcript, number=i, text=text) for i, text in enumerate(pages, start=1)
+    )
+    return transcript
+
+
+def make_teacher(**extra) -> Teacher:
+    n = next(_seq)
+    extra.setdefault("name", f"Teacher {n}")
+    extra.setdefault("abbreviation", f"T{n}")
+    return Teacher.objects.create(**extra)
+
+
+def make_member(user, group) -> GroupMembership:
+    return GroupMembership.objects.create(user=user, group=group)
+
+
+def make_catalogue(*, gatherings=3, sessions=2, tracks=3, translations=True, group=None, **retreat_extra):
+    """A group with published gatherings, each with sessions of tracks (and translations)."""
+    group = group or make_group()
+    retreats = []
+    for _ in range(gatherings):
+        retreat = make_retreat(groups=[group], **retreat_extra)
+        for _ in range(sessions):
+            session = make_session(retreat)
+            for i in range(1, tracks + 1):
+                original = make_track(session, order=i)
+                if translations:
+                    make_track(session, order=i, language="pt", original=original, title=f"Ensinamento {i}")
+        retreats.append(retreat)
+    return group, retreats
