@@ -149,7 +149,8 @@ class LocalIdentityProvider(IdentityProvider):
 
     def _issue(self, user: User, request) -> Tokens:
         refresh = self._new_refresh_token(user)
-        User.objects.filter(pk=user.pk).update(last_login=timezone.now())
+        user.last_login = timezone.now()
+        User.objects.filter(pk=user.pk).update(last_login=user.last_login)
         return self._tokens(user, request=request, origin_jti=str(uuid.uuid4()), auth_time=int(time.time()), refresh_token=refresh)
 
     # --- email codes ----------------------------------------------------------------------
