@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -178,6 +179,7 @@ def get_provider() -> IdentityProvider:
 
 
 def otpauth_uri(secret: str, email: str) -> str:
-    import pyotp
-
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=settings.IDENTITY_MFA_ISSUER)
+    """The URI authenticator apps read from a QR code (Key Uri Format)."""
+    issuer = settings.IDENTITY_MFA_ISSUER
+    label = quote(f"{issuer}:{email}")
+    return f"otpauth://totp/{label}?{urlencode({'secret': secret, 'issuer': issuer, 'algorithm': 'SHA1', 'digits': 6, 'period': 30})}"

@@ -15,7 +15,7 @@ from functools import cache
 import boto3
 import jwt
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -85,6 +85,8 @@ def to_api_error(exc: Exception) -> APIError:
         factory = ERROR_MAP.get(error_code(exc))
         if factory is not None:
             return factory()
+    if isinstance(exc, ParamValidationError):  # the client's input, refused before it left (length, pattern)
+        return APIError(_("The request has invalid fields."), code="validation_error")
     logger.error("Cognito call failed: %s", exc)
     return APIError(
         _("The sign-in service is unavailable. Try again shortly."), code="server_error", status_code=status.HTTP_502_BAD_GATEWAY
