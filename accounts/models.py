@@ -38,9 +38,10 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         the identity provider confirms the account still exists, so a token outliving a
         deleted account does not bring it back.
         """
-        user = self.filter(cognito_sub=payload["sub"]).first()
-        if user is not None:
-            return user
+        try:
+            return self.get(cognito_sub=payload["sub"])
+        except self.model.DoesNotExist:
+            pass
         from .services import user_link_from_provider
 
         return user_link_from_provider(sub=payload["sub"], access_token=token)

@@ -56,3 +56,24 @@ def test_it_survives_an_unreachable_endpoint():
         raise requests.ConnectionError("refused")
 
     assert KeyCache(down, min_refetch=0).get("a") is None
+
+
+def test_it_rechecks_expiry_of_a_token_it_verified_before(rf, db, settings):
+    import time as clock
+
+    from accounts.authentication import TokenError, get_validator
+    from accounts.services import user_create_verified
+
+    from . import tokens as t
+
+    settings.IDENTITY_CLOCK_SKEW_SECONDS = 0
+    user = user_create_verified(email="ana@example.org", password="a-long-pass-phrase", name="Ana")
+    now = int(clock.time())
+    token = t.signed(t.claims(user, iat=now, exp=now + 1))
+    validator = get_validator()
+    assert validator.validate(token, issuers=("http://testserver",))["sub"] == user.cognito_sub
+    clock.sleep(2.1)
+    import pytest
+
+    with pytest.raises(TokenError):
+        validator.validate(token, issuers=("http://testserver",))
