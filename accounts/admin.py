@@ -100,11 +100,21 @@ class UserAdmin(auth_admin.UserAdmin):
 
     @admin.action(description=_("Confirm email of selected users"))
     def confirm_users(self, request, queryset):
-        self._each(request, queryset, services.user_confirm, ngettext("%(count)d user confirmed.", "%(count)d users confirmed.", queryset.count()))
+        self._each(
+            request,
+            queryset,
+            services.user_confirm,
+            ngettext("%(count)d user confirmed.", "%(count)d users confirmed.", queryset.count()),
+        )
 
     @admin.action(description=_("Disable selected users (they are signed out)"))
     def disable_users(self, request, queryset):
-        self._each(request, queryset, services.user_disable, ngettext("%(count)d user disabled.", "%(count)d users disabled.", queryset.count()))
+        self._each(
+            request,
+            queryset,
+            services.user_disable,
+            ngettext("%(count)d user disabled.", "%(count)d users disabled.", queryset.count()),
+        )
 
     @admin.action(description=_("Reset two-step verification of selected users"))
     def reset_mfa(self, request, queryset):

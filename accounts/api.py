@@ -64,7 +64,10 @@ class RegisterView(PublicAuthView):
         data = self.validate(request)
         user = get_provider().register(email=data["email"], password=data["password"], name=data["name"])
         return Response(
-            {"message": _("Account created. Enter the code we emailed you to confirm your address."), "userId": str(user.uuid)},
+            {
+                "message": _("Account created. Enter the code we emailed you to confirm your address."),
+                "userId": str(user.uuid),
+            },
             status=status.HTTP_201_CREATED,
         )
 
@@ -120,7 +123,9 @@ class LoginMfaView(RegisterView):
     @extend_schema(request=InputSerializer, responses={200: dict})
     def post(self, request):
         data = self.validate(request)
-        result = get_provider().login_mfa(email=data["email"], session=data["session"], code=data["code"], request=request)
+        result = get_provider().login_mfa(
+            email=data["email"], session=data["session"], code=data["code"], request=request
+        )
         return _login_response(result)
 
 

@@ -177,7 +177,9 @@ class Device(models.Model):
         verbose_name = _("device")
         verbose_name_plural = _("devices")
         constraints = [
-            models.CheckConstraint(condition=models.Q(platform__in=["ios", "android", "web"]), name="device_platform_valid")
+            models.CheckConstraint(
+                condition=models.Q(platform__in=["ios", "android", "web"]), name="device_platform_valid"
+            )
         ]
 
     def __str__(self):

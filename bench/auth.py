@@ -112,7 +112,9 @@ def main() -> None:
         keys_fetched = len(get_validator().key_cache.keys)
 
         print(f"database: {connection.vendor}")
-        print(f"token validation, first sight (RS256 verify, warm key cache of {keys_fetched} key), median over {args.n}: {validation:.1f} µs")
+        print(
+            f"token validation, first sight (RS256 verify, warm key cache of {keys_fetched} key), median over {args.n}: {validation:.1f} µs"
+        )
         print(f"token validation, same token again (verified-token cache), median over {args.n}: {repeat:.1f} µs")
         print(f"authenticator (validation + user by sub), median over {args.n}: {authentication:.1f} µs")
         print(f"GET /content/track/{{id}} with Bearer token, median over {args.requests}: {bearer_ms:.3f} ms")

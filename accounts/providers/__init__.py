@@ -68,7 +68,9 @@ class TokenConfig:
 
 # Errors shared by both providers, in the envelope codes of API.md.
 def invalid_credentials() -> APIError:
-    return APIError(_("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED)
+    return APIError(
+        _("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
+    )
 
 
 def invalid_token(message=None) -> APIError:
@@ -88,7 +90,9 @@ def email_not_verified() -> APIError:
 
 
 def email_taken() -> APIError:
-    return APIError(_("An account with this email already exists."), code="email_taken", status_code=status.HTTP_409_CONFLICT)
+    return APIError(
+        _("An account with this email already exists."), code="email_taken", status_code=status.HTTP_409_CONFLICT
+    )
 
 
 def invalid_code() -> APIError:

@@ -31,7 +31,12 @@ def test_it_shows_memberships_and_devices(admin_client, db):
 def test_it_adds_a_user(admin_client, db):
     response = admin_client.post(
         reverse("admin:accounts_user_add"),
-        {"email": "new@example.org", "name": "New", "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+        {
+            "email": "new@example.org",
+            "name": "New",
+            "password1": "a-long-pass-phrase",
+            "password2": "a-long-pass-phrase",
+        },
     )
     assert response.status_code == 302
     assert User.objects.get(email="new@example.org").check_password("a-long-pass-phrase")

@@ -167,7 +167,9 @@ def test_it_links_a_pool_account_seen_first_in_a_token(api, db, cognito_pool):
     )
     client.admin_confirm_sign_up(UserPoolId=pool_id, Username="console@example.org")
     result = client.initiate_auth(
-        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": "console@example.org", "PASSWORD": PASSWORD}
+        ClientId=client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "console@example.org", "PASSWORD": PASSWORD},
     )
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {result['AuthenticationResult']['AccessToken']}")
     response = api.get("/api/v1/user/profile")

@@ -20,7 +20,9 @@ SESSION = "AYABeC0ffee-session-from-cognito-0123456789"
 
 
 def secret_hash(username: str) -> str:
-    return base64.b64encode(hmac.new(SECRET.encode(), (username + CLIENT_ID).encode(), hashlib.sha256).digest()).decode()
+    return base64.b64encode(
+        hmac.new(SECRET.encode(), (username + CLIENT_ID).encode(), hashlib.sha256).digest()
+    ).decode()
 
 
 @pytest.fixture
@@ -41,7 +43,9 @@ def stub(settings, db):
 
 def _id_token(sub="7b1c2d3e-0000-4000-8000-000000000001", email="ana@example.org"):
     # Read without verification by the provider (it comes straight from Cognito over TLS).
-    return jwt.encode({"sub": sub, "email": email, "email_verified": True, "token_use": "id"}, "k" * 32, algorithm="HS256")
+    return jwt.encode(
+        {"sub": sub, "email": email, "email_verified": True, "token_use": "id"}, "k" * 32, algorithm="HS256"
+    )
 
 
 AUTH_RESULT = {
@@ -62,7 +66,11 @@ def test_it_sends_secret_hash_on_login(api, stub):
         {
             "ClientId": CLIENT_ID,
             "AuthFlow": "USER_PASSWORD_AUTH",
-            "AuthParameters": {"USERNAME": "ana@example.org", "PASSWORD": "pass-phrase-1", "SECRET_HASH": secret_hash("ana@example.org")},
+            "AuthParameters": {
+                "USERNAME": "ana@example.org",
+                "PASSWORD": "pass-phrase-1",
+                "SECRET_HASH": secret_hash("ana@example.org"),
+            },
         },
     )
     response = api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": "pass-phrase-1"})
@@ -106,7 +114,14 @@ def test_it_maps_a_wrong_mfa_code(api, stub):
 def test_it_refreshes_with_the_client_secret(api, stub):
     stub.add_response(
         "get_tokens_from_refresh_token",
-        {"AuthenticationResult": {"AccessToken": "new.access", "IdToken": "new.id", "ExpiresIn": 3600, "TokenType": "Bearer"}},
+        {
+            "AuthenticationResult": {
+                "AccessToken": "new.access",
+                "IdToken": "new.id",
+                "ExpiresIn": 3600,
+                "TokenType": "Bearer",
+            }
+        },
         {"RefreshToken": "opaque-refresh", "ClientId": CLIENT_ID, "ClientSecret": SECRET},
     )
     response = api.post("/api/v1/auth/refresh", {"refreshToken": "opaque-refresh"})
@@ -115,7 +130,9 @@ def test_it_refreshes_with_the_client_secret(api, stub):
 
 
 def test_it_answers_invalid_token_for_a_revoked_refresh_token(api, stub):
-    stub.add_client_error("get_tokens_from_refresh_token", "NotAuthorizedException", "Refresh Token has been revoked", 400)
+    stub.add_client_error(
+        "get_tokens_from_refresh_token", "NotAuthorizedException", "Refresh Token has been revoked", 400
+    )
     response = api.post("/api/v1/auth/refresh", {"refreshToken": "revoked"})
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_token"
@@ -137,7 +154,9 @@ def test_it_resends_the_confirmation_code_with_secret_hash(api, stub):
 
 
 def test_it_hides_an_unknown_email_on_resend(api, stub):
-    stub.add_client_error("resend_confirmation_code", "UserNotFoundException", "Username/client id combination not found.", 400)
+    stub.add_client_error(
+        "resend_confirmation_code", "UserNotFoundException", "Username/client id combination not found.", 400
+    )
     response = api.post("/api/v1/auth/resend-verification", {"email": "nobody@example.org"})
     assert response.status_code == 202
 
@@ -154,7 +173,9 @@ def test_it_hides_an_unknown_email_on_resend(api, stub):
 )
 def test_it_maps_reset_errors_to_the_envelope(api, stub, cognito_code, status, code):
     stub.add_client_error("confirm_forgot_password", cognito_code, "from Cognito", 400)
-    response = api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": "123456", "newPassword": "Pass-phrase-2"})
+    response = api.post(
+        "/api/v1/auth/reset-password", {"email": "ana@example.org", "code": "123456", "newPassword": "Pass-phrase-2"}
+    )
     assert response.status_code == status
     assert response.json()["error"]["code"] == code
     assert "Cognito" not in response.json()["error"]["message"]
@@ -176,7 +197,13 @@ def test_it_keeps_the_rows_when_the_pool_refuses_deletion(stub):
     from padmakara.api.errors import APIError
 
     user = User.objects.create_user(email="ana@example.org", cognito_sub="sub-1")
-    stub.add_client_error("admin_delete_user", "InternalErrorException", "boom", 500, expected_params={"UserPoolId": POOL, "Username": ANY})
+    stub.add_client_error(
+        "admin_delete_user",
+        "InternalErrorException",
+        "boom",
+        500,
+        expected_params={"UserPoolId": POOL, "Username": ANY},
+    )
     with pytest.raises(APIError):
         user_delete_account(user=user)
     assert User.objects.filter(pk=user.pk).exists()
