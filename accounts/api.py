@@ -55,6 +55,9 @@ def _login_response(result) -> Response:
 
 class RegisterView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RegisterInput"
+
         name = serializers.CharField(max_length=150, allow_blank=True, default="")
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
@@ -79,6 +82,9 @@ class RegisterView(PublicAuthView):
 
 class VerifyEmailView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerifyEmailInput"
+
         email = serializers.EmailField()
         code = serializers.CharField(max_length=16)
 
@@ -91,6 +97,9 @@ class VerifyEmailView(RegisterView):
 
 class ResendVerificationView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EmailInput"
+
         email = serializers.EmailField()
 
     @extend_schema(request=InputSerializer, responses={202: dict})
@@ -105,6 +114,9 @@ class ResendVerificationView(RegisterView):
 
 class LoginView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "LoginInput"
+
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
 
@@ -116,6 +128,9 @@ class LoginView(RegisterView):
 
 class LoginMfaView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "LoginMfaInput"
+
         email = serializers.EmailField()
         session = serializers.CharField(max_length=4096)
         code = serializers.CharField(max_length=16)
@@ -131,6 +146,9 @@ class LoginMfaView(RegisterView):
 
 class RefreshView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RefreshTokenInput"
+
         refresh_token = serializers.CharField(max_length=8192)
 
     @extend_schema(request=InputSerializer, responses={200: dict})
@@ -163,6 +181,9 @@ class ForgotPasswordView(ResendVerificationView):
 
 class ResetPasswordView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ResetPasswordInput"
+
         email = serializers.EmailField()
         code = serializers.CharField(max_length=16)
         new_password = serializers.CharField(**PASSWORD)
@@ -183,6 +204,9 @@ class MfaSetupView(TokenAuthView):
 
 class MfaVerifyView(TokenAuthView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MfaCodeInput"
+
         code = serializers.CharField(max_length=16)
 
     @extend_schema(request=InputSerializer, responses={200: dict})
@@ -206,6 +230,9 @@ class PreferencesSerializer(serializers.Serializer):
 class ProfileView(APIView):
     # email, id and subscription are not fields here: a client sending them changes nothing.
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileInput"
+
         name = serializers.CharField(max_length=150, allow_blank=True, required=False)
         preferences = PreferencesSerializer(required=False)
 
@@ -266,6 +293,9 @@ def _device(device: Device) -> dict:
 
 class DeviceListView(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DeviceInput"
+
         platform = serializers.ChoiceField(choices=Device.Platform.choices)
         push_token = serializers.CharField(max_length=512)
         app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")

@@ -175,10 +175,11 @@ def get_validator() -> TokenValidator:
 
     provider = get_provider()
     config = provider.token_config()
-    validator_ = _validators.get(config.cache_key)
+    cache_key = (config.cache_key, settings.IDENTITY_CLOCK_SKEW_SECONDS, settings.IDENTITY_JWKS_MIN_REFETCH_SECONDS)
+    validator_ = _validators.get(cache_key)
     if validator_ is None:
         with _validators_lock:
-            validator_ = _validators.get(config.cache_key)
+            validator_ = _validators.get(cache_key)
             if validator_ is None:
                 validator_ = TokenValidator(
                     issuers=config.issuers,
@@ -186,7 +187,7 @@ def get_validator() -> TokenValidator:
                     keys=KeyCache(config.jwks, min_refetch=settings.IDENTITY_JWKS_MIN_REFETCH_SECONDS),
                     leeway=settings.IDENTITY_CLOCK_SKEW_SECONDS,
                 )
-                _validators[config.cache_key] = validator_
+                _validators[cache_key] = validator_
     return validator_
 
 

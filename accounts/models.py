@@ -100,9 +100,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(language__in=["en", "pt"]), name="user_language_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(language__in=["en", "pt"]), name="user_language_valid"),
             models.CheckConstraint(
                 condition=models.Q(content_language__in=["en", "en-pt"]), name="user_content_language_valid"
             ),
