@@ -16,14 +16,15 @@ only a file missing from storage is written again.
 """
 
 import datetime
+import functools
 import hashlib
 import math
-import shutil
 import struct
 import subprocess
 import tempfile
 import wave
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -311,6 +312,19 @@ def _tone_wav(path: Path, *, frequency: int, seconds: float) -> None:
         )
 
 
+@functools.cache
+def render_tone(*, ffmpeg: str | None, frequency: int, seconds: float, title: str, artist: str) -> tuple[bytes, float]:
+    """A short tone as MP3 (or WAV without ffmpeg) and its duration. The same inputs give the
+    same file, so it is made once per process (the test suite loads the demo many times)."""
+    with tempfile.TemporaryDirectory(prefix="padmakara-demo-") as workdir:
+        path = Path(workdir) / f"tone.{'mp3' if ffmpeg else 'wav'}"
+        if ffmpeg:
+            _tone_mp3(path, ffmpeg=ffmpeg, frequency=frequency, seconds=seconds, title=title, artist=artist)
+        else:
+            _tone_wav(path, frequency=frequency, seconds=seconds)
+        return path.read_bytes(), _audio_duration(path)
+
+
 def _audio_duration(path: Path) -> float:
     info = mutagen.File(str(path))
     if info is None or not info.info.length:
@@ -368,14 +382,12 @@ class DemoLoader:
         self.admin_password = admin_password
         self.listener_password = listener_password
         self.report = DemoReport(audio_format="mp3" if ffmpeg else "wav")
-        self.workdir = Path(tempfile.mkdtemp(prefix="padmakara-demo-"))
+        self.audio_jobs: list[tuple[Track, dict]] = []
 
     def run(self) -> DemoReport:
-        try:
-            self._catalogue()
-            self._people()
-        finally:
-            shutil.rmtree(self.workdir, ignore_errors=True)
+        self._catalogue()
+        self._audio_files()
+        self._people()
         return self.report
 
     def _get_or_create(self, model, counter: str, defaults: dict | None = None, **lookup):
@@ -457,7 +469,9 @@ class DemoLoader:
         if created:
             track.tags.set([self.tags[slug] for slug in theme["tags"]])
         if not _file_present(track.audio_file.name):
-            self._audio(track, title=title, artist=speaker.abbreviation, index=index)
+            self.audio_jobs.append(
+                (track, self._tone_spec(track, title=title, artist=speaker.abbreviation, index=index))
+            )
         header = f"{title}\n{speaker.name} ({speaker.abbreviation}), {place.name}, {day.isoformat()}\n" + (
             "Transcrição de demonstração." if language == "pt" else "Demonstration transcript."
         )
@@ -468,22 +482,30 @@ class DemoLoader:
             self._transcript(track, title=title, pages=pages)
         return track
 
-    def _audio(self, track: Track, *, title: str, artist: str, index: int) -> None:
-        frequency = 220 + 55 * (index % 6) + (30 if track.language == "pt" else 0)
-        seconds = 3 + index % 3
-        path = self.workdir / f"{track.uuid}.{self.report.audio_format}"
-        if self.ffmpeg:
-            _tone_mp3(path, ffmpeg=self.ffmpeg, frequency=frequency, seconds=seconds, title=title, artist=artist)
-        else:
-            _tone_wav(path, frequency=frequency, seconds=seconds)
-        data = path.read_bytes()
+    def _tone_spec(self, track: Track, *, title: str, artist: str, index: int) -> dict:
+        return {
+            "ffmpeg": self.ffmpeg,
+            "frequency": 220 + 55 * (index % 6) + (30 if track.language == "pt" else 0),
+            "seconds": 3 + index % 3,
+            "title": title,
+            "artist": artist,
+        }
+
+    def _audio_files(self) -> None:
+        # ffmpeg runs in parallel (each call is mostly process start-up); rows are saved in order.
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            rendered = list(pool.map(lambda job: render_tone(**job[1]), self.audio_jobs))
+        for (track, _), (data, duration) in zip(self.audio_jobs, rendered, strict=True):
+            self._store_audio(track, data=data, duration=duration)
+
+    def _store_audio(self, track: Track, *, data: bytes, duration: float) -> None:
         retreat = track.session.retreat
         name = _save(
-            f"audio/demo/{retreat.slug}/{track.session.order:02d}-{track.order:03d}-{track.language}.{path.suffix[1:]}",
+            f"audio/demo/{retreat.slug}/{track.session.order:02d}-{track.order:03d}-{track.language}.{self.report.audio_format}",
             data,
         )
         track.audio_file.name = name
-        track.duration = _audio_duration(path)
+        track.duration = duration
         track.file_size = len(data)
         track.checksum = _sha256(data)
         track.processing_status = Track.ProcessingStatus.READY
