@@ -53,8 +53,12 @@ class AccessProfile:
         return False
 
     def can_play_retreat(self, retreat: Retreat) -> bool:
-        group_ids = () if retreat.visibility != Retreat.Visibility.MEMBERS else retreat.groups.values_list("id", flat=True)
-        return self.can_play(visibility=retreat.visibility, required_plan=retreat.required_plan, group_ids=set(group_ids))
+        group_ids = (
+            () if retreat.visibility != Retreat.Visibility.MEMBERS else retreat.groups.values_list("id", flat=True)
+        )
+        return self.can_play(
+            visibility=retreat.visibility, required_plan=retreat.required_plan, group_ids=set(group_ids)
+        )
 
     def playable_q(self, prefix: str = "") -> Q:
         """The same rule as a filter; ``prefix`` leads from the queried model to its Retreat
@@ -71,7 +75,10 @@ class AccessProfile:
             rule |= Q(**{f"{prefix}visibility": Retreat.Visibility.MEMBERS}) & Q(in_member_group)
         if self.plan_rank:
             rule |= Q(
-                **{f"{prefix}visibility": Retreat.Visibility.SUBSCRIBERS, f"{prefix}required_plan__in": self.allowed_plans}
+                **{
+                    f"{prefix}visibility": Retreat.Visibility.SUBSCRIBERS,
+                    f"{prefix}required_plan__in": self.allowed_plans,
+                }
             )
         return rule
 

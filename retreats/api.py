@@ -36,21 +36,21 @@ ERROR_RESPONSES = {
 }
 
 _track_summary_fields = {
-        "id": serializers.UUIDField(),
-        "title": serializers.CharField(),
-        "duration": serializers.FloatField(),
-        "order": serializers.IntegerField(),
-        "language": serializers.CharField(),
-        "hasTranscript": serializers.BooleanField(),
-        "isTranslation": serializers.BooleanField(),
-        "originalTrackId": serializers.UUIDField(allow_null=True),
+    "id": serializers.UUIDField(),
+    "title": serializers.CharField(),
+    "duration": serializers.FloatField(),
+    "order": serializers.IntegerField(),
+    "language": serializers.CharField(),
+    "hasTranscript": serializers.BooleanField(),
+    "isTranslation": serializers.BooleanField(),
+    "originalTrackId": serializers.UUIDField(allow_null=True),
 }
 _session_fields = {
-        "id": serializers.UUIDField(),
-        "name": serializers.CharField(),
-        "type": serializers.ChoiceField(choices=["morning", "afternoon", "evening", "other"]),
-        "date": serializers.DateField(allow_null=True),
-        "tracks": inline_serializer(name="TrackSummary", fields=_track_summary_fields, many=True),
+    "id": serializers.UUIDField(),
+    "name": serializers.CharField(),
+    "type": serializers.ChoiceField(choices=["morning", "afternoon", "evening", "other"]),
+    "date": serializers.DateField(allow_null=True),
+    "tracks": inline_serializer(name="TrackSummary", fields=_track_summary_fields, many=True),
 }
 _gathering_fields = {
     "id": serializers.UUIDField(),
@@ -80,7 +80,11 @@ _group_summary_fields = {
     "gatherings": inline_serializer(name="GatheringSummary", fields=_gathering_fields, many=True),
 }
 GroupDetail = inline_serializer(
-    name="RetreatGroup", fields={**_group_fields, "gatherings": inline_serializer(name="Gathering", fields=_gathering_detail_fields, many=True)}
+    name="RetreatGroup",
+    fields={
+        **_group_fields,
+        "gatherings": inline_serializer(name="Gathering", fields=_gathering_detail_fields, many=True),
+    },
 )
 _ref = {"id": serializers.UUIDField(), "name": serializers.CharField()}
 TrackDetail = inline_serializer(
@@ -111,7 +115,10 @@ TrackDetail = inline_serializer(
     },
 )
 LANGUAGE_PARAM = OpenApiParameter(
-    "language", OpenApiTypes.STR, enum=["en", "pt"], description="Language of names and descriptions (default: the user's)."
+    "language",
+    OpenApiTypes.STR,
+    enum=["en", "pt"],
+    description="Language of names and descriptions (default: the user's).",
 )
 
 
@@ -169,7 +176,9 @@ class RetreatListView(ContentView):
             200: inline_serializer(
                 name="RetreatList",
                 fields={
-                    "retreatGroups": inline_serializer(name="RetreatGroupSummary", fields=_group_summary_fields, many=True),
+                    "retreatGroups": inline_serializer(
+                        name="RetreatGroupSummary", fields=_group_summary_fields, many=True
+                    ),
                     "totalCount": serializers.IntegerField(),
                     "hasMore": serializers.BooleanField(),
                 },

@@ -166,6 +166,13 @@ class Retreat(TimeStamped):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        if not self.season and self.start_date:
+            self.season = self.season_for(self.start_date)
+        if self.status == self.Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+        super().save(*args, **kwargs)
+
     @staticmethod
     def season_for(start_date) -> str:
         """March to August is spring, otherwise fall, as the app computes it."""
@@ -178,13 +185,6 @@ class Retreat(TimeStamped):
     @property
     def is_published(self) -> bool:
         return self.status == self.Status.PUBLISHED
-
-    def save(self, *args, **kwargs):
-        if not self.season and self.start_date:
-            self.season = self.season_for(self.start_date)
-        if self.status == self.Status.PUBLISHED and self.published_at is None:
-            self.published_at = timezone.now()
-        super().save(*args, **kwargs)
 
 
 class Session(TimeStamped):

@@ -26,7 +26,9 @@ def _int_param(request, name: str, default: int, *, minimum: int, maximum: int |
     try:
         value = int(raw)
     except ValueError:
-        raise APIError(f"{name} must be a whole number.", code="validation_error", details={name: ["Must be a whole number."]}) from None
+        raise APIError(
+            f"{name} must be a whole number.", code="validation_error", details={name: ["Must be a whole number."]}
+        ) from None
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
         raise APIError(f"{name} must be {bound}.", code="validation_error", details={name: [f"Must be {bound}."]})

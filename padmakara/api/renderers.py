@@ -47,4 +47,3 @@ class JSONRenderer(renderers.BaseRenderer):
         if not getattr(view, "renders_camel_case", False):
             data = camelize(data)
         return dumps(data)
-

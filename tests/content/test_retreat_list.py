@@ -27,7 +27,15 @@ def test_it_lists_groups_with_their_published_gatherings(user_api):
     assert {g["id"] for g in listed["gatherings"]} == {str(r.uuid) for r in retreats}
     gathering = listed["gatherings"][0]
     assert set(gathering) == {
-        "id", "name", "season", "year", "startDate", "endDate", "sessionCount", "trackCount", "locked",
+        "id",
+        "name",
+        "season",
+        "year",
+        "startDate",
+        "endDate",
+        "sessionCount",
+        "trackCount",
+        "locked",
     }
     assert gathering["sessionCount"] == 2
     assert gathering["trackCount"] == 6  # English only: translations left out
@@ -94,8 +102,14 @@ def test_it_filters_by_year_and_season(user_api):
 
 @pytest.mark.parametrize(
     "params, field",
-    [({"year": "abc"}, "year"), ({"season": "winter"}, "season"), ({"limit": 0}, "limit"),
-     ({"limit": 101}, "limit"), ({"offset": -1}, "offset"), ({"language": "fr"}, "language")],
+    [
+        ({"year": "abc"}, "year"),
+        ({"season": "winter"}, "season"),
+        ({"limit": 0}, "limit"),
+        ({"limit": 101}, "limit"),
+        ({"offset": -1}, "offset"),
+        ({"language": "fr"}, "language"),
+    ],
 )
 def test_it_rejects_bad_parameters_with_the_envelope(user_api, params, field):
     response = user_api.get(URL, params)

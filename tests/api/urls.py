@@ -1,0 +1,31 @@
+"""The project's URLs plus views that fail on purpose, for tests of the error envelope."""
+
+from django.urls import path
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from padmakara.urls import urlpatterns as project_urlpatterns
+
+
+class Broken(APIView):
+    permission_classes = []
+
+    def get(self, request):
+        raise RuntimeError("secret internal detail /srv/app/settings.py")
+
+
+class Echo(APIView):
+    permission_classes = []
+
+    def post(self, request):
+        return Response({"received": request.data})
+
+
+urlpatterns = [
+    path("api/v1/test/broken", Broken.as_view()),
+    path("api/v1/test/echo", Echo.as_view()),
+    *project_urlpatterns,
+]
+
+handler404 = "padmakara.api.errors.handler404"
+handler500 = "padmakara.api.errors.handler500"

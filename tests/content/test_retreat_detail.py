@@ -1,0 +1,115 @@
+import uuid
+
+import pytest
+
+from tests.factories import (
+    make_catalogue,
+    make_group,
+    make_member,
+    make_retreat,
+    make_session,
+    make_track,
+    make_transcript,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(group):
+    return f"/api/v1/content/retreat/{group.uuid}"
+
+
+def test_it_returns_the_group_unwrapped_with_sessions_and_tracks(user_api):
+    group, [retreat] = make_catalogue(gatherings=1, sessions=2, tracks=2)
+    first_track = retreat.sessions.first().tracks.get(order=1, language="en")
+    make_transcript(first_track)
+
+    body = user_api.get(url(group)).json()
+
+    assert set(body) == {"id", "name", "description", "imageUrl", "gatherings"}
+    [gathering] = body["gatherings"]
+    assert gathering["id"] == str(retreat.uuid)
+    assert [s["type"] for s in gathering["sessions"]] == ["morning", "morning"]
+    tracks = gathering["sessions"][0]["tracks"]
+    assert [t["order"] for t in tracks] == [1, 2]
+    assert tracks[0] == {
+        "id": str(first_track.uuid),
+        "title": "Teaching 1",
+        "duration": 1800.0,
+        "order": 1,
+        "language": "en",
+        "hasTranscript": True,
+        "isTranslation": False,
+        "originalTrackId": None,
+    }
+
+
+def test_it_includes_translations_for_en_pt_listeners(api, user):
+    group, [retreat] = make_catalogue(gatherings=1, sessions=1, tracks=1)
+    user.content_language = "en-pt"
+    user.save()
+    api.force_authenticate(user)
+
+    tracks = api.get(url(group)).json()["gatherings"][0]["sessions"][0]["tracks"]
+
+    original, translation = tracks
+    assert translation["isTranslation"] is True
+    assert translation["originalTrackId"] == original["id"]
+    assert translation["language"] == "pt"
+
+
+def test_it_still_lists_a_locked_gathering(user_api):
+    group = make_group()
+    retreat = make_retreat(groups=[group], visibility="subscribers", required_plan="premium")
+    make_track(make_session(retreat))
+
+    [gathering] = user_api.get(url(group)).json()["gatherings"]
+
+    assert gathering["locked"] is True
+    assert len(gathering["sessions"][0]["tracks"]) == 1
+
+
+def test_it_answers_404_for_a_group_with_only_drafts(user_api):
+    group = make_group()
+    make_retreat(groups=[group], status="draft")
+
+    response = user_api.get(url(group))
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_it_answers_404_for_an_unknown_or_malformed_id(user_api):
+    assert user_api.get(f"/api/v1/content/retreat/{uuid.uuid4()}").status_code == 404
+    response = user_api.get("/api/v1/content/retreat/not-a-uuid")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_it_hides_draft_gatherings_inside_a_published_group(user_api):
+    group, _ = make_catalogue(gatherings=1, sessions=1, tracks=1)
+    make_retreat(groups=[group], status="draft", name="Not yet")
+
+    names = [g["name"] for g in user_api.get(url(group)).json()["gatherings"]]
+
+    assert "Not yet" not in names and len(names) == 1
+
+
+def test_it_unlocks_members_gatherings_for_members(api, user):
+    group = make_group()
+    make_retreat(groups=[group], visibility="members")
+    make_member(user, group)
+    api.force_authenticate(user)
+
+    assert api.get(url(group)).json()["gatherings"][0]["locked"] is False
+
+
+def test_it_costs_the_same_queries_for_one_and_many_gatherings(user_api, django_assert_num_queries):
+    group, _ = make_catalogue(gatherings=1, sessions=1, tracks=1)
+    with django_assert_num_queries(5):
+        user_api.get(url(group))
+
+    make_catalogue(group=group, gatherings=10, sessions=3, tracks=4)
+    with django_assert_num_queries(5):
+        body = user_api.get(url(group)).json()
+    assert len(body["gatherings"]) == 11
