@@ -21,6 +21,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -29,6 +30,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "padmakara.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/padmakara_bench")
 # The benchmark sends thousands of requests as one user: no rate limit may answer 429.
 os.environ["THROTTLE_CONTENT"] = "100000000/hour"
+# WhiteNoise warns when collectstatic has not run; static files are not measured here.
+warnings.filterwarnings("ignore", message="No directory at")
 
 import django  # noqa: E402
 
@@ -58,7 +61,11 @@ def build_catalogue(gatherings: int) -> dict:
 
     teachers = Teacher.objects.bulk_create(
         Teacher(name=name, abbreviation=abbr)
-        for name, abbr in [("Jigme Khyentse Rinpoche", "JKR"), ("Khenpo Pema Sherab", "KPS"), ("Pema Wangyal Rinpoche", "PWR")]
+        for name, abbr in [
+            ("Jigme Khyentse Rinpoche", "JKR"),
+            ("Khenpo Pema Sherab", "KPS"),
+            ("Pema Wangyal Rinpoche", "PWR"),
+        ]
     )
     tags = Tag.objects.bulk_create(Tag(name=f"Tag {i}", name_pt=f"Etiqueta {i}", slug=f"tag-{i}") for i in range(6))
     groups = RetreatGroup.objects.bulk_create(
@@ -128,7 +135,9 @@ def build_catalogue(gatherings: int) -> dict:
     )
     Transcript.objects.bulk_create(Transcript(track=t, language="en", page_count=12, status="ready") for t in originals)
     Track.tags.through.objects.bulk_create(
-        Track.tags.through(track_id=t.id, tag_id=tags[k].id) for i, t in enumerate(originals) for k in (i % 6, (i + 1) % 6)
+        Track.tags.through(track_id=t.id, tag_id=tags[k].id)
+        for i, t in enumerate(originals)
+        for k in (i % 6, (i + 1) % 6)
     )
     user = User.objects.create_user(
         "bench@example.org", password=None, name="Bench", content_language="en-pt", language="pt"
