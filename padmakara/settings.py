@@ -252,6 +252,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 
+# Rendered content bodies are cached per catalogue version and access profile (0 turns it off).
+CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
+
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 

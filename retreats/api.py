@@ -1,15 +1,18 @@
 """Content API (API.md "Content"): read-only, camelCase built by the selectors, ETag first."""
 
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
 from padmakara.api.etag import make_etag, not_modified
 from padmakara.api.pagination import page_from
+from padmakara.api.renderers import dumps
 from padmakara.api.throttles import ContentThrottle
 
 from . import selectors
@@ -142,21 +145,28 @@ class ContentView(APIView):
         )
 
     def respond(self, request, reader: selectors.Reader, build):
+        # The body depends on the catalogue version, the access profile, the languages and the
+        # path, not on who asks: listeners with the same profile share one rendering.
         etag = make_etag(
             catalogue_version(),
             reader.profile.stamp,
             reader.language,
             reader.content_language,
-            request.user.pk,
             request.get_full_path(),
         )
         cached = not_modified(request, etag)
         if cached is not None:
             return cached
-        body = build()
-        if body is None:
-            raise APIError(_("Not found."), code="not_found", status_code=404)
-        response = Response(body)
+        body_key = f"content:body:{etag}"
+        rendered = cache.get(body_key) if settings.CONTENT_CACHE_SECONDS else None
+        if rendered is None:
+            body = build()
+            if body is None:
+                raise APIError(_("Not found."), code="not_found", status_code=404)
+            rendered = dumps(body)
+            if settings.CONTENT_CACHE_SECONDS:
+                cache.set(body_key, rendered, timeout=settings.CONTENT_CACHE_SECONDS)
+        response = HttpResponse(rendered, content_type="application/json")
         response["ETag"] = etag
         response["Cache-Control"] = "private, no-cache"
         return response

@@ -9,7 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.core.files.storage import default_storage
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .access import AccessProfile, published_q
@@ -52,7 +52,18 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
     """Gatherings joined to their groups (a gathering may sit in several): one query."""
     Through = Retreat.groups.through
     sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
-    tracks = Track.objects.filter(_visible_tracks_q(reader), session__retreat_id=OuterRef("retreat_id"))
+    # Tracks are counted per session and summed: a count over a join of every track with the
+    # sessions is planned as a sequential scan of the track table for each gathering.
+    per_session = _count_subquery(
+        Track.objects.filter(_visible_tracks_q(reader), session_id=OuterRef("pk")), "session_id"
+    )
+    track_totals = (
+        Session.objects.filter(retreat_id=OuterRef("retreat_id"))
+        .order_by()
+        .values("retreat_id")
+        .annotate(total=Sum(per_session))
+        .values("total")
+    )
     queryset = Through.objects.filter(through_filter, published_q("retreat__"))
     if filters and filters.year:
         queryset = queryset.filter(retreat__start_date__year=filters.year)
@@ -62,7 +73,7 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
         queryset.annotate(
             playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
             session_count=_count_subquery(sessions, "retreat_id"),
-            track_count=_count_subquery(tracks, "session__retreat_id"),
+            track_count=Coalesce(Subquery(track_totals, output_field=IntegerField()), Value(0)),
         )
         .order_by("retreatgroup_id", "-retreat__start_date", "retreat__name")
         .values(
@@ -235,41 +246,73 @@ def _ungrouped_gathering(reader: Reader, retreat_id: int) -> dict:
 
 def track_detail(reader: Reader, track_uuid) -> dict | None:
     """``GET /content/track/{id}``: one track of a published gathering, locked or not."""
-    track = (
+    groups = RetreatGroup.objects.filter(retreats=OuterRef("session__retreat_id")).order_by("order", "name")
+    row = (
         Track.objects.filter(published_q("session__retreat__"), uuid=track_uuid)
-        .select_related("session__retreat", "speaker", "original")
         .annotate(
             has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))),
             playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("session__retreat_id"))),
+            group_uuid=Subquery(groups.values("uuid")[:1]),
+            group_name=Subquery(groups.values("name")[:1]),
+            group_name_pt=Subquery(groups.values("name_pt")[:1]),
+        )
+        .values(
+            "id",
+            "uuid",
+            "title",
+            "description",
+            "duration",
+            "order",
+            "language",
+            "file_size",
+            "original__uuid",
+            "has_transcript",
+            "playable",
+            "group_uuid",
+            "group_name",
+            "group_name_pt",
+            "session__uuid",
+            "session__name",
+            "session__name_pt",
+            "session__date",
+            "session__retreat__uuid",
+            "session__retreat__name",
+            "session__retreat__name_pt",
+            "speaker__name",
+            "speaker__abbreviation",
         )
         .first()
     )
-    if track is None:
+    if row is None:
         return None
-    session, retreat = track.session, track.session.retreat
-    group = retreat.groups.order_by("order", "name").values("uuid", "name", "name_pt").first()
-    tags = list(Tag.objects.filter(tracks=track).values_list("name", "name_pt"))
+    tags = Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt")
+    language = reader.language
     return {
-        "id": track.uuid,
-        "title": track.title,
-        "description": track.description,
-        "duration": track.duration,
-        "order": track.order,
-        "language": track.language,
-        "hasTranscript": track.has_transcript,
-        "isTranslation": track.original_id is not None,
-        "originalTrackId": track.original.uuid if track.original else None,
-        "tags": [pick_language(name, name_pt, reader.language) for name, name_pt in tags],
-        "retreat": {"id": group["uuid"], "name": pick_language(group["name"], group["name_pt"], reader.language)}
-        if group
+        "id": row["uuid"],
+        "title": row["title"],
+        "description": row["description"],
+        "duration": row["duration"],
+        "order": row["order"],
+        "language": row["language"],
+        "hasTranscript": row["has_transcript"],
+        "isTranslation": row["original__uuid"] is not None,
+        "originalTrackId": row["original__uuid"],
+        "tags": [pick_language(name, name_pt, language) for name, name_pt in tags],
+        "retreat": {"id": row["group_uuid"], "name": pick_language(row["group_name"], row["group_name_pt"], language)}
+        if row["group_uuid"]
         else None,
         "session": {
-            "id": session.uuid,
-            "name": pick_language(session.name, session.name_pt, reader.language),
-            "date": session.date,
+            "id": row["session__uuid"],
+            "name": pick_language(row["session__name"], row["session__name_pt"], language),
+            "date": row["session__date"],
         },
-        "gathering": {"id": retreat.uuid, "name": pick_language(retreat.name, retreat.name_pt, reader.language)},
-        "speaker": {"name": track.speaker.name, "abbreviation": track.speaker.abbreviation} if track.speaker else None,
-        "fileSize": track.file_size,
-        "locked": not track.playable,
+        "gathering": {
+            "id": row["session__retreat__uuid"],
+            "name": pick_language(row["session__retreat__name"], row["session__retreat__name_pt"], language),
+        },
+        "speaker": {"name": row["speaker__name"], "abbreviation": row["speaker__abbreviation"]}
+        if row["speaker__name"] is not None
+        else None,
+        "fileSize": row["file_size"],
+        "locked": not row["playable"],
     }

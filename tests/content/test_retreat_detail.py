@@ -104,12 +104,15 @@ def test_it_unlocks_members_gatherings_for_members(api, user):
     assert api.get(url(group)).json()["gatherings"][0]["locked"] is False
 
 
-def test_it_costs_the_same_queries_for_one_and_many_gatherings(user_api, django_assert_num_queries):
+def test_it_costs_the_same_queries_for_one_and_many_gatherings(
+    user_api, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     group, _ = make_catalogue(gatherings=1, sessions=1, tracks=1)
     with django_assert_num_queries(5):
         user_api.get(url(group))
 
-    make_catalogue(group=group, gatherings=10, sessions=3, tracks=4)
+    with django_capture_on_commit_callbacks(execute=True):
+        make_catalogue(group=group, gatherings=10, sessions=3, tracks=4)
     with django_assert_num_queries(5):
         body = user_api.get(url(group)).json()
     assert len(body["gatherings"]) == 11

@@ -147,15 +147,42 @@ def test_it_answers_304_to_a_matching_etag_and_changes_it_on_edit(user_api, djan
     assert again.json()["retreatGroups"][0]["gatherings"][0]["name"] == "Renamed"
 
 
-def test_it_costs_the_same_queries_for_3_and_300_gatherings(user_api, django_assert_num_queries):
+def test_it_costs_the_same_queries_for_3_and_300_gatherings(
+    user_api, django_assert_num_queries, django_capture_on_commit_callbacks
+):
     group = make_group()
     for _ in range(3):
         make_track(make_session(make_retreat(groups=[group])))
     with django_assert_num_queries(4):
         assert user_api.get(URL).status_code == 200
 
-    for _ in range(297):
-        make_retreat(groups=[group, make_group()])
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(297):
+            make_retreat(groups=[group, make_group()])
     with django_assert_num_queries(4):
         body = user_api.get(URL, {"limit": 100}).json()
     assert body["totalCount"] == 298
+
+
+def test_it_serves_listeners_with_the_same_access_from_one_rendering(api, user, other_user, django_assert_num_queries):
+    make_catalogue(gatherings=2, sessions=1, tracks=2)
+    api.force_authenticate(user)
+    first = api.get(URL)
+
+    api.force_authenticate(other_user)
+    with django_assert_num_queries(1):  # the access profile only
+        second = api.get(URL)
+
+    assert second.content == first.content
+    assert second["ETag"] == first["ETag"]
+
+
+def test_it_renders_again_for_a_listener_with_other_access(api, user, other_user):
+    group = make_group()
+    make_retreat(groups=[group], visibility="members")
+    make_member(other_user, group)
+    api.force_authenticate(user)
+    assert api.get(URL).json()["retreatGroups"][0]["gatherings"][0]["locked"] is True
+
+    api.force_authenticate(other_user)
+    assert api.get(URL).json()["retreatGroups"][0]["gatherings"][0]["locked"] is False
