@@ -100,9 +100,21 @@ def _event(data: dict, *, event_id: str) -> services.ProgressEvent:
     )
 
 
+def _wire_errors(detail):
+    """Error details keyed as the client sent them: camelCase fields, list indexes as strings."""
+    if isinstance(detail, dict):
+        return {
+            camel_key(key) if isinstance(key, str) else str(key): _wire_errors(value) for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return [_wire_errors(item) for item in detail]
+    return detail
+
+
 def _validated(serializer_class, request) -> dict:
     serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
+    if not serializer.is_valid():
+        raise serializers.ValidationError(_wire_errors(serializer.errors))
     return serializer.validated_data
 
 

@@ -214,10 +214,10 @@ def stats(*, user, now: datetime.datetime | None = None) -> dict:
         .order_by("-day")
         .values_list("day", "seconds")
     )
-    # The database sums seconds per day; here we only walk the resulting days, newest first,
-    # and stop at the first gap once the 30-day chart is filled.
+    # The database sums seconds per day (one row per day with listening, however many sessions);
+    # here we only walk those days, newest first, until the streak has ended and the chart is full.
     seconds_by_day, streak, expected, counting = {}, 0, today, True
-    for day, seconds in days.iterator(chunk_size=100):
+    for day, seconds in days:
         if day > today:  # up to the allowed clock skew past midnight: counts as today
             day = today
         if day >= first_day:
