@@ -257,7 +257,9 @@ class TrackProgressView(ProgressView):
         data = _validated(TrackProgressInput, request)
         event = _event(data, event_id=data.get("event_id") or services.new_event_id())
         result = services.progress_sync(user=request.user, events=[event], strict=True)
-        return Response({"message": _("Progress saved."), "progress": result.progress[0]})
+        # Empty only when a replayed eventId belonged to another track: this one has no progress yet.
+        progress = result.progress[0] if result.progress else selectors.empty_progress(event.track_id)
+        return Response({"message": _("Progress saved."), "progress": progress})
 
 
 class SyncView(ProgressView):

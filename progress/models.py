@@ -21,7 +21,11 @@ class TrackProgress(models.Model):
     """The merged position of one user in one track: latest ``last_played`` wins, ``completed`` is sticky."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="track_progress", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="track_progress",
+        verbose_name=_("user"),
+        db_index=False,  # the unique (user, track) index serves every lookup by user
     )
     track = models.ForeignKey(
         "retreats.Track", on_delete=models.CASCADE, related_name="progress", verbose_name=_("track")
@@ -49,7 +53,11 @@ class ListeningSession(models.Model):
     """One progress event as a device sent it; its span counts once towards listening time."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="listening_sessions", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="listening_sessions",
+        verbose_name=_("user"),
+        db_index=False,  # the unique (user, event_id) index serves every lookup by user; one index less per insert
     )
     track = models.ForeignKey(
         "retreats.Track", on_delete=models.CASCADE, related_name="listening_sessions", verbose_name=_("track")
@@ -89,7 +97,11 @@ class ListeningSession(models.Model):
 class Bookmark(models.Model):
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="bookmarks", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="bookmarks",
+        verbose_name=_("user"),
+        db_index=False,  # served by the (user, track, position) index
     )
     track = models.ForeignKey(
         "retreats.Track", on_delete=models.CASCADE, related_name="bookmarks", verbose_name=_("track")
@@ -119,7 +131,11 @@ class Highlight(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="highlights", verbose_name=_("user")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="highlights",
+        verbose_name=_("user"),
+        db_index=False,  # served by the (user, track, page) index
     )
     track = models.ForeignKey(
         "retreats.Track", on_delete=models.CASCADE, related_name="highlights", verbose_name=_("track")

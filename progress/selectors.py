@@ -62,6 +62,10 @@ def progress_dict(row: dict, track_uuid) -> dict:
     }
 
 
+def empty_progress(track_uuid) -> dict:
+    return {"trackId": track_uuid, "position": 0.0, "completed": False, "lastPlayed": None}
+
+
 def progress_states(*, user, track_uuids_by_id: dict[int, object]) -> list[dict]:
     """The merged state of these tracks (ids → uuids the caller already knows): one query."""
     rows = (
@@ -235,7 +239,7 @@ def stats(*, user, now: datetime.datetime | None = None) -> dict:
     listening = []
     for offset in range(STATS_DAYS):
         day = first_day + datetime.timedelta(days=offset)
-        listening.append({"date": day.isoformat(), "seconds": seconds_by_day.get(day, 0)})
+        listening.append({"date": day.isoformat(), "seconds": seconds_by_day.get(day, 0.0)})
     return {**totals(user=user), "currentStreakDays": streak, "listeningByDay": listening}
 
 

@@ -19,6 +19,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+import orjson
 from django.conf import settings
 from django.db import connections, router, transaction
 from django.utils import timezone
@@ -118,7 +119,29 @@ def _adapter(connection, column: str):
     return None
 
 
-def _values_sql(connection, columns: Sequence[str], rows: Sequence[dict]) -> tuple[str, list]:
+# PostgreSQL types of the columns, for the unnest() row source.
+_PG_TYPES = {
+    "user_id": "bigint", "track_id": "bigint", "event_id": "varchar", "position": "double precision",
+    "completed": "boolean", "seconds": "double precision", "device_info": "jsonb", "played_at": "timestamptz",
+    "start_time": "timestamptz", "end_time": "timestamptz", "created_at": "timestamptz", "updated_at": "timestamptz",
+    "last_played": "timestamptz",
+}  # fmt: skip
+
+
+def _row_source(connection, columns: Sequence[str], rows: Sequence[dict]) -> tuple[str, list]:
+    """The rows as the source of an INSERT: ``SELECT * FROM unnest(...)`` on PostgreSQL, ``VALUES`` elsewhere.
+
+    unnest() takes one array per column, so a 500-event sync is 11 parameters rather than 5,500:
+    psycopg and the planner handle it in a fraction of the time. The statements around it are the same.
+    """
+    if connection.vendor == "postgresql":
+        arrays = []
+        for column in columns:
+            values = [row[column] for row in rows]
+            if column == "device_info":
+                values = [orjson.dumps(value).decode() for value in values]
+            arrays.append(values)
+        return f"SELECT * FROM unnest({', '.join(f'%s::{_PG_TYPES[column]}[]' for column in columns)})", arrays
     adapters = [(column, _adapter(connection, column)) for column in columns]
     params = []
     for row in rows:
@@ -126,16 +149,16 @@ def _values_sql(connection, columns: Sequence[str], rows: Sequence[dict]) -> tup
             value = row[column]
             params.append(adapt(value) if adapt is not None and value is not None else value)
     one = "(" + ", ".join(["%s"] * len(columns)) + ")"
-    return ", ".join([one] * len(rows)), params
+    return "VALUES " + ", ".join([one] * len(rows)), params
 
 
 def _insert_sessions(connection, rows: Sequence[dict]) -> set[str]:
     """Insert the events; return the eventIds that were new (known ones hit the unique key and are skipped)."""
     qn = connection.ops.quote_name
-    values, params = _values_sql(connection, _SESSION_COLUMNS, rows)
+    source, params = _row_source(connection, _SESSION_COLUMNS, rows)
     sql = (
         f"INSERT INTO {qn(ListeningSession._meta.db_table)} ({', '.join(map(qn, _SESSION_COLUMNS))}) "
-        f"VALUES {values} ON CONFLICT ({qn('user_id')}, {qn('event_id')}) DO NOTHING RETURNING {qn('event_id')}"
+        f"{source} ON CONFLICT ({qn('user_id')}, {qn('event_id')}) DO NOTHING RETURNING {qn('event_id')}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -146,7 +169,7 @@ def _upsert_progress(connection, rows: Sequence[dict]) -> None:
     """Merge folded events into TrackProgress without reading it: newer playedAt wins, completed is sticky."""
     qn = connection.ops.quote_name
     table = qn(TrackProgress._meta.db_table)
-    values, params = _values_sql(connection, _PROGRESS_COLUMNS, rows)
+    source, params = _row_source(connection, _PROGRESS_COLUMNS, rows)
     current = {column: f"{table}.{qn(column)}" for column in ("position", "completed", "last_played")}
     new = {column: f"excluded.{qn(column)}" for column in ("position", "completed", "last_played")}
     newer = (
@@ -154,7 +177,7 @@ def _upsert_progress(connection, rows: Sequence[dict]) -> None:
         f"AND {new['position']} > {current['position']}))"
     )
     sql = (
-        f"INSERT INTO {table} ({', '.join(map(qn, _PROGRESS_COLUMNS))}) VALUES {values} "
+        f"INSERT INTO {table} ({', '.join(map(qn, _PROGRESS_COLUMNS))}) {source} "
         f"ON CONFLICT ({qn('user_id')}, {qn('track_id')}) DO UPDATE SET "
         f"{qn('position')} = CASE WHEN {newer} THEN {new['position']} ELSE {current['position']} END, "
         f"{qn('last_played')} = CASE WHEN {newer} THEN {new['last_played']} ELSE {current['last_played']} END, "

@@ -97,3 +97,15 @@ def test_it_answers_405_to_get(user_api):
 
     assert response.status_code == 405
     assert response.json()["error"]["code"] == "method_not_allowed"
+
+
+def test_it_answers_an_empty_state_when_an_event_id_is_replayed_on_another_track(user_api, user, track, second_track):
+    user_api.post(URL, _body(track, eventId="e1"), format="json")
+
+    response = user_api.post(URL, _body(second_track, eventId="e1"), format="json")
+
+    assert response.status_code == 200
+    assert response.json()["progress"] == {
+        "trackId": str(second_track.uuid), "position": 0.0, "completed": False, "lastPlayed": None,
+    }  # fmt: skip
+    assert not TrackProgress.objects.filter(user=user, track=second_track).exists()
