@@ -47,7 +47,6 @@ class TrackProgressAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=track__uuid")
     raw_id_fields = ("user", "track")
-    date_hierarchy = "last_played"
     ordering = ("-last_played",)
 
     def get_queryset(self, request):
@@ -80,7 +79,6 @@ class ListeningSessionAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=event_id")
     raw_id_fields = ("user", "track")
-    date_hierarchy = "played_at"
     ordering = ("-played_at",)
 
     @admin.display(description=_("device"))
