@@ -42,7 +42,7 @@ def _duration(seconds: float) -> str:
 
 @admin.register(TrackProgress)
 class TrackProgressAdmin(ReadOnlyAdmin):
-    list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display")
+    list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display", "history")
     list_filter = ("completed", "last_played")
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=track__uuid")
@@ -70,6 +70,17 @@ class TrackProgressAdmin(ReadOnlyAdmin):
     @admin.display(description=_("listened"), ordering="listening_seconds")
     def listening_display(self, obj):
         return _duration(obj.listening_seconds)
+
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        url = reverse("admin:progress_listeningsession_changelist")
+        return format_html(
+            '<a href="{}?user__id__exact={}&amp;track__id__exact={}">{}</a>',
+            url,
+            obj.user_id,
+            obj.track_id,
+            _("sessions"),
+        )
 
 
 @admin.register(ListeningSession)
