@@ -8,8 +8,6 @@ For other apps' admins this module offers:
 """
 
 from django.contrib import admin
-from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -50,18 +48,7 @@ class TrackProgressAdmin(ReadOnlyAdmin):
     ordering = ("-last_played",)
 
     def get_queryset(self, request):
-        listened = (
-            ListeningSession.objects.filter(user_id=OuterRef("user_id"), track_id=OuterRef("track_id"))
-            .order_by()
-            .values("track_id")
-            .annotate(s=Sum("seconds"))
-            .values("s")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(listening_seconds=Coalesce(Subquery(listened, output_field=FloatField()), Value(0.0)))
-        )
+        return super().get_queryset(request).annotate(listening_seconds=selectors.listening_seconds())
 
     @admin.display(description=_("position"), ordering="position")
     def position_display(self, obj):

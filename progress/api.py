@@ -8,6 +8,7 @@ import copy
 import datetime
 import uuid
 
+import orjson
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -52,8 +53,8 @@ class SessionDataInput(serializers.Serializer):
     device_info = serializers.DictField(required=False, default=dict)
 
     def validate_device_info(self, value):
-        if len(repr(value)) > MAX_DEVICE_INFO_BYTES:
-            raise serializers.ValidationError(f"Must be at most {MAX_DEVICE_INFO_BYTES} characters.")
+        if len(orjson.dumps(value)) > MAX_DEVICE_INFO_BYTES:
+            raise serializers.ValidationError(f"Must be at most {MAX_DEVICE_INFO_BYTES} bytes of JSON.")
         return value
 
     def validate(self, attrs):
