@@ -117,6 +117,7 @@ def test_it_answers_400_to_501_events_and_stores_nothing(user_api, user, track, 
         ({"sessionData": {"startTime": "2026-01-01T10:00:00Z", "endTime": "2026-01-01T09:00:00Z"}}, "sessionData"),
         ({"sessionData": {"startTime": "2026-01-01T10:00:00Z", "endTime": "2026-01-03T10:00:00Z"}}, "sessionData"),
         ({"sessionData": {"deviceInfo": {"model": "x" * 2100}}}, "deviceInfo"),
+        ({"sessionData": {"deviceInfo": ["ios"]}}, "deviceInfo"),
     ],
 )
 def test_it_rejects_an_invalid_event_with_the_envelope(user_api, user, track, now, change, field):
