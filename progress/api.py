@@ -53,15 +53,15 @@ class DeviceInfoField(serializers.Field):
     (DictField would validate it key by key on each of 500 events)."""
 
     default_error_messages = {
-        "not_a_dict": "Must be an object.",
-        "too_large": f"Must be at most {MAX_DEVICE_INFO_BYTES} bytes of JSON.",
+        "not_a_dict": _("Must be an object."),
+        "too_large": _("Must be at most {max_bytes} bytes of JSON."),
     }
 
     def to_internal_value(self, data):
         if not isinstance(data, dict):
             self.fail("not_a_dict")
         if len(orjson.dumps(data)) > MAX_DEVICE_INFO_BYTES:
-            self.fail("too_large")
+            self.fail("too_large", max_bytes=MAX_DEVICE_INFO_BYTES)
         return data
 
     def to_representation(self, value):
@@ -77,9 +77,9 @@ class SessionDataInput(serializers.Serializer):
         start, end = attrs.get("start_time"), attrs.get("end_time")
         if start is not None and end is not None:
             if end < start:
-                raise serializers.ValidationError({"end_time": ["Must not be before startTime."]})
+                raise serializers.ValidationError({"end_time": [_("Must not be before startTime.")]})
             if (end - start).total_seconds() > MAX_SESSION_SECONDS:
-                raise serializers.ValidationError({"end_time": ["A session lasts at most 24 hours."]})
+                raise serializers.ValidationError({"end_time": [_("A session lasts at most 24 hours.")]})
         return attrs
 
 
@@ -158,7 +158,7 @@ def _track_filter(request):
         return uuid.UUID(raw)
     except ValueError:
         raise APIError(
-            _("trackId must be a UUID."), code="validation_error", details={"trackId": ["Must be a valid UUID."]}
+            _("trackId must be a UUID."), code="validation_error", details={"trackId": [_("Must be a valid UUID.")]}
         ) from None
 
 
@@ -335,7 +335,9 @@ class SyncView(ProgressView):
             raise APIError(
                 _("Too many events in one sync."),
                 code="validation_error",
-                details={"events": [f"At most {limit} events per request; send the rest in another."]},
+                details={
+                    "events": [_("At most %(limit)d events per request; send the rest in another.") % {"limit": limit}]
+                },
             )
         data = _validated(ProgressSyncInput, request)
         result = services.progress_sync(

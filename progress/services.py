@@ -287,7 +287,7 @@ def bookmark_create(*, user, track_uuid, position: float, note: str = "") -> dic
         raise APIError(
             _("The position is past the end of the track."),
             code="validation_error",
-            details={"position": [f"Must be <= {ref.duration:g}."]},
+            details={"position": [_("Must be <= %(duration)g.") % {"duration": ref.duration}]},
         )
     bookmark = Bookmark.objects.create(user=user, track_id=ref.id, position=position, note=note)
     return selectors.bookmark_dict(
@@ -309,7 +309,9 @@ def highlight_create(*, user, track_uuid, page: int, text: str, color: str = "",
     if page > pages:
         message = _("This track has no transcript.") if not pages else _("The page is past the end of the transcript.")
         raise APIError(
-            message, code="validation_error", details={"page": [f"Must be <= {pages}." if pages else message]}
+            message,
+            code="validation_error",
+            details={"page": [_("Must be <= %(pages)d.") % {"pages": pages} if pages else message]},
         )
     highlight = Highlight.objects.create(
         user=user, track_id=ref.id, page=page, text=text, color=color or Highlight.Color.YELLOW, note=note
