@@ -327,6 +327,16 @@ if PRODUCTION and IDENTITY_PROVIDER.endswith("LocalIdentityProvider") and not ID
     # A key file under var/ would differ per instance: every instance must sign with the same key.
     raise ImproperlyConfigured("IDENTITY_PRIVATE_KEY must be set for the local provider in production.")
 
+# --- Progress ---------------------------------------------------------------------------
+
+# API.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
+# server clock is taken as now; a position at 95% of the track's duration completes it.
+PROGRESS_SYNC_MAX_EVENTS = env.int("PROGRESS_SYNC_MAX_EVENTS", default=500)
+PROGRESS_CLOCK_SKEW_SECONDS = env.int("PROGRESS_CLOCK_SKEW_SECONDS", default=300)
+PROGRESS_COMPLETION_RATIO = env.float("PROGRESS_COMPLETION_RATIO", default=0.95)
+if not 0 < PROGRESS_COMPLETION_RATIO <= 1:
+    raise ImproperlyConfigured("PROGRESS_COMPLETION_RATIO must be in (0, 1].")
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOGGING = {
