@@ -1,0 +1,130 @@
+"""Users in the admin: email is the login, so the username parts of Django's UserAdmin are
+replaced; profile, preferences and subscription each get a section, memberships an inline."""
+
+from django import forms
+from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth import forms as auth_forms
+from django.utils.translation import gettext_lazy as _
+
+from retreats.admin import LargeTablePaginator
+
+from .models import GroupMembership, User
+
+
+class EmailFormMixin:
+    """Emails are stored lower-case (as ``UserManager`` does) and unique whatever their case."""
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        taken = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("A user with this email address already exists."), code="unique")
+        return email
+
+
+class UserCreationForm(EmailFormMixin, auth_forms.AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email"]
+        field_classes: dict = {}
+
+
+class UserChangeForm(EmailFormMixin, auth_forms.UserChangeForm):
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "password",
+            "name",
+            "email_verified",
+            "cognito_sub",
+            "language",
+            "content_language",
+            "biometric_enabled",
+            "notifications_enabled",
+            "time_zone",
+            "subscription_status",
+            "subscription_plan",
+            "subscription_expires_at",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "date_joined",
+        ]
+        field_classes: dict = {}
+
+
+class GroupMembershipInline(admin.TabularInline):
+    model = GroupMembership
+    autocomplete_fields = ["group"]
+    readonly_fields = ["created_at"]
+    extra = 0
+
+
+@admin.register(User)
+class UserAdmin(auth_admin.UserAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    list_display = [
+        "email",
+        "name",
+        "is_staff",
+        "is_active",
+        "subscription_status",
+        "subscription_plan",
+        "subscription_active",
+        "language",
+        "date_joined",
+    ]
+    list_filter = [
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "subscription_status",
+        "subscription_plan",
+        "language",
+        "content_language",
+        "memberships__group",
+    ]
+    search_fields = ["email", "name", "cognito_sub"]
+    ordering = ["email"]
+    readonly_fields = ["uuid", "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", "uuid"]}),
+        (
+            _("Preferences"),
+            {"fields": ["language", "content_language", "biometric_enabled", "notifications_enabled", "time_zone"]},
+        ),
+        (_("Subscription"), {"fields": ["subscription_status", "subscription_plan", "subscription_expires_at"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
+    ]
+    inlines = [GroupMembershipInline]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+
+    @admin.display(description=_("subscription active"), boolean=True)
+    def subscription_active(self, obj):
+        return obj.subscription_is_active
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "created_at"]
+    list_filter = ["group"]
+    list_select_related = ["user", "group"]
+    search_fields = ["user__email", "user__name", "group__name"]
+    raw_id_fields = ["user"]
+    autocomplete_fields = ["group"]
+    readonly_fields = ["created_at"]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
