@@ -4,13 +4,15 @@ and the big tables (tracks, transcripts) never load every row as a choice or COU
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.core.paginator import Paginator
 from django.db import connections
 from django.db.models import Count, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.text import get_text_list
+from django.utils.text import Truncator, get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -213,7 +215,8 @@ class SessionInline(admin.TabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(track_count=_track_count("session"))
+        # select_related: each row is labelled "gathering · session".
+        return super().get_queryset(request).select_related("retreat").annotate(track_count=_track_count("session"))
 
     @admin.display(description=_("tracks"))
     def track_count(self, obj):
@@ -335,6 +338,22 @@ class TrackInlineForm(forms.ModelForm):
         return cleaned
 
 
+class PrefetchedRawIdWidget(ForeignKeyRawIdWidget):
+    """Labels the chosen rows of a whole inline from one query instead of one per row."""
+
+    def __init__(self, rel, admin_site, *, rows, attrs=None, using=None):
+        super().__init__(rel, admin_site, attrs=attrs, using=using)
+        self.rows = {str(row.pk): row for row in rows}
+
+    def label_and_url_for_value(self, value):
+        obj = self.rows.get(str(value))
+        if obj is None:
+            return super().label_and_url_for_value(value)
+        opts = obj._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        return Truncator(obj).words(14), url
+
+
 class TrackInline(admin.TabularInline):
     model = Track
     form = TrackInlineForm
@@ -351,6 +370,20 @@ class TrackInline(admin.TabularInline):
             # Teachers are few; read them once for all rows instead of once per row.
             field.choices = list(field.choices)
         return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        original = formset.form.base_fields.get("original")
+        if obj is not None and original is not None:
+            widget = original.widget
+            original.widget = PrefetchedRawIdWidget(
+                widget.rel,
+                widget.admin_site,
+                rows=Track.objects.filter(translations__session=obj).distinct(),
+                attrs=widget.attrs,
+                using=widget.db,
+            )
+        return formset
 
     @admin.display(description=_("duration"))
     def duration_display(self, obj):
@@ -420,6 +453,10 @@ class TranscriptInline(admin.TabularInline):
     readonly_fields = ["status", "page_count", "file_size"]
     extra = 0
     show_change_link = True
+
+    def get_queryset(self, request):
+        # A transcript is labelled by its track's title.
+        return super().get_queryset(request).select_related("track")
 
 
 @admin.register(Track)
