@@ -60,6 +60,8 @@ def test_it_edits_a_gathering_with_a_bounded_number_of_queries(admin_site_client
     group, teacher = factories.make_group(), factories.make_teacher()
     _, (small,) = factories.make_catalogue(gatherings=1, sessions=2, tracks=2, group=group)
     _, (big,) = factories.make_catalogue(gatherings=1, sessions=20, tracks=2, group=group)
+    small.teachers.add(teacher)
+    big.teachers.add(teacher)
     with_two = _queries(admin_site_client, reverse("admin:retreats_retreat_change", args=[small.pk]))
 
     with django_assert_num_queries(with_two):
