@@ -7,7 +7,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 
-from retreats.admin import LargeTablePaginator
+from retreats.admin import LargeTablePaginator, api_id
 
 from .models import GroupMembership, User
 
@@ -93,10 +93,10 @@ class UserAdmin(auth_admin.UserAdmin):
     ]
     search_fields = ["email", "name", "cognito_sub"]
     ordering = ["email"]
-    readonly_fields = ["uuid", "last_login"]
+    readonly_fields = [api_id, "last_login"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
-        (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", "uuid"]}),
+        (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", api_id]}),
         (
             _("Preferences"),
             {"fields": ["language", "content_language", "biometric_enabled", "notifications_enabled", "time_zone"]},
@@ -111,6 +111,7 @@ class UserAdmin(auth_admin.UserAdmin):
     inlines = [GroupMembershipInline]
     paginator = LargeTablePaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
 
     @admin.display(description=_("subscription active"), boolean=True)
     def subscription_active(self, obj):
@@ -128,3 +129,4 @@ class GroupMembershipAdmin(admin.ModelAdmin):
     readonly_fields = ["created_at"]
     paginator = LargeTablePaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table

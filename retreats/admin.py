@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
 from django.utils.functional import cached_property
-from django.utils.text import Truncator, get_text_list
+from django.utils.text import Truncator, capfirst, get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +80,12 @@ def _track_duration(prefix: str):
     return _subquery_total(Track.objects.filter(**{prefix: OuterRef("pk")}), prefix, Sum("duration"), FloatField())
 
 
+@admin.display(description=_("API id"))
+def api_id(obj):
+    """The ``uuid`` the mobile API calls ``id`` (the model field has no translated label)."""
+    return obj.uuid
+
+
 class VerboseUniqueFormSet(BaseInlineFormSet):
     """Names duplicate fields by their (translated) labels, not their attribute names."""
 
@@ -131,6 +137,12 @@ class GroupGatheringInline(admin.TabularInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("retreat").order_by("-retreat__start_date")
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "retreat":
+            # The auto-created through model's field is called "retreat", in English only.
+            kwargs["label"] = capfirst(_("gathering"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(RetreatGroup)
 class RetreatGroupAdmin(admin.ModelAdmin):
@@ -138,11 +150,11 @@ class RetreatGroupAdmin(admin.ModelAdmin):
     list_editable = ["order"]
     search_fields = ["name", "name_pt", "slug"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = ["uuid", "created_at", "updated_at"]
+    readonly_fields = [api_id, "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "name_pt", "slug", "order", "image"]}),
         (_("Description"), {"fields": ["description", "description_pt"]}),
-        (_("Record"), {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [GroupGatheringInline]
 
@@ -240,13 +252,13 @@ class RetreatAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_pt", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["groups", "teachers", "places"]
-    readonly_fields = ["uuid", "published_at", "created_at", "updated_at"]
+    readonly_fields = [api_id, "published_at", "created_at", "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "name_pt", "slug", "groups"]}),
         (_("When and where"), {"fields": ["start_date", "end_date", "season", "places", "teachers"]}),
         (_("Publishing"), {"fields": ["status", "published_at", "visibility", "required_plan"]}),
         (_("Description"), {"fields": ["description", "description_pt"]}),
-        (_("Record"), {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [SessionInline]
     actions = ["publish", "unpublish"]
@@ -397,8 +409,8 @@ class SessionAdmin(admin.ModelAdmin):
     list_select_related = ["retreat"]
     search_fields = ["name", "name_pt", "retreat__name"]
     autocomplete_fields = ["retreat"]
-    readonly_fields = ["uuid", "created_at", "updated_at"]
-    fields = ["retreat", "order", "name", "name_pt", "type", "date", "part_number", "uuid", "created_at", "updated_at"]
+    readonly_fields = [api_id, "created_at", "updated_at"]
+    fields = ["retreat", "order", "name", "name_pt", "type", "date", "part_number", api_id, "created_at", "updated_at"]
     inlines = [TrackInline]
     show_full_result_count = False
 
@@ -469,7 +481,7 @@ class TrackAdmin(admin.ModelAdmin):
     autocomplete_fields = ["session", "speaker", "tags"]
     raw_id_fields = ["original"]
     readonly_fields = [
-        "uuid",
+        api_id,
         "duration_display",
         "file_size",
         "checksum",
@@ -496,11 +508,12 @@ class TrackAdmin(admin.ModelAdmin):
                 ]
             },
         ),
-        (_("Record"), {"fields": ["uuid", "created_at", "updated_at"], "classes": ["collapse"]}),
+        (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [TranscriptInline]
     paginator = LargeTablePaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "session":
@@ -520,7 +533,7 @@ class TranscriptAdmin(admin.ModelAdmin):
     list_select_related = ["track"]
     search_fields = ["track__title"]
     raw_id_fields = ["track"]
-    readonly_fields = ["uuid", "status", "page_count", "file_size", "processing_error", "created_at", "updated_at"]
+    readonly_fields = [api_id, "status", "page_count", "file_size", "processing_error", "created_at", "updated_at"]
     fields = [
         "track",
         "language",
@@ -529,12 +542,13 @@ class TranscriptAdmin(admin.ModelAdmin):
         "page_count",
         "file_size",
         "processing_error",
-        "uuid",
+        api_id,
         "created_at",
         "updated_at",
     ]
     paginator = LargeTablePaginator
     show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
 
     def get_queryset(self, request):
         # A transcript's name is its track's title (change page, delete page, history).

@@ -87,4 +87,3 @@ def test_it_shows_validation_messages_in_portuguese(staff_client):
     )
 
     assert "A data de fim não pode ser anterior à data de início." in response.content.decode()
-
