@@ -376,9 +376,11 @@ class TrackInline(admin.TabularInline):
     extra = 0
     show_change_link = True
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
         if db_field.name == "speaker":
+            # Four add/change/delete/view icons on every row drown the row; teachers have their own page.
+            field.widget = field.widget.widget
             # Teachers are few; read them once for all rows instead of once per row.
             field.choices = list(field.choices)
         return field

@@ -1,6 +1,8 @@
 """A changelist costs the same number of queries with 3 rows as with 30: counts and names
 come from annotations and joins, never one query per row."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -91,3 +93,17 @@ def test_it_edits_a_track_with_a_bounded_number_of_queries(admin_site_client, dj
 
     with django_assert_num_queries(with_one):
         admin_site_client.get(reverse("admin:retreats_track_change", args=[big.pk]))
+
+
+def test_it_suggests_sessions_with_a_bounded_number_of_queries(admin_site_client, django_assert_num_queries):
+    # The track form's session picker labels each session "gathering · session".
+    url = reverse("admin:autocomplete")
+    params = {"app_label": "retreats", "model_name": "track", "field_name": "session", "term": "morning"}
+    factories.make_catalogue(gatherings=1, sessions=1, tracks=1)
+    with_one = _queries(admin_site_client, f"{url}?{urlencode(params)}")
+    factories.make_catalogue(gatherings=10, sessions=1, tracks=1)
+
+    with django_assert_num_queries(with_one):
+        response = admin_site_client.get(url, params)
+
+    assert len(response.json()["results"]) == 11
