@@ -124,3 +124,12 @@ def test_it_filters_tracks_by_tag(admin_site_client, tracks):
 
 def test_it_finds_tracks_by_title(admin_site_client, tracks):
     assert _listed(admin_site_client.get(TRACKS, {"q": "compassion"})) == [tracks[2]]
+
+
+def test_it_suggests_gatherings_to_add_to_a_group(admin_site_client, spring_2023, fall_2024):
+    response = admin_site_client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "retreats", "model_name": "retreat_groups", "field_name": "retreat", "term": "lisboa"},
+    )
+
+    assert [r["text"] for r in response.json()["results"]] == ["Spring in Lisbon"]
