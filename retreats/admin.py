@@ -89,12 +89,20 @@ def api_id(obj):
 class VerboseUniqueFormSet(BaseInlineFormSet):
     """Names duplicate fields by their (translated) labels, not their attribute names."""
 
+    labels: dict = {}  # for fields whose model label is not ours (auto-created through models)
+
     def get_unique_error_message(self, unique_check):
-        opts = self.model._meta
-        labels = [str(opts.get_field(name).verbose_name) for name in unique_check if name != self.fk.name]
+        names = [name for name in unique_check if name != self.fk.name]
+        labels = [str(self.labels.get(name) or self.model._meta.get_field(name).verbose_name) for name in names]
+        if len(labels) == 1:
+            return gettext("Please correct the duplicate data for %(field)s.") % {"field": labels[0]}
         return gettext("Please correct the duplicate data for %(field)s, which must be unique.") % {
             "field": get_text_list(labels, gettext("and"))
         }
+
+
+class GroupGatheringFormSet(VerboseUniqueFormSet):
+    labels = {"retreat": _("gathering")}
 
 
 # --- Teachers, places, tags ---------------------------------------------------------------
@@ -124,7 +132,7 @@ class TagAdmin(admin.ModelAdmin):
 
 class GroupGatheringInline(admin.TabularInline):
     model = Retreat.groups.through
-    formset = VerboseUniqueFormSet
+    formset = GroupGatheringFormSet
     autocomplete_fields = ["retreat"]
     extra = 0
     verbose_name = _("gathering")

@@ -174,3 +174,15 @@ def test_it_explains_a_session_order_taken_in_the_gathering(admin_site_client):
 
     assert response.status_code == 200
     assert "Session with this Gathering and Order already exists." in _errors(response)
+
+
+def test_it_explains_a_gathering_listed_twice_in_a_group(admin_site_client):
+    group, retreat = factories.make_group(), factories.make_retreat()
+    data = {"name": group.name, "slug": group.slug, "order": 0, **_inline_management("Retreat_groups", total=2)}
+    for i in range(2):
+        data[f"Retreat_groups-{i}-retreat"] = retreat.pk
+
+    response = admin_site_client.post(reverse("admin:retreats_retreatgroup_change", args=[group.pk]), data)
+
+    assert response.status_code == 200
+    assert "Please correct the duplicate data for gathering." in _errors(response)
