@@ -1,24 +1,74 @@
-"""Staff view of users: memberships, subscription, devices; confirm, disable, reset MFA."""
+"""Users in the admin: email is the login, so the username parts of Django's UserAdmin are
+replaced; profile, preferences and subscription each get a section; memberships, devices and
+listening progress are inlines; staff can confirm, disable or reset two-step verification."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
-from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
+from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from padmakara.api.errors import APIError
+from progress.admin import UserProgressInline
+from retreats.admin import LargeTablePaginator, api_id
 
 from . import services
 from .models import Device, GroupMembership, User
 
 
-class MembershipInline(admin.TabularInline):
+class EmailFormMixin:
+    """Emails are stored lower-case (as ``UserManager`` does) and unique whatever their case."""
+
+    def clean_email(self):
+        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        taken = User.objects.filter(email__iexact=email)
+        if self.instance.pk:
+            taken = taken.exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("A user with this email address already exists."), code="unique")
+        return email
+
+
+class UserCreationForm(EmailFormMixin, auth_forms.AdminUserCreationForm):
+    class Meta:
+        model = User
+        fields = ["email"]
+        field_classes: dict = {}
+
+
+class UserChangeForm(EmailFormMixin, auth_forms.UserChangeForm):
+    class Meta:
+        model = User
+        fields = [
+            "email",
+            "password",
+            "name",
+            "email_verified",
+            "cognito_sub",
+            "language",
+            "content_language",
+            "biometric_enabled",
+            "notifications_enabled",
+            "time_zone",
+            "subscription_status",
+            "subscription_plan",
+            "subscription_expires_at",
+            "is_active",
+            "is_staff",
+            "is_superuser",
+            "groups",
+            "user_permissions",
+            "date_joined",
+        ]
+        field_classes: dict = {}
+
+
+class GroupMembershipInline(admin.TabularInline):
     model = GroupMembership
+    autocomplete_fields = ["group"]
+    readonly_fields = ["created_at"]
     extra = 0
-    autocomplete_fields = ()
-    raw_id_fields = ("group",)
-    verbose_name_plural = _("retreat group memberships")
 
 
 class DeviceInline(admin.TabularInline):
@@ -32,55 +82,57 @@ class DeviceInline(admin.TabularInline):
         return False  # devices register themselves from the app
 
 
-class UserCreationForm(BaseUserCreationForm):
-    class Meta:
-        model = User
-        fields = ("email", "name")
-
-
-class UserEditForm(UserChangeForm):
-    class Meta:
-        model = User
-        fields = "__all__"
-        field_classes = {"email": forms.EmailField}
-
-
 @admin.register(User)
 class UserAdmin(auth_admin.UserAdmin):
-    form = UserEditForm
+    form = UserChangeForm
     add_form = UserCreationForm
-    list_display = (
+    list_display = [
         "email",
         "name",
-        "email_verified",
+        "is_staff",
+        "is_active",
         "subscription_status",
         "subscription_plan",
-        "subscription_expires_at",
-        "is_active",
-        "is_staff",
+        "subscription_active",
+        "language",
         "date_joined",
-    )
-    list_filter = ("email_verified", "subscription_status", "subscription_plan", "is_active", "is_staff", "language")
-    search_fields = ("email", "name", "cognito_sub")
-    ordering = ("-date_joined",)
-    readonly_fields = ("uuid", "cognito_sub", "last_login", "date_joined")
-    show_full_result_count = False
-    inlines = (MembershipInline, DeviceInline)
-    actions = ("confirm_users", "disable_users", "reset_mfa")
-    fieldsets = (
-        (None, {"fields": ("email", "name", "password", "uuid", "cognito_sub", "email_verified")}),
-        (
-            _("Subscription"),
-            {"fields": ("subscription_status", "subscription_plan", "subscription_expires_at")},
-        ),
+    ]
+    list_filter = [
+        "is_staff",
+        "is_superuser",
+        "is_active",
+        "subscription_status",
+        "subscription_plan",
+        "language",
+        "content_language",
+        "memberships__group",
+    ]
+    search_fields = ["email", "name", "cognito_sub"]
+    ordering = ["email"]
+    readonly_fields = [api_id, "last_login"]
+    fieldsets = [
+        (None, {"fields": ["email", "password"]}),
+        (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", api_id]}),
         (
             _("Preferences"),
-            {"fields": ("language", "content_language", "biometric_enabled", "notifications_enabled", "time_zone")},
+            {"fields": ["language", "content_language", "biometric_enabled", "notifications_enabled", "time_zone"]},
         ),
-        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        (_("Dates"), {"fields": ("last_login", "date_joined")}),
-    )
-    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "name", "password1", "password2")}),)
+        (_("Subscription"), {"fields": ["subscription_status", "subscription_plan", "subscription_expires_at"]}),
+        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
+    ]
+    add_fieldsets = [
+        (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
+    ]
+    inlines = [GroupMembershipInline, DeviceInline, UserProgressInline]
+    actions = ["confirm_users", "disable_users", "reset_mfa"]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
+
+    @admin.display(description=_("subscription active"), boolean=True)
+    def subscription_active(self, obj):
+        return obj.subscription_is_active
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()  # the add form asks for the login only
@@ -128,3 +180,17 @@ class UserAdmin(auth_admin.UserAdmin):
                 queryset.count(),
             ),
         )
+
+
+@admin.register(GroupMembership)
+class GroupMembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "group", "created_at"]
+    list_filter = ["group"]
+    list_select_related = ["user", "group"]
+    search_fields = ["user__email", "user__name", "group__name"]
+    raw_id_fields = ["user"]
+    autocomplete_fields = ["group"]
+    readonly_fields = ["created_at"]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table

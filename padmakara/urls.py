@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import well_known_urlpatterns
@@ -33,5 +34,5 @@ handler404 = "padmakara.api.errors.handler404"
 handler500 = "padmakara.api.errors.handler500"
 
 admin.site.site_header = "Padmakara"
-admin.site.site_title = "Padmakara admin"
-admin.site.index_title = "Retreat teachings"
+admin.site.site_title = _("Padmakara admin")
+admin.site.index_title = _("Retreat teachings")

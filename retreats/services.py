@@ -1,7 +1,6 @@
 """State changes of the catalogue. Admin actions, the API and commands call these."""
 
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.utils import timezone
 
@@ -12,13 +11,9 @@ from .versioning import bump_catalogue_version
 def _log(*, user, retreat: Retreat, message: str) -> None:
     if user is None or not user.is_authenticated:
         return
-    LogEntry.objects.log_action(
-        user_id=user.pk,
-        content_type_id=ContentType.objects.get_for_model(Retreat).pk,
-        object_id=str(retreat.pk),
-        object_repr=str(retreat)[:200],
-        action_flag=CHANGE,
-        change_message=message,
+    # log_actions(): log_action() is deprecated since Django 5.1 (a warning is an error in tests).
+    LogEntry.objects.log_actions(
+        user_id=user.pk, queryset=[retreat], action_flag=CHANGE, change_message=message, single_object=True
     )
 
 

@@ -1,0 +1,569 @@
+"""The catalogue admin retreat staff work in: group → gatherings, gathering → sessions,
+session → tracks, track → transcripts. Lists are annotated in one query (no per-row counts)
+and the big tables (tracks, transcripts) never load every row as a choice or COUNT(*) them."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.core.paginator import Paginator
+from django.db import connections
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.forms.models import BaseInlineFormSet
+from django.urls import reverse
+from django.utils.functional import cached_property
+from django.utils.text import Truncator, capfirst, get_text_list
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
+
+from progress.admin import track_progress_figures
+
+from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
+from .services import retreat_publish, retreat_unpublish
+
+
+class LargeTablePaginator(Paginator):
+    """Counts an unfiltered big table from PostgreSQL's statistics instead of ``COUNT(*)``
+    (as healthchecks does); filtered lists and small tables keep their exact count."""
+
+    estimate_above = 10_000
+
+    @cached_property
+    def count(self):
+        query = getattr(self.object_list, "query", None)
+        if query is not None and not query.where:
+            estimate = self._estimate(self.object_list.db, query.model._meta.db_table)
+            if estimate > self.estimate_above:
+                return estimate
+        return super().count
+
+    @staticmethod
+    def _estimate(alias: str, table: str) -> int:
+        connection = connections[alias]
+        if connection.vendor != "postgresql":
+            return 0
+        with connection.cursor() as cursor:
+            # reltuples is -1 until the table is first analysed: then the exact count is used.
+            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
+            row = cursor.fetchone()
+        return int(row[0]) if row and row[0] is not None else 0
+
+
+def hours_minutes(seconds: float | None) -> str:
+    """A total duration as ``h:mm`` (3,400 hours of archive do not fit in a clock)."""
+    minutes = round((seconds or 0) / 60)
+    return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def clock(seconds: float | None) -> str:
+    """A track's duration as ``m:ss`` or ``h:mm:ss``."""
+    total = round(seconds or 0)
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def _subquery_total(queryset, group_by: str, aggregate, output_field):
+    """One correlated subquery per row instead of a JOIN, so filters on other relations
+    (teachers, groups) cannot multiply the rows being counted or summed."""
+    rows = queryset.order_by().values(group_by).annotate(total=aggregate).values("total")
+    return Coalesce(Subquery(rows, output_field=output_field), Value(0), output_field=output_field)
+
+
+def _session_count():
+    return _subquery_total(Session.objects.filter(retreat=OuterRef("pk")), "retreat", Count("pk"), IntegerField())
+
+
+def _track_count(prefix: str):
+    return _subquery_total(Track.objects.filter(**{prefix: OuterRef("pk")}), prefix, Count("pk"), IntegerField())
+
+
+def _track_duration(prefix: str):
+    return _subquery_total(Track.objects.filter(**{prefix: OuterRef("pk")}), prefix, Sum("duration"), FloatField())
+
+
+@admin.display(description=_("API id"))
+def api_id(obj):
+    """The ``uuid`` the mobile API calls ``id`` (the model field has no translated label)."""
+    return obj.uuid
+
+
+class VerboseUniqueFormSet(BaseInlineFormSet):
+    """Names duplicate fields by their (translated) labels, not their attribute names."""
+
+    labels: dict = {}  # for fields whose model label is not ours (auto-created through models)
+
+    def get_unique_error_message(self, unique_check):
+        names = [name for name in unique_check if name != self.fk.name]
+        labels = [str(self.labels.get(name) or self.model._meta.get_field(name).verbose_name) for name in names]
+        if len(labels) == 1:
+            return gettext("Please correct the duplicate data for %(field)s.") % {"field": labels[0]}
+        return gettext("Please correct the duplicate data for %(field)s, which must be unique.") % {
+            "field": get_text_list(labels, gettext("and"))
+        }
+
+
+class GroupGatheringFormSet(VerboseUniqueFormSet):
+    labels = {"retreat": _("gathering")}
+
+
+# --- Teachers, places, tags ---------------------------------------------------------------
+
+
+@admin.register(Teacher)
+class TeacherAdmin(admin.ModelAdmin):
+    list_display = ["name", "abbreviation", "aliases"]
+    search_fields = ["name", "abbreviation", "aliases"]
+
+
+@admin.register(Place)
+class PlaceAdmin(admin.ModelAdmin):
+    list_display = ["name", "abbreviation", "location"]
+    search_fields = ["name", "abbreviation", "location"]
+
+
+@admin.register(Tag)
+class TagAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_pt", "slug"]
+    search_fields = ["name", "name_pt", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+
+
+# --- Retreat groups -----------------------------------------------------------------------
+
+
+class GroupGatheringInline(admin.TabularInline):
+    model = Retreat.groups.through
+    formset = GroupGatheringFormSet
+    autocomplete_fields = ["retreat"]
+    extra = 0
+    verbose_name = _("gathering")
+    verbose_name_plural = _("gatherings")
+
+    class Media:
+        # The through model has no readable name; its rows are labelled by the gathering field.
+        css = {"all": ["retreats/admin/inlines.css"]}
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("retreat").order_by("-retreat__start_date")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "retreat":
+            # The auto-created through model's field is called "retreat", in English only.
+            kwargs["label"] = capfirst(_("gathering"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(RetreatGroup)
+class RetreatGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "name_pt", "slug", "order", "gathering_count"]
+    list_editable = ["order"]
+    search_fields = ["name", "name_pt", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    readonly_fields = [api_id, "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_pt", "slug", "order", "image"]}),
+        (_("Description"), {"fields": ["description", "description_pt"]}),
+        (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [GroupGatheringInline]
+
+    def get_queryset(self, request):
+        links = Retreat.groups.through.objects.filter(retreatgroup=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(gathering_count=_subquery_total(links, "retreatgroup", Count("pk"), IntegerField()))
+        )
+
+    @admin.display(description=_("gatherings"), ordering="gathering_count")
+    def gathering_count(self, obj):
+        return obj.gathering_count
+
+
+# --- Gatherings ---------------------------------------------------------------------------
+
+
+class YearListFilter(admin.SimpleListFilter):
+    title = _("year")
+    parameter_name = "year"
+
+    def lookups(self, request, model_admin):
+        years = Retreat.objects.dates("start_date", "year", order="DESC")
+        return [(str(day.year), str(day.year)) for day in years]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value and value.isdigit():
+            return queryset.filter(start_date__year=int(value))
+        return queryset
+
+
+class RetreatForm(forms.ModelForm):
+    class Meta:
+        model = Retreat
+        fields = [
+            "name",
+            "name_pt",
+            "slug",
+            "groups",
+            "start_date",
+            "end_date",
+            "season",
+            "places",
+            "teachers",
+            "status",
+            "visibility",
+            "required_plan",
+            "description",
+            "description_pt",
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            # A field error here also keeps the database constraint's generic message away.
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+        return cleaned
+
+
+class SessionInline(admin.TabularInline):
+    model = Session
+    formset = VerboseUniqueFormSet
+    fields = ["order", "name", "name_pt", "type", "date", "part_number", "track_count"]
+    readonly_fields = ["track_count"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # select_related: each row is labelled "gathering · session".
+        return super().get_queryset(request).select_related("retreat").annotate(track_count=_track_count("session"))
+
+    @admin.display(description=_("tracks"))
+    def track_count(self, obj):
+        return getattr(obj, "track_count", 0)
+
+
+@admin.register(Retreat)
+class RetreatAdmin(admin.ModelAdmin):
+    form = RetreatForm
+    list_display = [
+        "name",
+        "start_date",
+        "end_date",
+        "status",
+        "visibility",
+        "session_count",
+        "track_count",
+        "total_duration",
+    ]
+    list_filter = ["groups", YearListFilter, "season", "status", "visibility", "teachers"]
+    search_fields = ["name", "name_pt", "slug"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["groups", "teachers", "places"]
+    readonly_fields = [api_id, "published_at", "created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_pt", "slug", "groups"]}),
+        (_("When and where"), {"fields": ["start_date", "end_date", "season", "places", "teachers"]}),
+        (_("Publishing"), {"fields": ["status", "published_at", "visibility", "required_plan"]}),
+        (_("Description"), {"fields": ["description", "description_pt"]}),
+        (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [SessionInline]
+    actions = ["publish", "unpublish"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                session_count=_session_count(),
+                track_count=_track_count("session__retreat"),
+                total_seconds=_track_duration("session__retreat"),
+            )
+        )
+
+    @admin.display(description=_("sessions"), ordering="session_count")
+    def session_count(self, obj):
+        return obj.session_count
+
+    @admin.display(description=_("tracks"), ordering="track_count")
+    def track_count(self, obj):
+        return obj.track_count
+
+    @admin.display(description=_("total duration"), ordering="total_seconds")
+    def total_duration(self, obj):
+        return hours_minutes(obj.total_seconds)
+
+    def save_model(self, request, obj, form, change):
+        # Publishing goes through the service (audit entry, version stamp) like the actions do:
+        # the row is saved in its previous state, then the service makes the change.
+        wanted = obj.status
+        previous = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
+        obj.status = previous
+        super().save_model(request, obj, form, change)
+        if wanted == Retreat.Status.PUBLISHED and previous != wanted:
+            retreat_publish(retreat=obj, user=request.user)
+        elif wanted == Retreat.Status.DRAFT and previous != wanted:
+            retreat_unpublish(retreat=obj, user=request.user)
+
+    @admin.action(description=_("Publish the selected gatherings"), permissions=["change"])
+    def publish(self, request, queryset):
+        changed = sum(retreat_publish(retreat=retreat, user=request.user) for retreat in queryset)
+        self._report(request, changed=changed, unchanged=len(queryset) - changed, published=True)
+
+    @admin.action(description=_("Unpublish the selected gatherings"), permissions=["change"])
+    def unpublish(self, request, queryset):
+        changed = sum(retreat_unpublish(retreat=retreat, user=request.user) for retreat in queryset)
+        self._report(request, changed=changed, unchanged=len(queryset) - changed, published=False)
+
+    def _report(self, request, *, changed: int, unchanged: int, published: bool) -> None:
+        if published:
+            done = ngettext("%(count)d gathering published.", "%(count)d gatherings published.", changed)
+            already = ngettext("%(count)d was already published.", "%(count)d were already published.", unchanged)
+            nothing = ngettext(
+                "Nothing changed: the selected gathering was already published.",
+                "Nothing changed: the %(count)d selected gatherings were already published.",
+                unchanged,
+            )
+        else:
+            done = ngettext("%(count)d gathering unpublished.", "%(count)d gatherings unpublished.", changed)
+            already = ngettext("%(count)d was already a draft.", "%(count)d were already drafts.", unchanged)
+            nothing = ngettext(
+                "Nothing changed: the selected gathering was already a draft.",
+                "Nothing changed: the %(count)d selected gatherings were already drafts.",
+                unchanged,
+            )
+        if not changed:
+            self.message_user(request, nothing % {"count": unchanged}, messages.WARNING)
+            return
+        message = done % {"count": changed}
+        if unchanged:
+            message = f"{message} {already % {'count': unchanged}}"
+        self.message_user(request, message, messages.SUCCESS)
+
+
+# --- Sessions -----------------------------------------------------------------------------
+
+
+class TrackInlineForm(forms.ModelForm):
+    class Meta:
+        model = Track
+        fields = ["order", "title", "language", "original", "speaker"]
+
+    def clean(self):
+        cleaned = super().clean()
+        original = cleaned.get("original")
+        if original is not None and self.instance.pk and original.pk == self.instance.pk:
+            self.add_error("original", _("A track cannot be its own original."))
+        return cleaned
+
+
+class PrefetchedRawIdWidget(ForeignKeyRawIdWidget):
+    """Labels the chosen rows of a whole inline from one query instead of one per row."""
+
+    def __init__(self, rel, admin_site, *, rows, attrs=None, using=None):
+        super().__init__(rel, admin_site, attrs=attrs, using=using)
+        self.rows = {str(row.pk): row for row in rows}
+
+    def label_and_url_for_value(self, value):
+        obj = self.rows.get(str(value))
+        if obj is None:
+            return super().label_and_url_for_value(value)
+        opts = obj._meta
+        url = reverse(f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change", args=[obj.pk])
+        return Truncator(obj).words(14), url
+
+
+class TrackInline(admin.TabularInline):
+    model = Track
+    form = TrackInlineForm
+    formset = VerboseUniqueFormSet
+    fields = ["order", "title", "language", "original", "speaker", "duration_display"]
+    readonly_fields = ["duration_display"]
+    raw_id_fields = ["original"]
+    extra = 0
+    show_change_link = True
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name == "speaker":
+            # Four add/change/delete/view icons on every row drown the row; teachers have their own page.
+            field.widget = field.widget.widget
+            # Teachers are few; read them once for all rows instead of once per row.
+            field.choices = list(field.choices)
+        return field
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        original = formset.form.base_fields.get("original")
+        if obj is not None and original is not None:
+            widget = original.widget
+            original.widget = PrefetchedRawIdWidget(
+                widget.rel,
+                widget.admin_site,
+                rows=Track.objects.filter(translations__session=obj).distinct(),
+                attrs=widget.attrs,
+                using=widget.db,
+            )
+        return formset
+
+    @admin.display(description=_("duration"))
+    def duration_display(self, obj):
+        return clock(obj.duration)
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["name", "retreat", "type", "date", "part_number", "order", "track_count", "total_duration"]
+    list_filter = ["type", ("retreat", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["retreat"]
+    search_fields = ["name", "name_pt", "retreat__name"]
+    autocomplete_fields = ["retreat"]
+    readonly_fields = [api_id, "created_at", "updated_at"]
+    fields = ["retreat", "order", "name", "name_pt", "type", "date", "part_number", api_id, "created_at", "updated_at"]
+    inlines = [TrackInline]
+    show_full_result_count = False
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("retreat")
+            .annotate(track_count=_track_count("session"), total_seconds=_track_duration("session"))
+        )
+
+    @admin.display(description=_("tracks"), ordering="track_count")
+    def track_count(self, obj):
+        return obj.track_count
+
+    @admin.display(description=_("total duration"), ordering="total_seconds")
+    def total_duration(self, obj):
+        return hours_minutes(obj.total_seconds)
+
+
+# --- Tracks -------------------------------------------------------------------------------
+
+
+class TrackForm(forms.ModelForm):
+    class Meta:
+        model = Track
+        fields = ["session", "order", "language", "title", "description", "speaker", "original", "tags", "audio_file"]
+
+    def clean(self):
+        cleaned = super().clean()
+        original = cleaned.get("original")
+        if original is not None and self.instance.pk and original.pk == self.instance.pk:
+            self.add_error("original", _("A track cannot be its own original."))
+        session, language, number = cleaned.get("session"), cleaned.get("language"), cleaned.get("order")
+        if session is not None and language and number is not None:
+            taken = Track.objects.filter(session=session, language=language, order=number)
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error(
+                    "order",
+                    _("This session already has a track number %(number)d in %(language)s.")
+                    % {"number": number, "language": Track(language=language).get_language_display()},
+                )
+        return cleaned
+
+
+class TranscriptInline(admin.TabularInline):
+    model = Transcript
+    formset = VerboseUniqueFormSet
+    fields = ["language", "pdf_file", "status", "page_count", "file_size"]
+    readonly_fields = ["status", "page_count", "file_size"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        # A transcript is labelled by its track's title.
+        return super().get_queryset(request).select_related("track")
+
+
+@admin.register(Track)
+class TrackAdmin(admin.ModelAdmin):
+    form = TrackForm
+    list_display = ["title", "order", "language", "session", "speaker", "duration_display", "processing_status"]
+    list_filter = ["language", "processing_status", "session__retreat", "speaker", "tags"]
+    list_select_related = ["session__retreat", "speaker"]
+    search_fields = ["title"]
+    autocomplete_fields = ["session", "speaker", "tags"]
+    raw_id_fields = ["original"]
+    readonly_fields = [
+        api_id,
+        "duration_display",
+        "file_size",
+        "checksum",
+        "processing_status",
+        "processing_error",
+        "renditions",
+        "created_at",
+        "updated_at",
+        track_progress_figures,
+    ]
+    fieldsets = [
+        (None, {"fields": ["session", "order", "language", "title", "description"]}),
+        (_("Speaker and translation"), {"fields": ["speaker", "original", "tags"]}),
+        (
+            _("Audio"),
+            {
+                "fields": [
+                    "audio_file",
+                    "duration_display",
+                    "file_size",
+                    "checksum",
+                    "processing_status",
+                    "processing_error",
+                    "renditions",
+                ]
+            },
+        ),
+        (_("Listening"), {"fields": [track_progress_figures]}),
+        (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
+    ]
+    inlines = [TranscriptInline]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "session":
+            # The selected session is shown as "gathering · session": fetch both at once.
+            kwargs["queryset"] = Session.objects.select_related("retreat")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    @admin.display(description=_("duration"), ordering="duration")
+    def duration_display(self, obj):
+        return clock(obj.duration)
+
+
+@admin.register(Transcript)
+class TranscriptAdmin(admin.ModelAdmin):
+    list_display = ["track", "language", "status", "page_count", "file_size"]
+    list_filter = ["language", "status"]
+    list_select_related = ["track"]
+    search_fields = ["track__title"]
+    raw_id_fields = ["track"]
+    readonly_fields = [api_id, "status", "page_count", "file_size", "processing_error", "created_at", "updated_at"]
+    fields = [
+        "track",
+        "language",
+        "pdf_file",
+        "status",
+        "page_count",
+        "file_size",
+        "processing_error",
+        api_id,
+        "created_at",
+        "updated_at",
+    ]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
+
+    def get_queryset(self, request):
+        # A transcript's name is its track's title (change page, delete page, history).
+        return super().get_queryset(request).select_related("track")

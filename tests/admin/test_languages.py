@@ -1,0 +1,89 @@
+"""Staff use the admin in English or Portuguese: chosen by browser, cookie or the switch."""
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from tests import factories
+
+INDEX = reverse("admin:index")
+
+
+@pytest.fixture
+def staff_client(staff):
+    client = Client()
+    client.force_login(staff)
+    return client
+
+
+def test_it_speaks_portuguese_to_a_portuguese_browser(staff_client):
+    response = staff_client.get(INDEX, HTTP_ACCEPT_LANGUAGE="pt-PT,pt;q=0.9")
+
+    page = response.content.decode()
+    assert "Encontros" in page
+    assert "Ensinamentos dos retiros" in page
+
+
+def test_it_speaks_english_by_default(staff_client):
+    response = staff_client.get(INDEX)
+
+    page = response.content.decode()
+    assert "Gatherings" in page
+    assert "Encontros" not in page
+
+
+def test_it_switches_language_with_the_selector(staff_client):
+    assert 'action="/i18n/setlang/"' in staff_client.get(INDEX).content.decode()
+
+    staff_client.post(reverse("set_language"), {"language": "pt", "next": INDEX})
+
+    assert "Encontros" in staff_client.get(INDEX).content.decode()
+
+
+def test_it_follows_the_language_code_setting(staff_client, settings):
+    settings.LANGUAGE_CODE = "pt"
+
+    assert "Encontros" in staff_client.get(INDEX).content.decode()
+
+
+def test_it_translates_the_gathering_changelist(staff_client):
+    factories.make_retreat(status="draft", season="fall")
+
+    page = staff_client.get(reverse("admin:retreats_retreat_changelist"), HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    for text in ("Publicar os encontros selecionados", "Duração total", "Rascunho", "Outono", "Por ano"):
+        assert text in page
+
+
+def test_it_tells_the_action_result_in_portuguese(staff_client):
+    retreat = factories.make_retreat(status="draft")
+    staff_client.post(reverse("set_language"), {"language": "pt"})
+
+    response = staff_client.post(
+        reverse("admin:retreats_retreat_changelist"),
+        {"action": "publish", "_selected_action": [retreat.pk]},
+        follow=True,
+    )
+
+    assert [str(m) for m in response.context["messages"]] == ["1 encontro publicado."]
+
+
+def test_it_shows_validation_messages_in_portuguese(staff_client):
+    staff_client.post(reverse("set_language"), {"language": "pt"})
+
+    response = staff_client.post(
+        reverse("admin:retreats_retreat_add"),
+        {
+            "name": "X",
+            "slug": "x",
+            "start_date": "2024-05-10",
+            "end_date": "2024-05-01",
+            "status": "draft",
+            "visibility": "public",
+            "required_plan": "basic",
+            "sessions-TOTAL_FORMS": 0,
+            "sessions-INITIAL_FORMS": 0,
+        },
+    )
+
+    assert "A data de fim não pode ser anterior à data de início." in response.content.decode()
