@@ -40,8 +40,11 @@ def test_it_refuses_an_email_taken_in_another_case(admin_site_client):
 def test_it_adds_a_group_membership_inline(admin_site_client, user):
     group = factories.make_group()
     url = reverse("admin:accounts_user_change", args=[user.pk])
-    form = admin_site_client.get(url).context["adminform"].form
+    page = admin_site_client.get(url).context
+    form = page["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
+    for inline in page["inline_admin_formsets"]:  # every inline posts its (empty) management form
+        data.update({f"{inline.formset.prefix}-TOTAL_FORMS": 0, f"{inline.formset.prefix}-INITIAL_FORMS": 0})
     data.update(
         {
             "groups": [],
