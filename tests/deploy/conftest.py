@@ -1,0 +1,135 @@
+"""Fixtures for the deployment tests: built bundles, a production environment, processes."""
+
+import os
+import secrets
+import shlex
+import socket
+import subprocess
+import sys
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from deploy import build_bundle
+from tests.conftest import _reachable, require
+
+PROJECT_DIR = Path(__file__).resolve().parents[2]
+VENV_BIN = Path(sys.executable).parent
+REDIS_URL = "redis://127.0.0.1:6379/8"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(predicate, *, timeout: float, what: str, process: subprocess.Popen | None = None):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise AssertionError(f"{what}: the process exited with {process.returncode} before it was ready")
+        result = predicate()
+        if result:
+            return result
+        time.sleep(0.2)
+    raise AssertionError(f"{what}: not ready within {timeout:g} s")
+
+
+def stop(process: subprocess.Popen) -> str:
+    """Terminate a process started by a test and return what it printed."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+    return process.stdout.read() if process.stdout else ""
+
+
+def procfile(bundle_dir: Path) -> dict[str, list[str]]:
+    """The Procfile's processes as argv lists (EB runs each line as one command)."""
+    processes = {}
+    for line in (bundle_dir / "Procfile").read_text().splitlines():
+        if line.strip():
+            name, command = line.split(":", 1)
+            processes[name.strip()] = shlex.split(command)
+    return processes
+
+
+@pytest.fixture(scope="session")
+def bundles(tmp_path_factory):
+    """Both bundles built once from this checkout, each also unpacked as EB would unpack it."""
+    out = tmp_path_factory.mktemp("dist")
+    built = {}
+    for role in build_bundle.ROLES:
+        path = build_bundle.build(role=role, version="test-1", source=PROJECT_DIR, out_dir=out)
+        unpacked = out / f"{role}-unpacked"
+        with zipfile.ZipFile(path) as bundle:
+            bundle.extractall(unpacked)
+            for info in bundle.infolist():
+                (unpacked / info.filename).chmod((info.external_attr >> 16) & 0o777)
+        built[role] = {"zip": path, "dir": unpacked}
+    return built
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    """The environment of a production instance, minus AWS: what `check --deploy` needs to pass."""
+    base = {key: value for key, value in os.environ.items() if not key.startswith(("PADMAKARA", "DJANGO", "CELERY"))}
+    for key in ("DATABASE_URL", "CACHE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "STORAGE_BACKEND", "DEBUG", "VAR_DIR"):
+        base.pop(key, None)
+    return {
+        **base,
+        "PATH": f"{VENV_BIN}{os.pathsep}{base.get('PATH', '')}",
+        "PYTHONPATH": "",
+        "PADMAKARA_ENV": "production",
+        "SECRET_KEY": secrets.token_urlsafe(50),
+        "ALLOWED_HOSTS": "api.padmakara.example",
+        "CORS_ALLOWED_ORIGINS": "https://app.padmakara.example",
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "STORAGE_BACKEND": "s3",
+        "AWS_STORAGE_BUCKET_NAME": "padmakara-media-test",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "VAR_DIR": str(tmp_path / "var"),
+    }
+
+
+@pytest.fixture
+def redis_db8():
+    require(_reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    yield REDIS_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on a loopback port (S3 and Secrets Manager over real HTTP)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for(lambda: _reachable("127.0.0.1", port), timeout=30, what="moto server", process=process)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def run_manage(args: list[str], *, env: dict, cwd: Path = PROJECT_DIR, timeout: float = 120):
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
+    )
