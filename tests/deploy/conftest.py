@@ -42,12 +42,12 @@ def stop(process: subprocess.Popen) -> str:
     """Terminate a process started by a test and return what it printed."""
     if process.poll() is None:
         process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-    return process.stdout.read() if process.stdout else ""
+    try:
+        output, _ = process.communicate(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        output, _ = process.communicate(timeout=10)
+    return output or ""
 
 
 def procfile(bundle_dir: Path) -> dict[str, list[str]]:
