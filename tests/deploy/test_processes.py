@@ -12,7 +12,6 @@ import pytest
 from .conftest import free_port, procfile, run_manage, stop, wait_for
 
 
-
 def _get(url: str, headers: dict | None = None):
     request = urllib.request.Request(url, headers=headers or {})
     opener = urllib.request.build_opener(NoRedirect)
