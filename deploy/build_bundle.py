@@ -23,7 +23,7 @@ from pathlib import Path
 
 DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = DEPLOY_DIR.parent
-ROLES = ("web", "worker")
+ROLES = ("web", "worker", "tasks")
 
 TOP_LEVEL_FILES = ("manage.py", "requirements.txt")
 TOP_LEVEL_DATA_DIRS = ("templates", "locale", "static")

@@ -36,9 +36,17 @@ def test_it_starts_gunicorn_in_the_web_bundle_and_celery_in_the_worker_bundle(bu
     assert worker["beat"][:4] == ["celery", "--app", "padmakara", "beat"]
 
 
-def test_it_migrates_only_from_the_web_bundle_and_only_on_the_leader(bundles):
+def test_it_leaves_beat_out_of_the_extra_workers_bundle(bundles):
+    # Every Procfile process runs on every instance: only the single worker instance runs beat.
+    tasks = procfile(bundles["tasks"]["dir"])
+    assert list(tasks) == ["web", "worker"]
+    assert tasks["worker"] == procfile(bundles["worker"]["dir"])["worker"]
+
+
+@pytest.mark.parametrize("role", ["worker", "tasks"])
+def test_it_migrates_only_from_the_web_bundle_and_only_on_the_leader(bundles, role):
     web_config = (bundles["web"]["dir"] / ".ebextensions/10_django.config").read_text()
-    worker_config = (bundles["worker"]["dir"] / ".ebextensions/10_django.config").read_text()
+    worker_config = (bundles[role]["dir"] / ".ebextensions/10_django.config").read_text()
     migrate = web_config.split("02_migrate:")[1].split("03_")[0]
     assert "manage.sh migrate --noinput" in migrate
     assert "leader_only: true" in migrate
