@@ -329,6 +329,8 @@ if CELERY_BROKER_URL.startswith("sqs://"):
             "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}},
             "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
             "polling_interval": 1,
+            # Off only for an SQS-compatible server over plain http on loopback (the tests).
+            "is_secure": env.bool("CELERY_SQS_IS_SECURE", default=True),
         }
     )
     CELERY_WORKER_ENABLE_REMOTE_CONTROL = False

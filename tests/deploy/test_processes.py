@@ -157,3 +157,43 @@ def test_it_starts_beat_from_the_worker_procfile(bundles, production_env, redis_
     finally:
         output = stop(process)
     assert "Traceback" not in output, output
+
+
+def test_it_runs_a_task_through_sqs_with_the_production_broker_settings(
+    bundles, production_env, redis_db8, moto_endpoint
+):
+    # moto's SQS over real HTTP: the predefined queue, no queue listing or creation, no
+    # broadcast (remote control off), long polling through kombu's pycurl client.
+    queue_url = boto3.client(
+        "sqs",
+        region_name="eu-west-1",
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_queue(QueueName=f"padmakara-test-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "7200"})[
+        "QueueUrl"
+    ]
+    host_port = moto_endpoint.removeprefix("http://")
+    env = {
+        **production_env,
+        "CELERY_BROKER_URL": f"sqs://testing:testing@{host_port}",
+        "CELERY_SQS_QUEUE_URL": queue_url,
+        "CELERY_SQS_IS_SECURE": "false",
+        "CACHE_URL": redis_db8,
+        "CELERY_WORKER_CONCURRENCY": "1",
+    }
+    process = subprocess.Popen(
+        procfile(bundles["worker"]["dir"])["worker"],
+        cwd=bundles["worker"]["dir"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        result = run_manage(["worker_ping", "--timeout", "60"], env=env, cwd=bundles["worker"]["dir"], timeout=90)
+    finally:
+        output = stop(process)
+    assert result.returncode == 0, result.stderr + output
+    assert json.loads(result.stdout.strip().splitlines()[-1])["mode"] == "worker"
+    assert "Connected to sqs://" in output
