@@ -7,9 +7,13 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
+import uuid
 import zipfile
 from pathlib import Path
 
+import boto3
 import pytest
 
 from deploy import build_bundle
@@ -76,8 +80,7 @@ def bundles(tmp_path_factory):
     return built
 
 
-@pytest.fixture
-def production_env(tmp_path):
+def make_production_env(folder: Path) -> dict:
     """The environment of a production instance, minus AWS: what `check --deploy` needs to pass."""
     base = {key: value for key, value in os.environ.items() if not key.startswith(("PADMAKARA", "DJANGO", "CELERY"))}
     for key in ("DATABASE_URL", "CACHE_URL", "SECRET_KEY", "ALLOWED_HOSTS", "STORAGE_BACKEND", "DEBUG", "VAR_DIR"):
@@ -90,14 +93,19 @@ def production_env(tmp_path):
         "SECRET_KEY": secrets.token_urlsafe(50),
         "ALLOWED_HOSTS": "api.padmakara.example",
         "CORS_ALLOWED_ORIGINS": "https://app.padmakara.example",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{folder / 'production.sqlite3'}",
         "STORAGE_BACKEND": "s3",
         "AWS_STORAGE_BUCKET_NAME": "padmakara-media-test",
         "AWS_REGION": "eu-west-1",
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
-        "VAR_DIR": str(tmp_path / "var"),
+        "VAR_DIR": str(folder / "var"),
     }
+
+
+@pytest.fixture
+def production_env(tmp_path):
+    return make_production_env(tmp_path)
 
 
 @pytest.fixture
@@ -133,3 +141,70 @@ def run_manage(args: list[str], *, env: dict, cwd: Path = PROJECT_DIR, timeout: 
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout
     )
+
+
+def http_get(url: str, headers: dict | None = None):
+    request = urllib.request.Request(url, headers=headers or {})
+    opener = urllib.request.build_opener(NoRedirect)
+    try:
+        with opener.open(request, timeout=5) as response:
+            return response.status, dict(response.headers), response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read()
+
+
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+@pytest.fixture(scope="session")
+def web_server(bundles, moto_endpoint, tmp_path_factory):
+    """gunicorn from the web Procfile, on a free loopback port, with S3 on moto's server.
+
+    One server for the session: the tests only read from it.
+    """
+    production_env = make_production_env(tmp_path_factory.mktemp("web"))
+    production_env["AWS_STORAGE_BUCKET_NAME"] = f"padmakara-media-{uuid.uuid4().hex[:12]}"
+    boto3.client(
+        "s3",
+        region_name="eu-west-1",
+        endpoint_url=moto_endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    ).create_bucket(
+        Bucket=production_env["AWS_STORAGE_BUCKET_NAME"],
+        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
+    )
+    port = free_port()
+    # As the web bundle's container command does before the new version starts.
+    collected = run_manage(["collectstatic", "--noinput"], env=production_env, cwd=bundles["web"]["dir"])
+    assert collected.returncode == 0, collected.stderr
+    env = {
+        **production_env,
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "AWS_S3_ENDPOINT_URL": moto_endpoint,
+        "AWS_S3_ADDRESSING_STYLE": "path",
+    }
+    process = subprocess.Popen(
+        procfile(bundles["web"]["dir"])["web"],
+        cwd=bundles["web"]["dir"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _reachable_http(base), timeout=60, what="gunicorn", process=process)
+        yield base
+    finally:
+        stop(process)
+
+
+def _reachable_http(base: str) -> bool:
+    try:
+        return http_get(f"{base}/health")[0] == 200
+    except OSError:
+        return False

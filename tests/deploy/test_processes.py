@@ -2,78 +2,16 @@
 
 import json
 import subprocess
-import urllib.error
-import urllib.request
 import uuid
 
 import boto3
 import pytest
 
-from .conftest import free_port, procfile, run_manage, stop, wait_for
-
-
-def _get(url: str, headers: dict | None = None):
-    request = urllib.request.Request(url, headers=headers or {})
-    opener = urllib.request.build_opener(NoRedirect)
-    try:
-        with opener.open(request, timeout=5) as response:
-            return response.status, dict(response.headers), response.read()
-    except urllib.error.HTTPError as error:
-        return error.code, dict(error.headers), error.read()
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
-@pytest.fixture
-def web_server(bundles, production_env, moto_endpoint):
-    """gunicorn from the web Procfile, on a free loopback port, with S3 on moto's server."""
-    production_env["AWS_STORAGE_BUCKET_NAME"] = f"padmakara-media-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3",
-        region_name="eu-west-1",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_bucket(
-        Bucket=production_env["AWS_STORAGE_BUCKET_NAME"],
-        CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
-    )
-    port = free_port()
-    env = {
-        **production_env,
-        "PORT": str(port),
-        "WEB_CONCURRENCY": "2",
-        "AWS_S3_ENDPOINT_URL": moto_endpoint,
-        "AWS_S3_ADDRESSING_STYLE": "path",
-    }
-    process = subprocess.Popen(
-        procfile(bundles["web"]["dir"])["web"],
-        cwd=bundles["web"]["dir"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(lambda: _reachable_http(base), timeout=60, what="gunicorn", process=process)
-        yield base
-    finally:
-        stop(process)
-
-
-def _reachable_http(base: str) -> bool:
-    try:
-        return _get(f"{base}/health")[0] == 200
-    except OSError:
-        return False
+from .conftest import http_get, procfile, run_manage, stop, wait_for
 
 
 def test_it_serves_health_ready_from_the_procfile_gunicorn(web_server):
-    status, _headers, body = _get(f"{web_server}/health/ready")
+    status, _headers, body = http_get(f"{web_server}/health/ready")
     assert status == 200, body
     assert json.loads(body) == {
         "status": "ok",
@@ -83,12 +21,12 @@ def test_it_serves_health_ready_from_the_procfile_gunicorn(web_server):
 
 def test_it_answers_the_load_balancer_health_check_sent_to_the_instance_ip(web_server):
     # The ALB sends the instance's private IP as Host and plain http: no 400, no redirect.
-    status, _headers, _body = _get(f"{web_server}/health/ready", headers={"Host": "10.0.3.17"})
+    status, _headers, _body = http_get(f"{web_server}/health/ready", headers={"Host": "10.0.3.17"})
     assert status == 200
 
 
 def test_it_redirects_plain_http_to_https_behind_the_load_balancer(web_server):
-    status, headers, _body = _get(
+    status, headers, _body = http_get(
         f"{web_server}/api/v1/content/retreats",
         headers={"Host": "api.padmakara.example", "X-Forwarded-Proto": "http"},
     )
@@ -97,7 +35,7 @@ def test_it_redirects_plain_http_to_https_behind_the_load_balancer(web_server):
 
 
 def test_it_serves_https_requests_with_hsts_and_a_request_id(web_server):
-    status, headers, _body = _get(
+    status, headers, _body = http_get(
         f"{web_server}/api/v1/content/retreats",
         headers={"Host": "api.padmakara.example", "X-Forwarded-Proto": "https", "X-Request-ID": "smoke-test-0001"},
     )
