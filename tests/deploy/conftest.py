@@ -100,6 +100,11 @@ def make_production_env(folder: Path) -> dict:
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",
         "VAR_DIR": str(folder / "var"),
+        # As deploy/cloudformation/app.yaml sets them: production signs users in with Cognito.
+        "IDENTITY_PROVIDER": "cognito",
+        "COGNITO_AWS_REGION": "eu-west-1",
+        "COGNITO_USER_POOL": "eu-west-1_TestPool1",
+        "COGNITO_APP_CLIENT_ID": "testappclient0000000000000",
     }
 
 
