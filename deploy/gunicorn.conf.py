@@ -27,3 +27,17 @@ accesslog = None
 errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 proc_name = "padmakara-web"
+
+# gunicorn's own lines (boot, worker timeouts) in the same JSON shape as the app's, so one
+# Logs Insights query reads the whole web.stdout.log. The formatter needs only the stdlib.
+if os.environ.get("LOG_FORMAT", "json") == "json":
+    logconfig_dict = {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": "padmakara.observability.JsonFormatter"}},
+        "handlers": {
+            "console": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"},
+        },
+        "root": {"level": "INFO", "handlers": ["console"]},
+        "loggers": {"gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"], "propagate": False}},
+    }

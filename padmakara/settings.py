@@ -6,6 +6,7 @@ project runs embedded: SQLite and local files under var/, tasks run eagerly, no 
 secrets or hosts raise ImproperlyConfigured instead of falling back.
 """
 
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -367,6 +368,10 @@ if SENTRY_DSN:
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+
+if LOG_FORMAT == "json":
+    # Python warnings become log records too, so every line of the process's output is JSON.
+    logging.captureWarnings(True)
 
 LOGGING = {
     "version": 1,

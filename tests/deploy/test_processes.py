@@ -7,7 +7,7 @@ import uuid
 import boto3
 import pytest
 
-from .conftest import http_get, procfile, run_manage, stop, wait_for
+from .conftest import free_port, http_get, procfile, run_manage, stop, wait_for
 
 
 def test_it_serves_health_ready_from_the_procfile_gunicorn(web_server):
@@ -135,3 +135,35 @@ def test_it_runs_a_task_through_sqs_with_the_production_broker_settings(
     assert result.returncode == 0, result.stderr + output
     assert json.loads(result.stdout.strip().splitlines()[-1])["mode"] == "worker"
     assert "Connected to sqs://" in output
+
+
+def test_it_writes_every_web_process_line_as_json(bundles, production_env):
+    port = free_port()
+    process = subprocess.Popen(
+        procfile(bundles["web"]["dir"])["web"],
+        cwd=bundles["web"]["dir"],
+        env={**production_env, "PORT": str(port), "WEB_CONCURRENCY": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        wait_for(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=60, what="gunicorn", process=process)
+        http_get(
+            f"http://127.0.0.1:{port}/api/v1/content/retreats",
+            headers={"Host": "api.padmakara.example", "X-Forwarded-Proto": "https", "X-Request-ID": "json-line-0001"},
+        )
+    finally:
+        output = stop(process)
+    lines = [json.loads(line) for line in output.splitlines() if line.strip()]
+    assert any(line["logger"] == "gunicorn.error" and "Booting worker" in line["message"] for line in lines)
+    (request_line,) = [line for line in lines if line["logger"] == "padmakara.request"]
+    assert request_line["request_id"] == "json-line-0001"
+    assert request_line["status"] == 401
+
+
+def _answers(url: str) -> bool:
+    try:
+        return http_get(url)[0] == 200
+    except OSError:
+        return False
