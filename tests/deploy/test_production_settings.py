@@ -144,3 +144,14 @@ def test_it_stops_with_the_secret_named_when_it_cannot_be_read(secrets_env):
     result = run_manage(["check"], env=env)
     assert result.returncode != 0
     assert "padmakara/does-not-exist" in result.stderr
+
+
+def test_it_starts_without_sentry_when_the_sdk_is_missing(production_env):
+    import importlib.util
+
+    if importlib.util.find_spec("sentry_sdk") is not None:
+        pytest.skip("sentry-sdk is installed here; this is about running without it")
+    production_env["SENTRY_DSN"] = "https://public@sentry.example/1"
+    result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], env=production_env)
+    assert result.returncode == 0, result.stderr
+    assert "sentry-sdk is not installed" in result.stderr
