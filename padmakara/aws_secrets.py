@@ -60,7 +60,7 @@ def load_into_environ(secret_id: str, *, region: str) -> list[str]:
 
 
 def database_url_from_secret(secret_id: str, *, region: str) -> str:
-    """A ``postgres://`` URL built from an RDS-style credentials secret."""
+    """A ``postgres://`` URL (TLS required) built from an RDS-style credentials secret."""
     secret = fetch_secret(secret_id, region=region)
     missing = [key for key in ("username", "password", "host", "dbname") if not secret.get(key)]
     if missing:
@@ -68,4 +68,6 @@ def database_url_from_secret(secret_id: str, *, region: str) -> str:
     user = quote(str(secret["username"]), safe="")
     password = quote(str(secret["password"]), safe="")
     port = secret.get("port") or 5432
-    return f"postgres://{user}:{password}@{secret['host']}:{port}/{quote(str(secret['dbname']), safe='')}"
+    name = quote(str(secret["dbname"]), safe="")
+    # The RDS parameter group forces TLS; requiring it here too means no silent plain-text fallback.
+    return f"postgres://{user}:{password}@{secret['host']}:{port}/{name}?sslmode=require"

@@ -136,6 +136,7 @@ def test_it_builds_the_database_url_from_an_rds_secret(secrets_env):
     assert database["ENGINE"] == "django.db.backends.postgresql"
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal.example", 5432, "padmakara")
     assert (database["USER"], database["PASSWORD"]) == ("padmakara", "p@ss:w/rd")
+    assert database["OPTIONS"]["sslmode"] == "require"
 
 
 def test_it_stops_with_the_secret_named_when_it_cannot_be_read(secrets_env):
