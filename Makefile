@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,10 @@ test: $(VENV)/.installed
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+# Elastic Beanstalk source bundles for the web and worker environments, in dist/ (deploy/README.md).
+bundle:
+	$(PYTHON) deploy/build_bundle.py $(BUNDLE_ARGS)
 
 clean:
 	rm -rf var/db.sqlite3 var/media var/static

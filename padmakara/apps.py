@@ -4,3 +4,8 @@ from django.apps import AppConfig
 class PadmakaraConfig(AppConfig):
     name = "padmakara"
     verbose_name = "Padmakara"
+
+    def ready(self):
+        from padmakara.observability import connect_celery_signals
+
+        connect_celery_signals()

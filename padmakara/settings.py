@@ -6,6 +6,8 @@ project runs embedded: SQLite and local files under var/, tasks run eagerly, no 
 secrets or hosts raise ImproperlyConfigured instead of falling back.
 """
 
+import logging
+import os
 import secrets
 from pathlib import Path
 
@@ -17,6 +19,19 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+# --- Secrets Manager (read before anything else: the values below may come from it) ----------
+# Variables already in the environment win over the secret's (see padmakara/aws_secrets.py).
+if env.str("SECRETS_MANAGER_SECRET_ID", default="") or env.str("DATABASE_SECRET_ID", default=""):
+    from padmakara import aws_secrets
+
+    _secrets_region = env.str("AWS_REGION", default="eu-west-1")
+    if env.str("SECRETS_MANAGER_SECRET_ID", default=""):
+        aws_secrets.load_into_environ(env.str("SECRETS_MANAGER_SECRET_ID"), region=_secrets_region)
+    if env.str("DATABASE_SECRET_ID", default="") and not env.str("DATABASE_URL", default=""):
+        os.environ["DATABASE_URL"] = aws_secrets.database_url_from_secret(
+            env.str("DATABASE_SECRET_ID"), region=_secrets_region
+        )
 
 PADMAKARA_ENV = env.str("PADMAKARA_ENV", default="local")
 if PADMAKARA_ENV not in {"local", "production"}:
@@ -81,6 +96,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # First: answers load-balancer health checks before host validation (see FIELD_NOTES).
     "padmakara.health.HealthCheckMiddleware",
+    # Next: every other request gets an id for its logs, its response and the tasks it queues.
+    "padmakara.observability.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -281,7 +298,8 @@ SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+# Only a header: nothing is submitted to browsers' preload lists unless someone does it by hand.
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
@@ -337,15 +355,97 @@ PROGRESS_COMPLETION_RATIO = env.float("PROGRESS_COMPLETION_RATIO", default=0.95)
 if not 0 < PROGRESS_COMPLETION_RATIO <= 1:
     raise ImproperlyConfigured("PROGRESS_COMPLETION_RATIO must be in (0, 1].")
 
+# --- Deploy (production hardening, Celery on SQS, logs, Sentry) ---------------------------
+
+# Previous keys stay valid for signatures (sessions, password reset links) during a rotation.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+
+if PRODUCTION:
+    # The app's web origin only: a wildcard or a plain-http origin is a mistake in production.
+    _bad_origins = [origin for origin in CORS_ALLOWED_ORIGINS if not origin.startswith("https://")]
+    if _bad_origins:
+        raise ImproperlyConfigured(f"CORS_ALLOWED_ORIGINS must be https:// origins in production: {_bad_origins}")
+    if not CSRF_TRUSTED_ORIGINS:
+        # Admin forms posted over https to the hosts we serve.
+        CSRF_TRUSTED_ORIGINS = [
+            f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS if host != "*"
+        ]
+
+# drf-spectacular would build the whole OpenAPI schema inside `check --deploy` and report its
+# quality as deploy warnings; the schema is checked by the contract tests instead, so the deploy
+# check stays about the deployment.
+SPECTACULAR_SETTINGS["ENABLE_DJANGO_DEPLOY_CHECK"] = False
+
+# Celery on SQS: the queue is created by CloudFormation and named here, so the worker needs no
+# permission to list or create queues. SQS has no broadcast, so remote control is off.
+CELERY_SQS_QUEUE_URL = env.str("CELERY_SQS_QUEUE_URL", default="")
+if CELERY_BROKER_URL.startswith("sqs://"):
+    if not CELERY_SQS_QUEUE_URL:
+        raise ImproperlyConfigured("CELERY_SQS_QUEUE_URL must be set when CELERY_BROKER_URL is sqs://.")
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}},
+            "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
+            "polling_interval": 1,
+            # Off only for an SQS-compatible server over plain http on loopback (the tests).
+            "is_secure": env.bool("CELERY_SQS_IS_SECURE", default=True),
+        }
+    )
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    CELERY_WORKER_SEND_TASK_EVENTS = False
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or a running task is redelivered."
+    )
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# Our LOGGING (JSON, request ids) applies in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+
+# The deployed version: the bundle writes it to RELEASE at its root.
+_release_file = BASE_DIR / "RELEASE"
+PADMAKARA_RELEASE = env.str("PADMAKARA_RELEASE", default="") or (
+    _release_file.read_text().strip() if _release_file.exists() else ""
+)
+
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    from padmakara.observability import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        environment=env.str("SENTRY_ENVIRONMENT", default=PADMAKARA_ENV),
+        release=PADMAKARA_RELEASE or None,
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )
+
 # --- Logging ----------------------------------------------------------------------------
+
+LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+
+if LOG_FORMAT == "json":
+    # Python warnings become log records too, so every line of the process's output is JSON.
+    logging.captureWarnings(True)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "padmakara.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "padmakara.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # One line per request is written by RequestIdMiddleware; this one would repeat 4xx/5xx.
+        "django.request": {"level": "ERROR"},
+        "padmakara.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+    },
 }
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
