@@ -13,6 +13,7 @@ from padmakara.api.errors import APIError
 from padmakara.api.etag import make_etag, not_modified
 from padmakara.api.pagination import page_from
 from padmakara.api.renderers import dumps
+from padmakara.api.schema import error_responses
 from padmakara.api.throttles import ContentThrottle
 
 from . import selectors
@@ -20,23 +21,13 @@ from .access import AccessProfile
 from .models import Retreat
 from .versioning import catalogue_version
 
-ERROR_RESPONSES = {
-    (status, "application/json"): inline_serializer(
-        name="ErrorEnvelope",
-        fields={
-            "error": inline_serializer(
-                name="Error",
-                fields={
-                    "code": serializers.CharField(),
-                    "message": serializers.CharField(),
-                    "details": serializers.DictField(required=False),
-                    "timestamp": serializers.DateTimeField(),
-                },
-            )
-        },
-    )
-    for status in (400, 401, 404, 429)
-}
+ERROR_RESPONSES = error_responses(400, 401, 404, 429)
+
+
+def _many(serializer):
+    """The list form of one documented component (the same identity, so one schema name)."""
+    return type(serializer)(many=True)
+
 
 _track_summary_fields = {
     "id": serializers.UUIDField(),
@@ -86,7 +77,7 @@ GroupDetail = inline_serializer(
     name="RetreatGroup",
     fields={
         **_group_fields,
-        "gatherings": inline_serializer(name="Gathering", fields=_gathering_detail_fields, many=True),
+        "gatherings": _many(GatheringDetail),
     },
 )
 _ref = {"id": serializers.UUIDField(), "name": serializers.CharField()}

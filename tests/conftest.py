@@ -80,3 +80,10 @@ def staff(db):
 def user_api(api, user):
     api.force_authenticate(user)
     return api
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    """Factories set a password on every user; PBKDF2's real cost is not under test (the
+    identity tests that time hashing set their own hasher)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -12,6 +12,8 @@ from django.utils import timezone
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from .case import camelize
+
 logger = logging.getLogger(__name__)
 
 API_PREFIXES = ("/api/", "/.well-known/", "/health")
@@ -44,9 +46,18 @@ def now_iso() -> str:
 def envelope(code: str, message: str, details=None) -> dict:
     error = {"code": code, "message": message}
     if details:
-        error["details"] = details
+        # Field names as the client sent them (camelCase), list indexes as strings.
+        error["details"] = camelize(_string_keys(details))
     error["timestamp"] = now_iso()
     return {"error": error}
+
+
+def _string_keys(data):
+    if isinstance(data, dict):
+        return {str(key): _string_keys(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_string_keys(item) for item in data]
+    return data
 
 
 def _flatten(detail):
