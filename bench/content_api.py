@@ -30,6 +30,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "padmakara.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/padmakara_bench")
 # The benchmark sends thousands of requests as one user: no rate limit may answer 429.
 os.environ["THROTTLE_CONTENT"] = "100000000/hour"
+# One log line per request would be measured too.
+os.environ.setdefault("REQUEST_LOG_LEVEL", "WARNING")
 # WhiteNoise warns when collectstatic has not run; static files are not measured here.
 warnings.filterwarnings("ignore", message="No directory at")
 

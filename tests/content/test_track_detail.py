@@ -54,6 +54,6 @@ def test_it_costs_a_fixed_number_of_queries(user_api, django_assert_num_queries)
     _, [retreat] = make_catalogue(gatherings=1, sessions=1, tracks=1)
     track = retreat.sessions.get().tracks.get(language="pt")
 
-    # access profile, the track with its context and first group, its tags
-    with django_assert_num_queries(3):
+    # access profile, the track with its context, its gathering's groups, its tags
+    with django_assert_num_queries(4):
         user_api.get(f"/api/v1/content/track/{track.uuid}")
