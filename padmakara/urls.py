@@ -9,6 +9,7 @@ api_v1 = [
     *slash_optional("schema", SpectacularAPIView.as_view(), "schema"),
     *slash_optional("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("retreats.urls")),
+    path("", include("media.urls")),
 ]
 
 urlpatterns = [
