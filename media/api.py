@@ -51,7 +51,6 @@ def iso(value) -> str:
 
 class MediaView(APIView):
     throttle_classes = [MediaThrottle]
-    renders_camel_case = True
 
     def profile(self, request) -> AccessProfile:
         return AccessProfile.for_user(request.user)
@@ -107,7 +106,9 @@ def bundle_body(bundle, request) -> dict:
     if bundle.status == "ready":
         seconds = max(1, int((bundle.expires_at - signing.timezone.now()).total_seconds()))
         url = signing.sign(
-            bundle.file, expires_in=min(seconds, signing.MAX_EXPIRY_SECONDS), request=request,
+            bundle.file,
+            expires_in=min(seconds, signing.MAX_EXPIRY_SECONDS),
+            request=request,
             filename=f"padmakara-{bundle.uuid}.zip",
         ).url
     return {

@@ -99,8 +99,13 @@ def track_process(*, track_id: int) -> bool:
                 return True
             info = audio.probe(path)
             renditions = {
-                "source": {"codec": info.codec, "bitrate": info.bitrate, "channels": info.channels,
-                           "sampleRate": info.sample_rate, "format": info.format_name},
+                "source": {
+                    "codec": info.codec,
+                    "bitrate": info.bitrate,
+                    "channels": info.channels,
+                    "sampleRate": info.sample_rate,
+                    "format": info.format_name,
+                },
             }
             for quality, kbps in settings.MEDIA_RENDITIONS.items():
                 renditions[quality] = _make_rendition(track, path, quality=quality, kbps=kbps)
@@ -253,9 +258,7 @@ def _bundle_tracks(profile: AccessProfile, track_uuids) -> list[Track]:
     missing = [str(u) for u in track_uuids if u not in tracks]
     if missing:
         raise selectors.NotFound(f"Unknown tracks: {', '.join(missing[:5])}.")
-    playable = set(
-        selectors.playable_tracks(profile).filter(uuid__in=track_uuids).values_list("uuid", flat=True)
-    )
+    playable = set(selectors.playable_tracks(profile).filter(uuid__in=track_uuids).values_list("uuid", flat=True))
     if len(playable) != len(tracks):
         from padmakara.api.errors import Locked
 
@@ -264,7 +267,9 @@ def _bundle_tracks(profile: AccessProfile, track_uuids) -> list[Track]:
 
 
 @transaction.atomic
-def bundle_request(*, profile: AccessProfile, user, track_ids, include_transcripts: bool, quality: str) -> DownloadBundle:
+def bundle_request(
+    *, profile: AccessProfile, user, track_ids, include_transcripts: bool, quality: str
+) -> DownloadBundle:
     """The live bundle for this exact request, or a new one queued for building."""
     tracks = _bundle_tracks(profile, track_ids)
     key = bundle_request_key(track_uuids=track_ids, quality=quality, include_transcripts=include_transcripts)
@@ -395,10 +400,15 @@ def bundle_build(*, bundle_id: int) -> bool:
                 for key, entry, fields in plan:
                     size, sha256 = _copy_into_zip(archive, key, entry, progress)
                     manifest.append({"path": entry, **fields, "size": size, "sha256": sha256})
-                body = {"bundleId": str(bundle.uuid), "createdAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
-                        "quality": bundle.quality, "files": manifest}
-                archive.writestr("manifest.json", json.dumps(body, ensure_ascii=False, indent=2),
-                                 compress_type=zipfile.ZIP_DEFLATED)
+                body = {
+                    "bundleId": str(bundle.uuid),
+                    "createdAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "quality": bundle.quality,
+                    "files": manifest,
+                }
+                archive.writestr(
+                    "manifest.json", json.dumps(body, ensure_ascii=False, indent=2), compress_type=zipfile.ZIP_DEFLATED
+                )
             size = tmp.tell()
             tmp.seek(0)
             key = media_storage.put_file(media_storage.bundle_key(bundle), tmp)

@@ -141,8 +141,12 @@ def move(source: str, target: str, *, storage=None) -> str:
         bucket = storage.bucket_name
         extra = dict(storage.get_object_parameters(target))
         # Managed copy: multipart server-side copy for objects over 5 GB, no bytes through us.
-        client.copy({"Bucket": bucket, "Key": s3_object_key(source, storage)}, bucket, s3_object_key(target, storage),
-                    ExtraArgs=extra or None)
+        client.copy(
+            {"Bucket": bucket, "Key": s3_object_key(source, storage)},
+            bucket,
+            s3_object_key(target, storage),
+            ExtraArgs=extra or None,
+        )
         client.delete_object(Bucket=bucket, Key=s3_object_key(source, storage))
         return target
     src, dst = storage.path(source), storage.path(target)

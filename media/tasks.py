@@ -38,6 +38,6 @@ def build_bundle(bundle_id: int) -> bool:
     return services.bundle_build(bundle_id=bundle_id)
 
 
-@shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600)
+@shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600, soft_time_limit=570)
 def delete_expired_bundles() -> int:
     return services.bundles_delete_expired()

@@ -84,4 +84,6 @@ def signed_file(request, key: str):
     headers["Content-Length"] = str(length)
     if request.method == "HEAD":
         return HttpResponse(status=status, headers=headers)
-    return StreamingHttpResponse(_stream(default_storage.open(key, "rb"), start, length), status=status, headers=headers)
+    return StreamingHttpResponse(
+        _stream(default_storage.open(key, "rb"), start, length), status=status, headers=headers
+    )

@@ -85,8 +85,19 @@ def make_audio(tmp_path):
         path = tmp_path / f"tone-{next(counter)}.{ext}"
         codec = ["-c:a", "libmp3lame", "-b:a", "64k"] if ext == "mp3" else ["-c:a", "aac", "-b:a", "64k"]
         subprocess.run(
-            ["ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
-             f"sine=frequency={frequency}:duration={seconds}", *codec, str(path)],
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency={frequency}:duration={seconds}",
+                *codec,
+                str(path),
+            ],
             check=True,
         )
         return path.read_bytes()
