@@ -12,10 +12,15 @@ Attach to the retreats admin::
 
     class TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin): ...
 
-The mixins add the ``reprocess_media`` action and queue processing when the file changes.
+    class SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
+        readonly_fields = [*SessionUploadLinkMixin.media_readonly_fields]
+
+The mixins add the ``reprocess_media`` action and queue processing when the file changes;
+the upload page is at ``admin:media_session_upload`` (session id).
 """
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -114,3 +119,25 @@ class UploadAdmin(admin.ModelAdmin):
     raw_id_fields = ["session", "created_by"]
     readonly_fields = ["uuid", "key", "s3_upload_id", "received", "checksum"]
     show_full_result_count = False
+
+    def get_urls(self):
+        from . import admin_views
+
+        # The upload page and its JSON endpoints live under /admin/media/upload/…
+        return admin_views.urls(self.admin_site) + super().get_urls()
+
+
+class SessionUploadLinkMixin:
+    """For the Session admin: a read-only field linking to the session's upload page."""
+
+    media_readonly_fields = ("upload_link",)
+
+    @admin.display(description=_("upload files"))
+    def upload_link(self, obj):
+        if not obj or not obj.pk:
+            return _("Save the session first, then upload its files.")
+        return format_html(
+            '<a class="button" href="{}">{}</a>',
+            reverse("admin:media_session_upload", args=[obj.pk]),
+            _("Upload audio and transcripts"),
+        )

@@ -83,7 +83,11 @@ def make_audio(tmp_path):
 
     def make(seconds: float = 3, *, ext: str = "mp3", frequency: int = 440) -> bytes:
         path = tmp_path / f"tone-{next(counter)}.{ext}"
-        codec = ["-c:a", "libmp3lame", "-b:a", "64k"] if ext == "mp3" else ["-c:a", "aac", "-b:a", "64k"]
+        codec = {
+            "mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
+            "m4a": ["-c:a", "aac", "-b:a", "64k"],
+            "wav": ["-c:a", "pcm_s16le", "-ar", "8000", "-ac", "1"],
+        }[ext]
         subprocess.run(
             [
                 "ffmpeg",
