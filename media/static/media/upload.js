@@ -3,7 +3,7 @@
    guesses taken from the file names and save. No framework, no CDN. */
 (function () {
   "use strict";
-  const root = document.getElementById("media-upload");
+  const root = document.getElementById("session-upload");
   if (!root) return;
   const cfg = root.dataset;
   const PLACEHOLDER = "00000000-0000-0000-0000-000000000000";
@@ -189,7 +189,9 @@
   }
 
   async function review() {
-    const { rows } = await postJSON(cfg.reviewUrl, { uploadIds: uploaded });
+    // In the order the files were dropped, not the order they finished uploading.
+    const ids = files.filter((f) => f.row.dataset.state === "uploaded" && uploaded.includes(f.uploadId)).map((f) => f.uploadId);
+    const { rows } = await postJSON(cfg.reviewUrl, { uploadIds: ids });
     const body = $("#review-rows tbody");
     body.innerHTML = "";
     for (const r of rows) {
