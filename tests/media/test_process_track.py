@@ -49,9 +49,10 @@ def test_it_transcodes_medium_and_low_aac_renditions(uploaded, make_audio):
     for quality in ("medium", "low"):
         key = track.renditions[quality]["key"]
         assert key == media_storage.rendition_key(track, quality)
-        with media_storage.local_copy(key) as (path, _sha, _size):
+        with media_storage.local_copy(key) as (path, sha256, size):
             info = audio.probe(path)
         assert info.codec == "aac"
+        assert (track.renditions[quality]["sha256"], track.renditions[quality]["size"]) == (sha256, size)
         assert info.duration == pytest.approx(3, abs=0.2)
     with media_storage.local_copy(track.renditions["low"]["key"]) as (path, _sha, _size):
         assert audio.probe(path).channels == 1
