@@ -45,6 +45,25 @@ def _stale_before() -> datetime.datetime:
 # --- Tracks -------------------------------------------------------------------------------
 
 
+def track_adopt_file(*, track: Track) -> None:
+    """Give a file saved through a plain admin form its stable key (never the uploader's name)."""
+    name = track.audio_file.name
+    key = media_storage.track_audio_key(track, name)
+    if name and name != key:
+        media_storage.move(name, key)
+        track.audio_file.name = key
+        Track.objects.filter(pk=track.pk).update(audio_file=key)
+
+
+def transcript_adopt_file(*, transcript: Transcript) -> None:
+    name = transcript.pdf_file.name
+    key = media_storage.transcript_key(transcript)
+    if name and name != key:
+        media_storage.move(name, key)
+        transcript.pdf_file.name = key
+        Transcript.objects.filter(pk=transcript.pk).update(pdf_file=key)
+
+
 def track_queue_processing(*, track: Track) -> None:
     """Mark the track for processing and send the job once the transaction commits."""
     from .tasks import process_track
