@@ -37,6 +37,18 @@ TRANSIENT_ERRORS = (OSError, BotoCoreError, ClientError)
 LIVE_BUNDLE = [DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING, DownloadBundle.Status.READY]
 
 
+def _missing(exc: Exception) -> bool:
+    """A file that is not in storage will not appear by retrying."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}
+    return False
+
+
+MISSING_FILE = "The file is missing from storage; upload it again."
+
+
 def _stale_before() -> datetime.datetime:
     """A claim older than the task's hard time limit belongs to a worker that died."""
     return timezone.now() - datetime.timedelta(seconds=settings.MEDIA_TASK_TIME_LIMIT + 60)
@@ -132,7 +144,10 @@ def track_process(*, track_id: int) -> bool:
     except audio.MediaError as exc:
         _track_failed(track_id, str(exc))
         return True
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if _missing(exc):
+            _track_failed(track_id, MISSING_FILE)
+            return True
         _release_track(track_id)
         raise
     Track.objects.filter(pk=track_id, processing_status=Track.ProcessingStatus.PROCESSING).update(
@@ -239,7 +254,10 @@ def transcript_process(*, transcript_id: int) -> bool:
     except audio.MediaError as exc:
         _transcript_done(transcript_id, status=Transcript.Status.FAILED, message=str(exc))
         return True
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if _missing(exc):
+            _transcript_done(transcript_id, status=Transcript.Status.FAILED, message=MISSING_FILE)
+            return True
         Transcript.objects.filter(pk=transcript_id, status=Transcript.Status.PROCESSING).update(
             status=Transcript.Status.PENDING
         )
@@ -448,7 +466,12 @@ def bundle_build(*, bundle_id: int) -> bool:
                     "manifest.json", json.dumps(body, ensure_ascii=False, indent=2), compress_type=zipfile.ZIP_DEFLATED
                 )
             size = tmp.tell()
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if _missing(exc):
+            DownloadBundle.objects.filter(pk=bundle_id).update(
+                status=DownloadBundle.Status.FAILED, error="A file of this bundle is missing; ask again later."
+            )
+            return True
         DownloadBundle.objects.filter(pk=bundle_id, status=DownloadBundle.Status.BUILDING).update(
             status=DownloadBundle.Status.PREPARING
         )
@@ -480,5 +503,39 @@ def bundles_delete_expired(*, now: datetime.datetime | None = None) -> int:
         if bundle.file:
             media_storage.default_storage.delete(bundle.file)
         DownloadBundle.objects.filter(pk=bundle.pk).update(status=DownloadBundle.Status.EXPIRED, file="")
+        count += 1
+    return count
+
+
+def record_gave_up(*, kind: str, object_id: int, error: Exception) -> None:
+    """After the last retry of a transient error: say so on the row instead of leaving it waiting."""
+    message = f"Gave up after several attempts: storage or network unavailable ({type(error).__name__})."
+    if kind == "track":
+        Track.objects.filter(
+            pk=object_id,
+            processing_status__in=[Track.ProcessingStatus.PENDING, Track.ProcessingStatus.PROCESSING],
+        ).update(processing_status=Track.ProcessingStatus.FAILED, processing_error=message, updated_at=timezone.now())
+    elif kind == "transcript":
+        Transcript.objects.filter(
+            pk=object_id, status__in=[Transcript.Status.PENDING, Transcript.Status.PROCESSING]
+        ).update(status=Transcript.Status.FAILED, processing_error=message, updated_at=timezone.now())
+    elif kind == "bundle":
+        DownloadBundle.objects.filter(
+            pk=object_id, status__in=[DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING]
+        ).update(status=DownloadBundle.Status.FAILED, error=message)
+
+
+def uploads_abort_stale(*, older_than: datetime.timedelta = datetime.timedelta(days=2)) -> int:
+    """Abort uploads never finished or never saved: incomplete S3 multipart uploads cost
+    storage until aborted, and staged files are only useful until staff save them."""
+    from .models import Upload
+    from .uploads import upload_abort
+
+    stale = Upload.objects.filter(
+        status__in=[Upload.Status.UPLOADING, Upload.Status.UPLOADED], created_at__lt=timezone.now() - older_than
+    )
+    count = 0
+    for upload in stale:
+        upload_abort(upload=upload)
         count += 1
     return count
