@@ -91,3 +91,15 @@ def test_it_gives_a_file_saved_through_the_admin_form_its_stable_key(
     assert public_track.audio_file.name == media_storage.track_audio_key(public_track, "x.mp3")
     assert not default_storage.exists("001 Teaching.mp3")
     assert public_track.processing_status == "ready"
+
+
+def test_it_links_a_saved_session_to_its_upload_page(public_track):
+    from media.admin import SessionUploadLinkMixin
+    from retreats.models import Session
+
+    class _SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
+        pass
+
+    html = _SessionAdmin(Session, admin.site).upload_link(public_track.session)
+
+    assert f"/admin/media/upload/session/{public_track.session.pk}/upload/" in html
