@@ -276,10 +276,6 @@ CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 
-# --- Media URLs -------------------------------------------------------------------------
-
-MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
-
 # --- CORS -------------------------------------------------------------------------------
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -420,6 +416,41 @@ if SENTRY_DSN:
         release=PADMAKARA_RELEASE or None,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# --- Media ------------------------------------------------------------------------------
+# Storage itself (STORAGE_BACKEND, AWS_*) is configured under "Static and media files".
+
+# Signed media URLs live this long, but never less than a track's duration + 15 minutes.
+MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
+MEDIA_URL_MIN_MARGIN_SECONDS = 15 * 60
+# Set all three to serve media through CloudFront signed URLs instead of S3 presigned ones.
+CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
+CLOUDFRONT_KEY_ID = env.str("CLOUDFRONT_KEY_ID", default="")
+CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="").replace("\\n", "\n")
+if bool(CLOUDFRONT_DOMAIN) != bool(CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY):
+    raise ImproperlyConfigured("CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY go together.")
+# Local mode: where app-signed media URLs point (empty: the requesting host).
+MEDIA_PUBLIC_BASE_URL = env.str("MEDIA_PUBLIC_BASE_URL", default="")
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+# AAC renditions: name -> bitrate in kbit/s.
+MEDIA_RENDITIONS = {
+    "medium": env.int("MEDIA_RENDITION_MEDIUM_KBPS", default=96),
+    "low": env.int("MEDIA_RENDITION_LOW_KBPS", default=48),
+}
+MEDIA_TASK_TIME_LIMIT = env.int("MEDIA_TASK_TIME_LIMIT", default=45 * 60)
+MEDIA_TASK_MAX_RETRIES = env.int("MEDIA_TASK_MAX_RETRIES", default=5)
+MEDIA_BUNDLE_TTL_HOURS = env.int("MEDIA_BUNDLE_TTL_HOURS", default=48)
+MEDIA_BUNDLE_MAX_TRACKS = env.int("MEDIA_BUNDLE_MAX_TRACKS", default=500)
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
+MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE = {
+    "media-delete-expired-bundles": {
+        "task": "media.tasks.delete_expired_bundles",
+        "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
+    },
+    "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
+}
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from django.utils.text import Truncator, capfirst, get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from media.admin import SessionUploadLinkMixin, TrackMediaAdminMixin, TranscriptMediaAdminMixin
 from progress.admin import track_progress_figures
 
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
@@ -415,14 +416,26 @@ class TrackInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
     list_display = ["name", "retreat", "type", "date", "part_number", "order", "track_count", "total_duration"]
     list_filter = ["type", ("retreat", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["retreat"]
     search_fields = ["name", "name_pt", "retreat__name"]
     autocomplete_fields = ["retreat"]
-    readonly_fields = [api_id, "created_at", "updated_at"]
-    fields = ["retreat", "order", "name", "name_pt", "type", "date", "part_number", api_id, "created_at", "updated_at"]
+    readonly_fields = [api_id, "created_at", "updated_at", *SessionUploadLinkMixin.media_readonly_fields]
+    fields = [
+        "retreat",
+        "order",
+        "name",
+        "name_pt",
+        "type",
+        "date",
+        "part_number",
+        "upload_link",
+        api_id,
+        "created_at",
+        "updated_at",
+    ]
     inlines = [TrackInline]
     show_full_result_count = False
 
@@ -484,9 +497,9 @@ class TranscriptInline(admin.TabularInline):
 
 
 @admin.register(Track)
-class TrackAdmin(admin.ModelAdmin):
+class TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
     form = TrackForm
-    list_display = ["title", "order", "language", "session", "speaker", "duration_display", "processing_status"]
+    list_display = ["title", "order", "language", "session", "speaker", "duration_display", "processing_badge"]
     list_filter = ["language", "processing_status", "session__retreat", "speaker", "tags"]
     list_select_related = ["session__retreat", "speaker"]
     search_fields = ["title"]
@@ -497,7 +510,7 @@ class TrackAdmin(admin.ModelAdmin):
         "duration_display",
         "file_size",
         "checksum",
-        "processing_status",
+        "processing_badge",
         "processing_error",
         "renditions",
         "created_at",
@@ -515,7 +528,7 @@ class TrackAdmin(admin.ModelAdmin):
                     "duration_display",
                     "file_size",
                     "checksum",
-                    "processing_status",
+                    "processing_badge",
                     "processing_error",
                     "renditions",
                 ]
@@ -541,18 +554,18 @@ class TrackAdmin(admin.ModelAdmin):
 
 
 @admin.register(Transcript)
-class TranscriptAdmin(admin.ModelAdmin):
-    list_display = ["track", "language", "status", "page_count", "file_size"]
+class TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin):
+    list_display = ["track", "language", "status_badge", "page_count", "file_size"]
     list_filter = ["language", "status"]
     list_select_related = ["track"]
     search_fields = ["track__title"]
     raw_id_fields = ["track"]
-    readonly_fields = [api_id, "status", "page_count", "file_size", "processing_error", "created_at", "updated_at"]
+    readonly_fields = [api_id, "status_badge", "page_count", "file_size", "processing_error", "created_at", "updated_at"]
     fields = [
         "track",
         "language",
         "pdf_file",
-        "status",
+        "status_badge",
         "page_count",
         "file_size",
         "processing_error",

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Device
+from media.models import DownloadBundle, Upload
 from progress.models import Bookmark, Highlight, ListeningSession, TrackProgress
 from retreats.models import Place, Tag
 from tests import factories
@@ -38,6 +39,8 @@ def _catalogue(db):
     ListeningSession.objects.create(user=member, track=track, event_id="e-1", played_at=now, created_at=now)
     Bookmark.objects.create(user=member, track=track, position=5)
     Highlight.objects.create(user=member, track=track, page=1, text="Calm abiding")
+    DownloadBundle.objects.create(request_key="k" * 64, track_ids=[track.pk], expires_at=now, created_by=member)
+    Upload.objects.create(session=track.session, filename="001 JKR - Talk.mp3", size=10, key="uploads/x")
 
 
 def _url(model, view, *args):
