@@ -16,6 +16,7 @@ import zipfile
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -89,14 +90,36 @@ def track_queue_processing(*, track: Track) -> None:
     transaction.on_commit(lambda: process_track.delay(track_id))
 
 
-def _claim_track(track_id: int) -> bool:
+def _claim_key(kind: str, object_id: int) -> str:
+    return f"media:claim:{kind}:{object_id}"
+
+
+def _own_abandoned_claim(kind: str, object_id: int, claim_id: str | None) -> bool:
+    """True when this job's own earlier delivery claimed the row and died (its worker was
+    killed: acks_late + reject_on_worker_lost redeliver the same task id at once). Without
+    this, the redelivery would find the row PROCESSING, not yet stale, and give up, leaving it
+    PROCESSING for the whole stale window (the task's time limit) with no job left to run."""
+    return bool(claim_id) and cache.get(_claim_key(kind, object_id)) == claim_id
+
+
+def _remember_claim(kind: str, object_id: int, claim_id: str | None) -> None:
+    if claim_id:
+        cache.set(_claim_key(kind, object_id), claim_id, timeout=settings.MEDIA_TASK_TIME_LIMIT + 120)
+
+
+def _claim_track(track_id: int, claim_id: str | None = None) -> bool:
     pending = Q(processing_status=Track.ProcessingStatus.PENDING)
     abandoned = Q(processing_status=Track.ProcessingStatus.PROCESSING, updated_at__lt=_stale_before())
-    return bool(
+    if _own_abandoned_claim("track", track_id, claim_id):
+        abandoned = Q(processing_status=Track.ProcessingStatus.PROCESSING)
+    claimed = bool(
         Track.objects.filter(pending | abandoned, pk=track_id).update(
             processing_status=Track.ProcessingStatus.PROCESSING, processing_error="", updated_at=timezone.now()
         )
     )
+    if claimed:
+        _remember_claim("track", track_id, claim_id)
+    return claimed
 
 
 def _track_failed(track_id: int, message: str) -> None:
@@ -112,10 +135,10 @@ def _release_track(track_id: int) -> None:
     )
 
 
-def track_process(*, track_id: int) -> bool:
+def track_process(*, track_id: int, claim_id: str | None = None) -> bool:
     """Probe the track's audio (duration, codec, bitrate, size, sha256) and transcode its
     renditions. Returns False when there was nothing to do (claimed elsewhere, or done)."""
-    done = _track_process(track_id=track_id)
+    done = _track_process(track_id=track_id, claim_id=claim_id)
     if done:
         # Processing writes with update(), which sends no signal: the content API's ETags and
         # cached bodies (duration, size, hasTranscript) must still change.
@@ -123,8 +146,8 @@ def track_process(*, track_id: int) -> bool:
     return done
 
 
-def _track_process(*, track_id: int) -> bool:
-    if not _claim_track(track_id):
+def _track_process(*, track_id: int, claim_id: str | None = None) -> bool:
+    if not _claim_track(track_id, claim_id):
         return False
     track = Track.objects.select_related("session__retreat").get(pk=track_id)
     if not track.audio_file:
@@ -418,15 +441,18 @@ def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress, sha
     return size, sha256 or digest.hexdigest()
 
 
-def bundle_build(*, bundle_id: int) -> bool:
+def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
     """Write the ZIP (audio, transcripts if asked, manifest.json) through a temporary file and
     stream it to storage: memory stays bounded whatever the bundle's size."""
     stale = Q(status=DownloadBundle.Status.BUILDING, updated_at__lt=_stale_before())
+    if _own_abandoned_claim("bundle", bundle_id, claim_id):
+        stale = Q(status=DownloadBundle.Status.BUILDING)
     claimed = DownloadBundle.objects.filter(Q(status=DownloadBundle.Status.PREPARING) | stale, pk=bundle_id).update(
         status=DownloadBundle.Status.BUILDING, progress=0, error="", updated_at=timezone.now()
     )
     if not claimed:
         return False
+    _remember_claim("bundle", bundle_id, claim_id)
     bundle = DownloadBundle.objects.get(pk=bundle_id)
     tracks = {
         str(t.uuid): t
