@@ -87,7 +87,44 @@ def track_queue_processing(*, track: Track) -> None:
     )
     track.processing_status, track.processing_error = Track.ProcessingStatus.PENDING, ""
     track_id = track.pk
-    transaction.on_commit(lambda: process_track.delay(track_id))
+    transaction.on_commit(lambda: send_job(process_track, track_id))
+
+
+def send_job(task, object_id: int) -> bool:
+    """Send a job for a row already saved as waiting. With the broker unreachable the request
+    still succeeds: the row stays waiting and :func:`requeue_waiting` sends it again once the
+    broker is back (the claims make a second delivery harmless)."""
+    try:
+        task.delay(object_id)
+        return True
+    except Exception as exc:  # kombu's OperationalError and whatever the transport raises
+        logger.warning("broker unreachable, %s(%s) left waiting for requeue: %s", task.name, object_id, exc)
+        return False
+
+
+def requeue_waiting(*, older_than: datetime.timedelta | None = None) -> int:
+    """Send again the jobs of rows still waiting after ``older_than`` (the broker was down
+    when they were sent, or their message was lost). Returns how many were sent."""
+    from .tasks import build_bundle, process_track, process_transcript
+
+    if older_than is None:
+        older_than = datetime.timedelta(seconds=settings.MEDIA_REQUEUE_AFTER_SECONDS)
+    before = timezone.now() - older_than
+    waiting = [
+        # Rows without a file are waiting for an upload, not for a job.
+        (
+            process_track,
+            Track.objects.filter(processing_status=Track.ProcessingStatus.PENDING, updated_at__lt=before).exclude(
+                audio_file=""
+            ),
+        ),
+        (
+            process_transcript,
+            Transcript.objects.filter(status=Transcript.Status.PENDING, updated_at__lt=before).exclude(pdf_file=""),
+        ),
+        (build_bundle, DownloadBundle.objects.filter(status=DownloadBundle.Status.PREPARING, updated_at__lt=before)),
+    ]
+    return sum(send_job(task, pk) for task, rows in waiting for pk in rows.values_list("pk", flat=True))
 
 
 def _claim_key(kind: str, object_id: int) -> str:
@@ -243,7 +280,7 @@ def transcript_queue_processing(*, transcript: Transcript) -> None:
     )
     transcript.status, transcript.processing_error = Transcript.Status.PENDING, ""
     transcript_id = transcript.pk
-    transaction.on_commit(lambda: process_transcript.delay(transcript_id))
+    transaction.on_commit(lambda: send_job(process_transcript, transcript_id))
 
 
 def _claim_transcript(transcript_id: int) -> bool:
@@ -392,7 +429,7 @@ def bundle_request(
     from .tasks import build_bundle
 
     bundle_id = bundle.pk
-    transaction.on_commit(lambda: build_bundle.delay(bundle_id))
+    transaction.on_commit(lambda: send_job(build_bundle, bundle_id))
     return bundle
 
 

@@ -60,3 +60,8 @@ def delete_expired_bundles() -> int:
 @shared_task(name="media.tasks.abort_stale_uploads", acks_late=True, time_limit=600, soft_time_limit=570)
 def abort_stale_uploads() -> int:
     return services.uploads_abort_stale()
+
+
+@shared_task(name="media.tasks.requeue_waiting", acks_late=True, time_limit=600, soft_time_limit=570)
+def requeue_waiting() -> int:
+    return services.requeue_waiting()
