@@ -255,6 +255,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Proxies in front of the app that append to X-Forwarded-For: on Elastic Beanstalk the load
+    # balancer and nginx (2). Rate limits per IP read the client address that far back; with 0
+    # they use the socket address, and a client could not spoof its way past them.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=2 if PRODUCTION else 0) or None,
 }
 
 SPECTACULAR_SETTINGS = {
