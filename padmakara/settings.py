@@ -280,6 +280,17 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
+# --- Search -----------------------------------------------------------------------------
+
+# auto: PostgreSQL full-text search on PostgreSQL, substring matching anywhere else.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
+if SEARCH_BACKEND not in {"auto", "postgres", "substring"}:
+    raise ImproperlyConfigured("SEARCH_BACKEND must be 'auto', 'postgres' or 'substring'.")
+if SEARCH_BACKEND == "postgres" and not IS_POSTGRES:
+    raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL.")
+# Longer queries answer 400 validation_error.
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=200)
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOGGING = {
