@@ -123,15 +123,24 @@ def _query_sql(column: str) -> str:
     return f"(CASE {column} {whens} ELSE (SELECT other FROM terms) END)"
 
 
-def _match_sql(vector: str, column: str, language: str | None) -> str:
-    """``vector @@ query`` with the query parsed by the row's own configuration, written as
-    one branch per configuration so that each branch can use the GIN index."""
-    if language is not None:
-        return f"({column} = '{language}' AND {vector} @@ (SELECT {language} FROM terms))"
-    branches = [f"({column} = '{code}' AND {vector} @@ (SELECT {code} FROM terms))" for code in CONFIGURATIONS]
+def _match_sql(vector: str, column: str, queries: dict[str, str]) -> tuple[str, list]:
+    """``vector @@ query`` with the query parsed by the row's own configuration.
+
+    Each query is a constant, so the planner estimates it from the column's statistics. With
+    several configurations, the GIN index is searched once for any of their queries (one
+    index scan costs less than a sequential scan, several OR-ed ones may not) and each row
+    is then checked against the query of its own language."""
     known = ", ".join(f"'{code}'" for code in CONFIGURATIONS)
-    branches.append(f"({column} NOT IN ({known}) AND {vector} @@ (SELECT other FROM terms))")
-    return "(" + " OR ".join(branches) + ")"
+    branches, params = [], []
+    for code, parsed in queries.items():
+        language = f"{column} = '{code}'" if code in CONFIGURATIONS else f"{column} NOT IN ({known})"
+        branches.append(f"({language} AND {vector} @@ %s::tsquery)")
+        params.append(parsed)
+    if len(branches) == 1:
+        return branches[0], params
+    distinct = sorted(set(params))
+    any_of = " || ".join(["%s::tsquery"] * len(distinct))
+    return f"({vector} @@ ({any_of}) AND (" + " OR ".join(branches) + "))", distinct + params
 
 
 class PostgresBackend:
@@ -140,23 +149,24 @@ class PostgresBackend:
     def search(self, reader: Reader, request: SearchRequest) -> tuple[list[dict], int]:
         if not _WORD.search(request.text):
             return [], 0
+        queries = self._parse(request)
+        if not queries:
+            return [], 0
         allowed_sql, allowed_params = _allowed_retreats(reader).query.sql_with_params()
         translations = "" if reader.with_translations else "AND t.original_id IS NULL"
-        terms = ", ".join(
-            f"padmakara_search_query('{name}', %s) AS {language}" for language, name in CONFIGURATIONS.items()
-        )
-        params: list = [request.text] * len(CONFIGURATIONS) + [request.text]
+        params: list = [queries.get(code) for code in (*CONFIGURATIONS, "other")]
         branches = []
         if request.wants_tracks:
+            match, match_params = _match_sql("t.search_vector", "t.language", queries)
             branches.append(f"""
                 SELECT 'track' AS kind, t.id AS object_id, t.id AS track_id, NULL::bigint AS page_id,
                        NULL::integer AS page_number, t.language AS language,
                        ts_rank_cd('{RANK_WEIGHTS}', t.search_vector, {_query_sql("t.language")}, 32) AS score
                 FROM retreats_track t JOIN retreats_session s ON s.id = t.session_id
-                WHERE {_match_sql("t.search_vector", "t.language", request.language)}
-                  AND s.retreat_id IN ({allowed_sql}) {translations}""")
-            params += allowed_params
+                WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations}""")
+            params += match_params + list(allowed_params)
         if request.wants_transcripts:
+            match, match_params = _match_sql("p.search_vector", "tr.language", queries)
             # One row per transcript: its best page (DISTINCT ON keeps the first per id).
             branches.append(f"""
                 (SELECT DISTINCT ON (p.transcript_id) 'transcript' AS kind, p.transcript_id AS object_id,
@@ -167,16 +177,15 @@ class PostgresBackend:
                 JOIN retreats_transcript tr ON tr.id = p.transcript_id
                 JOIN retreats_track t ON t.id = tr.track_id
                 JOIN retreats_session s ON s.id = t.session_id
-                WHERE {_match_sql("p.search_vector", "tr.language", request.language)}
-                  AND s.retreat_id IN ({allowed_sql}) {translations}
+                WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations}
                 ORDER BY p.transcript_id, score DESC, p.number)""")
-            params += allowed_params
+            params += match_params + list(allowed_params)
         params += [request.limit, request.offset]
         config = _configuration_sql("r.language")
         query = _query_sql("r.language")
         sql = f"""
             WITH terms AS MATERIALIZED (
-                SELECT {terms}, padmakara_search_query('{FALLBACK_CONFIGURATION}', %s) AS other
+                SELECT {", ".join(f"%s::tsquery AS {code}" for code in (*CONFIGURATIONS, "other"))}
             ),
             hits AS ({" UNION ALL ".join(branches)}),
             ranked AS (SELECT * FROM hits ORDER BY score DESC, kind, object_id LIMIT %s OFFSET %s)
@@ -209,6 +218,20 @@ class PostgresBackend:
             fragments = [row["title_headline"], row["text_headline"], *(row["page_headline"] or "").split(_FRAGMENTS)]
             results.append(_result(row, [marks(f) for f in fragments if f and _START in f]))
         return results, total
+
+    @staticmethod
+    def _parse(request: SearchRequest) -> dict[str, str]:
+        """The user's words as a tsquery per configuration (text), leaving out those with
+        nothing to look for; only the requested language when there is one."""
+        codes = [request.language] if request.language else [*CONFIGURATIONS, "other"]
+        names = [CONFIGURATIONS.get(code, FALLBACK_CONFIGURATION) for code in codes]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT " + ", ".join(f"padmakara_search_query('{name}', %s)::text" for name in names),
+                [request.text] * len(names),
+            )
+            parsed = cursor.fetchone()
+        return {code: query for code, query in zip(codes, parsed, strict=True) if query}
 
     def index_tracks(self, track_ids: Iterable[int]) -> int:
         config = _configuration_sql("t.language")

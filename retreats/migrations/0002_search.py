@@ -118,11 +118,11 @@ class Migration(migrations.Migration):
             reverse_sql="DROP FUNCTION IF EXISTS padmakara_search_query(regconfig, text);",
         ),
         PostgresOnlySQL(
-            "CREATE INDEX IF NOT EXISTS retreats_track_search_gin ON retreats_track USING gin (search_vector);",
+            "CREATE INDEX IF NOT EXISTS retreats_track_search_gin ON retreats_track USING gin (search_vector) WITH (fastupdate = off);",
             reverse_sql="DROP INDEX IF EXISTS retreats_track_search_gin;",
         ),
         PostgresOnlySQL(
-            "CREATE INDEX IF NOT EXISTS retreats_page_search_gin ON retreats_transcriptpage USING gin (search_vector);",
+            "CREATE INDEX IF NOT EXISTS retreats_page_search_gin ON retreats_transcriptpage USING gin (search_vector) WITH (fastupdate = off);",
             reverse_sql="DROP INDEX IF EXISTS retreats_page_search_gin;",
         ),
     ]
