@@ -372,7 +372,9 @@ class SubstringBackend:
                 }
                 highlights = _substring_highlights(page["text"], wanted)
                 hits.append(
-                    self._row("transcript", track, self.TRANSCRIPT_SCORE, page["transcript__uuid"], page["number"], highlights)
+                    self._row(
+                        "transcript", track, self.TRANSCRIPT_SCORE, page["transcript__uuid"], page["number"], highlights
+                    )
                 )
         hits.sort(key=lambda hit: -hit["relevanceScore"])  # stable: keeps each list's own order
         return hits[request.offset : window], total

@@ -25,23 +25,25 @@ class SearchInput(serializers.Serializer):
         limit = settings.SEARCH_MAX_QUERY_LENGTH
         self.fields["q"].max_length = limit
         self.fields["q"].validators.append(
-            MaxLengthValidator(limit, message=_("Ensure this field has no more than %(limit)s characters.") % {"limit": limit})
+            MaxLengthValidator(
+                limit, message=_("Ensure this field has no more than %(limit)s characters.") % {"limit": limit}
+            )
         )
 
 
 _result_fields = {
-        "id": serializers.UUIDField(help_text="The track's id, or the transcript's."),
-        "type": serializers.ChoiceField(choices=search.TYPES),
-        "title": serializers.CharField(),
-        "description": serializers.CharField(),
-        "duration": serializers.FloatField(),
-        "language": serializers.CharField(),
-        "relevanceScore": serializers.FloatField(help_text="0 to 1; title hits score 0.5 or more."),
-        "highlights": serializers.ListField(
-            child=serializers.CharField(), help_text="HTML-escaped fragments with each hit in <mark>…</mark>."
-        ),
-        "trackId": serializers.UUIDField(),
-        "page": serializers.IntegerField(allow_null=True, help_text="Transcripts: the best matching page."),
+    "id": serializers.UUIDField(help_text="The track's id, or the transcript's."),
+    "type": serializers.ChoiceField(choices=search.TYPES),
+    "title": serializers.CharField(),
+    "description": serializers.CharField(),
+    "duration": serializers.FloatField(),
+    "language": serializers.CharField(),
+    "relevanceScore": serializers.FloatField(help_text="0 to 1; title hits score 0.5 or more."),
+    "highlights": serializers.ListField(
+        child=serializers.CharField(), help_text="HTML-escaped fragments with each hit in <mark>…</mark>."
+    ),
+    "trackId": serializers.UUIDField(),
+    "page": serializers.IntegerField(allow_null=True, help_text="Transcripts: the best matching page."),
 }
 
 
@@ -50,13 +52,17 @@ class SearchView(ContentView):
         operation_id="content_search",
         description=(
             "Full text over titles, descriptions and transcript pages of the content the user may play. "
-            "Words in the user's form: \"a phrase\", -excluded, or. English and Portuguese stemming, "
+            'Words in the user\'s form: "a phrase", -excluded, or. English and Portuguese stemming, '
             "accents optional (on PostgreSQL)."
         ),
         parameters=[
-            OpenApiParameter("q", OpenApiTypes.STR, required=True, description="At most SEARCH_MAX_QUERY_LENGTH (200) characters."),
+            OpenApiParameter(
+                "q", OpenApiTypes.STR, required=True, description="At most SEARCH_MAX_QUERY_LENGTH (200) characters."
+            ),
             OpenApiParameter("type", OpenApiTypes.STR, enum=list(search.TYPES)),
-            OpenApiParameter("language", OpenApiTypes.STR, enum=list(search.LANGUAGES), description="Content language."),
+            OpenApiParameter(
+                "language", OpenApiTypes.STR, enum=list(search.LANGUAGES), description="Content language."
+            ),
             OpenApiParameter("limit", OpenApiTypes.INT),
             OpenApiParameter("offset", OpenApiTypes.INT),
         ],

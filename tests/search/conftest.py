@@ -22,4 +22,3 @@ def find(user_api, reindex):
         return response.json()
 
     return find
-
