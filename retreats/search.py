@@ -123,6 +123,10 @@ def _query_sql(column: str) -> str:
     return f"(CASE {column} {whens} ELSE (SELECT other FROM terms) END)"
 
 
+def _known_languages() -> str:
+    return ", ".join(f"'{code}'" for code in CONFIGURATIONS)
+
+
 def _match_sql(vector: str, column: str, queries: dict[str, str]) -> tuple[str, list]:
     """``vector @@ query`` with the query parsed by the row's own configuration.
 
@@ -130,7 +134,7 @@ def _match_sql(vector: str, column: str, queries: dict[str, str]) -> tuple[str, 
     several configurations, the GIN index is searched once for any of their queries (one
     index scan costs less than a sequential scan, several OR-ed ones may not) and each row
     is then checked against the query of its own language."""
-    known = ", ".join(f"'{code}'" for code in CONFIGURATIONS)
+    known = _known_languages()
     branches, params = [], []
     for code, parsed in queries.items():
         language = f"{column} = '{code}'" if code in CONFIGURATIONS else f"{column} NOT IN ({known})"
@@ -166,20 +170,29 @@ class PostgresBackend:
                 WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations}""")
             params += match_params + list(allowed_params)
         if request.wants_transcripts:
-            match, match_params = _match_sql("p.search_vector", "tr.language", queries)
+            # One branch per language, each with its query as a constant: matching pages are
+            # checked against the transcripts the reader may see (a semi-join) and ranked
+            # without joining anything else; the rest is looked up for the page shown only.
+            pages = []
+            for code, parsed in queries.items():
+                language = f"= '{code}'" if code in CONFIGURATIONS else f"NOT IN ({_known_languages()})"
+                pages.append(f"""
+                    SELECT p.transcript_id, p.id, p.number, '{code}' AS language,
+                           ts_rank_cd('{RANK_WEIGHTS}', p.search_vector, %s::tsquery, 32) AS rank
+                    FROM retreats_transcriptpage p
+                    WHERE p.search_vector @@ %s::tsquery AND p.transcript_id IN (
+                        SELECT tr.id FROM retreats_transcript tr
+                        JOIN retreats_track t ON t.id = tr.track_id
+                        JOIN retreats_session s ON s.id = t.session_id
+                        WHERE tr.language {language} AND s.retreat_id IN ({allowed_sql}) {translations})""")
+                params += [parsed, parsed, *allowed_params]
             # One row per transcript: its best page (DISTINCT ON keeps the first per id).
             branches.append(f"""
-                (SELECT DISTINCT ON (p.transcript_id) 'transcript' AS kind, p.transcript_id AS object_id,
-                       tr.track_id AS track_id, p.id AS page_id, p.number AS page_number, tr.language AS language,
-                       {TRANSCRIPT_SCORE_CEILING} * ts_rank_cd('{RANK_WEIGHTS}', p.search_vector,
-                                                               {_query_sql("tr.language")}, 32) AS score
-                FROM retreats_transcriptpage p
-                JOIN retreats_transcript tr ON tr.id = p.transcript_id
-                JOIN retreats_track t ON t.id = tr.track_id
-                JOIN retreats_session s ON s.id = t.session_id
-                WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations}
-                ORDER BY p.transcript_id, score DESC, p.number)""")
-            params += match_params + list(allowed_params)
+                (SELECT DISTINCT ON (transcript_id) 'transcript' AS kind, transcript_id AS object_id,
+                        NULL::bigint AS track_id, id AS page_id, number AS page_number, language,
+                        {TRANSCRIPT_SCORE_CEILING} * rank AS score
+                 FROM ({" UNION ALL ".join(pages)}) pages
+                 ORDER BY transcript_id, rank DESC, number)""")
         params += [request.limit, request.offset]
         config = _configuration_sql("r.language")
         query = _query_sql("r.language")
@@ -189,7 +202,7 @@ class PostgresBackend:
             ),
             hits AS ({" UNION ALL ".join(branches)}),
             ranked AS (SELECT * FROM hits ORDER BY score DESC, kind, object_id LIMIT %s OFFSET %s)
-            SELECT c.total, r.kind, r.score, r.page_number, r.language,
+            SELECT c.total, r.kind, r.score, r.page_number, COALESCE(tr.language, t.language) AS language,
                    t.uuid AS track_uuid, COALESCE(tr.uuid, t.uuid) AS object_uuid,
                    t.title, t.description, t.duration,
                    CASE WHEN r.kind = 'track'
@@ -200,8 +213,8 @@ class PostgresBackend:
                         THEN ts_headline({config}::regconfig, p.text, {query}, %s) END AS page_headline
             FROM (SELECT count(*) AS total FROM hits) c
             LEFT JOIN ranked r ON true
-            LEFT JOIN retreats_track t ON t.id = r.track_id
             LEFT JOIN retreats_transcript tr ON r.kind = 'transcript' AND tr.id = r.object_id
+            LEFT JOIN retreats_track t ON t.id = COALESCE(r.track_id, tr.track_id)
             LEFT JOIN retreats_transcriptpage p ON p.id = r.page_id
             ORDER BY r.score DESC, r.kind, r.object_id
         """

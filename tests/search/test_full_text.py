@@ -161,3 +161,15 @@ def test_it_pages_through_results(find):
     assert beyond == {"results": [], "totalCount": 5, "hasMore": False}
     every = ids(find("patience", limit=2)) + ids(find("patience", limit=2, offset=2)) + ids(last)
     assert len(set(every)) == 5
+
+
+def test_it_finds_other_languages_without_stemming(find):
+    track = track_in(title="Dewachen mönlam", language="tib")
+    transcript = transcript_of(track, ["Dewachen mönlam recitation."])
+
+    body = find("monlam")
+
+    assert {(r["id"], r["language"]) for r in body["results"]} == {
+        (str(track.uuid), "tib"),
+        (str(transcript.uuid), "tib"),
+    }

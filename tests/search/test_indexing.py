@@ -94,3 +94,17 @@ def test_it_returns_quietly_for_a_deleted_row():
 
     assert tasks.index_track_for_search.delay(track_id).get() == 0
     assert tasks.index_transcript_for_search.delay(10**9).get() == 0
+
+
+def test_it_survives_a_full_save_of_an_indexed_track(django_capture_on_commit_callbacks):
+    """Admin saves every field, the stored vector included; the task then sees the change."""
+    track = track_in(title="Lojong")
+    search.index_tracks(track_ids=[track.pk])
+    loaded = Track.objects.get(pk=track.pk)
+    loaded.title = "Tonglen"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        loaded.save()
+
+    loaded.refresh_from_db()
+    assert "tonglen" in loaded.search_vector and "lojong" not in loaded.search_vector
