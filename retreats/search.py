@@ -285,11 +285,12 @@ _TOKENS = re.compile(r'(-?)"([^"]*)"|(-?)(\S+)')
 
 
 def _substring_terms(text: str) -> tuple[list[str], list[str]]:
-    """Words and "quoted phrases" to find, and -words to leave out (``or`` is not supported)."""
+    """Words and "quoted phrases" to find, and -words to leave out. ``or`` is not supported
+    (the word is dropped, so ``a or b`` asks for both)."""
     wanted, unwanted = [], []
     for minus_phrase, phrase, minus_word, word in _TOKENS.findall(text):
         term = (phrase if phrase or minus_phrase else word).strip()
-        if not _WORD.search(term):
+        if not _WORD.search(term) or (term.lower() == "or" and not phrase):
             continue
         (unwanted if (minus_phrase or minus_word) else wanted).append(term)
     return wanted, unwanted

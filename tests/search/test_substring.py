@@ -62,3 +62,9 @@ def test_it_filters_by_type_and_language(find, user):
 
 def test_it_answers_on_the_url_with_a_trailing_slash(user_api):
     assert user_api.get(URL + "/", {"q": "x"}).status_code == 200
+
+
+def test_it_ignores_the_word_or(find):
+    track_in(title="Guru yoga")
+
+    assert find("guru or yoga")["totalCount"] == 1
