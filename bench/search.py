@@ -419,8 +419,10 @@ def main():
     # request would also pay for loading the text search dictionaries every time.
     connection.settings_dict["CONN_MAX_AGE"] = 600
     database.setdefault("TEST", {})["NAME"] = f"{real_name}_bench"
+    # Reused when it exists (migrated, and rebuilt below unless it holds this very corpus);
+    # dropped at the end unless --keep.
     fingerprint = f"bench-{args.seed}-{args.transcripts}-{args.words}-{args.tracks}"
-    bench_name = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False, keepdb=args.keep)
+    bench_name = connection.creation.create_test_db(verbosity=0, serialize=False, keepdb=True)
     try:
         rng = random.Random(args.seed)
         languages = {code: Language(code, rng) for code in ("en", "pt")}

@@ -108,3 +108,16 @@ def test_it_survives_a_full_save_of_an_indexed_track(django_capture_on_commit_ca
 
     loaded.refresh_from_db()
     assert "tonglen" in loaded.search_vector and "lojong" not in loaded.search_vector
+
+
+def test_it_reindexes_a_page_edited_on_its_own(django_capture_on_commit_callbacks):
+    transcript = transcript_of(track_in(), ["Lojong.", "Tonglen."])
+    search.index_transcripts(transcript_ids=[transcript.pk])
+    page = transcript.pages.get(number=2)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page.text = "Shamatha."
+        page.save()
+
+    page.refresh_from_db()
+    assert "shamatha" in page.search_vector and "tonglen" not in page.search_vector
