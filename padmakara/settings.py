@@ -456,6 +456,17 @@ CELERY_BEAT_SCHEDULE = {
     "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
 }
 
+# --- Search -----------------------------------------------------------------------------
+
+# auto: PostgreSQL full-text search on PostgreSQL, substring matching anywhere else.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
+if SEARCH_BACKEND not in {"auto", "postgres", "substring"}:
+    raise ImproperlyConfigured("SEARCH_BACKEND must be 'auto', 'postgres' or 'substring'.")
+if SEARCH_BACKEND == "postgres" and not IS_POSTGRES:
+    raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL.")
+# Longer queries answer 400 validation_error.
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=200)
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
