@@ -31,6 +31,20 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         extra.update(is_staff=True, is_superuser=True, email_verified=True)
         return self._create_user(email, password, **extra)
 
+    def get_or_create_for_cognito(self, payload: dict, *, token: str | None = None):
+        """The user a verified token speaks for (django-cognito-jwt's hook), or None.
+
+        Known subjects cost one query. An unknown one is created or linked by email only when
+        the identity provider confirms the account still exists, so a token outliving a
+        deleted account does not bring it back.
+        """
+        user = self.filter(cognito_sub=payload["sub"]).first()
+        if user is not None:
+            return user
+        from .services import user_link_from_provider
+
+        return user_link_from_provider(sub=payload["sub"], access_token=token)
+
 
 class User(AbstractBaseUser, PermissionsMixin):
     """A listener or a staff member. Email is the login; ``cognito_sub`` links the identity provider."""
@@ -139,3 +153,105 @@ class GroupMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} ∈ {self.group}"
+
+
+class Device(models.Model):
+    """A phone or browser that receives push notifications for a user."""
+
+    class Platform(models.TextChoices):
+        IOS = "ios", "iOS"
+        ANDROID = "android", "Android"
+        WEB = "web", _("Web")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices", verbose_name=_("user"))
+    platform = models.CharField(_("platform"), max_length=8, choices=Platform.choices)
+    # One token, one device: a phone that changes account moves its token to the new user.
+    push_token = models.CharField(_("push token"), max_length=512, unique=True)
+    app_version = models.CharField(_("app version"), max_length=32, blank=True)
+    created_at = models.DateTimeField(_("registered"), auto_now_add=True)
+    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("device")
+        verbose_name_plural = _("devices")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(platform__in=["ios", "android", "web"]), name="device_platform_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.get_platform_display()} ({self.user})"
+
+
+class RefreshToken(models.Model):
+    """A refresh token of the local identity provider, kept only as a SHA-256 hash.
+
+    Each refresh rotates the token inside its ``family``; presenting a rotated token again
+    means it was copied, so the whole family is revoked.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="refresh_tokens", verbose_name=_("user"))
+    token_hash = models.CharField(max_length=64, unique=True)
+    family = models.UUIDField(default=uuid.uuid4, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    export_exclude = ("token_hash",)
+
+    class Meta:
+        verbose_name = _("refresh token")
+        verbose_name_plural = _("refresh tokens")
+
+    def __str__(self):
+        return f"refresh token {self.pk} of {self.user_id}"
+
+
+class EmailCode(models.Model):
+    """A 6-digit code sent by email (local provider), stored as an HMAC, single use."""
+
+    class Purpose(models.TextChoices):
+        VERIFY = "verify", _("Email verification")
+        RESET = "reset", _("Password reset")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_codes", verbose_name=_("user"))
+    purpose = models.CharField(max_length=8, choices=Purpose.choices)
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+
+    export_exclude = ("code_hash",)
+
+    class Meta:
+        verbose_name = _("email code")
+        verbose_name_plural = _("email codes")
+        indexes = [models.Index(fields=["user", "purpose"], name="emailcode_user_purpose")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(purpose__in=["verify", "reset"]), name="emailcode_purpose_valid")
+        ]
+
+    def __str__(self):
+        return f"{self.purpose} code for {self.user_id}"
+
+
+class LocalCredentials(models.Model):
+    """Local-provider state beside the password: TOTP secret and the lock-out counter."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("user"))
+    mfa_secret = models.CharField(max_length=64, blank=True)
+    mfa_enabled = models.BooleanField(_("MFA on"), default=False)
+    # The last TOTP time step accepted, so one code cannot be replayed within its window.
+    mfa_last_step = models.BigIntegerField(default=0)
+    failed_logins = models.PositiveSmallIntegerField(default=0)
+    locked_until = models.DateTimeField(null=True, blank=True)
+
+    export_exclude = ("mfa_secret", "mfa_last_step")
+
+    class Meta:
+        verbose_name = _("local credentials")
+        verbose_name_plural = _("local credentials")
+
+    def __str__(self):
+        return f"credentials of {self.user_id}"

@@ -225,7 +225,10 @@ THROTTLE_RATES = {
 }
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["padmakara.api.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "accounts.authentication.CognitoTokenAuthentication",
+        "padmakara.api.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["padmakara.api.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["padmakara.api.parsers.JSONParser"],
@@ -279,6 +282,47 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+# --- Identity ---------------------------------------------------------------------------
+# Two interchangeable identity providers behind accounts.providers.IdentityProvider; tokens
+# of both are checked by accounts.authentication (built on django-cognito-jwt).
+
+_IDENTITY_ALIASES = {
+    "local": "accounts.providers.local.LocalIdentityProvider",
+    "cognito": "accounts.providers.cognito.CognitoIdentityProvider",
+}
+IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="local")
+IDENTITY_PROVIDER = _IDENTITY_ALIASES.get(IDENTITY_PROVIDER, IDENTITY_PROVIDER)
+IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", default="padmakara-app")
+# Empty: the server's own origin, as seen on the request (behind the ALB via X-Forwarded-Proto).
+IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", default="").rstrip("/")
+IDENTITY_PRIVATE_KEY = env.str("IDENTITY_PRIVATE_KEY", default="").replace("\\n", "\n")
+IDENTITY_PRIVATE_KEY_FILE = Path(env.str("IDENTITY_PRIVATE_KEY_FILE", default=str(VAR_DIR / "identity-rs256.pem")))
+IDENTITY_ACCESS_TOKEN_SECONDS = env.int("IDENTITY_ACCESS_TOKEN_SECONDS", default=3600)
+IDENTITY_REFRESH_TOKEN_DAYS = env.int("IDENTITY_REFRESH_TOKEN_DAYS", default=30)
+IDENTITY_LOCKOUT_THRESHOLD = env.int("IDENTITY_LOCKOUT_THRESHOLD", default=5)
+IDENTITY_LOCKOUT_SECONDS = env.int("IDENTITY_LOCKOUT_SECONDS", default=15 * 60)
+IDENTITY_MFA_ISSUER = env.str("IDENTITY_MFA_ISSUER", default="Padmakara")
+# Token checks (both providers).
+IDENTITY_JWKS_URL = env.str("IDENTITY_JWKS_URL", default="")
+IDENTITY_JWKS_TIMEOUT = env.float("IDENTITY_JWKS_TIMEOUT", default=3.0)
+IDENTITY_JWKS_MIN_REFETCH_SECONDS = env.int("IDENTITY_JWKS_MIN_REFETCH_SECONDS", default=30)
+IDENTITY_CLOCK_SKEW_SECONDS = env.int("IDENTITY_CLOCK_SKEW_SECONDS", default=60)
+
+COGNITO_AWS_REGION = env.str("COGNITO_AWS_REGION", default=AWS_REGION)
+COGNITO_USER_POOL = env.str("COGNITO_USER_POOL", default="")
+COGNITO_APP_CLIENT_ID = env.str("COGNITO_APP_CLIENT_ID", default="")
+COGNITO_APP_CLIENT_SECRET = env.str("COGNITO_APP_CLIENT_SECRET", default="")
+COGNITO_ENDPOINT_URL = env.str("COGNITO_ENDPOINT_URL", default="") or None
+COGNITO_ISSUER = env.str("COGNITO_ISSUER", default="").rstrip("/")
+# Read by django_cognito_jwt itself; our validator checks client_id/aud against the app client.
+COGNITO_AUDIENCE = COGNITO_APP_CLIENT_ID or None
+
+if IDENTITY_PROVIDER.endswith("CognitoIdentityProvider") and not (COGNITO_USER_POOL and COGNITO_APP_CLIENT_ID):
+    raise ImproperlyConfigured("COGNITO_USER_POOL and COGNITO_APP_CLIENT_ID must be set for the Cognito provider.")
+if PRODUCTION and IDENTITY_PROVIDER.endswith("LocalIdentityProvider") and not IDENTITY_PRIVATE_KEY:
+    # A key file under var/ would differ per instance: every instance must sign with the same key.
+    raise ImproperlyConfigured("IDENTITY_PRIVATE_KEY must be set for the local provider in production.")
 
 # --- Logging ----------------------------------------------------------------------------
 

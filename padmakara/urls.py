@@ -3,18 +3,21 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from accounts.urls import well_known_urlpatterns
 from padmakara.api.routing import slash_optional
 
 api_v1 = [
     *slash_optional("schema", SpectacularAPIView.as_view(), "schema"),
     *slash_optional("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("retreats.urls")),
+    path("", include("accounts.urls")),
 ]
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
+    *well_known_urlpatterns,
 ]
 
 if settings.STORAGE_BACKEND == "local":

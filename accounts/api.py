@@ -1,0 +1,291 @@
+"""Auth and User API (API.md "Auth", "User"): each view validates, calls one thing, responds."""
+
+from django.http import JsonResponse
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from padmakara.api.errors import APIError
+from padmakara.api.throttles import AuthThrottle
+
+from . import keys, selectors, services
+from .authentication import CognitoTokenAuthentication
+from .models import Device, User
+from .providers import get_provider
+from .providers.local import LocalIdentityProvider
+
+PASSWORD = {"trim_whitespace": False, "max_length": 256}
+
+
+class PublicAuthView(APIView):
+    """/auth/* endpoints that need no token: no authenticator runs, so a stale token sent
+    along cannot turn a login or a refresh into 401."""
+
+    authentication_classes = ()
+    permission_classes = (AllowAny,)
+    throttle_classes = (AuthThrottle,)
+
+
+class TokenAuthView(APIView):
+    """/auth/* endpoints that act on the caller's provider account: they need its access token."""
+
+    authentication_classes = (CognitoTokenAuthentication,)
+    permission_classes = (IsAuthenticated,)
+    throttle_classes = (AuthThrottle,)
+
+
+def _login_response(result) -> Response:
+    if result.challenge:
+        return Response({"challenge": result.challenge, "session": result.session})
+    tokens = result.tokens
+    return Response(
+        {
+            "accessToken": tokens.access_token,
+            "refreshToken": tokens.refresh_token,
+            "idToken": tokens.id_token,
+            "expiresIn": tokens.expires_in,
+            "user": selectors.user_profile(result.user),
+        }
+    )
+
+
+class RegisterView(PublicAuthView):
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=150, allow_blank=True, default="")
+        email = serializers.EmailField()
+        password = serializers.CharField(**PASSWORD)
+
+    @extend_schema(request=InputSerializer, responses={201: dict})
+    def post(self, request):
+        data = self.validate(request)
+        user = get_provider().register(email=data["email"], password=data["password"], name=data["name"])
+        return Response(
+            {"message": _("Account created. Enter the code we emailed you to confirm your address."), "userId": str(user.uuid)},
+            status=status.HTTP_201_CREATED,
+        )
+
+    def validate(self, request) -> dict:
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
+
+
+class VerifyEmailView(RegisterView):
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        code = serializers.CharField(max_length=16)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validate(request)
+        get_provider().verify_email(email=data["email"], code=data["code"])
+        return Response({"message": _("Email confirmed. You can log in now.")})
+
+
+class ResendVerificationView(RegisterView):
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+
+    @extend_schema(request=InputSerializer, responses={202: dict})
+    def post(self, request):
+        data = self.validate(request)
+        get_provider().resend_verification(email=data["email"])
+        return Response(
+            {"message": _("If this email has an unconfirmed account, a new code is on its way.")},
+            status=status.HTTP_202_ACCEPTED,
+        )
+
+
+class LoginView(RegisterView):
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        password = serializers.CharField(**PASSWORD)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validate(request)
+        return _login_response(get_provider().login(email=data["email"], password=data["password"], request=request))
+
+
+class LoginMfaView(RegisterView):
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        session = serializers.CharField(max_length=4096)
+        code = serializers.CharField(max_length=16)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validate(request)
+        result = get_provider().login_mfa(email=data["email"], session=data["session"], code=data["code"], request=request)
+        return _login_response(result)
+
+
+class RefreshView(RegisterView):
+    class InputSerializer(serializers.Serializer):
+        refresh_token = serializers.CharField(max_length=8192)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validate(request)
+        tokens = get_provider().refresh(refresh_token=data["refresh_token"], request=request)
+        body = {"accessToken": tokens.access_token, "idToken": tokens.id_token, "expiresIn": tokens.expires_in}
+        if tokens.refresh_token:  # rotated: the client must keep the new one
+            body["refreshToken"] = tokens.refresh_token
+        return Response(body)
+
+
+class LogoutView(RefreshView):
+    @extend_schema(request=RefreshView.InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validate(request)
+        get_provider().logout(refresh_token=data["refresh_token"])
+        return Response({"message": _("Logged out.")})
+
+
+class ForgotPasswordView(ResendVerificationView):
+    @extend_schema(request=ResendVerificationView.InputSerializer, responses={202: dict})
+    def post(self, request):
+        data = self.validate(request)
+        get_provider().forgot_password(email=data["email"])
+        return Response(
+            {"message": _("If this email has an account, a reset code is on its way.")}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class ResetPasswordView(RegisterView):
+    class InputSerializer(serializers.Serializer):
+        email = serializers.EmailField()
+        code = serializers.CharField(max_length=16)
+        new_password = serializers.CharField(**PASSWORD)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        data = self.validate(request)
+        get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
+        return Response({"message": _("Password changed. Log in with your new password.")})
+
+
+class MfaSetupView(TokenAuthView):
+    @extend_schema(request=None, responses={200: dict})
+    def post(self, request):
+        setup = get_provider().mfa_setup(user=request.user, access_token=request.auth)
+        return Response({"secret": setup.secret, "otpauthUri": setup.otpauth_uri})
+
+
+class MfaVerifyView(TokenAuthView):
+    class InputSerializer(serializers.Serializer):
+        code = serializers.CharField(max_length=16)
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        get_provider().mfa_verify(user=request.user, access_token=request.auth, code=serializer.validated_data["code"])
+        return Response({"message": _("Two-step verification is on from your next login.")})
+
+
+# --- User -------------------------------------------------------------------------------
+
+
+class PreferencesSerializer(serializers.Serializer):
+    language = serializers.ChoiceField(choices=User.Language.choices, required=False)
+    content_language = serializers.ChoiceField(choices=User.ContentLanguage.choices, required=False)
+    biometric_enabled = serializers.BooleanField(required=False)
+    notifications = serializers.BooleanField(required=False)
+
+
+class ProfileView(APIView):
+    # email, id and subscription are not fields here: a client sending them changes nothing.
+    class InputSerializer(serializers.Serializer):
+        name = serializers.CharField(max_length=150, allow_blank=True, required=False)
+        preferences = PreferencesSerializer(required=False)
+
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(selectors.user_profile(request.user), headers={"Cache-Control": "private, no-store"})
+
+    @extend_schema(request=InputSerializer, responses={200: dict})
+    def put(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update_profile(user=request.user, **serializer.validated_data)
+        return Response({"message": _("Profile updated."), "user": selectors.user_profile(user)})
+
+
+class PreferencesView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(selectors.user_preferences(request.user))
+
+    @extend_schema(request=PreferencesSerializer, responses={200: dict})
+    def put(self, request):
+        serializer = PreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = services.user_update_preferences(user=request.user, preferences=serializer.validated_data)
+        return Response(selectors.user_preferences(user))
+
+
+class AccountView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request):
+        services.user_delete_account(user=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ExportView(APIView):
+    @extend_schema(responses={200: dict})
+    def get(self, request):
+        return Response(
+            selectors.user_export(request.user),
+            headers={
+                "Cache-Control": "private, no-store",
+                "Content-Disposition": 'attachment; filename="padmakara-export.json"',
+            },
+        )
+
+
+def _device(device: Device) -> dict:
+    return {
+        "id": str(device.uuid),
+        "platform": device.platform,
+        "pushToken": device.push_token,
+        "appVersion": device.app_version,
+        "createdAt": device.created_at,
+        "lastSeenAt": device.last_seen_at,
+    }
+
+
+class DeviceListView(APIView):
+    class InputSerializer(serializers.Serializer):
+        platform = serializers.ChoiceField(choices=Device.Platform.choices)
+        push_token = serializers.CharField(max_length=512)
+        app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+    @extend_schema(request=InputSerializer, responses={200: dict, 201: dict})
+    def post(self, request):
+        serializer = self.InputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        device, created = services.device_register(user=request.user, **serializer.validated_data)
+        return Response(_device(device), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class DeviceDetailView(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, device_id):
+        if not services.device_delete(user=request.user, device_id=device_id):
+            raise APIError(_("Not found."), code="not_found", status_code=status.HTTP_404_NOT_FOUND)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+@require_GET
+def jwks(request):
+    """The local provider's public keys (no version prefix; Cognito publishes its own)."""
+    if not isinstance(get_provider(), LocalIdentityProvider):
+        return JsonResponse({"error": {"code": "not_found", "message": "Not found."}}, status=404)
+    response = JsonResponse(keys.jwks())
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

@@ -1,0 +1,183 @@
+"""Identity providers: one interface, chosen by dotted path in ``settings.IDENTITY_PROVIDER``.
+
+Views and services talk to :class:`IdentityProvider` only; the local provider (Django
+passwords, tokens signed here) and the Cognito provider (boto3 ``cognito-idp``) issue the
+same Cognito-format tokens, checked by :mod:`accounts.authentication`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import cache
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from padmakara.api.errors import APIError
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+@dataclass(frozen=True)
+class Tokens:
+    access_token: str
+    id_token: str
+    expires_in: int
+    refresh_token: str | None = None
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Either tokens for ``user``, or an MFA challenge to answer with ``session``."""
+
+    user: User | None = None
+    tokens: Tokens | None = None
+    challenge: str | None = None
+    session: str | None = None
+
+
+@dataclass(frozen=True)
+class MfaSetup:
+    secret: str
+    otpauth_uri: str
+
+
+@dataclass(frozen=True)
+class ProviderUser:
+    """What the provider knows of an account seen for the first time in a token."""
+
+    sub: str
+    email: str
+    name: str = ""
+    email_verified: bool = False
+
+
+@dataclass(frozen=True)
+class TokenConfig:
+    issuers: tuple[str, ...]
+    client_ids: tuple[str, ...]
+    jwks: Callable[[], dict]
+    cache_key: tuple = field(default=())
+
+
+# Errors shared by both providers, in the envelope codes of API.md.
+def invalid_credentials() -> APIError:
+    return APIError(_("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED)
+
+
+def invalid_token(message=None) -> APIError:
+    return APIError(
+        message or _("The token is invalid, expired or revoked."),
+        code="invalid_token",
+        status_code=status.HTTP_401_UNAUTHORIZED,
+    )
+
+
+def email_not_verified() -> APIError:
+    return APIError(
+        _("Confirm your email address first: enter the code we sent you."),
+        code="email_not_verified",
+        status_code=status.HTTP_403_FORBIDDEN,
+    )
+
+
+def email_taken() -> APIError:
+    return APIError(_("An account with this email already exists."), code="email_taken", status_code=status.HTTP_409_CONFLICT)
+
+
+def invalid_code() -> APIError:
+    return APIError(
+        _("The code is wrong or has expired."),
+        code="validation_error",
+        details={"code": [str(_("The code is wrong or has expired."))]},
+    )
+
+
+def weak_password(messages: list[str]) -> APIError:
+    return APIError(
+        _("Choose a stronger password."), code="validation_error", details={"password": [str(m) for m in messages]}
+    )
+
+
+class IdentityProvider:
+    """The operations of API.md "Auth", plus what deletion, linking and admin need."""
+
+    def register(self, *, email: str, password: str, name: str) -> User:
+        raise NotImplementedError
+
+    def verify_email(self, *, email: str, code: str) -> None:
+        raise NotImplementedError
+
+    def resend_verification(self, *, email: str) -> None:
+        raise NotImplementedError
+
+    def login(self, *, email: str, password: str, request=None) -> LoginResult:
+        raise NotImplementedError
+
+    def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
+        raise NotImplementedError
+
+    def refresh(self, *, refresh_token: str, request=None) -> Tokens:
+        raise NotImplementedError
+
+    def logout(self, *, refresh_token: str) -> None:
+        raise NotImplementedError
+
+    def forgot_password(self, *, email: str) -> None:
+        raise NotImplementedError
+
+    def reset_password(self, *, email: str, code: str, new_password: str) -> None:
+        raise NotImplementedError
+
+    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+        raise NotImplementedError
+
+    def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:
+        raise NotImplementedError
+
+    def lookup(self, *, sub: str, access_token: str | None) -> ProviderUser | None:
+        """The account behind a valid token whose ``sub`` we have never seen, or None."""
+        raise NotImplementedError
+
+    def link(self, info: ProviderUser) -> User:
+        """Create or link the row for an account found by :meth:`lookup`."""
+        raise NotImplementedError
+
+    def delete_account(self, *, user: User) -> None:
+        """Remove the provider's account; succeeds if it is already gone."""
+        raise NotImplementedError
+
+    def admin_confirm(self, *, user: User) -> None:
+        raise NotImplementedError
+
+    def admin_disable(self, *, user: User) -> None:
+        raise NotImplementedError
+
+    def admin_reset_mfa(self, *, user: User) -> None:
+        raise NotImplementedError
+
+    def token_config(self) -> TokenConfig:
+        raise NotImplementedError
+
+    def token_issuers(self, request=None) -> tuple[str, ...]:
+        return self.token_config().issuers
+
+
+@cache
+def _provider(path: str) -> IdentityProvider:
+    return import_string(path)()
+
+
+def get_provider() -> IdentityProvider:
+    return _provider(settings.IDENTITY_PROVIDER)
+
+
+def otpauth_uri(secret: str, email: str) -> str:
+    import pyotp
+
+    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=settings.IDENTITY_MFA_ISSUER)

@@ -1,0 +1,376 @@
+"""Amazon Cognito as the identity provider, through boto3 ``cognito-idp``.
+
+Cognito owns passwords, codes, MFA and lock-out; we keep the ``User`` row (linked by
+``cognito_sub``) for preferences, subscription and everything personal.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import logging
+from functools import cache
+
+import boto3
+import jwt
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import status
+
+from accounts.models import User
+from padmakara.api.errors import APIError
+
+from . import (
+    IdentityProvider,
+    LoginResult,
+    MfaSetup,
+    ProviderUser,
+    TokenConfig,
+    Tokens,
+    email_not_verified,
+    email_taken,
+    invalid_code,
+    invalid_credentials,
+    invalid_token,
+    otpauth_uri,
+)
+
+logger = logging.getLogger(__name__)
+
+# Cognito's error codes → API.md's envelope. Anything else is logged and answered 502.
+ERROR_MAP = {
+    "UsernameExistsException": email_taken,
+    "AliasExistsException": email_taken,
+    "NotAuthorizedException": invalid_credentials,
+    "UserNotFoundException": invalid_credentials,
+    "UserNotConfirmedException": email_not_verified,
+    "CodeMismatchException": invalid_code,
+    "ExpiredCodeException": invalid_code,
+    "EnableSoftwareTokenMFAException": invalid_code,
+    "InvalidPasswordException": lambda: APIError(
+        _("Choose a stronger password."),
+        code="validation_error",
+        details={"password": [str(_("The password does not meet the password policy."))]},
+    ),
+    "InvalidParameterException": lambda: APIError(_("The request has invalid fields."), code="validation_error"),
+    "PasswordResetRequiredException": lambda: APIError(
+        _("Reset your password to sign in."), code="password_reset_required", status_code=status.HTTP_403_FORBIDDEN
+    ),
+    "LimitExceededException": lambda: APIError(
+        _("Too many requests. Try again later."), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS
+    ),
+    "TooManyRequestsException": lambda: APIError(
+        _("Too many requests. Try again later."), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS
+    ),
+    "TooManyFailedAttemptsException": lambda: APIError(
+        _("Too many requests. Try again later."), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS
+    ),
+}
+
+# Errors that must not tell a caller whether an email is registered.
+SILENT_FOR_UNKNOWN = {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException", "LimitExceededException"}
+
+
+def error_code(exc: ClientError) -> str:
+    return exc.response.get("Error", {}).get("Code", "")
+
+
+def to_api_error(exc: Exception) -> APIError:
+    if isinstance(exc, ClientError):
+        factory = ERROR_MAP.get(error_code(exc))
+        if factory is not None:
+            return factory()
+    logger.error("Cognito call failed: %s", exc)
+    return APIError(
+        _("The sign-in service is unavailable. Try again shortly."), code="server_error", status_code=status.HTTP_502_BAD_GATEWAY
+    )
+
+
+@cache
+def _client(region: str, endpoint_url: str | None):
+    config = Config(connect_timeout=3, read_timeout=10, retries={"max_attempts": 3, "mode": "standard"})
+    return boto3.client("cognito-idp", region_name=region, endpoint_url=endpoint_url, config=config)
+
+
+class CognitoIdentityProvider(IdentityProvider):
+    @property
+    def client(self):
+        return _client(settings.COGNITO_AWS_REGION, settings.COGNITO_ENDPOINT_URL)
+
+    @property
+    def client_id(self) -> str:
+        return settings.COGNITO_APP_CLIENT_ID
+
+    @property
+    def pool_id(self) -> str:
+        return settings.COGNITO_USER_POOL
+
+    def secret_hash(self, username: str) -> str | None:
+        """HMAC-SHA256(client secret, username + client id), when the app client has a secret."""
+        secret = settings.COGNITO_APP_CLIENT_SECRET
+        if not secret:
+            return None
+        digest = hmac.new(secret.encode(), (username + self.client_id).encode(), hashlib.sha256).digest()
+        return base64.b64encode(digest).decode()
+
+    def _with_secret(self, username: str, params: dict, key: str = "SecretHash") -> dict:
+        secret_hash = self.secret_hash(username)
+        if secret_hash:
+            params[key] = secret_hash
+        return params
+
+    def call(self, operation: str, **params):
+        try:
+            return getattr(self.client, operation)(**params)
+        except (ClientError, BotoCoreError) as exc:
+            raise to_api_error(exc) from exc
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def issuer(self) -> str:
+        return settings.COGNITO_ISSUER or f"https://cognito-idp.{settings.COGNITO_AWS_REGION}.amazonaws.com/{self.pool_id}"
+
+    def token_config(self) -> TokenConfig:
+        from accounts.authentication import http_jwks
+
+        url = settings.IDENTITY_JWKS_URL or f"{self.issuer()}/.well-known/jwks.json"
+        issuers = (self.issuer(),)
+        client_ids = (self.client_id,)
+        return TokenConfig(
+            issuers=issuers,
+            client_ids=client_ids,
+            jwks=http_jwks(url, settings.IDENTITY_JWKS_TIMEOUT),
+            cache_key=("cognito", issuers, client_ids, url, settings.IDENTITY_JWKS_TIMEOUT),
+        )
+
+    def _tokens(self, result: dict) -> Tokens:
+        return Tokens(
+            access_token=result["AccessToken"],
+            id_token=result["IdToken"],
+            expires_in=int(result.get("ExpiresIn", 3600)),
+            refresh_token=result.get("RefreshToken"),
+        )
+
+    def _user_from_id_token(self, id_token: str) -> User:
+        # Received straight from Cognito over TLS, so its claims are read, not re-verified.
+        claims = jwt.decode(id_token, options={"verify_signature": False})
+        return self._link(
+            ProviderUser(
+                sub=claims["sub"],
+                email=claims.get("email", ""),
+                name=claims.get("name", ""),
+                email_verified=bool(claims.get("email_verified", True)),
+            )
+        )
+
+    @transaction.atomic
+    def _link(self, info: ProviderUser) -> User:
+        """The row for a Cognito account: by ``sub``, else by email, else a new one."""
+        user = User.objects.select_for_update().filter(cognito_sub=info.sub).first()
+        if user is None and info.email:
+            user = User.objects.select_for_update().filter(email=info.email.lower(), cognito_sub__isnull=True).first()
+        if user is None:
+            user = User(email=info.email.lower(), name=info.name)
+            user.set_unusable_password()
+        user.cognito_sub = info.sub
+        user.email_verified = user.email_verified or info.email_verified
+        user.last_login = timezone.now()
+        user.save()
+        return user
+
+    def _login_result(self, response: dict) -> LoginResult:
+        if response.get("ChallengeName") == "SOFTWARE_TOKEN_MFA":
+            return LoginResult(challenge="SOFTWARE_TOKEN_MFA", session=response["Session"])
+        if "AuthenticationResult" not in response:
+            logger.warning("unsupported Cognito challenge %s", response.get("ChallengeName"))
+            raise invalid_credentials()
+        tokens = self._tokens(response["AuthenticationResult"])
+        return LoginResult(user=self._user_from_id_token(tokens.id_token), tokens=tokens)
+
+    # --- API.md "Auth" --------------------------------------------------------------------
+
+    def register(self, *, email: str, password: str, name: str) -> User:
+        email = User.objects.normalize_email(email).strip().lower()
+        if User.objects.filter(email=email).exists():
+            raise email_taken()
+        response = self.call(
+            "sign_up",
+            **self._with_secret(
+                email,
+                {
+                    "ClientId": self.client_id,
+                    "Username": email,
+                    "Password": password,
+                    "UserAttributes": [{"Name": "email", "Value": email}, {"Name": "name", "Value": name}],
+                },
+            ),
+        )
+        try:
+            with transaction.atomic():
+                user = User(email=email, name=name, cognito_sub=response["UserSub"], email_verified=False)
+                user.set_unusable_password()
+                user.save()
+        except IntegrityError as exc:
+            raise email_taken() from exc
+        return user
+
+    def verify_email(self, *, email: str, code: str) -> None:
+        email = email.strip().lower()
+        self.call(
+            "confirm_sign_up",
+            **self._with_secret(email, {"ClientId": self.client_id, "Username": email, "ConfirmationCode": str(code)}),
+        )
+        User.objects.filter(email=email).update(email_verified=True)
+
+    def _silently(self, operation: str, **params) -> None:
+        """For calls whose answer must be the same for unknown emails."""
+        try:
+            getattr(self.client, operation)(**params)
+        except ClientError as exc:
+            if error_code(exc) not in SILENT_FOR_UNKNOWN:
+                raise to_api_error(exc) from exc
+            logger.info("Cognito %s: %s (not told to the caller)", operation, error_code(exc))
+        except BotoCoreError as exc:
+            raise to_api_error(exc) from exc
+
+    def resend_verification(self, *, email: str) -> None:
+        email = email.strip().lower()
+        self._silently("resend_confirmation_code", **self._with_secret(email, {"ClientId": self.client_id, "Username": email}))
+
+    def login(self, *, email: str, password: str, request=None) -> LoginResult:
+        email = email.strip().lower()
+        params = self._with_secret(email, {"USERNAME": email, "PASSWORD": password}, key="SECRET_HASH")
+        response = self.call("initiate_auth", ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+        return self._login_result(response)
+
+    def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
+        email = email.strip().lower()
+        responses = self._with_secret(email, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": str(code)}, key="SECRET_HASH")
+        response = self.call(
+            "respond_to_auth_challenge",
+            ClientId=self.client_id,
+            ChallengeName="SOFTWARE_TOKEN_MFA",
+            Session=session,
+            ChallengeResponses=responses,
+        )
+        return self._login_result(response)
+
+    def refresh(self, *, refresh_token: str, request=None) -> Tokens:
+        try:
+            if settings.COGNITO_APP_CLIENT_SECRET:
+                # REFRESH_TOKEN_AUTH would need SECRET_HASH over the user's sub, which an opaque
+                # refresh token does not reveal; this call takes the client secret itself.
+                response = self.client.get_tokens_from_refresh_token(
+                    RefreshToken=refresh_token, ClientId=self.client_id, ClientSecret=settings.COGNITO_APP_CLIENT_SECRET
+                )
+            else:
+                response = self.client.initiate_auth(
+                    ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+                )
+        except ClientError as exc:
+            if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException", "RefreshTokenReuseException"}:
+                raise invalid_token(_("The refresh token is invalid, expired or revoked.")) from exc
+            raise to_api_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_api_error(exc) from exc
+        return self._tokens(response["AuthenticationResult"])
+
+    def logout(self, *, refresh_token: str) -> None:
+        params = {"Token": refresh_token, "ClientId": self.client_id}
+        if settings.COGNITO_APP_CLIENT_SECRET:
+            params["ClientSecret"] = settings.COGNITO_APP_CLIENT_SECRET
+        try:
+            self.client.revoke_token(**params)
+        except ClientError as exc:
+            # An unknown or already revoked token is logged out already.
+            if error_code(exc) not in {"UnsupportedTokenTypeException", "NotAuthorizedException", "InvalidParameterException"}:
+                raise to_api_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_api_error(exc) from exc
+
+    def forgot_password(self, *, email: str) -> None:
+        email = email.strip().lower()
+        self._silently("forgot_password", **self._with_secret(email, {"ClientId": self.client_id, "Username": email}))
+
+    def reset_password(self, *, email: str, code: str, new_password: str) -> None:
+        email = email.strip().lower()
+        params = {"ClientId": self.client_id, "Username": email, "ConfirmationCode": str(code), "Password": new_password}
+        try:
+            self.client.confirm_forgot_password(**self._with_secret(email, params))
+        except ClientError as exc:
+            if error_code(exc) == "UserNotFoundException":  # same answer as a wrong code
+                raise invalid_code() from exc
+            raise to_api_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_api_error(exc) from exc
+
+    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+        secret = self.call("associate_software_token", AccessToken=access_token)["SecretCode"]
+        return MfaSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
+
+    def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:
+        response = self.call("verify_software_token", AccessToken=access_token, UserCode=str(code))
+        if response.get("Status") != "SUCCESS":
+            raise invalid_code()
+        self.call(
+            "set_user_mfa_preference",
+            AccessToken=access_token,
+            SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
+        )
+
+    # --- linking, deletion, admin ---------------------------------------------------------
+
+    def lookup(self, *, sub: str, access_token: str | None) -> ProviderUser | None:
+        if not access_token:
+            return None
+        try:
+            response = self.client.get_user(AccessToken=access_token)
+        except ClientError as exc:
+            logger.info("token for sub %s has no live Cognito account: %s", sub, error_code(exc))
+            return None
+        except BotoCoreError as exc:
+            raise to_api_error(exc) from exc
+        attributes = {item["Name"]: item["Value"] for item in response.get("UserAttributes", [])}
+        if attributes.get("sub", sub) != sub or not attributes.get("email"):
+            return None
+        return ProviderUser(
+            sub=sub,
+            email=attributes["email"],
+            name=attributes.get("name", ""),
+            email_verified=attributes.get("email_verified", "false") == "true",
+        )
+
+    def link(self, info: ProviderUser) -> User:
+        return self._link(info)
+
+    def _admin(self, operation: str, user: User, **params) -> None:
+        try:
+            getattr(self.client, operation)(UserPoolId=self.pool_id, Username=user.email, **params)
+        except ClientError as exc:
+            if error_code(exc) != "UserNotFoundException":
+                raise to_api_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_api_error(exc) from exc
+
+    def delete_account(self, *, user: User) -> None:
+        self._admin("admin_delete_user", user)
+
+    def admin_confirm(self, *, user: User) -> None:
+        try:
+            self.client.admin_confirm_sign_up(UserPoolId=self.pool_id, Username=user.email)
+        except ClientError as exc:
+            # Already confirmed is what we want.
+            if error_code(exc) not in {"UserNotFoundException", "NotAuthorizedException"}:
+                raise to_api_error(exc) from exc
+
+    def admin_disable(self, *, user: User) -> None:
+        self._admin("admin_disable_user", user)
+        self._admin("admin_user_global_sign_out", user)
+
+    def admin_reset_mfa(self, *, user: User) -> None:
+        self._admin("admin_set_user_mfa_preference", user, SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})

@@ -1,0 +1,379 @@
+"""The embedded identity provider: Django password hashing, tokens in Cognito's format signed
+here with RS256, email codes through Django's email backend, TOTP MFA with pyotp."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+import uuid
+from datetime import timedelta
+
+import jwt
+import pyotp
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts import keys
+from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
+
+from . import (
+    IdentityProvider,
+    LoginResult,
+    MfaSetup,
+    ProviderUser,
+    TokenConfig,
+    Tokens,
+    email_not_verified,
+    email_taken,
+    invalid_code,
+    invalid_credentials,
+    invalid_token,
+    otpauth_uri,
+    weak_password,
+)
+
+CODE_LIFETIME = {EmailCode.Purpose.VERIFY: timedelta(hours=24), EmailCode.Purpose.RESET: timedelta(hours=1)}
+CODE_MAX_ATTEMPTS = 5
+MFA_SESSION_SECONDS = 300
+MFA_SALT = "accounts.local.mfa-session"
+
+
+def _hash_refresh(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _hash_code(user_id: int, purpose: str, code: str) -> str:
+    message = f"{user_id}:{purpose}:{code}".encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _normalize(email: str) -> str:
+    return User.objects.normalize_email(email or "").strip().lower()
+
+
+def _burn_password_hash(password: str) -> None:
+    """Hash against nothing, so an unknown email costs what a known one does."""
+    User().set_password(password)
+
+
+class LocalIdentityProvider(IdentityProvider):
+    # --- tokens ---------------------------------------------------------------------------
+
+    def issuer(self, request=None) -> str:
+        if settings.IDENTITY_ISSUER:
+            return settings.IDENTITY_ISSUER
+        if request is None:
+            raise ValueError("IDENTITY_ISSUER is empty and there is no request to take the origin from.")
+        return request.build_absolute_uri("/").rstrip("/")
+
+    def token_config(self) -> TokenConfig:
+        if settings.IDENTITY_JWKS_URL:
+            from accounts.authentication import http_jwks
+
+            source = http_jwks(settings.IDENTITY_JWKS_URL, settings.IDENTITY_JWKS_TIMEOUT)
+        else:
+            # In-process: a single sync worker fetching its own /.well-known/jwks.json would deadlock.
+            source = keys.jwks
+        issuers = (settings.IDENTITY_ISSUER,) if settings.IDENTITY_ISSUER else ()
+        client_ids = (settings.IDENTITY_CLIENT_ID,)
+        return TokenConfig(
+            issuers=issuers,
+            client_ids=client_ids,
+            jwks=source,
+            cache_key=("local", issuers, client_ids, settings.IDENTITY_JWKS_URL, keys.signing_key().kid),
+        )
+
+    def token_issuers(self, request=None) -> tuple[str, ...]:
+        if settings.IDENTITY_ISSUER or request is None:
+            return (settings.IDENTITY_ISSUER,)
+        return (self.issuer(request),)
+
+    def _sign(self, claims: dict) -> str:
+        key = keys.signing_key()
+        return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
+
+    def _tokens(self, user: User, *, request, origin_jti: str, auth_time: int, refresh_token: str | None) -> Tokens:
+        now = int(time.time())
+        lifetime = settings.IDENTITY_ACCESS_TOKEN_SECONDS
+        common = {
+            "sub": user.cognito_sub,
+            "iss": self.issuer(request),
+            "origin_jti": origin_jti,
+            "event_id": str(uuid.uuid4()),
+            "auth_time": auth_time,
+            "iat": now,
+            "exp": now + lifetime,
+        }
+        access = self._sign(
+            {
+                **common,
+                "token_use": "access",
+                "client_id": settings.IDENTITY_CLIENT_ID,
+                "scope": "aws.cognito.signin.user.admin",
+                "username": user.cognito_sub,
+                "jti": str(uuid.uuid4()),
+            }
+        )
+        id_token = self._sign(
+            {
+                **common,
+                "token_use": "id",
+                "aud": settings.IDENTITY_CLIENT_ID,
+                "cognito:username": user.cognito_sub,
+                "email": user.email,
+                "email_verified": user.email_verified,
+                "name": user.name,
+                "jti": str(uuid.uuid4()),
+            }
+        )
+        return Tokens(access_token=access, id_token=id_token, expires_in=lifetime, refresh_token=refresh_token)
+
+    def _new_refresh_token(self, user: User, *, family: uuid.UUID | None = None) -> str:
+        token = secrets.token_urlsafe(48)
+        RefreshToken.objects.create(
+            user=user,
+            token_hash=_hash_refresh(token),
+            family=family or uuid.uuid4(),
+            expires_at=timezone.now() + timedelta(days=settings.IDENTITY_REFRESH_TOKEN_DAYS),
+        )
+        return token
+
+    def _issue(self, user: User, request) -> Tokens:
+        refresh = self._new_refresh_token(user)
+        user.last_login = timezone.now()
+        User.objects.filter(pk=user.pk).update(last_login=user.last_login)
+        return self._tokens(user, request=request, origin_jti=str(uuid.uuid4()), auth_time=int(time.time()), refresh_token=refresh)
+
+    # --- email codes ----------------------------------------------------------------------
+
+    def _send_code(self, user: User, purpose: str) -> None:
+        now = timezone.now()
+        # A new code replaces any earlier one of the same purpose.
+        EmailCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        EmailCode.objects.create(
+            user=user, purpose=purpose, code_hash=_hash_code(user.pk, purpose, code), expires_at=now + CODE_LIFETIME[purpose]
+        )
+        if purpose == EmailCode.Purpose.VERIFY:
+            subject = _("Your Padmakara verification code")
+            body = _("Your verification code is %(code)s. It is valid for 24 hours.") % {"code": code}
+        else:
+            subject = _("Your Padmakara password reset code")
+            body = _("Your password reset code is %(code)s. It is valid for 1 hour. If you did not ask for it, ignore this email.") % {"code": code}
+        recipient = user.email
+        transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+
+    @transaction.atomic
+    def _consume_code(self, user: User | None, purpose: str, code: str) -> bool:
+        """True if ``code`` is the user's live code for ``purpose``; it is then used up.
+        Wrong guesses count, and the code dies after a few, so it cannot be brute-forced."""
+        if user is None:
+            return False
+        row = (
+            EmailCode.objects.select_for_update()
+            .filter(user=user, purpose=purpose, used_at__isnull=True, expires_at__gt=timezone.now())
+            .order_by("-created_at")
+            .first()
+        )
+        if row is None or row.attempts >= CODE_MAX_ATTEMPTS:
+            return False
+        if not hmac.compare_digest(row.code_hash, _hash_code(user.pk, purpose, str(code))):
+            EmailCode.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
+            return False
+        EmailCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
+        return True
+
+    # --- API.md "Auth" --------------------------------------------------------------------
+
+    def register(self, *, email: str, password: str, name: str) -> User:
+        email = _normalize(email)
+        try:
+            validate_password(password, user=User(email=email, name=name))
+        except ValidationError as exc:
+            raise weak_password(exc.messages) from exc
+        try:
+            with transaction.atomic():
+                if User.objects.filter(email__iexact=email).exists():
+                    raise email_taken()
+                user = User.objects.create_user(email=email, password=password, name=name, email_verified=False)
+                user.cognito_sub = str(user.uuid)
+                user.save(update_fields=["cognito_sub"])
+                self._send_code(user, EmailCode.Purpose.VERIFY)
+        except IntegrityError as exc:  # two registrations of one email at the same moment
+            raise email_taken() from exc
+        return user
+
+    def verify_email(self, *, email: str, code: str) -> None:
+        user = User.objects.filter(email=_normalize(email)).first()
+        if not self._consume_code(user, EmailCode.Purpose.VERIFY, code):
+            raise invalid_code()
+        User.objects.filter(pk=user.pk).update(email_verified=True)
+
+    def resend_verification(self, *, email: str) -> None:
+        user = User.objects.filter(email=_normalize(email), is_active=True, email_verified=False).first()
+        if user is not None:
+            with transaction.atomic():
+                self._send_code(user, EmailCode.Purpose.VERIFY)
+
+    def _credentials(self, user: User) -> LocalCredentials:
+        return LocalCredentials.objects.get_or_create(user=user)[0]
+
+    def _record_failure(self, credentials: LocalCredentials) -> None:
+        LocalCredentials.objects.filter(pk=credentials.pk).update(failed_logins=F("failed_logins") + 1)
+        credentials.refresh_from_db(fields=["failed_logins"])
+        if credentials.failed_logins >= settings.IDENTITY_LOCKOUT_THRESHOLD:
+            LocalCredentials.objects.filter(pk=credentials.pk).update(
+                failed_logins=0, locked_until=timezone.now() + timedelta(seconds=settings.IDENTITY_LOCKOUT_SECONDS)
+            )
+
+    def login(self, *, email: str, password: str, request=None) -> LoginResult:
+        user = User.objects.filter(email=_normalize(email)).first()
+        if user is None or not user.has_usable_password():
+            _burn_password_hash(password)
+            raise invalid_credentials()
+        credentials = self._credentials(user)
+        if credentials.locked_until and credentials.locked_until > timezone.now():
+            # Locked out: same answer and cost as a wrong password, so the lock tells nothing.
+            _burn_password_hash(password)
+            raise invalid_credentials()
+        if not user.check_password(password) or not user.is_active:
+            self._record_failure(credentials)
+            raise invalid_credentials()
+        if credentials.failed_logins or credentials.locked_until:
+            LocalCredentials.objects.filter(pk=credentials.pk).update(failed_logins=0, locked_until=None)
+        if not user.email_verified:
+            raise email_not_verified()
+        if credentials.mfa_enabled:
+            session = signing.dumps({"u": str(user.uuid), "n": secrets.token_hex(8)}, salt=MFA_SALT)
+            return LoginResult(challenge="SOFTWARE_TOKEN_MFA", session=session)
+        return LoginResult(user=user, tokens=self._issue(user, request))
+
+    def _accept_totp(self, credentials: LocalCredentials, code: str) -> bool:
+        """A code of the current step (±1 for clock drift), never one already used."""
+        if not credentials.mfa_secret:
+            return False
+        totp = pyotp.TOTP(credentials.mfa_secret)
+        step = totp.timecode(timezone.now())
+        for candidate in (step - 1, step, step + 1):
+            if candidate > credentials.mfa_last_step and hmac.compare_digest(totp.generate_otp(candidate), str(code)):
+                updated = LocalCredentials.objects.filter(pk=credentials.pk, mfa_last_step__lt=candidate).update(
+                    mfa_last_step=candidate
+                )
+                return bool(updated)
+        return False
+
+    def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
+        try:
+            data = signing.loads(session, salt=MFA_SALT, max_age=MFA_SESSION_SECONDS)
+        except signing.BadSignature as exc:
+            raise invalid_credentials() from exc
+        user = User.objects.filter(uuid=data.get("u"), email=_normalize(email), is_active=True).first()
+        if user is None:
+            raise invalid_credentials()
+        credentials = self._credentials(user)
+        if credentials.locked_until and credentials.locked_until > timezone.now():
+            raise invalid_credentials()
+        if not credentials.mfa_enabled or not self._accept_totp(credentials, code):
+            self._record_failure(credentials)
+            raise invalid_code()
+        return LoginResult(user=user, tokens=self._issue(user, request))
+
+    def refresh(self, *, refresh_token: str, request=None) -> Tokens:
+        with transaction.atomic():
+            row = (
+                RefreshToken.objects.select_for_update()
+                .select_related("user")
+                .filter(token_hash=_hash_refresh(refresh_token or ""))
+                .first()
+            )
+            if row is None:
+                raise invalid_token(_("The refresh token is invalid, expired or revoked."))
+            if row.revoked_at is not None:
+                # A rotated token came back: someone kept a copy. End the whole session.
+                RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(revoked_at=timezone.now())
+                reused = True
+            else:
+                reused = False
+        if reused or row.expires_at <= timezone.now() or not row.user.is_active:
+            raise invalid_token(_("The refresh token is invalid, expired or revoked."))
+        with transaction.atomic():
+            rotated = RefreshToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            if not rotated:  # a concurrent refresh won the race
+                raise invalid_token(_("The refresh token is invalid, expired or revoked."))
+            new_refresh = self._new_refresh_token(row.user, family=row.family)
+        return self._tokens(
+            row.user,
+            request=request,
+            origin_jti=str(row.family),
+            auth_time=int(row.created_at.timestamp()),
+            refresh_token=new_refresh,
+        )
+
+    def logout(self, *, refresh_token: str) -> None:
+        row = RefreshToken.objects.filter(token_hash=_hash_refresh(refresh_token or "")).first()
+        if row is not None:
+            RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+    def forgot_password(self, *, email: str) -> None:
+        user = User.objects.filter(email=_normalize(email), is_active=True).first()
+        if user is not None:
+            with transaction.atomic():
+                self._send_code(user, EmailCode.Purpose.RESET)
+
+    def reset_password(self, *, email: str, code: str, new_password: str) -> None:
+        user = User.objects.filter(email=_normalize(email), is_active=True).first()
+        if user is not None:
+            try:
+                validate_password(new_password, user=user)
+            except ValidationError as exc:
+                raise weak_password(exc.messages) from exc
+        if not self._consume_code(user, EmailCode.Purpose.RESET, code):
+            raise invalid_code()
+        with transaction.atomic():
+            user.set_password(new_password)
+            # Receiving the code proves the address; a reset also ends every session and lock.
+            user.email_verified = True
+            user.save(update_fields=["password", "email_verified"])
+            RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            LocalCredentials.objects.filter(user=user).update(failed_logins=0, locked_until=None)
+
+    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+        secret = pyotp.random_base32()
+        credentials = self._credentials(user)
+        credentials.mfa_secret = secret
+        credentials.mfa_enabled = False
+        credentials.mfa_last_step = 0
+        credentials.save(update_fields=["mfa_secret", "mfa_enabled", "mfa_last_step"])
+        return MfaSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
+
+    def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:
+        credentials = self._credentials(user)
+        if not self._accept_totp(credentials, code):
+            raise invalid_code()
+        LocalCredentials.objects.filter(pk=credentials.pk).update(mfa_enabled=True)
+
+    # --- linking, deletion, admin ---------------------------------------------------------
+
+    def lookup(self, *, sub: str, access_token: str | None) -> ProviderUser | None:
+        return None  # every local account has its row from registration on; an unknown sub was deleted
+
+    def delete_account(self, *, user: User) -> None:
+        """Nothing beyond the rows, which the deletion service removes."""
+
+    def admin_confirm(self, *, user: User) -> None:
+        """Confirming is the ``email_verified`` flag itself."""
+
+    def admin_disable(self, *, user: User) -> None:
+        RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+    def admin_reset_mfa(self, *, user: User) -> None:
+        LocalCredentials.objects.filter(user=user).update(mfa_enabled=False, mfa_secret="", mfa_last_step=0)

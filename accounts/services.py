@@ -1,0 +1,166 @@
+"""Writes on accounts: profile, preferences, devices, account deletion, linking, staff actions."""
+
+from __future__ import annotations
+
+import logging
+
+from django.apps import apps
+from django.conf import settings
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from .models import Device, User
+from .providers import ProviderUser, get_provider
+
+logger = logging.getLogger(__name__)
+
+PREFERENCE_FIELDS = {
+    "language": "language",
+    "content_language": "content_language",
+    "biometric_enabled": "biometric_enabled",
+    "notifications": "notifications_enabled",
+}
+
+
+@transaction.atomic
+def user_create_verified(*, email: str, password: str, name: str = "", **extra) -> User:
+    """An app user who can log in right away (demo content, staff-created accounts).
+
+    On the local provider this is the whole account; with Cognito the pool account must exist
+    too (create it there and link it by ``sub``), so this is meant for the local provider.
+    """
+    email = User.objects.normalize_email(email).strip().lower()
+    user = User.objects.filter(email=email).first()
+    if user is None:
+        user = User.objects.create_user(email=email, password=password, name=name, email_verified=True, **extra)
+    else:
+        user.set_password(password)
+        user.name = name or user.name
+        user.email_verified = True
+        user.save()
+    if not user.cognito_sub:
+        user.cognito_sub = str(user.uuid)
+        user.save(update_fields=["cognito_sub"])
+    return user
+
+
+def user_link_from_provider(*, sub: str, access_token: str | None) -> User | None:
+    """First sight of a valid token's ``sub``: link or create the row if the provider still
+    has the account (so a token outliving a deleted account cannot resurrect it)."""
+    provider = get_provider()
+    info: ProviderUser | None = provider.lookup(sub=sub, access_token=access_token)
+    if info is None:
+        return None
+    try:
+        return provider.link(info)
+    except IntegrityError:  # another request linked it first
+        return User.objects.filter(cognito_sub=sub).first()
+
+
+@transaction.atomic
+def user_update_profile(*, user: User, name: str | None = None, preferences: dict | None = None) -> User:
+    fields = []
+    if name is not None:
+        user.name = name
+        fields.append("name")
+    for key, value in (preferences or {}).items():
+        setattr(user, PREFERENCE_FIELDS[key], value)
+        fields.append(PREFERENCE_FIELDS[key])
+    if fields:
+        user.save(update_fields=fields)
+    return user
+
+
+def user_update_preferences(*, user: User, preferences: dict) -> User:
+    return user_update_profile(user=user, preferences=preferences)
+
+
+@transaction.atomic
+def device_register(*, user: User, platform: str, push_token: str, app_version: str = "") -> tuple[Device, bool]:
+    """The device of this push token, now the user's; ``created`` is False for a known token.
+
+    A token that was another account's moves to this one: the phone changed hands or
+    accounts, and the earlier account must stop getting its notifications.
+    """
+    device = Device.objects.select_for_update().filter(push_token=push_token).first()
+    if device is None:
+        try:
+            with transaction.atomic():
+                return Device.objects.create(
+                    user=user, platform=platform, push_token=push_token, app_version=app_version
+                ), True
+        except IntegrityError:  # registered concurrently
+            device = Device.objects.select_for_update().get(push_token=push_token)
+    device.user = user
+    device.platform = platform
+    device.app_version = app_version or device.app_version
+    device.last_seen_at = timezone.now()
+    device.save(update_fields=["user", "platform", "app_version", "last_seen_at"])
+    return device, False
+
+
+def device_delete(*, user: User, device_id) -> int:
+    """Delete one of the user's devices; another user's id deletes nothing (the view answers 404)."""
+    deleted, _ = Device.objects.filter(user=user, uuid=device_id).delete()
+    return deleted
+
+
+def user_foreign_keys() -> list[models.ForeignKey]:
+    """Every FK or one-to-one to the user model in the project, found by introspection, so that
+    models added later (progress, bookmarks, notifications…) are covered without a change here."""
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    found = []
+    for model in apps.get_models(include_auto_created=True):
+        for field in model._meta.get_fields():
+            if (
+                isinstance(field, models.ForeignKey)  # includes OneToOneField
+                and field.concrete
+                and field.remote_field.model is user_model
+                and not model._meta.proxy
+            ):
+                found.append(field)
+    return found
+
+
+@transaction.atomic
+def user_delete_account(*, user: User) -> None:
+    """GDPR erasure: every personal row, the user and the identity-provider account.
+
+    Rows that belong to the user (FK ``CASCADE``/``PROTECT``) are deleted explicitly; rows the
+    user only touched (``SET_NULL``, e.g. staff authorship) lose the reference. The provider
+    account goes last, inside the transaction: if it fails, nothing is deleted; if the commit
+    then failed, a retry finds the provider account already gone and carries on.
+    """
+    user = User.objects.select_for_update().get(pk=user.pk)
+    for field in user_foreign_keys():
+        on_delete = field.remote_field.on_delete
+        if on_delete in (models.SET_NULL, models.SET_DEFAULT, models.DO_NOTHING) and field.null:
+            field.model._base_manager.filter(**{field.name: user}).update(**{field.name: None})
+            continue
+        field.model._base_manager.filter(**{field.name: user}).delete()
+    user.groups.clear()
+    user.user_permissions.clear()
+    provider = get_provider()
+    provider.delete_account(user=user)
+    user.delete()
+    logger.info("account %s deleted", user.uuid)
+
+
+@transaction.atomic
+def user_confirm(*, user: User) -> None:
+    """Staff action: mark the email verified (and confirm the provider's account)."""
+    get_provider().admin_confirm(user=user)
+    User.objects.filter(pk=user.pk).update(email_verified=True)
+
+
+@transaction.atomic
+def user_disable(*, user: User) -> None:
+    """Staff action: no more logins or refreshes; issued access tokens are refused too."""
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    get_provider().admin_disable(user=user)
+
+
+@transaction.atomic
+def user_reset_mfa(*, user: User) -> None:
+    """Staff action for a lost authenticator: next login asks for the password only."""
+    get_provider().admin_reset_mfa(user=user)

@@ -1,0 +1,47 @@
+from accounts.models import Device
+from accounts.services import device_register
+from tests.factories import make_user
+
+
+def test_it_registers_a_device(bearer, app_user):
+    response = bearer.post("/api/v1/user/devices", {"platform": "ios", "pushToken": "tok-1", "appVersion": "2.1.0"})
+    assert response.status_code == 201
+    body = response.json()
+    assert body["platform"] == "ios" and body["pushToken"] == "tok-1" and body["appVersion"] == "2.1.0"
+    assert Device.objects.get(uuid=body["id"]).user == app_user
+
+
+def test_it_answers_200_with_the_same_device_for_a_known_token(bearer, app_user):
+    first = bearer.post("/api/v1/user/devices", {"platform": "ios", "pushToken": "tok-1"}).json()
+    again = bearer.post("/api/v1/user/devices", {"platform": "ios", "pushToken": "tok-1", "appVersion": "2.2"})
+    assert again.status_code == 200
+    assert again.json()["id"] == first["id"]
+    assert Device.objects.count() == 1
+
+
+def test_it_moves_a_token_to_the_account_now_on_the_phone(bearer, app_user, db):
+    other = make_user()
+    device, _ = device_register(user=other, platform="android", push_token="shared")
+    response = bearer.post("/api/v1/user/devices", {"platform": "android", "pushToken": "shared"})
+    assert response.status_code == 200
+    device.refresh_from_db()
+    assert device.user == app_user
+
+
+def test_it_validates_the_platform(bearer, app_user):
+    response = bearer.post("/api/v1/user/devices", {"platform": "symbian", "pushToken": "tok"})
+    assert response.status_code == 400
+
+
+def test_it_deletes_a_device(bearer, app_user):
+    device_id = bearer.post("/api/v1/user/devices", {"platform": "web", "pushToken": "tok"}).json()["id"]
+    assert bearer.delete(f"/api/v1/user/devices/{device_id}").status_code == 204
+    assert not Device.objects.exists()
+
+
+def test_it_answers_404_for_another_users_device(bearer, app_user, db):
+    device, _ = device_register(user=make_user(), platform="web", push_token="theirs")
+    response = bearer.delete(f"/api/v1/user/devices/{device.uuid}")
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+    assert Device.objects.filter(pk=device.pk).exists()

@@ -1,0 +1,27 @@
+from accounts.services import device_register
+from tests.factories import make_group, make_member
+
+
+def test_it_exports_the_profile_and_every_personal_row(bearer, app_user):
+    make_member(app_user, make_group(name="Mind Training"))
+    device_register(user=app_user, platform="ios", push_token="tok-1")
+    response = bearer.get("/api/v1/user/export")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["profile"]["email"] == "ana@example.org"
+    assert body["records"]["accounts.Device"][0]["pushToken"] == "tok-1"
+    assert len(body["records"]["accounts.GroupMembership"]) == 1
+    assert body["records"]["accounts.RefreshToken"]  # the login's session, listed without its secret
+
+
+def test_it_leaves_secrets_out(bearer, app_user):
+    bearer.post("/api/v1/auth/mfa/setup")
+    text = bearer.get("/api/v1/user/export").content.decode()
+    for secret in ("password", "tokenHash", "codeHash", "mfaSecret"):
+        assert secret not in text
+    assert app_user.password not in text
+
+
+def test_it_is_private(bearer, app_user):
+    response = bearer.get("/api/v1/user/export")
+    assert "no-store" in response["Cache-Control"]

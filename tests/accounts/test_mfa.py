@@ -1,0 +1,77 @@
+import pyotp
+from django.utils import timezone
+
+from accounts.models import LocalCredentials
+
+from .conftest import PASSWORD
+
+
+def _enable(bearer) -> pyotp.TOTP:
+    setup = bearer.post("/api/v1/auth/mfa/setup").json()
+    totp = pyotp.TOTP(setup["secret"])
+    assert setup["otpauthUri"].startswith("otpauth://totp/")
+    response = bearer.post("/api/v1/auth/mfa/verify", {"code": totp.now()})
+    assert response.status_code == 200
+    return totp
+
+
+def test_it_needs_a_token_to_set_up_mfa(api, db):
+    assert api.post("/api/v1/auth/mfa/setup").status_code == 401
+
+
+def test_it_challenges_the_next_login(bearer, app_user):
+    _enable(bearer)
+    bearer.credentials()
+    response = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD})
+    assert response.status_code == 200
+    assert response.json()["challenge"] == "SOFTWARE_TOKEN_MFA"
+    assert response.json()["session"]
+    assert "accessToken" not in response.json()
+
+
+def test_it_logs_in_with_the_totp_code(bearer, app_user):
+    totp = _enable(bearer)
+    # The setup code's time step is spent; the login needs a code of a later step.
+    LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
+    bearer.credentials()
+    session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+    response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": totp.now()})
+    assert response.status_code == 200
+    assert response.json()["accessToken"]
+    assert response.json()["user"]["email"] == "ana@example.org"
+
+
+def test_it_refuses_a_replayed_totp_code(bearer, app_user):
+    totp = _enable(bearer)
+    bearer.credentials()
+    session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+    # The code just used to turn MFA on cannot log in again.
+    code = totp.at(timezone.now())
+    response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": code})
+    assert response.status_code == 400
+
+
+def test_it_refuses_a_wrong_totp_code(bearer, app_user):
+    totp = _enable(bearer)
+    LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
+    bearer.credentials()
+    session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+    wrong = f"{(int(totp.now()) + 1) % 1_000_000:06d}"
+    response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": wrong})
+    assert response.status_code == 400
+
+
+def test_it_refuses_a_forged_session(bearer, app_user):
+    totp = _enable(bearer)
+    LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
+    bearer.credentials()
+    response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": "forged", "code": totp.now()})
+    assert response.status_code == 401
+    assert response.json()["error"]["code"] == "invalid_credentials"
+
+
+def test_it_refuses_a_wrong_code_when_turning_mfa_on(bearer, app_user):
+    bearer.post("/api/v1/auth/mfa/setup")
+    response = bearer.post("/api/v1/auth/mfa/verify", {"code": "000000"})
+    assert response.status_code == 400
+    assert not LocalCredentials.objects.get(user=app_user).mfa_enabled

@@ -1,0 +1,72 @@
+import datetime
+
+from django.core import mail
+from django.utils import timezone
+
+from accounts.models import EmailCode, RefreshToken
+
+from .conftest import PASSWORD, last_code
+
+NEW = "another-long-phrase"
+
+
+def test_it_resets_the_password_with_the_emailed_code(api, app_user, on_commit):
+    with on_commit():
+        assert api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"}).status_code == 202
+    response = api.post(
+        "/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW}
+    )
+    assert response.status_code == 200
+    assert api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": NEW}).status_code == 200
+    assert api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).status_code == 401
+
+
+def test_it_answers_the_same_for_unknown_emails_and_sends_nothing(api, app_user, on_commit):
+    with on_commit():
+        known = api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    sent = len(mail.outbox)
+    with on_commit():
+        unknown = api.post("/api/v1/auth/forgot-password", {"email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 202
+    assert known.json() == unknown.json()
+    assert len(mail.outbox) == sent == 1
+
+
+def test_it_gives_reset_codes_one_hour(api, app_user, on_commit):
+    with on_commit():
+        api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    row = EmailCode.objects.get(purpose="reset")
+    assert abs((row.expires_at - row.created_at) - datetime.timedelta(hours=1)) < datetime.timedelta(seconds=5)
+
+
+def test_it_refuses_an_expired_reset_code(api, app_user, on_commit):
+    with on_commit():
+        api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    EmailCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    response = api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW})
+    assert response.status_code == 400
+
+
+def test_it_uses_a_reset_code_once(api, app_user, on_commit):
+    with on_commit():
+        api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    code = last_code()
+    body = {"email": "ana@example.org", "code": code, "newPassword": NEW}
+    assert api.post("/api/v1/auth/reset-password", body).status_code == 200
+    assert api.post("/api/v1/auth/reset-password", {**body, "newPassword": "yet-another-phrase"}).status_code == 400
+
+
+def test_it_refuses_a_weak_new_password(api, app_user, on_commit):
+    with on_commit():
+        api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    response = api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": "password"})
+    assert response.status_code == 400
+    assert "password" in response.json()["error"]["details"]
+
+
+def test_it_ends_every_session_on_reset(api, tokens, on_commit):
+    with on_commit():
+        api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW})
+    assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
+    assert api.post("/api/v1/auth/refresh", {"refreshToken": tokens["refreshToken"]}).status_code == 401
