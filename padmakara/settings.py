@@ -76,6 +76,8 @@ INSTALLED_APPS = [
     "retreats",
     "progress",
     "media",
+    "notifications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -323,6 +325,35 @@ if IDENTITY_PROVIDER.endswith("CognitoIdentityProvider") and not (COGNITO_USER_P
 if PRODUCTION and IDENTITY_PROVIDER.endswith("LocalIdentityProvider") and not IDENTITY_PRIVATE_KEY:
     # A key file under var/ would differ per instance: every instance must sign with the same key.
     raise ImproperlyConfigured("IDENTITY_PRIVATE_KEY must be set for the local provider in production.")
+
+# --- Notifications and email ------------------------------------------------------------
+
+# Push: notifications.push.LocalPushBackend (records in the database), .ExpoPushBackend, .SNSPushBackend.
+PUSH_BACKEND = env.str("PUSH_BACKEND", default="notifications.push.LocalPushBackend")
+PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
+EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", default="https://exp.host/--/api/v2/push/send")
+EXPO_ACCESS_TOKEN = env.str("EXPO_ACCESS_TOKEN", default="")
+SNS_ENDPOINT_URL = env.str("SNS_ENDPOINT_URL", default="") or None
+SNS_APNS_APPLICATION_ARN = env.str("SNS_APNS_APPLICATION_ARN", default="")
+SNS_APNS_SANDBOX = env.bool("SNS_APNS_SANDBOX", default=False)
+SNS_FCM_APPLICATION_ARN = env.str("SNS_FCM_APPLICATION_ARN", default="")
+if PRODUCTION and PUSH_BACKEND.endswith("SNSPushBackend") and not (SNS_APNS_APPLICATION_ARN or SNS_FCM_APPLICATION_ARN):
+    raise ImproperlyConfigured("PUSH_BACKEND is SNS but no SNS_*_APPLICATION_ARN is set.")
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=1000)
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=10 * 60)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
+NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
+# SES in production: EMAIL_BACKEND=django_ses.SESBackend (region from AWS_REGION, credentials from the role).
+AWS_SES_REGION_NAME = env.str("AWS_SES_REGION_NAME", default=AWS_REGION)
+AWS_SES_REGION_ENDPOINT = env.str("AWS_SES_REGION_ENDPOINT", default=f"email.{AWS_SES_REGION_NAME}.amazonaws.com")
+AWS_SES_CONFIGURATION_SET = env.str("AWS_SES_CONFIGURATION_SET", default="") or None
+# Where links in emails point (the app's web origin).
+APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Staff dashboard ---------------------------------------------------------------------
+
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 # --- Logging ----------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ api_v1 = [
     *slash_optional("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("retreats.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
 ]
 
 urlpatterns = [
