@@ -8,7 +8,9 @@ notification waiting and the task tries again later. Backends never raise for on
 message, so messages already handed over are never sent twice by a retry.
 """
 
+import json
 import logging
+import re
 from dataclasses import dataclass, field
 
 import requests
@@ -154,13 +156,29 @@ class SNSPushBackend(PushBackend):
         return [self._send_one(m) for m in messages]
 
     def _payload(self, m: PushMessage) -> str:
-        import json
-
         if m.platform == "ios":
             inner = {"aps": {"alert": {"title": m.title, "body": m.body}, "sound": "default"}, **m.data}
             return json.dumps({"default": m.body, self.apns_key: json.dumps(inner)})
         inner = {"notification": {"title": m.title, "body": m.body}, "data": {k: str(v) for k, v in m.data.items()}}
         return json.dumps({"default": m.body, "GCM": json.dumps(inner)})
+
+    def _endpoint_for(self, application_arn: str, token: str) -> str:
+        from botocore.exceptions import ClientError
+
+        try:
+            # Idempotent at SNS for the same token and attributes: it answers the existing endpoint.
+            return self.client.create_platform_endpoint(PlatformApplicationArn=application_arn, Token=token)[
+                "EndpointArn"
+            ]
+        except ClientError as exc:
+            # The token has an endpoint SNS disabled earlier (its attributes differ). The app has
+            # just registered it again, so it is worth one more try: enable it (AWS's own recipe).
+            existing = _EXISTING_ENDPOINT.search(exc.response.get("Error", {}).get("Message", ""))
+            if exc.response.get("Error", {}).get("Code") != "InvalidParameter" or not existing:
+                raise
+            arn = existing.group(1)
+            self.client.set_endpoint_attributes(EndpointArn=arn, Attributes={"Token": token, "Enabled": "true"})
+            return arn
 
     def _send_one(self, m: PushMessage) -> PushResult:
         from botocore.exceptions import BotoCoreError, ClientError
@@ -172,29 +190,21 @@ class SNSPushBackend(PushBackend):
         try:
             arn = m.endpoint_arn
             if not arn:
-                # Idempotent at SNS for the same token and attributes: it answers the existing endpoint.
-                arn = self.client.create_platform_endpoint(PlatformApplicationArn=application_arn, Token=m.token)[
-                    "EndpointArn"
-                ]
-                created_arn = arn
-                # An endpoint SNS disabled earlier comes back as it was; the app has just
-                # registered this token again, so it is worth one more try.
-                self.client.set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "true"})
+                arn = created_arn = self._endpoint_for(application_arn, m.token)
             self.client.publish(TargetArn=arn, Message=self._payload(m), MessageStructure="json")
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
             detail = f"{code}: {exc.response.get('Error', {}).get('Message', '')}"[:500]
-            if code in {"EndpointDisabled", "InvalidParameter", "InvalidParameterValue", "NotFound"}:
+            if code in _DEAD_TOKEN_CODES:
                 return PushResult(device_id=m.device_id, ok=False, invalid=True, error=detail, endpoint_arn=created_arn)
-            transient = code in {
-                "Throttling",
-                "ThrottlingException",
-                "InternalError",
-                "InternalFailure",
-                "ServiceUnavailable",
-            }
-            return PushResult(device_id=m.device_id, ok=False, retry=transient, error=detail, endpoint_arn=created_arn)
-        except BotoCoreError as exc:
+            return PushResult(
+                device_id=m.device_id,
+                ok=False,
+                retry=code in _TRANSIENT_CODES,
+                error=detail,
+                endpoint_arn=created_arn,
+            )
+        except BotoCoreError as exc:  # unreachable, timed out: the provider may be back later
             return PushResult(
                 device_id=m.device_id,
                 ok=False,
@@ -203,3 +213,10 @@ class SNSPushBackend(PushBackend):
                 endpoint_arn=created_arn,
             )
         return PushResult(device_id=m.device_id, ok=True, endpoint_arn=created_arn)
+
+
+# EndpointDisabled: APNs/FCM told SNS the token is dead. InvalidParameter: SNS refuses the
+# token itself. NotFound: the endpoint was deleted. None of these gets better by retrying.
+_DEAD_TOKEN_CODES = {"EndpointDisabled", "InvalidParameter", "InvalidParameterValue", "NotFound"}
+_TRANSIENT_CODES = {"Throttling", "ThrottlingException", "InternalError", "InternalFailure", "ServiceUnavailable"}
+_EXISTING_ENDPOINT = re.compile(r"Endpoint (arn:[^ ]+) already exists with the same [Tt]oken")
