@@ -412,3 +412,20 @@ class PushEndpoint(models.Model):
 
     def __str__(self):
         return f"{self.device_id}: {'disabled' if self.disabled_at else 'enabled'}"
+
+
+class DigestSubscription(models.Model):
+    """A user who asked for the new-content email digest (opt-in: no row, no digest)."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="digest_subscription", verbose_name=_("user")
+    )
+    created_at = models.DateTimeField(_("subscribed"), auto_now_add=True)
+    last_sent_at = models.DateTimeField(_("last digest"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digest subscription")
+        verbose_name_plural = _("digest subscriptions")
+
+    def __str__(self):
+        return str(self.user_id)

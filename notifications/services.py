@@ -15,13 +15,13 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q, Subquery
+from django.db.models import Count, F, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Notification, NotificationEvent, User
 from retreats.access import audience_q
-from retreats.models import Retreat, Track
+from retreats.models import Retreat, Track, pick_language
 
 from . import push as push_backends
 from . import selectors, texts
@@ -282,3 +282,42 @@ def notification_mark_read(*, user, notification_id) -> Notification:
         notification.read_at = timezone.now()
         notification.save(update_fields=["read", "read_at"])
     return notification
+
+
+def send_new_content_digests(*, now=None) -> int:
+    """Email each subscribed user the gatherings published since their last digest that they
+    may play; returns how many emails went out. A user with nothing new gets nothing."""
+    from accounts.models import DigestSubscription
+    from retreats.access import AccessProfile, published_q
+
+    from . import emails
+
+    now = now or timezone.now()
+    sent = 0
+    subscriptions = DigestSubscription.objects.select_related("user").filter(user__is_active=True)
+    for subscription in subscriptions.iterator(chunk_size=500):
+        user = subscription.user
+        since = subscription.last_sent_at or subscription.created_at
+        gatherings = (
+            Retreat.objects.filter(published_q(), AccessProfile.for_user(user).playable_q())
+            .filter(published_at__gt=since, published_at__lte=now)
+            .annotate(track_count=Count("sessions__tracks"))
+            .order_by("-start_date")
+        )
+        rows = [
+            {
+                "name": pick_language(g.name, g.name_pt, user.language),
+                "start_date": g.start_date,
+                "track_count": g.track_count,
+            }
+            for g in gatherings[:50]
+        ]
+        # Claim the period first (0 rows: another run has it); an empty period is claimed too,
+        # so the next digest starts here.
+        claimed = DigestSubscription.objects.filter(
+            pk=subscription.pk, last_sent_at=subscription.last_sent_at
+        ).update(last_sent_at=now)
+        if claimed and rows:
+            emails.send_new_content_digest(user=user, gatherings=rows)
+            sent += 1
+    return sent

@@ -38,3 +38,9 @@ def fan_out_event(self, event_id: int) -> dict | None:
         services.release_event(event_id=event_id, error=f"{exc.__class__.__name__}: {exc}", final=True)
         raise
     return None if result is None else {"users": result.users, "batches": result.batches, "pushed": result.pushed}
+
+
+@shared_task(acks_late=True, time_limit=settings.NOTIFY_TASK_TIME_LIMIT)
+def send_new_content_digests() -> int:
+    """Periodic (celery beat): the opt-in email digest of new gatherings."""
+    return services.send_new_content_digests()

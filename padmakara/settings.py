@@ -344,10 +344,13 @@ NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=10 * 60)
 NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
 NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
 NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
-# SES in production: EMAIL_BACKEND=django_ses.SESBackend (region from AWS_REGION, credentials from the role).
+# SES in production: EMAIL_BACKEND=django_ses.SESBackend (django-ses; credentials from the instance role).
 AWS_SES_REGION_NAME = env.str("AWS_SES_REGION_NAME", default=AWS_REGION)
-AWS_SES_REGION_ENDPOINT = env.str("AWS_SES_REGION_ENDPOINT", default=f"email.{AWS_SES_REGION_NAME}.amazonaws.com")
+AWS_SES_REGION_ENDPOINT_URL = env.str("AWS_SES_ENDPOINT_URL", default="") or None
 AWS_SES_CONFIGURATION_SET = env.str("AWS_SES_CONFIGURATION_SET", default="") or None
+USE_SES_V2 = env.bool("USE_SES_V2", default=True)
+# django-ses paces sends to this share of the account's SES rate; 0 turns the pacing off.
+AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
 # Where links in emails point (the app's web origin).
 APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
 
