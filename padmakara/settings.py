@@ -358,6 +358,16 @@ APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
+# --- Progress ---------------------------------------------------------------------------
+
+# API.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
+# server clock is taken as now; a position at 95% of the track's duration completes it.
+PROGRESS_SYNC_MAX_EVENTS = env.int("PROGRESS_SYNC_MAX_EVENTS", default=500)
+PROGRESS_CLOCK_SKEW_SECONDS = env.int("PROGRESS_CLOCK_SKEW_SECONDS", default=300)
+PROGRESS_COMPLETION_RATIO = env.float("PROGRESS_COMPLETION_RATIO", default=0.95)
+if not 0 < PROGRESS_COMPLETION_RATIO <= 1:
+    raise ImproperlyConfigured("PROGRESS_COMPLETION_RATIO must be in (0, 1].")
+
 # --- Logging ----------------------------------------------------------------------------
 
 LOGGING = {

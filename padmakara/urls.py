@@ -12,6 +12,7 @@ api_v1 = [
     path("", include("retreats.urls")),
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
+    path("", include("progress.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,152 @@
+"""Staff views of listening progress: read-only, since every row is written by a listener's device.
+
+For other apps' admins this module offers:
+
+- :func:`track_progress_figures`: a callable for ``TrackAdmin.readonly_fields`` that shows the
+  track's completion figures (listeners, completed, rate, hours) with a link to the rows;
+- :class:`UserProgressInline`: the user's latest progress rows, for ``UserAdmin.inlines``.
+"""
+
+from django.contrib import admin
+from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from . import selectors
+from .models import Bookmark, Highlight, ListeningSession, TrackProgress
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Staff may look, never edit: these rows are the listener's own record."""
+
+    show_full_result_count = False  # no second COUNT(*) over a large table on every filtered page
+    list_per_page = 50
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(seconds or 0)
+    hours, rest = divmod(seconds, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
+
+
+@admin.register(TrackProgress)
+class TrackProgressAdmin(ReadOnlyAdmin):
+    list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display")
+    list_filter = ("completed", "last_played")
+    list_select_related = ("user", "track")
+    search_fields = ("user__email", "track__title", "=track__uuid")
+    raw_id_fields = ("user", "track")
+    date_hierarchy = "last_played"
+    ordering = ("-last_played",)
+
+    def get_queryset(self, request):
+        listened = (
+            ListeningSession.objects.filter(user_id=OuterRef("user_id"), track_id=OuterRef("track_id"))
+            .order_by()
+            .values("track_id")
+            .annotate(s=Sum("seconds"))
+            .values("s")
+        )
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(listening_seconds=Coalesce(Subquery(listened, output_field=FloatField()), Value(0.0)))
+        )
+
+    @admin.display(description=_("position"), ordering="position")
+    def position_display(self, obj):
+        return _duration(obj.position)
+
+    @admin.display(description=_("listened"), ordering="listening_seconds")
+    def listening_display(self, obj):
+        return _duration(obj.listening_seconds)
+
+
+@admin.register(ListeningSession)
+class ListeningSessionAdmin(ReadOnlyAdmin):
+    list_display = ("user", "track", "played_at", "position", "completed", "seconds", "device")
+    list_filter = ("completed", "played_at")
+    list_select_related = ("user", "track")
+    search_fields = ("user__email", "track__title", "=event_id")
+    raw_id_fields = ("user", "track")
+    date_hierarchy = "played_at"
+    ordering = ("-played_at",)
+
+    @admin.display(description=_("device"))
+    def device(self, obj):
+        info = obj.device_info or {}
+        return " ".join(str(info[key]) for key in ("platform", "model", "app_version") if info.get(key)) or "—"
+
+
+@admin.register(Bookmark)
+class BookmarkAdmin(ReadOnlyAdmin):
+    list_display = ("user", "track", "position", "note", "created_at")
+    list_select_related = ("user", "track")
+    search_fields = ("user__email", "track__title", "=uuid")
+    raw_id_fields = ("user", "track")
+    ordering = ("-created_at",)
+
+
+@admin.register(Highlight)
+class HighlightAdmin(ReadOnlyAdmin):
+    list_display = ("user", "track", "page", "color", "created_at")
+    list_select_related = ("user", "track")
+    search_fields = ("user__email", "track__title", "=uuid")
+    raw_id_fields = ("user", "track")
+    ordering = ("-created_at",)
+
+
+@admin.display(description=_("listening progress"))
+def track_progress_figures(track) -> str:
+    """Completion figures of one track, for ``readonly_fields`` of the Track admin."""
+    if track is None or track.pk is None:
+        return "—"
+    figures = selectors.track_completion(track_id=track.pk)
+    url = reverse("admin:progress_trackprogress_changelist") + f"?track__id__exact={track.pk}"
+    return format_html(
+        '{} — {} · {} — {} · {} — {} · {} — {} · <a href="{}">{}</a>',
+        _("listeners"),
+        figures["listeners"],
+        _("completed"),
+        figures["completed"],
+        _("completion rate"),
+        f"{figures['completion_rate']:.0%}",
+        _("hours listened"),
+        f"{figures['listening_seconds'] / 3600:.1f}",
+        url,
+        _("see every listener"),
+    )
+
+
+class UserProgressInline(admin.TabularInline):
+    """The user's progress rows, newest first and read-only, for the User admin."""
+
+    model = TrackProgress
+    fields = ("track", "position", "completed", "last_played")
+    readonly_fields = fields
+    ordering = ("-last_played",)
+    extra = 0
+    max_num = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("listening progress")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("track")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,494 @@
+"""Progress API (API.md "Progress"): each view validates, calls one service or selector, responds.
+
+Bodies arrive in snake_case (the parser converts camelCase); responses are built in camelCase
+by the selectors, so the renderer does not walk them again.
+"""
+
+import copy
+import uuid
+
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from padmakara.api.case import camel_key
+from padmakara.api.errors import APIError
+from padmakara.api.pagination import page_from
+from padmakara.api.throttles import ProgressThrottle
+
+from . import selectors, services
+from .models import EVENT_ID_MAX_LENGTH, HIGHLIGHT_TEXT_MAX_LENGTH, NOTE_MAX_LENGTH, Highlight
+
+MAX_SESSION_SECONDS = 24 * 60 * 60
+MAX_DEVICE_INFO_BYTES = 2048
+MAX_POSITION = 7 * 24 * 60 * 60  # a week: no talk is longer; keeps inf and absurd values out
+
+
+# --- Input ------------------------------------------------------------------------------
+
+
+class SessionDataInput(serializers.Serializer):
+    start_time = serializers.DateTimeField(required=False, allow_null=True)
+    end_time = serializers.DateTimeField(required=False, allow_null=True)
+    device_info = serializers.DictField(required=False, default=dict)
+
+    def validate_device_info(self, value):
+        if len(repr(value)) > MAX_DEVICE_INFO_BYTES:
+            raise serializers.ValidationError(f"Must be at most {MAX_DEVICE_INFO_BYTES} characters.")
+        return value
+
+    def validate(self, attrs):
+        start, end = attrs.get("start_time"), attrs.get("end_time")
+        if start is not None and end is not None:
+            if end < start:
+                raise serializers.ValidationError({"end_time": ["Must not be before startTime."]})
+            if (end - start).total_seconds() > MAX_SESSION_SECONDS:
+                raise serializers.ValidationError({"end_time": ["A session lasts at most 24 hours."]})
+        return attrs
+
+
+class _EventFields(serializers.Serializer):
+    track_id = serializers.UUIDField()
+    position = serializers.FloatField(min_value=0, max_value=MAX_POSITION)
+    completed = serializers.BooleanField(required=False, default=False)
+    session_data = SessionDataInput(required=False, allow_null=True)
+
+
+class TrackProgressInput(_EventFields):
+    event_id = serializers.CharField(max_length=EVENT_ID_MAX_LENGTH, required=False, allow_blank=False)
+    played_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class SyncEventInput(_EventFields):
+    event_id = serializers.CharField(max_length=EVENT_ID_MAX_LENGTH)
+    played_at = serializers.DateTimeField()
+
+
+class ProgressSyncInput(serializers.Serializer):
+    events = serializers.ListField(child=SyncEventInput(), allow_empty=True)
+
+
+class NewBookmarkInput(serializers.Serializer):
+    track_id = serializers.UUIDField()
+    position = serializers.FloatField(min_value=0, max_value=MAX_POSITION)
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+class NewHighlightInput(serializers.Serializer):
+    track_id = serializers.UUIDField()
+    page = serializers.IntegerField(min_value=1)
+    text = serializers.CharField(max_length=HIGHLIGHT_TEXT_MAX_LENGTH)
+    color = serializers.ChoiceField(choices=Highlight.Color.choices, required=False, default=Highlight.Color.YELLOW)
+    note = serializers.CharField(max_length=NOTE_MAX_LENGTH, required=False, allow_blank=True, default="")
+
+
+def _event(data: dict, *, event_id: str) -> services.ProgressEvent:
+    session = data.get("session_data") or {}
+    return services.ProgressEvent(
+        event_id=event_id,
+        track_id=data["track_id"],
+        position=data["position"],
+        completed=data["completed"],
+        played_at=data.get("played_at"),
+        start_time=session.get("start_time"),
+        end_time=session.get("end_time"),
+        device_info=session.get("device_info") or {},
+    )
+
+
+def _wire_errors(detail):
+    """Error details keyed as the client sent them: camelCase fields, list indexes as strings."""
+    if isinstance(detail, dict):
+        return {
+            camel_key(key) if isinstance(key, str) else str(key): _wire_errors(value) for key, value in detail.items()
+        }
+    if isinstance(detail, list):
+        return [_wire_errors(item) for item in detail]
+    return detail
+
+
+def _validated(serializer_class, request) -> dict:
+    serializer = serializer_class(data=request.data)
+    if not serializer.is_valid():
+        raise serializers.ValidationError(_wire_errors(serializer.errors))
+    return serializer.validated_data
+
+
+def _track_filter(request):
+    raw = request.query_params.get("trackId")
+    if not raw:
+        return None
+    try:
+        return uuid.UUID(raw)
+    except ValueError:
+        raise APIError(
+            _("trackId must be a UUID."), code="validation_error", details={"trackId": ["Must be a valid UUID."]}
+        ) from None
+
+
+# --- Schema (camelCase on the wire, as the parser and renderer make it) ---------------------------
+
+
+_camel_components: dict[str, type[serializers.Serializer]] = {}
+
+
+def _camel(serializer_class, **kwargs):
+    """The wire shape of an input serializer for OpenAPI: the same fields under camelCase names,
+    one component per input class (``SyncEventInput`` → ``SyncEvent``, ``SyncEventRequest`` in the schema)."""
+    name = serializer_class.__name__.removesuffix("Input")
+    if name not in _camel_components:
+        fields = {}
+        for field_name, declared in serializer_class._declared_fields.items():
+            field = copy.deepcopy(declared)
+            if isinstance(field, serializers.Serializer):
+                field = _camel(type(field), required=field.required, allow_null=field.allow_null)
+            elif isinstance(field, serializers.ListField) and isinstance(field.child, serializers.Serializer):
+                field = _camel(type(field.child), many=True)
+            fields[camel_key(field_name)] = field
+        _camel_components[name] = type(inline_serializer(name=name, fields=fields))
+    return _camel_components[name](**kwargs)
+
+
+ERROR = inline_serializer(
+    name="ProgressError",
+    fields={
+        "error": inline_serializer(
+            name="ProgressErrorBody",
+            fields={
+                "code": serializers.CharField(),
+                "message": serializers.CharField(),
+                "details": serializers.DictField(required=False),
+                "timestamp": serializers.DateTimeField(),
+            },
+        )
+    },
+)
+
+
+def _component(name: str, fields: dict) -> type[serializers.Serializer]:
+    """A named schema component built once, so every use refers to the same OpenAPI component."""
+    return type(inline_serializer(name=name, fields=fields))
+
+
+_progress = _component(
+    "TrackProgressState",
+    {
+        "trackId": serializers.UUIDField(),
+        "position": serializers.FloatField(),
+        "completed": serializers.BooleanField(),
+        "lastPlayed": serializers.DateTimeField(),
+    },
+)
+
+
+_bookmark_fields = {
+    "id": serializers.UUIDField(),
+    "trackId": serializers.UUIDField(),
+    "position": serializers.FloatField(),
+    "note": serializers.CharField(),
+    "createdAt": serializers.DateTimeField(),
+}
+
+
+_bookmark = _component("Bookmark", _bookmark_fields)
+_highlight = _component(
+    "Highlight",
+    {
+        "id": serializers.UUIDField(),
+        "trackId": serializers.UUIDField(),
+        "page": serializers.IntegerField(),
+        "text": serializers.CharField(),
+        "color": serializers.ChoiceField(choices=Highlight.Color.values),
+        "note": serializers.CharField(),
+        "createdAt": serializers.DateTimeField(),
+    },
+)
+
+
+_totals_fields = {
+    "totalTracks": serializers.IntegerField(),
+    "completedTracks": serializers.IntegerField(),
+    "totalListeningTime": serializers.FloatField(),
+    "totalBookmarks": serializers.IntegerField(),
+    "totalHighlights": serializers.IntegerField(),
+}
+MESSAGE = inline_serializer(name="ProgressMessage", fields={"message": serializers.CharField()})
+PAGE_PARAMS = [
+    OpenApiParameter("trackId", OpenApiTypes.UUID, description="Only rows of this track."),
+    OpenApiParameter("limit", OpenApiTypes.INT, description="Default 20, at most 100."),
+    OpenApiParameter("offset", OpenApiTypes.INT),
+]
+
+
+def _errors(*codes):
+    return dict.fromkeys((401, 429, *codes), ERROR)
+
+
+# --- Views ------------------------------------------------------------------------------
+
+
+class ProgressView(APIView):
+    throttle_classes = [ProgressThrottle]
+    renders_camel_case = True
+
+
+class TrackProgressView(ProgressView):
+    @extend_schema(
+        operation_id="progress_track",
+        summary="Report the position in one track",
+        description=(
+            "Merged like a one-event sync: the latest playedAt sets position and lastPlayed, completed is sticky "
+            "(and set at 95% of the duration), sessionData counts once per eventId. Without eventId the report "
+            "counts as a new event; without playedAt it is taken as now."
+        ),
+        request=_camel(TrackProgressInput),
+        responses={
+            200: inline_serializer(
+                name="TrackProgressResponse", fields={"message": serializers.CharField(), "progress": _progress()}
+            ),
+            **_errors(400, 403, 404),
+        },
+    )
+    def post(self, request):
+        data = _validated(TrackProgressInput, request)
+        event = _event(data, event_id=data.get("event_id") or services.new_event_id())
+        result = services.progress_sync(user=request.user, events=[event], strict=True)
+        # Empty only when a replayed eventId belonged to another track: this one has no progress yet.
+        progress = result.progress[0] if result.progress else selectors.empty_progress(event.track_id)
+        return Response({"message": _("Progress saved."), "progress": progress})
+
+
+class SyncView(ProgressView):
+    @extend_schema(
+        operation_id="progress_sync",
+        summary="Upload an offline queue of progress events",
+        description=(
+            f"At most {settings.PROGRESS_SYNC_MAX_EVENTS} events. An eventId seen before (in an earlier request or "
+            "earlier in this batch) counts in duplicates and changes nothing. Events on tracks that are unknown or "
+            "that the user may no longer play are left out and listed in rejected (ours), so one of them never "
+            "blocks the rest of the queue."
+        ),
+        request=_camel(ProgressSyncInput),
+        responses={
+            200: inline_serializer(
+                name="SyncResponse",
+                fields={
+                    "applied": serializers.IntegerField(),
+                    "duplicates": serializers.IntegerField(),
+                    "progress": _progress(many=True),
+                    "rejected": serializers.ListField(
+                        child=inline_serializer(
+                            name="RejectedEvent",
+                            fields={
+                                "eventId": serializers.CharField(),
+                                "trackId": serializers.UUIDField(),
+                                "code": serializers.ChoiceField(choices=["not_found", "locked"]),
+                            },
+                        )
+                    ),
+                },
+            ),
+            **_errors(400),
+        },
+    )
+    def post(self, request):
+        events = request.data.get("events") if isinstance(request.data, dict) else None
+        limit = settings.PROGRESS_SYNC_MAX_EVENTS
+        # Checked before validating a single event: an oversized queue costs nothing.
+        if isinstance(events, list) and len(events) > limit:
+            raise APIError(
+                _("Too many events in one sync."),
+                code="validation_error",
+                details={"events": [f"At most {limit} events per request; send the rest in another."]},
+            )
+        data = _validated(ProgressSyncInput, request)
+        result = services.progress_sync(
+            user=request.user, events=[_event(item, event_id=item["event_id"]) for item in data["events"]]
+        )
+        return Response(
+            {
+                "applied": result.applied,
+                "duplicates": result.duplicates,
+                "progress": result.progress,
+                "rejected": result.rejected,
+            }
+        )
+
+
+class UserProgressView(ProgressView):
+    @extend_schema(
+        operation_id="progress_user",
+        summary="The user's progress, most recently played first",
+        parameters=PAGE_PARAMS,
+        responses={
+            200: inline_serializer(
+                name="UserProgress",
+                fields={
+                    "progress": serializers.ListField(
+                        child=inline_serializer(
+                            name="TrackProgressWithBookmarks",
+                            fields={
+                                "trackId": serializers.UUIDField(),
+                                "position": serializers.FloatField(),
+                                "completed": serializers.BooleanField(),
+                                "lastPlayed": serializers.DateTimeField(),
+                                "totalListeningTime": serializers.FloatField(),
+                                "bookmarks": _bookmark(many=True),
+                            },
+                        )
+                    ),
+                    "statistics": inline_serializer(name="ProgressTotals", fields=_totals_fields),
+                    "totalCount": serializers.IntegerField(),
+                    "hasMore": serializers.BooleanField(),
+                },
+            ),
+            **_errors(400),
+        },
+    )
+    def get(self, request):
+        track_uuid, page = _track_filter(request), page_from(request)
+        items, total = selectors.user_progress_page(
+            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
+        )
+        return Response({"progress": items, "statistics": selectors.totals(user=request.user), **page.meta(total)})
+
+
+class StatsView(ProgressView):
+    @extend_schema(
+        operation_id="progress_stats",
+        summary="Listening statistics",
+        description="Days are counted in the user's time zone (UTC when unset); listeningByDay covers the last 30 days.",
+        responses={
+            200: inline_serializer(
+                name="ProgressStats",
+                fields={
+                    **_totals_fields,
+                    "currentStreakDays": serializers.IntegerField(),
+                    "listeningByDay": serializers.ListField(
+                        child=inline_serializer(
+                            name="ListeningDay",
+                            fields={"date": serializers.DateField(), "seconds": serializers.FloatField()},
+                        )
+                    ),
+                },
+            ),
+            **_errors(),
+        },
+    )
+    def get(self, request):
+        return Response(selectors.stats(user=request.user))
+
+
+class BookmarkCreateView(ProgressView):
+    @extend_schema(
+        operation_id="progress_bookmark_create",
+        summary="Bookmark a moment of a track",
+        request=_camel(NewBookmarkInput),
+        responses={
+            201: inline_serializer(name="BookmarkCreated", fields={"bookmark": _bookmark()}),
+            **_errors(400, 403, 404),
+        },
+    )
+    def post(self, request):
+        data = _validated(NewBookmarkInput, request)
+        bookmark = services.bookmark_create(
+            user=request.user, track_uuid=data["track_id"], position=data["position"], note=data["note"]
+        )
+        return Response({"bookmark": bookmark}, status=status.HTTP_201_CREATED)
+
+
+class BookmarkListView(ProgressView):
+    @extend_schema(
+        operation_id="progress_bookmarks",
+        summary="The user's bookmarks, newest first",
+        parameters=PAGE_PARAMS,
+        responses={
+            200: inline_serializer(
+                name="BookmarkList",
+                fields={
+                    "bookmarks": _bookmark(many=True),
+                    "totalCount": serializers.IntegerField(),
+                    "hasMore": serializers.BooleanField(),
+                },
+            ),
+            **_errors(400),
+        },
+    )
+    def get(self, request):
+        track_uuid, page = _track_filter(request), page_from(request)
+        items, total = selectors.bookmarks_page(
+            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
+        )
+        return Response({"bookmarks": items, **page.meta(total)})
+
+
+class BookmarkDetailView(ProgressView):
+    @extend_schema(
+        operation_id="progress_bookmark_delete", summary="Delete a bookmark", responses={200: MESSAGE, **_errors(404)}
+    )
+    def delete(self, request, bookmark_id):
+        if not services.bookmark_delete(user=request.user, bookmark_uuid=bookmark_id):
+            raise APIError(_("No such bookmark."), code="not_found", status_code=404)
+        return Response({"message": _("Bookmark deleted.")})
+
+
+class HighlightCreateView(ProgressView):
+    @extend_schema(
+        operation_id="progress_highlight_create",
+        summary="Highlight a passage of a transcript",
+        request=_camel(NewHighlightInput),
+        responses={
+            201: inline_serializer(name="HighlightCreated", fields={"highlight": _highlight()}),
+            **_errors(400, 403, 404),
+        },
+    )
+    def post(self, request):
+        data = _validated(NewHighlightInput, request)
+        highlight = services.highlight_create(
+            user=request.user,
+            track_uuid=data["track_id"],
+            page=data["page"],
+            text=data["text"],
+            color=data["color"],
+            note=data["note"],
+        )
+        return Response({"highlight": highlight}, status=status.HTTP_201_CREATED)
+
+
+class HighlightListView(ProgressView):
+    @extend_schema(
+        operation_id="progress_highlights",
+        summary="The user's highlights, newest first",
+        parameters=PAGE_PARAMS,
+        responses={
+            200: inline_serializer(
+                name="HighlightList",
+                fields={
+                    "highlights": _highlight(many=True),
+                    "totalCount": serializers.IntegerField(),
+                    "hasMore": serializers.BooleanField(),
+                },
+            ),
+            **_errors(400),
+        },
+    )
+    def get(self, request):
+        track_uuid, page = _track_filter(request), page_from(request)
+        items, total = selectors.highlights_page(
+            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
+        )
+        return Response({"highlights": items, **page.meta(total)})
+
+
+class HighlightDetailView(ProgressView):
+    @extend_schema(
+        operation_id="progress_highlight_delete", summary="Delete a highlight", responses={200: MESSAGE, **_errors(404)}
+    )
+    def delete(self, request, highlight_id):
+        if not services.highlight_delete(user=request.user, highlight_uuid=highlight_id):
+            raise APIError(_("No such highlight."), code="not_found", status_code=404)
+        return Response({"message": _("Highlight deleted.")})

@@ -1,0 +1,258 @@
+"""Reads of listening progress, bookmarks and highlights.
+
+Every list is built from ``.values()`` rows in a constant number of queries, and every
+figure (totals, streaks, listening per day) is an aggregate computed by the database.
+"""
+
+import datetime
+import zoneinfo
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db.models import Avg, Count, Exists, FloatField, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+from padmakara.api.renderers import format_datetime
+from retreats.access import AccessProfile, published_q
+from retreats.models import Retreat, Track
+
+from .models import Bookmark, Highlight, ListeningSession, TrackProgress
+
+STATS_DAYS = 30
+
+
+@dataclass(frozen=True)
+class TrackRef:
+    """What a progress write needs to know about a track."""
+
+    id: int
+    uuid: object
+    duration: float
+    playable: bool
+
+
+def track_refs(*, user, track_uuids: Iterable) -> dict:
+    """Published tracks among ``track_uuids``, keyed by uuid, each with whether ``user`` may play it.
+
+    Unknown and unpublished tracks are simply absent (the caller answers 404).
+    """
+    profile = AccessProfile.for_user(user)
+    rows = (
+        Track.objects.filter(published_q("session__retreat__"), uuid__in=list(track_uuids))
+        .annotate(playable=Exists(Retreat.objects.filter(profile.playable_q(), pk=OuterRef("session__retreat_id"))))
+        .values_list("id", "uuid", "duration", "playable")
+    )
+    return {row[1]: TrackRef(*row) for row in rows}
+
+
+def transcript_page_count(*, track_id: int) -> int:
+    """The most pages among the track's transcripts (0 without one)."""
+    return Track.objects.filter(pk=track_id).aggregate(pages=Max("transcripts__page_count"))["pages"] or 0
+
+
+def progress_dict(row: dict, track_uuid) -> dict:
+    return {
+        "trackId": track_uuid,
+        "position": row["position"],
+        "completed": row["completed"],
+        "lastPlayed": format_datetime(row["last_played"]),
+    }
+
+
+def empty_progress(track_uuid) -> dict:
+    return {"trackId": track_uuid, "position": 0.0, "completed": False, "lastPlayed": None}
+
+
+def progress_states(*, user, track_uuids_by_id: dict[int, object]) -> list[dict]:
+    """The merged state of these tracks (ids → uuids the caller already knows): one query."""
+    rows = (
+        TrackProgress.objects.filter(user=user, track_id__in=list(track_uuids_by_id))
+        .order_by("track_id")
+        .values("track_id", "position", "completed", "last_played")
+    )
+    return [progress_dict(row, track_uuids_by_id[row["track_id"]]) for row in rows]
+
+
+def bookmark_dict(row: dict) -> dict:
+    return {
+        "id": row["uuid"],
+        "trackId": row["track__uuid"],
+        "position": row["position"],
+        "note": row["note"],
+        "createdAt": format_datetime(row["created_at"]),
+    }
+
+
+BOOKMARK_FIELDS = ("uuid", "track_id", "track__uuid", "position", "note", "created_at")
+HIGHLIGHT_FIELDS = ("uuid", "track__uuid", "page", "text", "color", "note", "created_at")
+
+
+def highlight_dict(row: dict) -> dict:
+    return {
+        "id": row["uuid"],
+        "trackId": row["track__uuid"],
+        "page": row["page"],
+        "text": row["text"],
+        "color": row["color"],
+        "note": row["note"],
+        "createdAt": format_datetime(row["created_at"]),
+    }
+
+
+def _listening_seconds(outer_ref: str):
+    total = (
+        ListeningSession.objects.filter(user_id=OuterRef("user_id"), track_id=OuterRef(outer_ref))
+        .order_by()
+        .values("track_id")
+        .annotate(s=Sum("seconds"))
+        .values("s")
+    )
+    return Coalesce(Subquery(total, output_field=FloatField()), Value(0.0))
+
+
+def totals(*, user) -> dict:
+    """``statistics`` of ``GET /progress/user``: one query of scalar subqueries."""
+
+    def count(queryset):
+        return Coalesce(
+            Subquery(
+                queryset.order_by().values("user_id").annotate(c=Count("pk")).values("c"), output_field=IntegerField()
+            ),
+            Value(0),
+        )
+
+    mine = Q(user_id=OuterRef("pk"))
+    listened = ListeningSession.objects.filter(mine).order_by().values("user_id").annotate(s=Sum("seconds")).values("s")
+    row = (
+        User.objects.filter(pk=user.pk)
+        .annotate(
+            total_tracks=count(TrackProgress.objects.filter(mine)),
+            completed_tracks=count(TrackProgress.objects.filter(mine, completed=True)),
+            total_listening_time=Coalesce(Subquery(listened, output_field=FloatField()), Value(0.0)),
+            total_bookmarks=count(Bookmark.objects.filter(mine)),
+            total_highlights=count(Highlight.objects.filter(mine)),
+        )
+        .values("total_tracks", "completed_tracks", "total_listening_time", "total_bookmarks", "total_highlights")
+        .get()
+    )
+    return {
+        "totalTracks": row["total_tracks"],
+        "completedTracks": row["completed_tracks"],
+        "totalListeningTime": row["total_listening_time"],
+        "totalBookmarks": row["total_bookmarks"],
+        "totalHighlights": row["total_highlights"],
+    }
+
+
+def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
+    """``GET /progress/user``: most recently played first, each with its listening time and bookmarks."""
+    queryset = TrackProgress.objects.filter(user=user)
+    if track_uuid is not None:
+        queryset = queryset.filter(track__uuid=track_uuid)
+    total = queryset.count()
+    rows = list(
+        queryset.annotate(total_listening_time=_listening_seconds("track_id"))
+        .order_by("-last_played", "-pk")
+        .values("track_id", "track__uuid", "position", "completed", "last_played", "total_listening_time")[
+            offset : offset + limit
+        ]
+    )
+    bookmarks = defaultdict(list)
+    if rows:
+        for row in (
+            Bookmark.objects.filter(user=user, track_id__in=[r["track_id"] for r in rows])
+            .order_by("position", "created_at")
+            .values(*BOOKMARK_FIELDS)
+        ):
+            bookmarks[row["track_id"]].append(bookmark_dict(row))
+    items = []
+    for row in rows:
+        item = progress_dict(row, row["track__uuid"])
+        item["totalListeningTime"] = row["total_listening_time"]
+        item["bookmarks"] = bookmarks[row["track_id"]]
+        items.append(item)
+    return items, total
+
+
+def bookmarks_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
+    queryset = Bookmark.objects.filter(user=user)
+    if track_uuid is not None:
+        queryset = queryset.filter(track__uuid=track_uuid)
+    total = queryset.count()
+    rows = queryset.order_by("-created_at", "-pk").values(*BOOKMARK_FIELDS)[offset : offset + limit]
+    return [bookmark_dict(row) for row in rows], total
+
+
+def highlights_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
+    queryset = Highlight.objects.filter(user=user)
+    if track_uuid is not None:
+        queryset = queryset.filter(track__uuid=track_uuid)
+    total = queryset.count()
+    rows = queryset.order_by("-created_at", "-pk").values(*HIGHLIGHT_FIELDS)[offset : offset + limit]
+    return [highlight_dict(row) for row in rows], total
+
+
+def user_zone(user) -> zoneinfo.ZoneInfo:
+    """The user's time zone; UTC when unset or unknown."""
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone or "UTC")
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def stats(*, user, now: datetime.datetime | None = None) -> dict:
+    """``GET /progress/stats``: the totals, the current streak and listening per day in the user's time zone."""
+    zone = user_zone(user)
+    today = timezone.localtime(now or timezone.now(), zone).date()
+    first_day = today - datetime.timedelta(days=STATS_DAYS - 1)
+    one_day = datetime.timedelta(days=1)
+    days = (
+        ListeningSession.objects.filter(user=user)
+        .annotate(day=TruncDate("played_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(seconds=Sum("seconds"))
+        .order_by("-day")
+        .values_list("day", "seconds")
+    )
+    # The database sums seconds per day (one row per day with listening, however many sessions);
+    # here we only walk those days, newest first, until the streak has ended and the chart is full.
+    seconds_by_day, streak, expected, counting = {}, 0, today, True
+    for day, seconds in days:
+        if day > today:  # up to the allowed clock skew past midnight: counts as today
+            day = today
+        if day >= first_day:
+            seconds_by_day[day] = seconds_by_day.get(day, 0) + seconds
+        if counting:
+            if streak == 0 and expected == today and day == today - one_day:
+                expected = day  # nothing yet today: a streak that ended yesterday is still current
+            if day == expected:
+                streak += 1
+                expected = day - one_day
+            elif day < expected:
+                counting = False
+        if not counting and day < first_day:
+            break
+    listening = []
+    for offset in range(STATS_DAYS):
+        day = first_day + datetime.timedelta(days=offset)
+        listening.append({"date": day.isoformat(), "seconds": seconds_by_day.get(day, 0.0)})
+    return {**totals(user=user), "currentStreakDays": streak, "listeningByDay": listening}
+
+
+def track_completion(*, track_id: int) -> dict:
+    """Per-track figures for staff: listeners, completions, completion rate, hours listened."""
+    figures = TrackProgress.objects.filter(track_id=track_id).aggregate(
+        listeners=Count("pk"), completed=Count("pk", filter=Q(completed=True)), average_position=Avg("position")
+    )
+    listeners = figures["listeners"]
+    return {
+        "listeners": listeners,
+        "completed": figures["completed"],
+        "completion_rate": figures["completed"] / listeners if listeners else 0.0,
+        "average_position": figures["average_position"] or 0.0,
+        "listening_seconds": ListeningSession.objects.filter(track_id=track_id).aggregate(s=Sum("seconds"))["s"] or 0.0,
+    }
