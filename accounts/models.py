@@ -335,7 +335,6 @@ class Notification(models.Model):
         blank=True,
         related_name="notifications",
         verbose_name=_("event"),
-        db_index=False,  # notification_push_waiting and the per-event count cover the lookups
     )
     event_key = models.CharField(_("event key"), max_length=120)
     type = models.CharField(_("type"), max_length=32)
@@ -367,6 +366,10 @@ class Notification(models.Model):
             models.Index(fields=["user", "-created_at"], name="notification_user_recent"),
             # Fan-out looks for the pushes still waiting in one event; most rows are long past that.
             models.Index(fields=["event"], condition=models.Q(push_state="pending"), name="notification_push_waiting"),
+            # A worker reads back the rows it has just claimed; only claimed rows are in this index.
+            models.Index(
+                fields=["push_claim"], condition=models.Q(push_claim__isnull=False), name="notification_push_claimed"
+            ),
         ]
 
     def __str__(self):

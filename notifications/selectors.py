@@ -22,7 +22,8 @@ class PushDevice:
 
 
 def push_devices(*, user_ids) -> dict[int, list[PushDevice]]:
-    """The devices that may receive a push, per user: one query, disabled tokens left out."""
+    """The devices that may receive a push, per user (``user_ids``: ids or a subquery): one
+    query, disabled tokens left out."""
     from accounts.models import Device
 
     rows = (

@@ -210,8 +210,9 @@ def _push_pending(*, event: NotificationEvent, backend, result: FanOutResult, li
     ).update(push_state=Notification.PushState.SENDING, push_claim=claim)
     if not claimed:
         return 0
-    rows = list(Notification.objects.filter(push_claim=claim).values_list("pk", "user_id", "title", "message", "data"))
-    devices = selectors.push_devices(user_ids={user_id for _, user_id, *_ in rows})
+    mine = Notification.objects.filter(push_claim=claim)
+    rows = list(mine.values_list("pk", "user_id", "title", "message", "data"))
+    devices = selectors.push_devices(user_ids=mine.values("user_id"))
     messages = []
     owner = {}
     for pk, user_id, title, message, data in rows:
@@ -245,9 +246,13 @@ def _push_pending(*, event: NotificationEvent, backend, result: FanOutResult, li
             states[Notification.PushState.PENDING].append(pk)
         else:
             states[Notification.PushState.FAILED].append(pk)
+    # The usual outcome (all sent, or no device) is one update by claim; only the other
+    # states are named row by row.
+    usual = max(states, key=lambda state: len(states[state]))
     for state, pks in states.items():
-        if pks:
+        if pks and state != usual:
             Notification.objects.filter(pk__in=pks).update(push_state=state, push_claim=None)
+    mine.update(push_state=usual, push_claim=None)
     result.pushed += sum(o.ok for o in outcomes)
     result.push_failed += sum(not o.ok and not o.retry for o in outcomes)
     result.devices_disabled += sum(o.invalid for o in outcomes)
@@ -314,9 +319,9 @@ def send_new_content_digests(*, now=None) -> int:
         ]
         # Claim the period first (0 rows: another run has it); an empty period is claimed too,
         # so the next digest starts here.
-        claimed = DigestSubscription.objects.filter(
-            pk=subscription.pk, last_sent_at=subscription.last_sent_at
-        ).update(last_sent_at=now)
+        claimed = DigestSubscription.objects.filter(pk=subscription.pk, last_sent_at=subscription.last_sent_at).update(
+            last_sent_at=now
+        )
         if claimed and rows:
             emails.send_new_content_digest(user=user, gatherings=rows)
             sent += 1
