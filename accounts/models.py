@@ -350,6 +350,8 @@ class Notification(models.Model):
     # Which worker claimed the push (a conditional update sets it; 0 rows → another worker has it).
     push_claim = models.UUIDField(null=True, blank=True, editable=False)
 
+    export_exclude = ("push_claim",)  # the GDPR export (accounts.selectors.user_export) leaves out worker bookkeeping
+
     class Meta:
         ordering = ["-created_at", "-id"]
         verbose_name = _("notification")
