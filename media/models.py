@@ -1,0 +1,98 @@
+"""Media rows: offline bundles and uploads in flight. Track and Transcript live in ``retreats``."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+QUALITIES = ["low", "medium", "high"]
+
+
+class DownloadBundle(models.Model):
+    """A ZIP of tracks for offline listening. Identical requests share one bundle while it is
+    preparing or ready (the partial unique constraint); a periodic task deletes expired ones."""
+
+    class Status(models.TextChoices):
+        PREPARING = "preparing", _("Preparing")
+        BUILDING = "building", _("Building")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
+        EXPIRED = "expired", _("Expired")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    request_key = models.CharField(_("request key"), max_length=64, db_index=True)
+    track_ids = models.JSONField(_("track ids"), default=list)
+    quality = models.CharField(_("quality"), max_length=6, choices=[(q, q) for q in QUALITIES], default="medium")
+    include_transcripts = models.BooleanField(_("with transcripts"), default=False)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.PREPARING)
+    progress = models.FloatField(_("progress"), default=0)
+    estimated_size = models.BigIntegerField(_("estimated size (bytes)"), default=0)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    file = models.CharField(_("file key"), max_length=500, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("download bundle")
+        verbose_name_plural = _("download bundles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request_key"],
+                condition=Q(status__in=["preparing", "building", "ready"]),
+                name="bundle_one_live_per_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["preparing", "building", "ready", "failed", "expired"]),
+                name="bundle_status_valid",
+            ),
+            models.CheckConstraint(condition=Q(progress__gte=0) & Q(progress__lte=1), name="bundle_progress_range"),
+        ]
+
+    def __str__(self):
+        return f"bundle {self.uuid} ({self.status})"
+
+
+class Upload(models.Model):
+    """A file staff are uploading to a session: straight to S3 by presigned multipart, or to
+    the app in chunks in local mode. It becomes a Track or Transcript when staff confirm it."""
+
+    class Status(models.TextChoices):
+        UPLOADING = "uploading", _("Uploading")
+        UPLOADED = "uploaded", _("Uploaded")
+        ATTACHED = "attached", _("Saved")
+        ABORTED = "aborted", _("Aborted")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    session = models.ForeignKey("retreats.Session", on_delete=models.CASCADE, related_name="uploads")
+    filename = models.CharField(_("file name"), max_length=500)
+    size = models.BigIntegerField(_("size (bytes)"))
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    key = models.CharField(_("staging key"), max_length=500)
+    s3_upload_id = models.CharField(max_length=1024, blank=True)
+    received = models.BigIntegerField(_("bytes received"), default=0)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.UPLOADING)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        constraints = [
+            models.CheckConstraint(condition=Q(size__gte=0), name="upload_size_not_negative"),
+            models.CheckConstraint(
+                condition=Q(status__in=["uploading", "uploaded", "attached", "aborted"]), name="upload_status_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.filename

@@ -257,10 +257,6 @@ SPECTACULAR_SETTINGS = {
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 
-# --- Media URLs -------------------------------------------------------------------------
-
-MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
-
 # --- CORS -------------------------------------------------------------------------------
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
@@ -326,6 +322,50 @@ if PRODUCTION and IDENTITY_PROVIDER.endswith("LocalIdentityProvider") and not ID
     # A key file under var/ would differ per instance: every instance must sign with the same key.
     raise ImproperlyConfigured("IDENTITY_PRIVATE_KEY must be set for the local provider in production.")
 
+# --- Progress ---------------------------------------------------------------------------
+
+# API.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
+# server clock is taken as now; a position at 95% of the track's duration completes it.
+PROGRESS_SYNC_MAX_EVENTS = env.int("PROGRESS_SYNC_MAX_EVENTS", default=500)
+PROGRESS_CLOCK_SKEW_SECONDS = env.int("PROGRESS_CLOCK_SKEW_SECONDS", default=300)
+PROGRESS_COMPLETION_RATIO = env.float("PROGRESS_COMPLETION_RATIO", default=0.95)
+if not 0 < PROGRESS_COMPLETION_RATIO <= 1:
+    raise ImproperlyConfigured("PROGRESS_COMPLETION_RATIO must be in (0, 1].")
+
+# --- Media ------------------------------------------------------------------------------
+# Storage itself (STORAGE_BACKEND, AWS_*) is configured under "Static and media files".
+
+# Signed media URLs live this long, but never less than a track's duration + 15 minutes.
+MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
+MEDIA_URL_MIN_MARGIN_SECONDS = 15 * 60
+# Set all three to serve media through CloudFront signed URLs instead of S3 presigned ones.
+CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
+CLOUDFRONT_KEY_ID = env.str("CLOUDFRONT_KEY_ID", default="")
+CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="").replace("\\n", "\n")
+if bool(CLOUDFRONT_DOMAIN) != bool(CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY):
+    raise ImproperlyConfigured("CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY go together.")
+# Local mode: where app-signed media URLs point (empty: the requesting host).
+MEDIA_PUBLIC_BASE_URL = env.str("MEDIA_PUBLIC_BASE_URL", default="")
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+# AAC renditions: name -> bitrate in kbit/s.
+MEDIA_RENDITIONS = {
+    "medium": env.int("MEDIA_RENDITION_MEDIUM_KBPS", default=96),
+    "low": env.int("MEDIA_RENDITION_LOW_KBPS", default=48),
+}
+MEDIA_TASK_TIME_LIMIT = env.int("MEDIA_TASK_TIME_LIMIT", default=45 * 60)
+MEDIA_TASK_MAX_RETRIES = env.int("MEDIA_TASK_MAX_RETRIES", default=5)
+MEDIA_BUNDLE_TTL_HOURS = env.int("MEDIA_BUNDLE_TTL_HOURS", default=48)
+MEDIA_BUNDLE_MAX_TRACKS = env.int("MEDIA_BUNDLE_MAX_TRACKS", default=500)
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
+MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
+CELERY_BEAT_SCHEDULE = {
+    "media-delete-expired-bundles": {
+        "task": "media.tasks.delete_expired_bundles",
+        "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
+    },
+}
+
 # --- Notifications and email ------------------------------------------------------------
 
 # Push: notifications.push.LocalPushBackend (records in the database), .ExpoPushBackend, .SNSPushBackend.
@@ -351,22 +391,17 @@ AWS_SES_CONFIGURATION_SET = env.str("AWS_SES_CONFIGURATION_SET", default="") or 
 USE_SES_V2 = env.bool("USE_SES_V2", default=True)
 # django-ses paces sends to this share of the account's SES rate; 0 turns the pacing off.
 AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
+# The opt-in new-content digest goes out this often (celery beat).
+CELERY_BEAT_SCHEDULE["notifications-send-digests"] = {
+    "task": "notifications.tasks.send_new_content_digests",
+    "schedule": env.int("NOTIFY_DIGEST_SECONDS", default=7 * 24 * 3600),
+}
 # Where links in emails point (the app's web origin).
 APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
 
 # --- Staff dashboard ---------------------------------------------------------------------
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
-
-# --- Progress ---------------------------------------------------------------------------
-
-# API.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
-# server clock is taken as now; a position at 95% of the track's duration completes it.
-PROGRESS_SYNC_MAX_EVENTS = env.int("PROGRESS_SYNC_MAX_EVENTS", default=500)
-PROGRESS_CLOCK_SKEW_SECONDS = env.int("PROGRESS_CLOCK_SKEW_SECONDS", default=300)
-PROGRESS_COMPLETION_RATIO = env.float("PROGRESS_COMPLETION_RATIO", default=0.95)
-if not 0 < PROGRESS_COMPLETION_RATIO <= 1:
-    raise ImproperlyConfigured("PROGRESS_COMPLETION_RATIO must be in (0, 1].")
 
 # --- Logging ----------------------------------------------------------------------------
 

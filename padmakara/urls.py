@@ -13,6 +13,7 @@ api_v1 = [
     path("", include("accounts.urls")),
     path("", include("notifications.urls")),
     path("", include("progress.urls")),
+    path("", include("media.urls")),
 ]
 
 urlpatterns = [

@@ -1,0 +1,179 @@
+"""Staff endpoints behind the admin's upload page (session login + CSRF, like the admin).
+
+The page drives them from media/static/media/upload.js: start → (S3: part URLs, PUTs to S3,
+complete | local: chunks, complete) → review the guesses → save."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from padmakara.api.case import underscoreize
+from padmakara.api.errors import APIError, envelope
+from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
+
+from . import uploads
+from .models import Upload
+
+
+def _staff_session(request, session_id: int) -> Session:
+    if not request.user.has_perm("retreats.add_track"):
+        raise PermissionDenied
+    # Staff with add permission see every session: there is no per-user scoping in the admin.
+    return get_object_or_404(Session.objects.select_related("retreat"), pk=session_id)
+
+
+def _staff_upload(request, upload_id) -> Upload:
+    if not request.user.has_perm("retreats.add_track"):
+        raise PermissionDenied
+    return get_object_or_404(Upload.objects.select_related("session__retreat"), uuid=upload_id)
+
+
+def _json(request) -> dict:
+    try:
+        return underscoreize(json.loads(request.body or b"{}"))
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise APIError(_("The request body is not valid JSON."), code="invalid_json") from exc
+
+
+def _answer(call):
+    try:
+        return JsonResponse(call())
+    except APIError as exc:
+        return JsonResponse(envelope(exc.error_code, str(exc.detail), exc.details), status=exc.status_code)
+
+
+def upload_page(request, session_id: int):
+    session = _staff_session(request, session_id)
+    context = {
+        **request.admin_site_context,
+        "title": _("Upload audio and transcripts to %(session)s") % {"session": session},
+        "session": session,
+        "languages": LANGUAGE_CHOICES,
+        "teachers": Teacher.objects.order_by("abbreviation"),
+        "max_bytes": settings.MEDIA_UPLOAD_MAX_BYTES,
+        "tracks": Track.objects.filter(session=session).order_by("order", "language"),
+    }
+    return render(request, "media/upload.html", context)
+
+
+@require_POST
+def upload_start(request, session_id: int):
+    session = _staff_session(request, session_id)
+    data = _json(request)
+
+    def start():
+        _upload, plan = uploads.upload_start(
+            session=session, user=request.user, filename=str(data.get("filename", "")),
+            size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
+        )  # fmt: skip
+        return plan
+
+    return _answer(start)
+
+
+@require_POST
+def upload_parts(request, upload_id):
+    upload = _staff_upload(request, upload_id)
+    numbers = [int(n) for n in _json(request).get("part_numbers", [])][:100]
+    return _answer(
+        lambda: {"urls": {str(k): v for k, v in uploads.upload_part_urls(upload=upload, part_numbers=numbers).items()}}
+    )
+
+
+@require_POST
+def upload_chunk(request, upload_id):
+    upload = _staff_upload(request, upload_id)
+    try:
+        offset = int(request.GET.get("offset", "-1"))
+        length = int(request.headers.get("Content-Length") or 0)
+    except ValueError:
+        offset, length = -1, 0
+    # request.read streams the body: a chunk never sits whole in memory.
+    return _answer(
+        lambda: {"received": uploads.upload_chunk(upload=upload, offset=offset, stream=request, length=length)}
+    )
+
+
+@require_POST
+def upload_complete(request, upload_id):
+    upload = _staff_upload(request, upload_id)
+    parts = _json(request).get("parts") if upload.s3_upload_id else None
+
+    def complete():
+        done = uploads.upload_complete(upload=upload, parts=parts)
+        return {"uploadId": str(done.uuid), "status": done.status, "checksum": done.checksum}
+
+    return _answer(complete)
+
+
+@require_POST
+def upload_abort(request, upload_id):
+    upload = _staff_upload(request, upload_id)
+    uploads.upload_abort(upload=upload)
+    return JsonResponse({"status": "aborted"})
+
+
+@require_POST
+def upload_review(request, session_id: int):
+    session = _staff_session(request, session_id)
+    ids = _json(request).get("upload_ids", [])
+    batch = list(Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED))
+    batch.sort(key=lambda u: ids.index(str(u.uuid)))
+    return JsonResponse({"rows": uploads.review_rows(session=session, uploads=batch)})
+
+
+@require_POST
+def upload_save(request, session_id: int):
+    session = _staff_session(request, session_id)
+    items = _json(request).get("items", [])
+
+    def save():
+        batch = uploads.uploads_save(session=session, items=items)
+        messages.success(
+            request,
+            _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
+            % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
+        )
+        return {"tracks": [str(t.uuid) for t in batch.tracks], "skipped": batch.skipped}
+
+    return _answer(save)
+
+
+@require_GET
+def session_tracks(request, session_id: int):
+    session = _staff_session(request, session_id)
+    rows = Track.objects.filter(session=session).order_by("order", "language")
+    return JsonResponse({"tracks": [
+        {"id": str(t.uuid), "order": t.order, "language": t.language, "title": t.title, "duration": t.duration,
+         "status": t.processing_status, "error": t.processing_error}
+        for t in rows
+    ]})  # fmt: skip
+
+
+def urls(admin_site):
+    from django.urls import path
+
+    def wrap(view):
+        return admin_site.admin_view(view)
+
+    def page(request, session_id):
+        request.admin_site_context = admin_site.each_context(request)
+        return upload_page(request, session_id)
+
+    return [
+        path("session/<int:session_id>/upload/", wrap(page), name="media_session_upload"),
+        path("session/<int:session_id>/upload/start/", wrap(upload_start), name="media_upload_start"),
+        path("session/<int:session_id>/upload/review/", wrap(upload_review), name="media_upload_review"),
+        path("session/<int:session_id>/upload/save/", wrap(upload_save), name="media_upload_save"),
+        path("session/<int:session_id>/tracks/", wrap(session_tracks), name="media_session_tracks"),
+        path("upload/<uuid:upload_id>/parts/", wrap(upload_parts), name="media_upload_parts"),
+        path("upload/<uuid:upload_id>/chunk/", wrap(upload_chunk), name="media_upload_chunk"),
+        path("upload/<uuid:upload_id>/complete/", wrap(upload_complete), name="media_upload_complete"),
+        path("upload/<uuid:upload_id>/abort/", wrap(upload_abort), name="media_upload_abort"),
+    ]

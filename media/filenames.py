@@ -1,0 +1,264 @@
+"""Guesses from the archive's real file names: track number, title, speakers, language,
+translation pairing, date and AM/PM part. A pure function: staff review and correct every
+guess before anything is saved (FIELD_NOTES: fifteen repair scripts came from silent guesses).
+
+Examples of real names::
+
+    001 JKR - The daily practice in three parts-(17 April AM).mp3
+    001 TRAD - A pratica diaria em tres partes.mp3        (Portuguese translation of 001)
+    03 KPS [POR] Introducao ao texto 2017-11-15.mp3
+    01-TPWR-20030614-KAR.mp3
+    2025-10-27-Guru_Yoga [ENG - Audio].m4a
+"""
+
+import datetime
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import PurePath
+
+AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".mp4", ".wav", ".ogg", ".flac", ".opus"}
+TRANSCRIPT_EXTENSIONS = {".pdf"}
+
+LANGUAGE_TAGS = {
+    "ENG": "en", "EN": "en", "ENGLISH": "en", "INGLES": "en",
+    "POR": "pt", "PT": "pt", "PORT": "pt", "PORTUGUES": "pt", "PORTUGUESE": "pt",
+    "TIB": "tib", "TIBETAN": "tib", "TIBETANO": "tib",
+    "FR": "fr", "FRA": "fr", "FRE": "fr", "FRENCH": "fr", "FRANCES": "fr",
+    "ES": "es", "ESP": "es", "SPA": "es", "DE": "de", "GER": "de", "DEU": "de",
+}  # fmt: skip
+
+MONTHS = {
+    # English
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4, "apr": 4,
+    "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sept": 9, "sep": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+    # Portuguese
+    "janeiro": 1, "fevereiro": 2, "fev": 2, "marco": 3, "março": 3, "abril": 4, "abr": 4, "maio": 5, "mai": 5,
+    "junho": 6, "julho": 7, "agosto": 8, "ago": 8, "setembro": 9, "set": 9, "outubro": 10, "out": 10,
+    "novembro": 11, "dezembro": 12, "dez": 12,
+}  # fmt: skip
+
+TRANSLATION_MARK = "TRAD"
+_MONTH = "|".join(sorted(MONTHS, key=len, reverse=True))
+
+_ISO_DATE = re.compile(r"(?<!\d)((?:19|20)\d{2})[-._]?(0[1-9]|1[0-2])[-._]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_DMY_DATE = re.compile(r"(?<!\d)(0?[1-9]|[12]\d|3[01])[./-](0?[1-9]|1[0-2])[./-]((?:19|20)\d{2})(?!\d)")
+_DAY_MONTH = re.compile(
+    rf"(?<![\w])(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th|º)?[\s._-]*(?:de\s+)?({_MONTH})\.?(?:[\s,._-]*(?:de\s+)?((?:19|20)\d{{2}}))?(?![\w])",
+    re.I,
+)
+_MONTH_DAY = re.compile(
+    rf"(?<![\w])({_MONTH})\.?[\s._-]*(0?[1-9]|[12]\d|3[01])(?:st|nd|rd|th)?(?:[\s,._-]+((?:19|20)\d{{2}}))?(?![\w])",
+    re.I,
+)
+_PART = re.compile(r"(?<![A-Za-z])(AM|PM|am|pm)(?:[\s_-]*(?:part|parte|pt)[\s_.-]*(\d{1,2}))?(?![A-Za-z])")
+_LOOSE_PART = re.compile(r"(?<![A-Za-z])(?:part|parte)[\s_.-]*(\d{1,2})(?![\d])", re.I)
+_BRACKETS = re.compile(r"\[([^\]]*)\]")
+_PARENS = re.compile(r"\(([^)]*)\)")
+_LEADING_NUMBER = re.compile(r"^\s*(\d{1,4})(?=$|[\s._-])")
+_CODE_GROUP = re.compile(r"^[\s._-]*([A-Z]{2,5}(?:\s*\+\s*[A-Z]{2,5})*)(?=$|[\s._-])")
+_SEPARATORS = " \t-–—_.,;:"
+
+
+@dataclass
+class ParsedName:
+    filename: str
+    kind: str  # audio | transcript | other
+    extension: str
+    number: int | None = None
+    title: str = ""
+    speakers: list[str] = field(default_factory=list)
+    language: str = "en"
+    language_tagged: bool = False
+    is_translation: bool = False  # a Portuguese translation (TRAD) paired to the same number
+    bilingual: bool = False  # JKR+TRAD: the teaching and its translation in one recording
+    date: datetime.date | None = None
+    part: str = ""  # "am" | "pm" | ""
+    part_number: int | None = None
+    places: list[str] = field(default_factory=list)
+    unknown_codes: list[str] = field(default_factory=list)
+
+    @property
+    def session_type(self) -> str:
+        return {"am": "morning", "pm": "afternoon"}.get(self.part, "other")
+
+
+def _language_of_tag(tag: str) -> str | None:
+    words = re.split(r"[\s\-/,]+", tag.strip().upper())
+    for word in words:
+        if word in LANGUAGE_TAGS:
+            return LANGUAGE_TAGS[word]
+    return None
+
+
+def _safe_date(year: int | None, month: int, day: int) -> datetime.date | None:
+    if year is None:
+        return None
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _take_date(text: str, default_year: int | None) -> tuple[datetime.date | None, str]:
+    for pattern, order in ((_ISO_DATE, "ymd"), (_DMY_DATE, "dmy"), (_DAY_MONTH, "dMy"), (_MONTH_DAY, "Mdy")):
+        match = pattern.search(text)
+        if not match:
+            continue
+        a, b, c = match.groups()
+        if order == "ymd":
+            found = _safe_date(int(a), int(b), int(c))
+        elif order == "dmy":
+            found = _safe_date(int(c), int(b), int(a))
+        elif order == "dMy":
+            found = _safe_date(int(c) if c else default_year, MONTHS[b.lower()], int(a))
+        else:
+            found = _safe_date(int(c) if c else default_year, MONTHS[a.lower()], int(b))
+        if found is None and order in ("dMy", "Mdy") and not c:
+            # A day and month without a year: keep the words out of the title, leave the date to staff.
+            return None, text[: match.start()] + " " + text[match.end() :]
+        if found is not None:
+            return found, text[: match.start()] + " " + text[match.end() :]
+    return None, text
+
+
+def _tidy(text: str) -> str:
+    text = re.sub(r"\s+", " ", text)
+    text = re.sub(r"\s*-\s*(-\s*)+", " - ", text)  # "a - - b" → "a - b"
+    text = re.sub(r"\(\s*\)|\[\s*\]", " ", text)
+    return re.sub(r"\s+", " ", text).strip(_SEPARATORS)
+
+
+def parse_filename(
+    filename: str,
+    *,
+    speakers: Mapping[str, str] | None = None,
+    places: Mapping[str, str] | None = None,
+    default_year: int | None = None,
+) -> ParsedName:
+    """Guess a track's fields from its file name.
+
+    ``speakers`` maps every known abbreviation and alias to the canonical one
+    (``{"PWR": "PWR", "TPWR": "PWR"}``); ``places`` likewise (``{"CCA": "CCA"}``). Without
+    ``speakers``, any 2–5 capital-letter code after the number is taken as a speaker.
+    ``default_year`` completes dates written without a year ("17 April").
+    """
+    speakers = {k.upper(): v for k, v in (speakers or {}).items()}
+    places = {k.upper(): v for k, v in (places or {}).items()}
+    path = PurePath(filename.replace("\\", "/"))
+    extension = path.suffix.lower() if path.suffix[1:].isalnum() else ""
+    kind = "audio" if extension in AUDIO_EXTENSIONS else "transcript" if extension in TRANSCRIPT_EXTENSIONS else "other"
+    text = path.name[: -len(path.suffix)] if extension else path.name
+    text = text.replace("_", " ")
+    result = ParsedName(filename=path.name, kind=kind, extension=extension)
+
+    # [ENG - Audio], [POR], [TIB]: language tags; other bracketed words stay in the title.
+    def bracket(match):
+        language = _language_of_tag(match.group(1))
+        if language is None:
+            return match.group(0)
+        result.language, result.language_tagged = language, True
+        return " "
+
+    text = _BRACKETS.sub(bracket, text)
+
+    # Leading ISO date (2025-10-27-Guru Yoga) before the leading number, so 2025 is no track number.
+    leading_date = _ISO_DATE.match(text.strip())
+    if leading_date:
+        result.date, text = _take_date(text, default_year)
+    else:
+        number = _LEADING_NUMBER.match(text)
+        if number:
+            result.number = int(number.group(1))
+            text = text[number.end() :]
+
+    # Codes right after the number: JKR, KPS+JKR, JKR+TRAD, TRAD, TPWR.
+    codes = _CODE_GROUP.match(text)
+    if codes:
+        taken = []
+        for code in (c.strip() for c in codes.group(1).split("+")):
+            if code == TRANSLATION_MARK:
+                taken.append(code)
+                result.is_translation = True
+            elif code in speakers or (not speakers and code not in LANGUAGE_TAGS and code not in places):
+                taken.append(code)
+                result.speakers.append(speakers.get(code, code))
+            elif code in places:
+                taken.append(code)
+                result.places.append(places[code])
+            elif code in LANGUAGE_TAGS:
+                taken.append(code)
+                result.language, result.language_tagged = LANGUAGE_TAGS[code], True
+        if len(taken) == len(codes.group(1).split("+")):
+            text = text[codes.end() :]
+        else:
+            result.speakers, result.places, result.is_translation = [], [], False
+
+    if result.is_translation and result.speakers:
+        # JKR+TRAD: one recording holding the teaching and its interpretation.
+        result.is_translation, result.bilingual = False, True
+    elif result.is_translation and not result.language_tagged:
+        result.language = "pt"
+
+    # Dates and parts, inside parentheses or not: (17 April AM), 2017-11-15, AM_part_1.
+    def parens(match):
+        inner = match.group(1)
+        found, rest = _take_date(inner, default_year)
+        part = _PART.search(rest)
+        if found or part or rest != inner:
+            if found:
+                result.date = result.date or found
+            if part:
+                rest = rest[: part.start()] + rest[part.end() :]
+                result.part = part.group(1).lower()
+                result.part_number = int(part.group(2)) if part.group(2) else None
+            return " " + rest.strip(_SEPARATORS) + " " if rest.strip(_SEPARATORS) else " "
+        return match.group(0)
+
+    text = _PARENS.sub(parens, text)
+    if result.date is None:
+        result.date, text = _take_date(text, default_year)
+    if not result.part:
+        part = _PART.search(text)
+        if part:
+            result.part = part.group(1).lower()
+            result.part_number = int(part.group(2)) if part.group(2) else None
+            text = text[: part.start()] + " " + text[part.end() :]
+    if result.part_number is None:
+        loose = _LOOSE_PART.search(text)
+        if loose and result.part:
+            result.part_number = int(loose.group(1))
+            text = text[: loose.start()] + " " + text[loose.end() :]
+
+    # Remaining capital codes: known speakers or places anywhere; others stay in the title.
+    def code(match):
+        word = match.group(0)
+        if word in places:
+            result.places.append(places[word])
+            return " "
+        if word in speakers and speakers[word] not in result.speakers:
+            result.speakers.append(speakers[word])
+            return " "
+        return word
+
+    text = re.sub(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])", code, text)
+    title = _tidy(text)
+    if title and title.isupper() and len(title) <= 5 and title not in speakers:
+        result.unknown_codes.append(title)
+    result.title = title
+    return result
+
+
+def pair_translations(parsed: list[ParsedName]) -> dict[int, int]:
+    """Index of each translation (TRAD) → index of the original with the same number, among
+    audio files of one upload batch. Unpaired translations are left out for staff to pair."""
+    originals = {
+        p.number: i for i, p in enumerate(parsed) if p.kind == "audio" and p.number is not None and not p.is_translation
+    }
+    return {
+        i: originals[p.number]
+        for i, p in enumerate(parsed)
+        if p.kind == "audio" and p.is_translation and p.number in originals
+    }

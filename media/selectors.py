@@ -1,0 +1,76 @@
+"""Reads for the media API. Every track goes through the access rule before a URL is signed."""
+
+from dataclasses import dataclass
+
+from padmakara.api.errors import APIError, Locked
+from retreats.access import AccessProfile, published_q
+from retreats.models import Track, Transcript
+
+from . import storage as media_storage
+
+# Best first: where the asked-for rendition is not ready, the best ready one is served.
+QUALITY_ORDER = ["high", "medium", "low"]
+
+
+class NotFound(APIError):
+    def __init__(self, message: str = "Not found."):
+        super().__init__(message, code="not_found", status_code=404)
+
+
+class NotReady(APIError):
+    def __init__(self, message: str):
+        super().__init__(message, code="not_ready", status_code=409)
+
+
+@dataclass(frozen=True)
+class AudioSource:
+    key: str
+    quality: str
+    content_type: str
+    size: int
+
+
+def playable_tracks(profile: AccessProfile):
+    """Published tracks the profile may play (the SQL form of the access rule)."""
+    return Track.objects.filter(published_q("session__retreat__")).filter(profile.playable_q("session__retreat__"))
+
+
+def track_for_playback(profile: AccessProfile, track_uuid) -> Track:
+    """The published track, or 404; a track that exists but may not be played is 403 ``locked``."""
+    track = (
+        Track.objects.filter(published_q("session__retreat__"), uuid=track_uuid)
+        .select_related("session__retreat")
+        .first()
+    )
+    if track is None:
+        raise NotFound()
+    if not profile.can_play_retreat(track.session.retreat):
+        raise Locked()
+    return track
+
+
+def audio_source(track: Track, quality: str) -> AudioSource | None:
+    """The asked-for quality if ready, else the best ready one; None when nothing is playable."""
+    candidates = [quality] + [q for q in QUALITY_ORDER if q != quality]
+    for candidate in candidates:
+        if candidate == "high":
+            if track.audio_file and track.processing_status == Track.ProcessingStatus.READY:
+                name = track.audio_file.name
+                return AudioSource(name, "high", media_storage.content_type_for(name), track.file_size)
+            continue
+        rendition = (track.renditions or {}).get(candidate)
+        if rendition and rendition.get("key"):
+            return AudioSource(
+                rendition["key"], candidate, rendition.get("contentType", "audio/mp4"), rendition.get("size", 0)
+            )
+    return None
+
+
+def transcript_for(track: Track, language: str | None = None) -> Transcript | None:
+    """The track's PDF in ``language`` if asked, else in the track's own language, else any."""
+    transcripts = [t for t in track.transcripts.all() if t.pdf_file and t.status in ("ready", "no_text")]
+    for wanted in (language, track.language):
+        for transcript in transcripts:
+            if wanted and transcript.language == wanted:
+                return transcript
+    return None if language else (transcripts[0] if transcripts else None)

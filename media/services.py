@@ -1,0 +1,448 @@
+"""Media state changes: processing tracks and transcripts, offline bundles.
+
+Each long job claims its row with a conditional ``update()`` (0 rows → someone else has it,
+or it is done), records the outcome on the row, and raises only transient errors so the task
+retries. Tasks (media/tasks.py) are thin wrappers that take ids.
+"""
+
+import datetime
+import hashlib
+import json
+import logging
+import os
+import tempfile
+import zipfile
+
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+from pypdf import PdfReader
+from pypdf.errors import PdfReadError, PyPdfError
+
+from retreats.access import AccessProfile, published_q
+from retreats.models import Track, Transcript, TranscriptPage
+
+from . import audio, selectors
+from . import storage as media_storage
+from .models import DownloadBundle
+from .signals import transcript_text_ready
+
+logger = logging.getLogger(__name__)
+
+# Storage and network trouble: worth a retry with backoff. File problems are MediaError.
+TRANSIENT_ERRORS = (OSError, BotoCoreError, ClientError)
+LIVE_BUNDLE = [DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING, DownloadBundle.Status.READY]
+
+
+def _stale_before() -> datetime.datetime:
+    """A claim older than the task's hard time limit belongs to a worker that died."""
+    return timezone.now() - datetime.timedelta(seconds=settings.MEDIA_TASK_TIME_LIMIT + 60)
+
+
+# --- Tracks -------------------------------------------------------------------------------
+
+
+def track_queue_processing(*, track: Track) -> None:
+    """Mark the track for processing and send the job once the transaction commits."""
+    from .tasks import process_track
+
+    Track.objects.filter(pk=track.pk).update(
+        processing_status=Track.ProcessingStatus.PENDING, processing_error="", updated_at=timezone.now()
+    )
+    track.processing_status, track.processing_error = Track.ProcessingStatus.PENDING, ""
+    track_id = track.pk
+    transaction.on_commit(lambda: process_track.delay(track_id))
+
+
+def _claim_track(track_id: int) -> bool:
+    pending = Q(processing_status=Track.ProcessingStatus.PENDING)
+    abandoned = Q(processing_status=Track.ProcessingStatus.PROCESSING, updated_at__lt=_stale_before())
+    return bool(
+        Track.objects.filter(pending | abandoned, pk=track_id).update(
+            processing_status=Track.ProcessingStatus.PROCESSING, processing_error="", updated_at=timezone.now()
+        )
+    )
+
+
+def _track_failed(track_id: int, message: str) -> None:
+    Track.objects.filter(pk=track_id).update(
+        processing_status=Track.ProcessingStatus.FAILED, processing_error=message, updated_at=timezone.now()
+    )
+
+
+def _release_track(track_id: int) -> None:
+    """Give the claim back so the retry of a transient failure can take it."""
+    Track.objects.filter(pk=track_id, processing_status=Track.ProcessingStatus.PROCESSING).update(
+        processing_status=Track.ProcessingStatus.PENDING, updated_at=timezone.now()
+    )
+
+
+def track_process(*, track_id: int) -> bool:
+    """Probe the track's audio (duration, codec, bitrate, size, sha256) and transcode its
+    renditions. Returns False when there was nothing to do (claimed elsewhere, or done)."""
+    if not _claim_track(track_id):
+        return False
+    track = Track.objects.select_related("session__retreat").get(pk=track_id)
+    if not track.audio_file:
+        _track_failed(track_id, "The track has no audio file.")
+        return True
+    key = track.audio_file.name
+    try:
+        with media_storage.local_copy(key) as (path, checksum, size):
+            duplicate = (
+                Track.objects.filter(session_id=track.session_id, checksum=checksum).exclude(pk=track_id).first()
+            )
+            if duplicate is not None:
+                _discard_duplicate(track, duplicate)
+                return True
+            info = audio.probe(path)
+            renditions = {
+                "source": {
+                    "codec": info.codec,
+                    "bitrate": info.bitrate,
+                    "channels": info.channels,
+                    "sampleRate": info.sample_rate,
+                    "format": info.format_name,
+                },
+            }
+            for quality, kbps in settings.MEDIA_RENDITIONS.items():
+                renditions[quality] = _make_rendition(track, path, quality=quality, kbps=kbps)
+    except audio.MediaError as exc:
+        _track_failed(track_id, str(exc))
+        return True
+    except TRANSIENT_ERRORS:
+        _release_track(track_id)
+        raise
+    Track.objects.filter(pk=track_id, processing_status=Track.ProcessingStatus.PROCESSING).update(
+        duration=info.duration,
+        file_size=size,
+        checksum=checksum,
+        renditions=renditions,
+        processing_status=Track.ProcessingStatus.READY,
+        processing_error="",
+        updated_at=timezone.now(),
+    )
+    return True
+
+
+def _make_rendition(track: Track, source_path: str, *, quality: str, kbps: int) -> dict:
+    fd, target = tempfile.mkstemp(suffix=".m4a", prefix="padmakara-")
+    os.close(fd)
+    try:
+        audio.transcode_aac(
+            source_path, target, kbps=kbps, mono=quality == "low", timeout=settings.MEDIA_TASK_TIME_LIMIT
+        )
+        key = media_storage.rendition_key(track, quality)
+        with open(target, "rb") as fh:
+            key = media_storage.put_file(key, fh)
+        return {"key": key, "size": os.path.getsize(target), "bitrate": kbps * 1000, "contentType": "audio/mp4"}
+    finally:
+        os.unlink(target)
+
+
+def _discard_duplicate(track: Track, duplicate: Track) -> None:
+    """Same bytes already in this session: flag it and keep one copy only."""
+    key = track.audio_file.name
+    if key and key != duplicate.audio_file.name:
+        media_storage.default_storage.delete(key)
+    Track.objects.filter(pk=track.pk).update(
+        audio_file="",
+        processing_status=Track.ProcessingStatus.FAILED,
+        processing_error=f"Duplicate: the same file as track {duplicate} in this session; it was not stored twice.",
+        updated_at=timezone.now(),
+    )
+
+
+# --- Transcripts ----------------------------------------------------------------------------
+
+
+def transcript_queue_processing(*, transcript: Transcript) -> None:
+    from .tasks import process_transcript
+
+    Transcript.objects.filter(pk=transcript.pk).update(
+        status=Transcript.Status.PENDING, processing_error="", updated_at=timezone.now()
+    )
+    transcript.status, transcript.processing_error = Transcript.Status.PENDING, ""
+    transcript_id = transcript.pk
+    transaction.on_commit(lambda: process_transcript.delay(transcript_id))
+
+
+def _claim_transcript(transcript_id: int) -> bool:
+    pending = Q(status=Transcript.Status.PENDING)
+    abandoned = Q(status=Transcript.Status.PROCESSING, updated_at__lt=_stale_before())
+    return bool(
+        Transcript.objects.filter(pending | abandoned, pk=transcript_id).update(
+            status=Transcript.Status.PROCESSING, processing_error="", updated_at=timezone.now()
+        )
+    )
+
+
+def _transcript_done(transcript_id: int, *, status: str, message: str = "", **fields) -> None:
+    Transcript.objects.filter(pk=transcript_id).update(
+        status=status, processing_error=message, updated_at=timezone.now(), **fields
+    )
+
+
+def _read_pdf(path: str) -> list[str]:
+    with open(path, "rb") as fh:
+        if fh.read(5) != b"%PDF-":
+            raise audio.MediaError("This is not a PDF file.")
+    try:
+        reader = PdfReader(path)
+        return [(page.extract_text() or "").strip() for page in reader.pages]
+    except (PdfReadError, PyPdfError, ValueError, KeyError) as exc:
+        raise audio.MediaError(f"The PDF could not be read ({exc}).") from exc
+
+
+def transcript_process(*, transcript_id: int) -> bool:
+    """Count the PDF's pages and keep the text of each (TranscriptPage) for search."""
+    if not _claim_transcript(transcript_id):
+        return False
+    transcript = Transcript.objects.get(pk=transcript_id)
+    if not transcript.pdf_file:
+        _transcript_done(transcript_id, status=Transcript.Status.FAILED, message="The transcript has no PDF file.")
+        return True
+    try:
+        with media_storage.local_copy(transcript.pdf_file.name, suffix=".pdf") as (path, _checksum, size):
+            pages = _read_pdf(path)
+    except audio.MediaError as exc:
+        _transcript_done(transcript_id, status=Transcript.Status.FAILED, message=str(exc))
+        return True
+    except TRANSIENT_ERRORS:
+        Transcript.objects.filter(pk=transcript_id, status=Transcript.Status.PROCESSING).update(
+            status=Transcript.Status.PENDING
+        )
+        raise
+    with transaction.atomic():
+        TranscriptPage.objects.filter(transcript_id=transcript_id).delete()
+        TranscriptPage.objects.bulk_create(
+            TranscriptPage(transcript_id=transcript_id, number=number, text=text)
+            for number, text in enumerate(pages, start=1)
+        )
+        if any(pages):
+            _transcript_done(transcript_id, status=Transcript.Status.READY, page_count=len(pages), file_size=size)
+        else:
+            _transcript_done(
+                transcript_id,
+                status=Transcript.Status.NO_TEXT,
+                message="The PDF has no text layer (a scan?): it can be read in the app but search will not find it.",
+                page_count=len(pages),
+                file_size=size,
+            )
+        transaction.on_commit(lambda: transcript_text_ready.send(sender=Transcript, transcript_id=transcript_id))
+    return True
+
+
+# --- Offline bundles --------------------------------------------------------------------------
+
+
+def bundle_max_tracks() -> int:
+    return settings.MEDIA_BUNDLE_MAX_TRACKS
+
+
+def bundle_request_key(*, track_uuids, quality: str, include_transcripts: bool) -> str:
+    payload = json.dumps([sorted(str(u) for u in track_uuids), quality, bool(include_transcripts)])
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _bundle_tracks(profile: AccessProfile, track_uuids) -> list[Track]:
+    """Published tracks by uuid in the asked order; unknown → 404, not playable → 403 locked."""
+    tracks = {
+        t.uuid: t
+        for t in Track.objects.filter(published_q("session__retreat__"), uuid__in=track_uuids)
+        .select_related("session__retreat")
+        .prefetch_related("transcripts")
+    }
+    missing = [str(u) for u in track_uuids if u not in tracks]
+    if missing:
+        raise selectors.NotFound(f"Unknown tracks: {', '.join(missing[:5])}.")
+    playable = set(selectors.playable_tracks(profile).filter(uuid__in=track_uuids).values_list("uuid", flat=True))
+    if len(playable) != len(tracks):
+        from padmakara.api.errors import Locked
+
+        raise Locked()
+    return [tracks[u] for u in track_uuids]
+
+
+@transaction.atomic
+def bundle_request(
+    *, profile: AccessProfile, user, track_ids, include_transcripts: bool, quality: str
+) -> DownloadBundle:
+    """The live bundle for this exact request, or a new one queued for building."""
+    tracks = _bundle_tracks(profile, track_ids)
+    key = bundle_request_key(track_uuids=track_ids, quality=quality, include_transcripts=include_transcripts)
+    now = timezone.now()
+    DownloadBundle.objects.filter(request_key=key, status__in=LIVE_BUNDLE, expires_at__lte=now).update(
+        status=DownloadBundle.Status.EXPIRED
+    )
+    existing = DownloadBundle.objects.filter(request_key=key, status__in=LIVE_BUNDLE).first()
+    if existing is not None:
+        return existing
+    estimated = 0
+    for track in tracks:
+        source = selectors.audio_source(track, quality)
+        estimated += source.size if source else 0
+        if include_transcripts:
+            estimated += sum(t.file_size for t in track.transcripts.all())
+    try:
+        with transaction.atomic():
+            bundle = DownloadBundle.objects.create(
+                request_key=key,
+                track_ids=[str(u) for u in track_ids],
+                quality=quality,
+                include_transcripts=include_transcripts,
+                estimated_size=estimated,
+                created_by=user if user.is_authenticated else None,
+                expires_at=now + datetime.timedelta(hours=settings.MEDIA_BUNDLE_TTL_HOURS),
+            )
+    except IntegrityError:
+        # An identical request won the race: share its bundle.
+        return DownloadBundle.objects.get(request_key=key, status__in=LIVE_BUNDLE)
+    from .tasks import build_bundle
+
+    bundle_id = bundle.pk
+    transaction.on_commit(lambda: build_bundle.delay(bundle_id))
+    return bundle
+
+
+def bundle_for(*, profile: AccessProfile, bundle_uuid) -> DownloadBundle:
+    """A bundle whose every track the profile may play; anything else answers 404."""
+    bundle = DownloadBundle.objects.filter(uuid=bundle_uuid).first()
+    if bundle is None:
+        raise selectors.NotFound()
+    playable = selectors.playable_tracks(profile).filter(uuid__in=bundle.track_ids).count()
+    if playable != len(bundle.track_ids):
+        raise selectors.NotFound()
+    if bundle.status in LIVE_BUNDLE and bundle.expires_at <= timezone.now():
+        bundle.status = DownloadBundle.Status.EXPIRED
+    return bundle
+
+
+class _EntryNames:
+    """ZIP entry names, unique even when an original and its translation share number and
+    title (FIELD_NOTES: one silently replaced the other)."""
+
+    def __init__(self):
+        self.used: set[str] = set()
+
+    def add(self, name: str) -> str:
+        stem, dot, ext = name.rpartition(".")
+        candidate, n = name, 2
+        while candidate.lower() in self.used:
+            candidate = f"{stem}-{n}{dot}{ext}" if dot else f"{name}-{n}"
+            n += 1
+        self.used.add(candidate.lower())
+        return candidate
+
+
+def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    info = zipfile.ZipInfo(entry, date_time=timezone.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED  # audio and PDFs are already compressed
+    with archive.open(info, "w", force_zip64=True) as out:
+        for chunk in media_storage.iter_chunks(key):
+            out.write(chunk)
+            digest.update(chunk)
+            size += len(chunk)
+            progress(len(chunk))
+    return size, digest.hexdigest()
+
+
+def bundle_build(*, bundle_id: int) -> bool:
+    """Write the ZIP (audio, transcripts if asked, manifest.json) through a temporary file and
+    stream it to storage: memory stays bounded whatever the bundle's size."""
+    stale = Q(status=DownloadBundle.Status.BUILDING, updated_at__lt=_stale_before())
+    claimed = DownloadBundle.objects.filter(Q(status=DownloadBundle.Status.PREPARING) | stale, pk=bundle_id).update(
+        status=DownloadBundle.Status.BUILDING, progress=0, error="", updated_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    bundle = DownloadBundle.objects.get(pk=bundle_id)
+    tracks = {
+        str(t.uuid): t
+        for t in Track.objects.filter(uuid__in=bundle.track_ids)
+        .select_related("session__retreat")
+        .prefetch_related("transcripts")
+    }
+    plan = []  # (key, entry name, manifest fields)
+    names = _EntryNames()
+    for uuid in bundle.track_ids:
+        track = tracks.get(uuid)
+        source = selectors.audio_source(track, bundle.quality) if track else None
+        if source is None:
+            continue
+        stem = media_storage.track_stem(track).removeprefix("retreats/")
+        ext = media_storage.extension_of(source.key)
+        common = {"trackId": uuid, "title": track.title, "language": track.language}
+        plan.append((source.key, names.add(f"{stem}{ext}"), {**common, "type": "audio", "quality": source.quality}))
+        if bundle.include_transcripts:
+            for transcript in track.transcripts.all():
+                if transcript.pdf_file:
+                    entry = names.add(f"{stem}.transcript-{transcript.language}.pdf")
+                    fields = {**common, "type": "transcript", "language": transcript.language}
+                    plan.append((transcript.pdf_file.name, entry, fields))
+    try:
+        total = sum(media_storage.default_storage.size(key) for key, _, _ in plan) or 1
+        done = {"bytes": 0, "reported": 0.0}
+
+        def progress(n: int) -> None:
+            done["bytes"] += n
+            fraction = min(0.99, done["bytes"] / total)
+            if fraction - done["reported"] >= 0.05:
+                done["reported"] = fraction
+                DownloadBundle.objects.filter(pk=bundle_id).update(progress=fraction, updated_at=timezone.now())
+
+        with tempfile.TemporaryFile(prefix="padmakara-bundle-") as tmp:
+            manifest = []
+            with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
+                for key, entry, fields in plan:
+                    size, sha256 = _copy_into_zip(archive, key, entry, progress)
+                    manifest.append({"path": entry, **fields, "size": size, "sha256": sha256})
+                body = {
+                    "bundleId": str(bundle.uuid),
+                    "createdAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "quality": bundle.quality,
+                    "files": manifest,
+                }
+                archive.writestr(
+                    "manifest.json", json.dumps(body, ensure_ascii=False, indent=2), compress_type=zipfile.ZIP_DEFLATED
+                )
+            size = tmp.tell()
+            tmp.seek(0)
+            key = media_storage.put_file(media_storage.bundle_key(bundle), tmp)
+    except TRANSIENT_ERRORS:
+        DownloadBundle.objects.filter(pk=bundle_id, status=DownloadBundle.Status.BUILDING).update(
+            status=DownloadBundle.Status.PREPARING
+        )
+        raise
+    except Exception as exc:
+        logger.exception("bundle %s failed", bundle.uuid)
+        DownloadBundle.objects.filter(pk=bundle_id).update(
+            status=DownloadBundle.Status.FAILED, error=f"The bundle could not be built ({type(exc).__name__})."
+        )
+        return True
+    DownloadBundle.objects.filter(pk=bundle_id, status=DownloadBundle.Status.BUILDING).update(
+        status=DownloadBundle.Status.READY,
+        progress=1,
+        size=size,
+        file=key,
+        expires_at=timezone.now() + datetime.timedelta(hours=settings.MEDIA_BUNDLE_TTL_HOURS),
+        updated_at=timezone.now(),
+    )
+    return True
+
+
+def bundles_delete_expired(*, now: datetime.datetime | None = None) -> int:
+    """Delete expired bundles' files and mark them expired; returns how many were expired."""
+    now = now or timezone.now()
+    count = 0
+    for bundle in DownloadBundle.objects.filter(expires_at__lte=now).exclude(status=DownloadBundle.Status.EXPIRED):
+        if bundle.status == DownloadBundle.Status.BUILDING and bundle.updated_at > _stale_before():
+            continue  # still being written: the next run takes it
+        if bundle.file:
+            media_storage.default_storage.delete(bundle.file)
+        DownloadBundle.objects.filter(pk=bundle.pk).update(status=DownloadBundle.Status.EXPIRED, file="")
+        count += 1
+    return count

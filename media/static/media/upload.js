@@ -1,0 +1,281 @@
+/* Admin upload page: files go straight to S3 by presigned multipart upload (parallel parts,
+   retried, with progress), or to the app in chunks on local storage; then staff review the
+   guesses taken from the file names and save. No framework, no CDN. */
+(function () {
+  "use strict";
+  const root = document.getElementById("session-upload");
+  if (!root) return;
+  const cfg = root.dataset;
+  const PLACEHOLDER = "00000000-0000-0000-0000-000000000000";
+  const PARALLEL_PARTS = 4;
+  const PARALLEL_FILES = 2;
+  const RETRIES = 5;
+  const csrf = root.querySelector("[name=csrfmiddlewaretoken]").value;
+  const $ = (sel, el) => (el || root).querySelector(sel);
+  const urlFor = (tpl, id) => tpl.replace(PLACEHOLDER, id);
+  const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+  const human = (n) => (n > 1e9 ? (n / 1e9).toFixed(2) + " GB" : n > 1e6 ? (n / 1e6).toFixed(1) + " MB" : Math.ceil(n / 1e3) + " kB");
+
+  const uploaded = [];   // upload ids ready for review
+  const files = [];      // {file, row, loaded}
+  let totalBytes = 0;
+
+  async function postJSON(url, body) {
+    const response = await fetch(url, {
+      method: "POST", credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(body || {}),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (!response.ok) {
+      const error = new Error((data.error && data.error.message) || response.statusText);
+      error.details = data.error && data.error.details;
+      error.status = response.status;
+      throw error;
+    }
+    return data;
+  }
+
+  async function retrying(what, fn) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await fn();
+      } catch (error) {
+        // 4xx answers from the app are final; network errors and 5xx are worth another try.
+        if (attempt >= RETRIES || (error.status >= 400 && error.status < 500)) throw error;
+        await sleep(Math.min(30000, 500 * 2 ** attempt));
+      }
+    }
+  }
+
+  function send(method, url, blob, headers, onProgress) {
+    return new Promise((resolve, reject) => {
+      const xhr = new XMLHttpRequest();
+      xhr.open(method, url);
+      Object.entries(headers || {}).forEach(([k, v]) => xhr.setRequestHeader(k, v));
+      xhr.upload.onprogress = (e) => onProgress(e.loaded);
+      xhr.onload = () => {
+        if (xhr.status >= 200 && xhr.status < 300) resolve(xhr);
+        else { const e = new Error("HTTP " + xhr.status); e.status = xhr.status >= 500 ? xhr.status : 0; reject(e); }
+      };
+      xhr.onerror = () => reject(new Error("network error"));
+      xhr.send(blob);
+    });
+  }
+
+  function refreshOverall() {
+    const loaded = files.reduce((sum, f) => sum + f.loaded, 0);
+    const fraction = totalBytes ? loaded / totalBytes : 0;
+    $("#overall-progress").value = fraction;
+    $("#overall-label").textContent = Math.floor(fraction * 100) + "% · " + human(loaded) + " / " + human(totalBytes);
+  }
+
+  function setState(entry, text, value) {
+    $(".state", entry.row).textContent = text;
+    if (value !== undefined) $("progress", entry.row).value = value;
+  }
+
+  async function uploadS3(entry, plan) {
+    const { file } = entry;
+    const partLoaded = new Array(plan.partCount + 1).fill(0);
+    const etags = [];
+    let next = 1;
+    const progress = () => {
+      entry.loaded = partLoaded.reduce((a, b) => a + b, 0);
+      setState(entry, "uploading", entry.loaded / file.size);
+      refreshOverall();
+    };
+    async function worker() {
+      while (next <= plan.partCount) {
+        const number = next++;
+        const start = (number - 1) * plan.partSize;
+        const blob = file.slice(start, Math.min(file.size, start + plan.partSize));
+        const xhr = await retrying("part " + number, async () => {
+          partLoaded[number] = 0;
+          // A fresh presigned URL per attempt: an old one may have expired during retries.
+          const { urls } = await postJSON(urlFor(cfg.partsUrl, plan.uploadId), { partNumbers: [number] });
+          return send("PUT", urls[String(number)], blob, {}, (n) => { partLoaded[number] = n; progress(); });
+        });
+        partLoaded[number] = blob.size;
+        progress();
+        etags.push({ partNumber: number, etag: xhr.getResponseHeader("ETag") });
+      }
+    }
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_PARTS, plan.partCount) }, worker));
+    return retrying("complete", () => postJSON(urlFor(cfg.completeUrl, plan.uploadId), { parts: etags }));
+  }
+
+  async function uploadLocal(entry, plan) {
+    const { file } = entry;
+    for (let offset = 0; offset < file.size; offset += plan.chunkSize) {
+      const blob = file.slice(offset, Math.min(file.size, offset + plan.chunkSize));
+      await retrying("chunk", () => send("POST", urlFor(cfg.chunkUrl, plan.uploadId) + "?offset=" + offset, blob,
+        { "X-CSRFToken": csrf, "Content-Type": "application/octet-stream" },
+        (n) => { entry.loaded = offset + n; setState(entry, "uploading", entry.loaded / file.size); refreshOverall(); }));
+    }
+    return retrying("complete", () => postJSON(urlFor(cfg.completeUrl, plan.uploadId), {}));
+  }
+
+  async function uploadOne(entry) {
+    const { file } = entry;
+    try {
+      if (file.size > Number(cfg.maxBytes)) throw new Error("larger than the " + human(Number(cfg.maxBytes)) + " limit");
+      setState(entry, "starting", 0);
+      const plan = await retrying("start", () => postJSON(cfg.startUrl, {
+        filename: file.name, size: file.size, contentType: file.type || "",
+      }));
+      entry.uploadId = plan.uploadId;
+      await (plan.mode === "s3" ? uploadS3(entry, plan) : uploadLocal(entry, plan));
+      entry.loaded = file.size;
+      setState(entry, "uploaded ✓", 1);
+      entry.row.dataset.state = "uploaded";
+      uploaded.push(plan.uploadId);
+    } catch (error) {
+      entry.row.dataset.state = "failed";
+      setState(entry, "failed: " + error.message);
+      if (entry.uploadId) postJSON(urlFor(cfg.abortUrl, entry.uploadId)).catch(() => {});
+    }
+    refreshOverall();
+  }
+
+  async function readEntries(entry, out) {
+    if (entry.isFile) {
+      out.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (;;) {
+        const batch = await new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+        if (!batch.length) break;
+        for (const child of batch) await readEntries(child, out);
+      }
+    }
+  }
+
+  async function addFiles(list) {
+    const accepted = list.filter((f) => !f.name.startsWith("."));
+    if (!accepted.length) return;
+    $("#upload-progress").hidden = false;
+    const fresh = accepted.map((file) => {
+      const row = document.createElement("tr");
+      row.innerHTML = "<td class=name></td><td>" + human(file.size) + "</td><td><progress max=1 value=0></progress></td><td class=state>waiting</td>";
+      $(".name", row).textContent = file.name;
+      $("#upload-files tbody").appendChild(row);
+      totalBytes += file.size;
+      const entry = { file, row, loaded: 0 };
+      files.push(entry);
+      return entry;
+    });
+    refreshOverall();
+    let index = 0;
+    await Promise.all(Array.from({ length: Math.min(PARALLEL_FILES, fresh.length) }, async () => {
+      while (index < fresh.length) await uploadOne(fresh[index++]);
+    }));
+    if (files.every((f) => f.row.dataset.state)) await review();
+  }
+
+  function cell(html) { const td = document.createElement("td"); if (html) td.appendChild(html); return td; }
+  function input(type, value, name) {
+    const el = document.createElement("input");
+    el.type = type; el.name = name;
+    if (type === "checkbox") el.checked = !!value; else el.value = value == null ? "" : value;
+    return el;
+  }
+  function select(templateId, value, name) {
+    const el = document.createElement("select");
+    el.name = name;
+    el.innerHTML = document.getElementById(templateId).innerHTML;
+    el.value = value || "";
+    return el;
+  }
+
+  async function review() {
+    // In the order the files were dropped, not the order they finished uploading.
+    const ids = files.filter((f) => f.row.dataset.state === "uploaded" && uploaded.includes(f.uploadId)).map((f) => f.uploadId);
+    const { rows } = await postJSON(cfg.reviewUrl, { uploadIds: ids });
+    const body = $("#review-rows tbody");
+    body.innerHTML = "";
+    for (const r of rows) {
+      const tr = document.createElement("tr");
+      tr.dataset.uploadId = r.uploadId;
+      const kind = document.createElement("select");
+      kind.name = "kind";
+      kind.innerHTML = "<option value=audio>audio</option><option value=transcript>transcript</option>";
+      kind.value = r.kind === "transcript" ? "transcript" : "audio";
+      const name = cell(); name.textContent = r.filename;
+      if (r.duplicateOf) {
+        tr.classList.add("duplicate");
+        const note = document.createElement("div");
+        note.className = "help";
+        note.textContent = "Duplicate of " + r.duplicateOf + ": it will not be stored twice.";
+        name.appendChild(note);
+      }
+      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && "part " + r.partNumber, r.bilingual && "+TRAD"].filter(Boolean).join(" · ");
+      tr.append(name, cell(kind), cell(input("number", r.order, "order")), cell(input("text", r.title, "title")),
+        cell(select("language-options", r.language, "language")), cell(select("speaker-options", r.speaker, "speaker")),
+        cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.duplicateOf, "skip")));
+      body.appendChild(tr);
+    }
+    $("#review").hidden = rows.length === 0;
+  }
+
+  async function save(event) {
+    event.preventDefault();
+    const items = Array.from(root.querySelectorAll("#review-rows tbody tr")).map((tr) => {
+      const v = (n) => tr.querySelector("[name=" + n + "]");
+      return {
+        uploadId: tr.dataset.uploadId, kind: v("kind").value, order: Number(v("order").value) || 0,
+        title: v("title").value, language: v("language").value, speaker: v("speaker").value,
+        originalOrder: Number(v("originalOrder").value) || null, skip: v("skip").checked,
+      };
+    });
+    const errors = $("#review-errors");
+    try {
+      $("#save-uploads").disabled = true;
+      await postJSON(cfg.saveUrl, { items });
+      errors.hidden = true;
+      $("#review").hidden = true;
+      uploaded.length = 0;
+      pollTracks();
+    } catch (error) {
+      errors.hidden = false;
+      errors.textContent = error.message + (error.details ? " " + Object.entries(error.details).map(([k, m]) => k + ": " + m).join("; ") : "");
+    } finally {
+      $("#save-uploads").disabled = false;
+    }
+  }
+
+  async function pollTracks() {
+    const response = await fetch(cfg.tracksUrl, { credentials: "same-origin" });
+    const { tracks } = await response.json();
+    const body = $("#session-tracks tbody");
+    body.innerHTML = "";
+    for (const t of tracks) {
+      const tr = document.createElement("tr");
+      tr.dataset.status = t.status;
+      [t.order, t.language, t.title, Math.round(t.duration), t.status + (t.error ? ": " + t.error : "")].forEach((text, i) => {
+        const td = document.createElement("td"); td.textContent = text; if (i === 4) td.className = "status"; tr.appendChild(td);
+      });
+      body.appendChild(tr);
+    }
+    if (tracks.some((t) => t.status === "pending" || t.status === "processing")) setTimeout(pollTracks, 2000);
+  }
+
+  const zone = $("#dropzone");
+  ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); }));
+  ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, () => zone.classList.remove("over")));
+  zone.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    // Entries must be taken before the first await: the DataTransfer is emptied afterwards.
+    const items = Array.from(event.dataTransfer.items || []);
+    const entries = items.map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry()).filter(Boolean);
+    const out = [];
+    if (entries.length) {
+      for (const entry of entries) await readEntries(entry, out);
+    } else {
+      out.push(...Array.from(event.dataTransfer.files));
+    }
+    addFiles(out);
+  });
+  $("#media-files").addEventListener("change", (event) => { addFiles(Array.from(event.target.files)); event.target.value = ""; });
+  $("#review").addEventListener("submit", save);
+})();

@@ -1,0 +1,155 @@
+"""Where media lives: stable, readable keys per track, and streamed I/O on the default storage.
+
+Keys never contain the uploader's filename (FIELD_NOTES: two sessions with ``001 Teaching.mp3``
+overwrote each other). A track's key is built from its gathering, session, number, language
+and title, which the ``track_unique_order_in_session`` constraint makes unique per track.
+"""
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import PurePosixPath
+
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils.text import slugify
+
+CHUNK = 1024 * 1024
+
+CONTENT_TYPES = {
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".aac": "audio/aac",
+    ".mp4": "audio/mp4",
+    ".wav": "audio/wav",
+    ".ogg": "audio/ogg",
+    ".flac": "audio/flac",
+    ".pdf": "application/pdf",
+    ".zip": "application/zip",
+}
+
+
+def _slug(text: str, fallback: str, limit: int = 60) -> str:
+    return slugify(text)[:limit].strip("-") or fallback
+
+
+def session_prefix(session) -> str:
+    retreat = session.retreat
+    return f"retreats/{_slug(retreat.slug, 'gathering', 120)}/{session.order:02d}-{_slug(session.name, 'session')}"
+
+
+def track_stem(track) -> str:
+    """``retreats/<gathering>/<nn>-<session>/<nnn>-<lang>-<title>`` without extension."""
+    return f"{session_prefix(track.session)}/{track.order:03d}-{track.language}-{_slug(track.title, 'track')}"
+
+
+def extension_of(name: str, default: str = ".mp3") -> str:
+    ext = PurePosixPath(name).suffix.lower()
+    return ext if ext and len(ext) <= 5 and ext[1:].isalnum() else default
+
+
+def track_audio_key(track, original_name: str) -> str:
+    return f"{track_stem(track)}{extension_of(original_name)}"
+
+
+def rendition_key(track, quality: str) -> str:
+    return f"{track_stem(track)}.{quality}.m4a"
+
+
+def transcript_key(transcript) -> str:
+    return f"{track_stem(transcript.track)}.transcript-{transcript.language}.pdf"
+
+
+def bundle_key(bundle) -> str:
+    return f"bundles/{bundle.uuid}.zip"
+
+
+def content_type_for(name: str) -> str:
+    return CONTENT_TYPES.get(PurePosixPath(name).suffix.lower(), "application/octet-stream")
+
+
+def is_s3(storage=None) -> bool:
+    storage = storage or default_storage
+    return hasattr(storage, "bucket_name") and hasattr(storage, "connection")
+
+
+def s3_client(storage=None):
+    """The boto3 client behind django-storages (same endpoint, region and addressing style)."""
+    storage = storage or default_storage
+    return storage.connection.meta.client
+
+
+def s3_object_key(name: str, storage=None) -> str:
+    """The object key in the bucket: the storage name under the configured prefix."""
+    storage = storage or default_storage
+    from storages.utils import clean_name
+
+    return storage._normalize_name(clean_name(name))
+
+
+def put_file(key: str, fileobj, *, storage=None) -> str:
+    """Store ``fileobj`` at exactly ``key``, replacing what was there (the key is the track's own).
+
+    django-storages uploads through boto3's managed transfer (multipart, bounded memory);
+    the file system storage copies in chunks.
+    """
+    storage = storage or default_storage
+    if storage.exists(key):
+        storage.delete(key)
+    saved = storage.save(key, File(fileobj, name=key))
+    return saved
+
+
+def iter_chunks(key: str, *, storage=None, chunk_size: int = CHUNK) -> Iterator[bytes]:
+    storage = storage or default_storage
+    with storage.open(key, "rb") as fh:
+        while chunk := fh.read(chunk_size):
+            yield chunk
+
+
+@contextmanager
+def local_copy(key: str, *, storage=None, suffix: str = ""):
+    """A temporary file holding the object, plus its sha256 computed while copying.
+
+    Yields ``(path, sha256_hex, size)``; the file is removed afterwards. Never holds the
+    whole object in memory.
+    """
+    digest = hashlib.sha256()
+    size = 0
+    fd, path = tempfile.mkstemp(suffix=suffix or extension_of(key, ""), prefix="padmakara-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            for chunk in iter_chunks(key, storage=storage):
+                digest.update(chunk)
+                size += len(chunk)
+                out.write(chunk)
+        yield path, digest.hexdigest(), size
+    finally:
+        os.unlink(path)
+
+
+def move(source: str, target: str, *, storage=None) -> str:
+    """Give an uploaded object its final key: a server-side copy on S3, a rename on disk."""
+    storage = storage or default_storage
+    if source == target:
+        return target
+    if is_s3(storage):
+        client = s3_client(storage)
+        bucket = storage.bucket_name
+        extra = dict(storage.get_object_parameters(target))
+        # Managed copy: multipart server-side copy for objects over 5 GB, no bytes through us.
+        client.copy(
+            {"Bucket": bucket, "Key": s3_object_key(source, storage)},
+            bucket,
+            s3_object_key(target, storage),
+            ExtraArgs=extra or None,
+        )
+        client.delete_object(Bucket=bucket, Key=s3_object_key(source, storage))
+        return target
+    src, dst = storage.path(source), storage.path(target)
+    os.makedirs(os.path.dirname(dst), exist_ok=True)
+    shutil.move(src, dst)
+    return target

@@ -1,0 +1,43 @@
+"""Celery tasks: thin, idempotent wrappers over media.services, taking ids.
+
+Reliability (FIELD_NOTES): acks late and rejected on worker loss so a killed worker's job is
+redelivered; retries with exponential backoff only for transient storage/network errors
+(file problems are recorded on the row instead); a hard time limit per task.
+"""
+
+from celery import shared_task
+from django.conf import settings
+
+from . import services
+
+_RELIABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": services.TRANSIENT_ERRORS,
+    "retry_backoff": 30,
+    "retry_backoff_max": 15 * 60,
+    "retry_jitter": True,
+    "max_retries": settings.MEDIA_TASK_MAX_RETRIES,
+    "time_limit": settings.MEDIA_TASK_TIME_LIMIT,
+    "soft_time_limit": settings.MEDIA_TASK_TIME_LIMIT - 30,
+}
+
+
+@shared_task(name="media.tasks.process_track", **_RELIABLE)
+def process_track(track_id: int) -> bool:
+    return services.track_process(track_id=track_id)
+
+
+@shared_task(name="media.tasks.process_transcript", **_RELIABLE)
+def process_transcript(transcript_id: int) -> bool:
+    return services.transcript_process(transcript_id=transcript_id)
+
+
+@shared_task(name="media.tasks.build_bundle", **_RELIABLE)
+def build_bundle(bundle_id: int) -> bool:
+    return services.bundle_build(bundle_id=bundle_id)
+
+
+@shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600, soft_time_limit=570)
+def delete_expired_bundles() -> int:
+    return services.bundles_delete_expired()

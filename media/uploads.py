@@ -1,0 +1,304 @@
+"""Uploads from the admin: the browser sends each file straight to S3 by presigned multipart
+upload (the app server never holds the bytes), or, on local storage, to the app in chunks.
+Staff then review the guesses from the file names and save: only then are tracks and
+transcripts created, their files moved to their stable keys and processing queued."""
+
+import hashlib
+import math
+import os
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from padmakara.api.errors import APIError
+from retreats.models import Place, Session, Teacher, Track, Transcript
+
+from . import services
+from . import storage as media_storage
+from .filenames import pair_translations, parse_filename
+from .models import Upload
+
+# S3 allows at most 10,000 parts of at least 5 MiB (except the last).
+MAX_PARTS = 10_000
+MIN_PART = 5 * 1024 * 1024
+
+
+class UploadError(APIError):
+    def __init__(self, message: str, details=None):
+        super().__init__(message, code="validation_error", status_code=400, details=details)
+
+
+def part_size_for(size: int) -> int:
+    return max(settings.MEDIA_UPLOAD_PART_BYTES, MIN_PART, math.ceil(size / MAX_PARTS))
+
+
+def speaker_aliases() -> dict[str, str]:
+    aliases = {}
+    for abbreviation, other in Teacher.objects.values_list("abbreviation", "aliases"):
+        aliases[abbreviation.upper()] = abbreviation
+        for alias in filter(None, (a.strip().upper() for a in other.split(","))):
+            aliases[alias] = abbreviation
+    return aliases
+
+
+def place_aliases() -> dict[str, str]:
+    return {a.upper(): a for a in Place.objects.values_list("abbreviation", flat=True)}
+
+
+def guess(session: Session, filename: str) -> dict:
+    """The parser's guesses for one file, as the review table shows them."""
+    parsed = parse_filename(
+        filename, speakers=speaker_aliases(), places=place_aliases(), default_year=session.retreat.start_date.year
+    )
+    return {
+        "kind": parsed.kind,
+        "order": parsed.number,
+        "title": parsed.title,
+        "speakers": parsed.speakers,
+        "language": parsed.language,
+        "isTranslation": parsed.is_translation,
+        "bilingual": parsed.bilingual,
+        "date": parsed.date.isoformat() if parsed.date else None,
+        "part": parsed.part,
+        "partNumber": parsed.part_number,
+    }
+
+
+@transaction.atomic
+def upload_start(*, session: Session, user, filename: str, size: int, content_type: str = "") -> tuple[Upload, dict]:
+    """Register a file about to be uploaded; on S3 also open its multipart upload."""
+    if size <= 0 or size > settings.MEDIA_UPLOAD_MAX_BYTES:
+        raise UploadError(
+            _("Files must be between 1 byte and %(max)d bytes.") % {"max": settings.MEDIA_UPLOAD_MAX_BYTES}
+        )
+    ext = media_storage.extension_of(filename, "")
+    upload = Upload.objects.create(
+        session=session, filename=os.path.basename(filename)[:500], size=size, content_type=content_type[:100],
+        key="", created_by=user,
+    )  # fmt: skip
+    upload.key = f"uploads/{session.pk}/{upload.uuid}{ext}"
+    plan = {"uploadId": str(upload.uuid), "guess": guess(session, filename)}
+    if media_storage.is_s3():
+        client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
+        extra = default_storage.get_object_parameters(upload.key)
+        created = client.create_multipart_upload(
+            Bucket=default_storage.bucket_name, Key=object_key, ContentType=content_type or "application/octet-stream",
+            **extra,
+        )  # fmt: skip
+        upload.s3_upload_id = created["UploadId"]
+        part = part_size_for(size)
+        plan.update({"mode": "s3", "partSize": part, "partCount": math.ceil(size / part)})
+    else:
+        plan.update({"mode": "local", "chunkSize": settings.MEDIA_UPLOAD_PART_BYTES})
+    upload.save(update_fields=["key", "s3_upload_id"])
+    return upload, plan
+
+
+def upload_part_urls(*, upload: Upload, part_numbers: list[int]) -> dict[int, str]:
+    """Presigned PUT URLs for parts of an S3 multipart upload (the browser PUTs the bytes)."""
+    if upload.status != Upload.Status.UPLOADING or not upload.s3_upload_id:
+        raise UploadError(_("This upload is not open."))
+    client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
+    limit = math.ceil(upload.size / part_size_for(upload.size))
+    urls = {}
+    for number in part_numbers:
+        if not 1 <= number <= limit:
+            raise UploadError(_("Part %(n)d is out of range.") % {"n": number})
+        urls[number] = client.generate_presigned_url(
+            "upload_part",
+            Params={"Bucket": default_storage.bucket_name, "Key": object_key,
+                    "UploadId": upload.s3_upload_id, "PartNumber": number},
+            ExpiresIn=3600,
+        )  # fmt: skip
+    return urls
+
+
+def upload_complete(*, upload: Upload, parts: list[dict] | None = None) -> Upload:
+    """Close the upload: on S3 assemble the parts; locally check the size and checksum the file."""
+    if upload.status == Upload.Status.UPLOADED:
+        return upload  # a retried request
+    if upload.status != Upload.Status.UPLOADING:
+        raise UploadError(_("This upload is not open."))
+    if upload.s3_upload_id:
+        client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
+        ordered = sorted(({"PartNumber": int(p["part_number"]), "ETag": p["etag"]} for p in parts or []),
+                         key=lambda p: p["PartNumber"])  # fmt: skip
+        client.complete_multipart_upload(
+            Bucket=default_storage.bucket_name, Key=object_key, UploadId=upload.s3_upload_id,
+            MultipartUpload={"Parts": ordered},
+        )  # fmt: skip
+        size = client.head_object(Bucket=default_storage.bucket_name, Key=object_key)["ContentLength"]
+    else:
+        size = default_storage.size(upload.key) if default_storage.exists(upload.key) else 0
+        digest = hashlib.sha256()
+        for chunk in media_storage.iter_chunks(upload.key):
+            digest.update(chunk)
+        upload.checksum = digest.hexdigest()
+    if size != upload.size:
+        raise UploadError(
+            _("The file arrived incomplete (%(got)d of %(want)d bytes).") % {"got": size, "want": upload.size}
+        )
+    upload.received, upload.status = size, Upload.Status.UPLOADED
+    upload.save(update_fields=["received", "status", "checksum"])
+    return upload
+
+
+def upload_chunk(*, upload: Upload, offset: int, stream, length: int) -> int:
+    """Local mode: write one chunk at ``offset``, streamed from the request (bounded memory).
+    Writing at an offset makes a retried chunk harmless."""
+    if upload.status != Upload.Status.UPLOADING or upload.s3_upload_id:
+        raise UploadError(_("This upload is not open."))
+    if offset < 0 or offset > upload.received or offset + length > upload.size:
+        raise UploadError(_("Chunk out of order: send from byte %(n)d.") % {"n": upload.received})
+    path = default_storage.path(upload.key)
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "r+b" if os.path.exists(path) else "wb") as out:
+        out.seek(offset)
+        remaining = length
+        while remaining > 0:
+            data = stream.read(min(remaining, 256 * 1024))
+            if not data:
+                break
+            out.write(data)
+            remaining -= len(data)
+    if remaining:
+        raise UploadError(_("The chunk was cut short."))
+    received = max(upload.received, offset + length)
+    Upload.objects.filter(pk=upload.pk).update(received=received)
+    upload.received = received
+    return received
+
+
+def upload_abort(*, upload: Upload) -> None:
+    if upload.s3_upload_id and upload.status == Upload.Status.UPLOADING:
+        media_storage.s3_client().abort_multipart_upload(
+            Bucket=default_storage.bucket_name,
+            Key=media_storage.s3_object_key(upload.key),
+            UploadId=upload.s3_upload_id,
+        )
+    elif default_storage.exists(upload.key):
+        default_storage.delete(upload.key)
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
+
+
+def review_rows(*, session: Session, uploads: list[Upload]) -> list[dict]:
+    """Guesses for a batch, with translations paired and duplicates (same checksum as a track
+    of the session or an earlier file of the batch) flagged."""
+    speakers, places, year = speaker_aliases(), place_aliases(), session.retreat.start_date.year
+    parsed = [parse_filename(u.filename, speakers=speakers, places=places, default_year=year) for u in uploads]
+    pairs = pair_translations(parsed)
+    known = dict(Track.objects.filter(session=session).exclude(checksum="").values_list("checksum", "title"))
+    seen: dict[str, str] = {}
+    rows = []
+    for index, (upload, p) in enumerate(zip(uploads, parsed, strict=True)):
+        duplicate = None
+        if upload.checksum:
+            duplicate = known.get(upload.checksum) or seen.get(upload.checksum)
+            seen.setdefault(upload.checksum, upload.filename)
+        rows.append({
+            "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
+            "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
+            "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
+            "originalOrder": parsed[pairs[index]].number if index in pairs else None, "bilingual": p.bilingual,
+            "date": p.date.isoformat() if p.date else None, "part": p.part, "partNumber": p.part_number,
+            "duplicateOf": duplicate,
+        })  # fmt: skip
+    return rows
+
+
+@dataclass
+class SavedBatch:
+    tracks: list[Track]
+    transcripts: list[Transcript]
+    skipped: list[str]
+
+
+@transaction.atomic
+def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
+    """Create the reviewed tracks and transcripts, move each file to its stable key and queue
+    processing. ``items``: ``{uploadId, kind, order, title, language, speaker, originalOrder,
+    skip}`` as corrected by staff. Duplicates flagged in review are not stored twice."""
+    uploads = {str(u.uuid): u for u in Upload.objects.select_for_update().filter(
+        session=session, uuid__in=[i["upload_id"] for i in items], status=Upload.Status.UPLOADED)}  # fmt: skip
+    teachers = {t.abbreviation.upper(): t for t in Teacher.objects.all()}
+    aliases = speaker_aliases()
+    batch = SavedBatch([], [], [])
+    errors = {}
+    audio_items = [i for i in items if i.get("kind") == "audio"]
+    transcript_items = [i for i in items if i.get("kind") == "transcript"]
+    created: dict[tuple[int, str], Track] = {}
+    moves: list[tuple[Upload, Track | Transcript, str]] = []
+    # Originals first, so translations can point at a track created in the same batch.
+    for item in sorted(audio_items, key=lambda i: bool(i.get("original_order"))):
+        upload = uploads.get(str(item["upload_id"]))
+        if upload is None:
+            errors[str(item["upload_id"])] = _("This file is not uploaded (or was already saved).")
+            continue
+        if item.get("skip"):
+            upload_abort(upload=upload)
+            batch.skipped.append(upload.filename)
+            continue
+        original = None
+        if item.get("original_order"):
+            original = (
+                created.get((int(item["original_order"]), "en"))
+                or Track.objects.filter(session=session, order=item["original_order"], original__isnull=True)
+                .exclude(language=item.get("language", "pt"))
+                .first()
+            )
+        speaker = teachers.get(aliases.get((item.get("speaker") or "").upper(), "").upper())
+        try:
+            with transaction.atomic():
+                track = Track.objects.create(
+                    session=session, order=int(item["order"]), title=item["title"][:300].strip() or upload.filename,
+                    language=item.get("language") or "en", speaker=speaker, original=original,
+                )  # fmt: skip
+        except (IntegrityError, ValueError, TypeError, KeyError):
+            errors[upload.filename] = _("Number %(n)s in %(lang)s is already taken in this session.") % {
+                "n": item.get("order"), "lang": item.get("language")}  # fmt: skip
+            continue
+        created[(track.order, track.language)] = track
+        moves.append((upload, track, media_storage.track_audio_key(track, upload.filename)))
+        batch.tracks.append(track)
+    for item in transcript_items:
+        upload = uploads.get(str(item["upload_id"]))
+        if upload is None or item.get("skip"):
+            if upload is not None:
+                upload_abort(upload=upload)
+                batch.skipped.append(upload.filename)
+            continue
+        language = item.get("language") or "en"
+        track = (
+            created.get((int(item.get("order") or 0), language))
+            or Track.objects.filter(session=session, order=item.get("order") or 0, language=language).first()
+        )
+        if track is None:
+            errors[upload.filename] = _("No track number %(n)s in this session for this transcript.") % {
+                "n": item.get("order")}  # fmt: skip
+            continue
+        transcript, _created = Transcript.objects.get_or_create(track=track, language=language)
+        moves.append((upload, transcript, media_storage.transcript_key(transcript)))
+        batch.transcripts.append(transcript)
+    if errors:
+        # Nothing has moved yet: rolling back the rows leaves every upload as it was.
+        transaction.set_rollback(True)
+        raise UploadError(_("Some files could not be saved; nothing was saved."), details=errors)
+    for upload, obj, key in moves:
+        media_storage.move(upload.key, key)
+        _attached(upload)
+        if isinstance(obj, Track):
+            obj.audio_file.name, obj.file_size = key, upload.size
+            obj.save(update_fields=["audio_file", "file_size"])
+            services.track_queue_processing(track=obj)
+        else:
+            obj.pdf_file.name, obj.file_size = key, upload.size
+            obj.save(update_fields=["pdf_file", "file_size"])
+            services.transcript_queue_processing(transcript=obj)
+    return batch
+
+
+def _attached(upload: Upload) -> None:
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ATTACHED)

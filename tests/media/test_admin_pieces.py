@@ -1,0 +1,74 @@
+import pytest
+from django.contrib import admin
+from django.contrib.messages.storage.fallback import FallbackStorage
+from django.test import RequestFactory
+
+from media.admin import TrackMediaAdminMixin, TranscriptMediaAdminMixin, reprocess_media
+from retreats.models import Track, Transcript
+
+pytestmark = pytest.mark.django_db
+
+
+class _TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
+    pass
+
+
+class _TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin):
+    pass
+
+
+def _request(staff):
+    request = RequestFactory().post("/admin/")
+    request.user = staff
+    request.session = {}
+    request._messages = FallbackStorage(request)
+    return request
+
+
+def test_it_reprocesses_the_selected_tracks(
+    staff, public_track, stored, make_audio, django_capture_on_commit_callbacks
+):
+    public_track.audio_file = stored("a.mp3", make_audio(2))
+    public_track.processing_status = "failed"
+    public_track.processing_error = "old error"
+    public_track.save()
+    request = _request(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reprocess_media(_TrackAdmin(Track, admin.site), request, Track.objects.all())
+
+    public_track.refresh_from_db()
+    assert public_track.processing_status == "ready"
+    assert public_track.processing_error == ""
+    assert "1 file queued" in [str(m) for m in request._messages][0]
+
+
+def test_it_reprocesses_the_selected_transcripts(
+    staff, public_track, stored, make_pdf, django_capture_on_commit_callbacks
+):
+    transcript = Transcript.objects.create(track=public_track, pdf_file=stored("t.pdf", make_pdf()), status="failed")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reprocess_media(_TranscriptAdmin(Transcript, admin.site), _request(staff), Transcript.objects.all())
+
+    transcript.refresh_from_db()
+    assert transcript.status == "ready"
+
+
+def test_it_shows_the_status_with_the_error_text(public_track):
+    public_track.processing_status = "failed"
+    public_track.processing_error = "Not a readable audio file."
+
+    html = _TrackAdmin(Track, admin.site).processing_badge(public_track)
+
+    assert "Failed" in html and 'title="Not a readable audio file."' in html
+
+
+def test_it_offers_the_reprocess_action(staff):
+    actions = _TrackAdmin(Track, admin.site).get_actions(_request(staff))
+
+    assert "reprocess_media" in actions
+
+
+def test_it_lists_the_media_facts_as_read_only():
+    assert {"duration", "checksum", "processing_error"} <= set(TrackMediaAdminMixin.media_readonly_fields)

@@ -1,0 +1,253 @@
+"""Uploads from the admin: presigned multipart to S3 done with plain HTTP as a browser would,
+chunked uploads to the app in local mode, then review and save."""
+
+import math
+
+import pytest
+import requests
+from django.core.files.storage import default_storage
+from django.urls import reverse
+
+from media import storage as media_storage
+from media.models import Upload
+from retreats.models import Track, Transcript
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def session(db):
+    factories.make_teacher(name="Jigme Khyentse Rinpoche", abbreviation="JKR")
+    factories.make_teacher(name="Pema Wangyal Rinpoche", abbreviation="PWR", aliases="TPWR")
+    return factories.make_session(factories.make_retreat(slug="spring-2024"), name="Day 1 morning")
+
+
+@pytest.fixture
+def admin(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def _start(admin, session, name, size):
+    response = admin.post(
+        reverse("admin:media_upload_start", args=[session.pk]),
+        {"filename": name, "size": size, "contentType": "audio/mpeg"},
+        content_type="application/json",
+    )
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def _local_upload(admin, session, name, data, chunk=1000):
+    plan = _start(admin, session, name, len(data))
+    assert plan["mode"] == "local"
+    url = reverse("admin:media_upload_chunk", args=[plan["uploadId"]])
+    for offset in range(0, len(data), chunk):
+        response = admin.post(
+            f"{url}?offset={offset}", data[offset : offset + chunk], content_type="application/octet-stream"
+        )
+        assert response.status_code == 200, response.content
+    done = admin.post(
+        reverse("admin:media_upload_complete", args=[plan["uploadId"]]), {}, content_type="application/json"
+    )
+    assert done.status_code == 200, done.content
+    return plan
+
+
+def _review(admin, session, ids):
+    response = admin.post(
+        reverse("admin:media_upload_review", args=[session.pk]), {"uploadIds": ids}, content_type="application/json"
+    )
+    return response.json()["rows"]
+
+
+def _save(admin, session, rows, **overrides):
+    items = [{**row, **overrides.get(row["filename"], {})} for row in rows]
+    return admin.post(
+        reverse("admin:media_upload_save", args=[session.pk]), {"items": items}, content_type="application/json"
+    )
+
+
+def test_it_prefills_guesses_from_the_filename_when_starting(admin, session):
+    plan = _start(admin, session, "001 JKR - The daily practice in three parts-(17 April AM).mp3", 10)
+
+    assert plan["guess"]["order"] == 1
+    assert plan["guess"]["speakers"] == ["JKR"]
+    assert plan["guess"]["date"] == "2024-04-17"
+
+
+def test_it_uploads_in_chunks_and_saves_reviewed_tracks(admin, session, make_audio, django_capture_on_commit_callbacks):
+    original = _local_upload(admin, session, "001 JKR - The daily practice.mp3", make_audio(2))
+    translation = _local_upload(admin, session, "001 TRAD - A pratica diaria.mp3", make_audio(2, frequency=660))
+    rows = _review(admin, session, [original["uploadId"], translation["uploadId"]])
+    assert rows[1]["isTranslation"] and rows[1]["originalOrder"] == 1 and rows[1]["language"] == "pt"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _save(admin, session, rows, **{"001 JKR - The daily practice.mp3": {"title": "The Daily Practice"}})
+
+    assert response.status_code == 200, response.content
+    en = Track.objects.get(session=session, language="en")
+    pt = Track.objects.get(session=session, language="pt")
+    assert en.title == "The Daily Practice"  # the staff correction, not the guess
+    assert en.speaker.abbreviation == "JKR"
+    assert pt.original == en
+    assert en.audio_file.name == "retreats/spring-2024/01-day-1-morning/001-en-the-daily-practice.mp3"
+    assert (en.processing_status, pt.processing_status) == ("ready", "ready")
+    assert default_storage.listdir(f"uploads/{session.pk}") == ([], [])
+    assert set(Upload.objects.values_list("status", flat=True)) == {"attached"}
+
+
+def test_it_flags_a_duplicate_upload_and_does_not_store_it_twice(
+    admin, session, make_audio, django_capture_on_commit_callbacks
+):
+    data = make_audio(2)
+    first = _local_upload(admin, session, "001 JKR - Teaching.mp3", data)
+    second = _local_upload(admin, session, "002 JKR - Teaching again.mp3", data)
+
+    rows = _review(admin, session, [first["uploadId"], second["uploadId"]])
+
+    assert rows[0]["duplicateOf"] is None
+    assert rows[1]["duplicateOf"] == "001 JKR - Teaching.mp3"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _save(admin, session, rows, **{"002 JKR - Teaching again.mp3": {"skip": True}}).status_code == 200
+    assert Track.objects.filter(session=session).count() == 1
+
+
+def test_it_attaches_a_transcript_to_the_track_of_its_number(
+    admin, session, make_audio, make_pdf, django_capture_on_commit_callbacks
+):
+    audio = _local_upload(admin, session, "001 JKR - Teaching.mp3", make_audio(1))
+    pdf = _local_upload(admin, session, "001 JKR - Teaching.pdf", make_pdf())
+    rows = _review(admin, session, [audio["uploadId"], pdf["uploadId"]])
+    assert rows[1]["kind"] == "transcript"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _save(admin, session, rows).status_code == 200
+
+    transcript = Transcript.objects.get()
+    assert transcript.track.order == 1
+    assert transcript.status == "ready" and transcript.page_count == 2
+    assert transcript.pdf_file.name.endswith("001-en-teaching.transcript-en.pdf")
+
+
+def test_it_saves_nothing_when_a_number_is_taken(admin, session, make_audio):
+    factories.make_track(session, order=1, title="Existing")
+    first = _local_upload(admin, session, "002 JKR - New.mp3", make_audio(1))
+    clash = _local_upload(admin, session, "001 JKR - Clash.mp3", make_audio(1, frequency=300))
+    rows = _review(admin, session, [first["uploadId"], clash["uploadId"]])
+
+    response = _save(admin, session, rows)
+
+    assert response.status_code == 400
+    assert "001 JKR - Clash.mp3" in response.json()["error"]["details"]
+    assert Track.objects.filter(session=session).count() == 1
+    assert Upload.objects.filter(status="uploaded").count() == 2
+    assert all(default_storage.exists(u.key) for u in Upload.objects.all())
+
+
+def test_it_refuses_a_chunk_out_of_order(admin, session):
+    plan = _start(admin, session, "a.mp3", 3000)
+    url = reverse("admin:media_upload_chunk", args=[plan["uploadId"]])
+
+    response = admin.post(f"{url}?offset=2000", b"x" * 1000, content_type="application/octet-stream")
+
+    assert response.status_code == 400
+
+
+def test_it_accepts_a_retried_chunk(admin, session):
+    plan = _start(admin, session, "a.mp3", 2000)
+    url = reverse("admin:media_upload_chunk", args=[plan["uploadId"]])
+    admin.post(f"{url}?offset=0", b"a" * 1000, content_type="application/octet-stream")
+    admin.post(f"{url}?offset=0", b"a" * 1000, content_type="application/octet-stream")
+    admin.post(f"{url}?offset=1000", b"b" * 1000, content_type="application/octet-stream")
+
+    done = admin.post(
+        reverse("admin:media_upload_complete", args=[plan["uploadId"]]), {}, content_type="application/json"
+    )
+
+    assert done.status_code == 200
+    with default_storage.open(Upload.objects.get().key) as fh:
+        assert fh.read() == b"a" * 1000 + b"b" * 1000
+
+
+def test_it_refuses_an_incomplete_file(admin, session):
+    plan = _start(admin, session, "a.mp3", 2000)
+    url = reverse("admin:media_upload_chunk", args=[plan["uploadId"]])
+    admin.post(f"{url}?offset=0", b"a" * 1000, content_type="application/octet-stream")
+
+    done = admin.post(
+        reverse("admin:media_upload_complete", args=[plan["uploadId"]]), {}, content_type="application/json"
+    )
+
+    assert done.status_code == 400
+    assert "incomplete" in done.json()["error"]["message"]
+
+
+def test_it_refuses_files_over_the_limit(admin, session, settings):
+    settings.MEDIA_UPLOAD_MAX_BYTES = 100
+
+    response = admin.post(
+        reverse("admin:media_upload_start", args=[session.pk]), {"filename": "a.mp3", "size": 101},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+
+
+def test_it_is_for_staff_only(client, user, session):
+    client.force_login(user)
+
+    response = client.post(
+        reverse("admin:media_upload_start", args=[session.pk]), {"filename": "a.mp3", "size": 1},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert response.status_code == 302  # to the admin login
+    assert not Upload.objects.exists()
+
+
+def test_it_shows_the_upload_page(admin, session):
+    response = admin.get(reverse("admin:media_session_upload", args=[session.pk]))
+
+    assert response.status_code == 200
+    assert b"media/upload.js" in response.content
+
+
+@pytest.mark.s3
+def test_it_uploads_to_s3_with_presigned_multipart_parts(
+    admin, session, s3, make_audio, settings, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_UPLOAD_PART_BYTES = 5 * 1024 * 1024
+    data = make_audio(340, ext="wav")  # 16 kB/s: two parts
+    plan = _start(admin, session, "001 JKR - Long teaching.wav", len(data))
+    assert plan["mode"] == "s3" and plan["partCount"] == math.ceil(len(data) / plan["partSize"]) == 2
+    urls = admin.post(
+        reverse("admin:media_upload_parts", args=[plan["uploadId"]]), {"partNumbers": [1, 2]},
+        content_type="application/json",
+    ).json()["urls"]  # fmt: skip
+
+    parts = []
+    for number in (1, 2):
+        body = data[(number - 1) * plan["partSize"] : number * plan["partSize"]]
+        response = requests.put(urls[str(number)], data=body, timeout=30)  # the browser's PUT, no credentials
+        assert response.status_code == 200
+        parts.append({"partNumber": number, "etag": response.headers["ETag"]})
+    done = admin.post(
+        reverse("admin:media_upload_complete", args=[plan["uploadId"]]),
+        {"parts": parts},
+        content_type="application/json",
+    )
+    assert done.status_code == 200, done.content
+    rows = _review(admin, session, [plan["uploadId"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _save(admin, session, rows).status_code == 200
+
+    track = Track.objects.get()
+    assert track.processing_status == "ready", track.processing_error
+    assert track.duration == pytest.approx(340, abs=1)
+    keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3.bucket)["Contents"]}
+    assert f"media/{track.audio_file.name}" in keys
+    assert not any(k.startswith("media/uploads/") for k in keys)
+    head = s3.head_object(Bucket=s3.bucket, Key=media_storage.s3_object_key(track.audio_file.name))
+    assert head["ContentLength"] == len(data)
