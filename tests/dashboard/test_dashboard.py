@@ -112,3 +112,19 @@ def test_it_keeps_a_reversed_or_huge_range_sane(staff_client):
 
     filters = response.context["filters"]
     assert filters.start <= filters.end and (filters.end - filters.start).days < selectors.MAX_DAYS
+
+
+def test_it_shows_offline_bundles_by_outcome(staff_client):
+    from media.models import DownloadBundle
+
+    expires = timezone.now() + datetime.timedelta(days=1)
+    for n, status in enumerate(["ready", "ready", "failed"]):
+        DownloadBundle.objects.create(
+            request_key=f"k{n}", status=status, expires_at=expires, error="disk full" * (status == "failed")
+        )
+
+    body = staff_client.get(URL).content.decode()
+
+    assert "Offline bundles by outcome" in body and "No data source yet" not in body
+    bundles = selectors.bundle_outcomes(selectors.Filters(start=timezone.now().date(), end=timezone.now().date()))
+    assert bundles["by_status"] == {"ready": 2, "failed": 1} and bundles["latest_failed"][0]["error"] == "disk full"

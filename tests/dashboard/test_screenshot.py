@@ -37,9 +37,31 @@ def browser():
     driver.quit()
 
 
+def _failures():
+    import datetime
+
+    from django.utils import timezone
+
+    from media.models import DownloadBundle
+    from retreats.models import Track
+
+    Track.objects.filter(pk__in=Track.objects.order_by("pk").values("pk")[:2]).update(
+        processing_status="failed", processing_error="ffprobe: moov atom not found (the upload was cut short)"
+    )
+    expires = timezone.now() + datetime.timedelta(days=1)
+    for n, status in enumerate(["ready"] * 14 + ["failed"] * 2 + ["expired"] * 5):
+        DownloadBundle.objects.create(
+            request_key=f"shot{n}",
+            status=status,
+            expires_at=expires,
+            error="No space left on device" * (status == "failed"),
+        )
+
+
 def test_it_shows_the_dashboard_in_a_real_browser(browser, live_server, client, staff, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     make_listening(users=120, sessions_per_user=12, seed=11)
+    _failures()
     client.force_login(staff)
     browser.get(f"{live_server.url}/admin/login/")
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"})
