@@ -212,7 +212,7 @@ def _push_pending(*, event: NotificationEvent, backend, result: FanOutResult, li
         return 0
     mine = Notification.objects.filter(push_claim=claim)
     rows = list(mine.values_list("pk", "user_id", "title", "message", "data"))
-    devices = selectors.push_devices(user_ids=mine.values("user_id"))
+    devices = selectors.push_devices(user_ids=[user_id for _, user_id, *_ in rows])
     messages = []
     owner = {}
     for pk, user_id, title, message, data in rows:
