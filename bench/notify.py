@@ -98,13 +98,17 @@ def _queries_per_batch(group) -> None:
     services.claim_event(event_id=event.pk)
     with CaptureQueriesContext(connection) as captured:
         result = services.fan_out(event_id=event.pk)
-    per_batch = [q for q in captured.captured_queries if 'INSERT INTO "accounts_notification"' in q["sql"]]
-    total = len(captured.captured_queries)
-    # Outside the batches: load the event, the empty last page, the final push sweep, the totals.
+    queries = captured.captured_queries
+    inserts = [i for i, q in enumerate(queries) if q["sql"].startswith('INSERT INTO "accounts_notification"')]
+    # One batch: from one notification insert to the next (the users of the next batch are
+    # read just before its insert, so shift by one).
+    one = queries[inserts[1] - 1 : inserts[2] - 1]
     print(f"SQL statements per batch (members-only gathering, {MEMBERS:,} members, in-process):")
-    print(f"  batches                      {result.batches} ({len(per_batch)} notification inserts)")
-    print(f"  statements in all            {total}")
-    print(f"  per batch                    {total / result.batches:.1f} (all statements / batches)")
+    print(f"  batches                      {result.batches}")
+    print(f"  statements in all            {len(queries)} (incl. COMMITs)")
+    print(f"  statements in one batch      {len(one)}:")
+    for q in one:
+        print(f"    {q['sql'][:90]}")
 
 
 def main() -> None:
