@@ -11,6 +11,7 @@ message, so messages already handed over are never sent twice by a retry.
 import json
 import logging
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import requests
@@ -152,7 +153,12 @@ class SNSPushBackend(PushBackend):
         self.apns_key = "APNS_SANDBOX" if settings.SNS_APNS_SANDBOX else "APNS"
 
     def send(self, messages):
-        return [self._send_one(m) for m in messages]
+        # One HTTP call per message (SNS has no batch publish to endpoints): a few in parallel.
+        # boto3 clients are safe to share between threads.
+        if len(messages) <= 1:
+            return [self._send_one(m) for m in messages]
+        with ThreadPoolExecutor(max_workers=settings.SNS_PUBLISH_CONCURRENCY) as pool:
+            return list(pool.map(self._send_one, messages))
 
     def _payload(self, m: PushMessage) -> str:
         if m.platform == "ios":

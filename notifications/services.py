@@ -118,7 +118,11 @@ def release_event(*, event_id: int, error: str, final: bool) -> None:
     """Hand the event back after a failure: queued for the retry, or failed for good."""
     NotificationEvent.objects.filter(pk=event_id, state=NotificationEvent.State.INFLIGHT).update(
         state=NotificationEvent.State.FAILED if final else NotificationEvent.State.QUEUED,
-        locked_until=None,
+        # A queued event waiting for its retry is "locked" until the retry is due (plus the
+        # backoff's worst case), so the stalled-event sweep leaves it to the retry.
+        locked_until=None
+        if final
+        else timezone.now() + timedelta(seconds=settings.NOTIFY_RETRY_DELAY * 2**settings.NOTIFY_MAX_RETRIES),
         last_error=error[:2000],
         finished_at=timezone.now() if final else None,
     )
@@ -326,3 +330,20 @@ def send_new_content_digests(*, now=None) -> int:
             emails.send_new_content_digest(user=user, gatherings=rows)
             sent += 1
     return sent
+
+
+def resume_stalled_events(*, older_than: timedelta = timedelta(minutes=5)) -> list[int]:
+    """Send the fan-out again for events nobody is working on: queued for a while (the task
+    was lost with a broker restart) or in flight past their lease (the worker died, or the
+    database was gone when it tried to hand the event back). Returns their ids."""
+    now = timezone.now()
+    stalled = list(
+        NotificationEvent.objects.filter(
+            Q(state=NotificationEvent.State.QUEUED, created_at__lt=now - older_than, locked_until__isnull=True)
+            | Q(state=NotificationEvent.State.QUEUED, locked_until__lt=now - older_than)
+            | Q(state=NotificationEvent.State.INFLIGHT, locked_until__lt=now)
+        ).values_list("pk", flat=True)[:100]
+    )
+    for event_id in stalled:
+        _send_fan_out(event_id)
+    return stalled

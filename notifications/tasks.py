@@ -3,6 +3,7 @@
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.db import DatabaseError
 
@@ -26,7 +27,8 @@ def fan_out_event(self, event_id: int) -> dict | None:
         return None
     try:
         result = services.fan_out(event_id=event_id)
-    except (PushTemporaryError, DatabaseError) as exc:
+    except (PushTemporaryError, DatabaseError, SoftTimeLimitExceeded) as exc:
+        # Transient, or a fan-out too long for one run: the retry resumes after the last batch.
         final = self.request.retries >= self.max_retries
         services.release_event(event_id=event_id, error=f"{exc.__class__.__name__}: {exc}", final=final)
         if final:
@@ -44,3 +46,9 @@ def fan_out_event(self, event_id: int) -> dict | None:
 def send_new_content_digests() -> int:
     """Periodic (celery beat): the opt-in email digest of new gatherings."""
     return services.send_new_content_digests()
+
+
+@shared_task(acks_late=True, time_limit=300)
+def resume_stalled_events() -> int:
+    """Periodic (celery beat): fan-outs whose task was lost or whose worker died go again."""
+    return len(services.resume_stalled_events())

@@ -377,6 +377,7 @@ SNS_ENDPOINT_URL = env.str("SNS_ENDPOINT_URL", default="") or None
 SNS_APNS_APPLICATION_ARN = env.str("SNS_APNS_APPLICATION_ARN", default="")
 SNS_APNS_SANDBOX = env.bool("SNS_APNS_SANDBOX", default=False)
 SNS_FCM_APPLICATION_ARN = env.str("SNS_FCM_APPLICATION_ARN", default="")
+SNS_PUBLISH_CONCURRENCY = env.int("SNS_PUBLISH_CONCURRENCY", default=16)
 if PRODUCTION and PUSH_BACKEND.endswith("SNSPushBackend") and not (SNS_APNS_APPLICATION_ARN or SNS_FCM_APPLICATION_ARN):
     raise ImproperlyConfigured("PUSH_BACKEND is SNS but no SNS_*_APPLICATION_ARN is set.")
 NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=1000)
@@ -395,6 +396,11 @@ AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
 CELERY_BEAT_SCHEDULE["notifications-send-digests"] = {
     "task": "notifications.tasks.send_new_content_digests",
     "schedule": env.int("NOTIFY_DIGEST_SECONDS", default=7 * 24 * 3600),
+}
+# Fan-outs whose task was lost (broker restart) or whose worker died are sent again.
+CELERY_BEAT_SCHEDULE["notifications-resume-stalled"] = {
+    "task": "notifications.tasks.resume_stalled_events",
+    "schedule": env.int("NOTIFY_RESUME_SECONDS", default=300),
 }
 # Where links in emails point (the app's web origin).
 APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")

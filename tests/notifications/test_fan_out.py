@@ -203,3 +203,31 @@ def test_it_counts_tracks_published_with_the_gathering_as_announced():
     retreat_publish(retreat=retreat)
 
     assert services.notify_tracks_added(retreat_id=retreat.pk, track_ids=[track.pk]) is None
+
+
+def test_it_resumes_an_event_whose_worker_died():
+    make_user()
+    retreat = make_retreat(status="published", visibility="public")
+    dead = NotificationEvent.objects.create(
+        key="dead", kind="new_gathering", retreat=retreat, state="inflight",
+        locked_until=timezone.now() - datetime.timedelta(seconds=1),
+    )  # fmt: skip
+    fresh = NotificationEvent.objects.create(key="fresh", kind="new_gathering", retreat=retreat)
+
+    assert services.resume_stalled_events() == [dead.pk]  # eager here: the fan-out runs at once
+
+    dead.refresh_from_db()
+    fresh.refresh_from_db()
+    assert dead.state == "sent" and Notification.objects.filter(event=dead).count() == 1
+    assert fresh.state == "queued"
+
+
+def test_it_leaves_an_event_waiting_for_its_retry_to_the_retry():
+    retreat = make_retreat(status="published", visibility="public")
+    event = NotificationEvent.objects.create(key="k", kind="new_gathering", retreat=retreat)
+    assert services.claim_event(event_id=event.pk)
+
+    services.release_event(event_id=event.pk, error="Expo down", final=False)
+
+    assert services.resume_stalled_events() == []
+    assert NotificationEvent.objects.get().state == "queued"
