@@ -55,6 +55,9 @@ def _login_response(result) -> Response:
 
 class RegisterView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RegisterInput"
+
         name = serializers.CharField(max_length=150, allow_blank=True, default="")
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
@@ -64,7 +67,10 @@ class RegisterView(PublicAuthView):
         data = self.validate(request)
         user = get_provider().register(email=data["email"], password=data["password"], name=data["name"])
         return Response(
-            {"message": _("Account created. Enter the code we emailed you to confirm your address."), "userId": str(user.uuid)},
+            {
+                "message": _("Account created. Enter the code we emailed you to confirm your address."),
+                "userId": str(user.uuid),
+            },
             status=status.HTTP_201_CREATED,
         )
 
@@ -76,6 +82,9 @@ class RegisterView(PublicAuthView):
 
 class VerifyEmailView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "VerifyEmailInput"
+
         email = serializers.EmailField()
         code = serializers.CharField(max_length=16)
 
@@ -88,6 +97,9 @@ class VerifyEmailView(RegisterView):
 
 class ResendVerificationView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EmailInput"
+
         email = serializers.EmailField()
 
     @extend_schema(request=InputSerializer, responses={202: dict})
@@ -102,6 +114,9 @@ class ResendVerificationView(RegisterView):
 
 class LoginView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "LoginInput"
+
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
 
@@ -113,6 +128,9 @@ class LoginView(RegisterView):
 
 class LoginMfaView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "LoginMfaInput"
+
         email = serializers.EmailField()
         session = serializers.CharField(max_length=4096)
         code = serializers.CharField(max_length=16)
@@ -120,12 +138,17 @@ class LoginMfaView(RegisterView):
     @extend_schema(request=InputSerializer, responses={200: dict})
     def post(self, request):
         data = self.validate(request)
-        result = get_provider().login_mfa(email=data["email"], session=data["session"], code=data["code"], request=request)
+        result = get_provider().login_mfa(
+            email=data["email"], session=data["session"], code=data["code"], request=request
+        )
         return _login_response(result)
 
 
 class RefreshView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RefreshTokenInput"
+
         refresh_token = serializers.CharField(max_length=8192)
 
     @extend_schema(request=InputSerializer, responses={200: dict})
@@ -158,6 +181,9 @@ class ForgotPasswordView(ResendVerificationView):
 
 class ResetPasswordView(RegisterView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ResetPasswordInput"
+
         email = serializers.EmailField()
         code = serializers.CharField(max_length=16)
         new_password = serializers.CharField(**PASSWORD)
@@ -178,6 +204,9 @@ class MfaSetupView(TokenAuthView):
 
 class MfaVerifyView(TokenAuthView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "MfaCodeInput"
+
         code = serializers.CharField(max_length=16)
 
     @extend_schema(request=InputSerializer, responses={200: dict})
@@ -201,6 +230,9 @@ class PreferencesSerializer(serializers.Serializer):
 class ProfileView(APIView):
     # email, id and subscription are not fields here: a client sending them changes nothing.
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ProfileInput"
+
         name = serializers.CharField(max_length=150, allow_blank=True, required=False)
         preferences = PreferencesSerializer(required=False)
 
@@ -261,6 +293,9 @@ def _device(device: Device) -> dict:
 
 class DeviceListView(APIView):
     class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "DeviceInput"
+
         platform = serializers.ChoiceField(choices=Device.Platform.choices)
         push_token = serializers.CharField(max_length=512)
         app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")

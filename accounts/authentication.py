@@ -8,10 +8,13 @@ those: a configurable JWKS source, keys cached per process with one refetch on a
 ``kid``, an HTTP timeout, ``token_use`` and ``client_id`` checks, and a clock-skew leeway.
 """
 
+import base64
+import binascii
 import json
 import logging
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 
 import jwt
@@ -88,24 +91,57 @@ class TokenValidator(validator.TokenValidator):
     ``iss``, ``token_use`` and the app client (``client_id`` on access tokens, ``aud`` on id
     tokens)."""
 
+    # Tokens already verified in this process, with their claims: an app sends the same access
+    # token for an hour, and its signature, issuer and audience cannot change in that time.
+    # Only the time claims are checked again on a hit. Keyed by the whole token, signature
+    # included, so a tampered copy never matches.
+    VERIFIED_CACHE_SIZE = 4096
+
     def __init__(self, *, issuers: tuple[str, ...], client_ids: tuple[str, ...], keys: KeyCache, leeway: int):
         super().__init__(aws_region=None, aws_user_pool=None, audience=None)
         self.issuers = issuers
         self.client_ids = client_ids
         self.key_cache = keys
         self.leeway = leeway
+        self._verified: OrderedDict[tuple, dict] = OrderedDict()
+        self._verified_lock = threading.Lock()
+
+    @staticmethod
+    def _header(token: str) -> dict:
+        """The JOSE header alone (PyJWT's helper scans the whole token twice per request)."""
+        try:
+            segment = token.split(".", 1)[0]
+            header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
+        except (ValueError, TypeError, binascii.Error) as exc:
+            raise TokenError("malformed token header") from exc
+        if not isinstance(header, dict):
+            raise TokenError("malformed token header")
+        return header
 
     def _get_public_key(self, token):
-        try:
-            header = jwt.get_unverified_header(token)
-        except jwt.DecodeError as exc:
-            raise TokenError(str(exc)) from exc
+        header = self._header(token)
         # Only RS256: refuses alg "none" and HS256 signed with the public key as the secret.
         if header.get("alg") != "RS256" or not isinstance(header.get("kid"), str):
             raise TokenError("unsupported token header")
         return self.key_cache.get(header["kid"])
 
     def validate(self, token, *, token_use: str = "access", issuers: tuple[str, ...] | None = None) -> dict:
+        issuers = issuers or self.issuers
+        key = (token, token_use, issuers)
+        payload = self._verified.get(key)
+        if payload is not None:
+            now = time.time()
+            if payload["exp"] + self.leeway <= now:
+                raise TokenError("Signature has expired")
+            return payload
+        payload = self._validate(token, token_use=token_use, issuers=issuers)
+        with self._verified_lock:
+            self._verified[key] = payload
+            while len(self._verified) > self.VERIFIED_CACHE_SIZE:
+                self._verified.popitem(last=False)
+        return payload
+
+    def _validate(self, token, *, token_use: str, issuers: tuple[str, ...]) -> dict:
         public_key = self._get_public_key(token)
         if public_key is None:
             raise TokenError("No key found for this token")
@@ -119,7 +155,7 @@ class TokenValidator(validator.TokenValidator):
             )
         except jwt.PyJWTError as exc:
             raise TokenError(str(exc)) from exc
-        if payload.get("iss") not in (issuers or self.issuers):
+        if payload.get("iss") not in issuers:
             raise TokenError("wrong issuer")
         if payload.get("token_use") != token_use:
             raise TokenError(f"not an {token_use} token")
@@ -139,10 +175,11 @@ def get_validator() -> TokenValidator:
 
     provider = get_provider()
     config = provider.token_config()
-    validator_ = _validators.get(config.cache_key)
+    cache_key = (config.cache_key, settings.IDENTITY_CLOCK_SKEW_SECONDS, settings.IDENTITY_JWKS_MIN_REFETCH_SECONDS)
+    validator_ = _validators.get(cache_key)
     if validator_ is None:
         with _validators_lock:
-            validator_ = _validators.get(config.cache_key)
+            validator_ = _validators.get(cache_key)
             if validator_ is None:
                 validator_ = TokenValidator(
                     issuers=config.issuers,
@@ -150,7 +187,7 @@ def get_validator() -> TokenValidator:
                     keys=KeyCache(config.jwks, min_refetch=settings.IDENTITY_JWKS_MIN_REFETCH_SECONDS),
                     leeway=settings.IDENTITY_CLOCK_SKEW_SECONDS,
                 )
-                _validators[config.cache_key] = validator_
+                _validators[cache_key] = validator_
     return validator_
 
 

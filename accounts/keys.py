@@ -11,6 +11,7 @@ import os
 import threading
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -37,10 +38,7 @@ def _thumbprint(jwk: dict) -> str:
     return _b64(hashlib.sha256(canonical.encode()).digest())
 
 
-def _read_or_generate_pem() -> bytes:
-    if settings.IDENTITY_PRIVATE_KEY:
-        return settings.IDENTITY_PRIVATE_KEY.encode()
-    path = settings.IDENTITY_PRIVATE_KEY_FILE
+def _read_or_generate_pem(path: Path) -> bytes:
     with _lock:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -70,8 +68,16 @@ def _load(pem: bytes) -> SigningKey:
     return SigningKey(kid=kid, private_key=private_key, public_jwk=jwk)
 
 
+@cache
+def _from_file(path: Path) -> SigningKey:
+    return _load(_read_or_generate_pem(path))
+
+
 def signing_key() -> SigningKey:
-    return _load(_read_or_generate_pem())
+    """The key of the current settings, read from disk once per process."""
+    if settings.IDENTITY_PRIVATE_KEY:
+        return _load(settings.IDENTITY_PRIVATE_KEY.encode())
+    return _from_file(Path(settings.IDENTITY_PRIVATE_KEY_FILE))
 
 
 def jwks() -> dict:

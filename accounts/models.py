@@ -38,9 +38,10 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         the identity provider confirms the account still exists, so a token outliving a
         deleted account does not bring it back.
         """
-        user = self.filter(cognito_sub=payload["sub"]).first()
-        if user is not None:
-            return user
+        try:
+            return self.get(cognito_sub=payload["sub"])
+        except self.model.DoesNotExist:
+            pass
         from .services import user_link_from_provider
 
         return user_link_from_provider(sub=payload["sub"], access_token=token)
@@ -99,9 +100,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
-            models.CheckConstraint(
-                condition=models.Q(language__in=["en", "pt"]), name="user_language_valid"
-            ),
+            models.CheckConstraint(condition=models.Q(language__in=["en", "pt"]), name="user_language_valid"),
             models.CheckConstraint(
                 condition=models.Q(content_language__in=["en", "en-pt"]), name="user_content_language_valid"
             ),
@@ -176,7 +175,9 @@ class Device(models.Model):
         verbose_name = _("device")
         verbose_name_plural = _("devices")
         constraints = [
-            models.CheckConstraint(condition=models.Q(platform__in=["ios", "android", "web"]), name="device_platform_valid")
+            models.CheckConstraint(
+                condition=models.Q(platform__in=["ios", "android", "web"]), name="device_platform_valid"
+            )
         ]
 
     def __str__(self):

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -67,7 +68,9 @@ class TokenConfig:
 
 # Errors shared by both providers, in the envelope codes of API.md.
 def invalid_credentials() -> APIError:
-    return APIError(_("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED)
+    return APIError(
+        _("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
+    )
 
 
 def invalid_token(message=None) -> APIError:
@@ -87,7 +90,9 @@ def email_not_verified() -> APIError:
 
 
 def email_taken() -> APIError:
-    return APIError(_("An account with this email already exists."), code="email_taken", status_code=status.HTTP_409_CONFLICT)
+    return APIError(
+        _("An account with this email already exists."), code="email_taken", status_code=status.HTTP_409_CONFLICT
+    )
 
 
 def invalid_code() -> APIError:
@@ -178,6 +183,7 @@ def get_provider() -> IdentityProvider:
 
 
 def otpauth_uri(secret: str, email: str) -> str:
-    import pyotp
-
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name=settings.IDENTITY_MFA_ISSUER)
+    """The URI authenticator apps read from a QR code (Key Uri Format)."""
+    issuer = settings.IDENTITY_MFA_ISSUER
+    label = quote(f"{issuer}:{email}")
+    return f"otpauth://totp/{label}?{urlencode({'secret': secret, 'issuer': issuer, 'algorithm': 'SHA1', 'digits': 6, 'period': 30})}"

@@ -15,7 +15,7 @@ from functools import cache
 import boto3
 import jwt
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -73,7 +73,12 @@ ERROR_MAP = {
 }
 
 # Errors that must not tell a caller whether an email is registered.
-SILENT_FOR_UNKNOWN = {"UserNotFoundException", "InvalidParameterException", "NotAuthorizedException", "LimitExceededException"}
+SILENT_FOR_UNKNOWN = {
+    "UserNotFoundException",
+    "InvalidParameterException",
+    "NotAuthorizedException",
+    "LimitExceededException",
+}
 
 
 def error_code(exc: ClientError) -> str:
@@ -85,9 +90,13 @@ def to_api_error(exc: Exception) -> APIError:
         factory = ERROR_MAP.get(error_code(exc))
         if factory is not None:
             return factory()
+    if isinstance(exc, ParamValidationError):  # the client's input, refused before it left (length, pattern)
+        return APIError(_("The request has invalid fields."), code="validation_error")
     logger.error("Cognito call failed: %s", exc)
     return APIError(
-        _("The sign-in service is unavailable. Try again shortly."), code="server_error", status_code=status.HTTP_502_BAD_GATEWAY
+        _("The sign-in service is unavailable. Try again shortly."),
+        code="server_error",
+        status_code=status.HTTP_502_BAD_GATEWAY,
     )
 
 
@@ -133,7 +142,9 @@ class CognitoIdentityProvider(IdentityProvider):
     # --- tokens ---------------------------------------------------------------------------
 
     def issuer(self) -> str:
-        return settings.COGNITO_ISSUER or f"https://cognito-idp.{settings.COGNITO_AWS_REGION}.amazonaws.com/{self.pool_id}"
+        return (
+            settings.COGNITO_ISSUER or f"https://cognito-idp.{settings.COGNITO_AWS_REGION}.amazonaws.com/{self.pool_id}"
+        )
 
     def token_config(self) -> TokenConfig:
         from accounts.authentication import http_jwks
@@ -240,17 +251,23 @@ class CognitoIdentityProvider(IdentityProvider):
 
     def resend_verification(self, *, email: str) -> None:
         email = email.strip().lower()
-        self._silently("resend_confirmation_code", **self._with_secret(email, {"ClientId": self.client_id, "Username": email}))
+        self._silently(
+            "resend_confirmation_code", **self._with_secret(email, {"ClientId": self.client_id, "Username": email})
+        )
 
     def login(self, *, email: str, password: str, request=None) -> LoginResult:
         email = email.strip().lower()
         params = self._with_secret(email, {"USERNAME": email, "PASSWORD": password}, key="SECRET_HASH")
-        response = self.call("initiate_auth", ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+        response = self.call(
+            "initiate_auth", ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
+        )
         return self._login_result(response)
 
     def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
         email = email.strip().lower()
-        responses = self._with_secret(email, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": str(code)}, key="SECRET_HASH")
+        responses = self._with_secret(
+            email, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": str(code)}, key="SECRET_HASH"
+        )
         response = self.call(
             "respond_to_auth_challenge",
             ClientId=self.client_id,
@@ -270,7 +287,9 @@ class CognitoIdentityProvider(IdentityProvider):
                 )
             else:
                 response = self.client.initiate_auth(
-                    ClientId=self.client_id, AuthFlow="REFRESH_TOKEN_AUTH", AuthParameters={"REFRESH_TOKEN": refresh_token}
+                    ClientId=self.client_id,
+                    AuthFlow="REFRESH_TOKEN_AUTH",
+                    AuthParameters={"REFRESH_TOKEN": refresh_token},
                 )
         except ClientError as exc:
             if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException", "RefreshTokenReuseException"}:
@@ -288,7 +307,11 @@ class CognitoIdentityProvider(IdentityProvider):
             self.client.revoke_token(**params)
         except ClientError as exc:
             # An unknown or already revoked token is logged out already.
-            if error_code(exc) not in {"UnsupportedTokenTypeException", "NotAuthorizedException", "InvalidParameterException"}:
+            if error_code(exc) not in {
+                "UnsupportedTokenTypeException",
+                "NotAuthorizedException",
+                "InvalidParameterException",
+            }:
                 raise to_api_error(exc) from exc
         except BotoCoreError as exc:
             raise to_api_error(exc) from exc
@@ -299,7 +322,12 @@ class CognitoIdentityProvider(IdentityProvider):
 
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
         email = email.strip().lower()
-        params = {"ClientId": self.client_id, "Username": email, "ConfirmationCode": str(code), "Password": new_password}
+        params = {
+            "ClientId": self.client_id,
+            "Username": email,
+            "ConfirmationCode": str(code),
+            "Password": new_password,
+        }
         try:
             self.client.confirm_forgot_password(**self._with_secret(email, params))
         except ClientError as exc:
@@ -373,4 +401,6 @@ class CognitoIdentityProvider(IdentityProvider):
         self._admin("admin_user_global_sign_out", user)
 
     def admin_reset_mfa(self, *, user: User) -> None:
-        self._admin("admin_set_user_mfa_preference", user, SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False})
+        self._admin(
+            "admin_set_user_mfa_preference", user, SoftwareTokenMfaSettings={"Enabled": False, "PreferredMfa": False}
+        )

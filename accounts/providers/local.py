@@ -151,7 +151,9 @@ class LocalIdentityProvider(IdentityProvider):
         refresh = self._new_refresh_token(user)
         user.last_login = timezone.now()
         User.objects.filter(pk=user.pk).update(last_login=user.last_login)
-        return self._tokens(user, request=request, origin_jti=str(uuid.uuid4()), auth_time=int(time.time()), refresh_token=refresh)
+        return self._tokens(
+            user, request=request, origin_jti=str(uuid.uuid4()), auth_time=int(time.time()), refresh_token=refresh
+        )
 
     # --- email codes ----------------------------------------------------------------------
 
@@ -161,14 +163,19 @@ class LocalIdentityProvider(IdentityProvider):
         EmailCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
         code = f"{secrets.randbelow(1_000_000):06d}"
         EmailCode.objects.create(
-            user=user, purpose=purpose, code_hash=_hash_code(user.pk, purpose, code), expires_at=now + CODE_LIFETIME[purpose]
+            user=user,
+            purpose=purpose,
+            code_hash=_hash_code(user.pk, purpose, code),
+            expires_at=now + CODE_LIFETIME[purpose],
         )
         if purpose == EmailCode.Purpose.VERIFY:
             subject = _("Your Padmakara verification code")
             body = _("Your verification code is %(code)s. It is valid for 24 hours.") % {"code": code}
         else:
             subject = _("Your Padmakara password reset code")
-            body = _("Your password reset code is %(code)s. It is valid for 1 hour. If you did not ask for it, ignore this email.") % {"code": code}
+            body = _(
+                "Your password reset code is %(code)s. It is valid for 1 hour. If you did not ask for it, ignore this email."
+            ) % {"code": code}
         recipient = user.email
         transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
 
@@ -299,7 +306,9 @@ class LocalIdentityProvider(IdentityProvider):
                 raise invalid_token(_("The refresh token is invalid, expired or revoked."))
             if row.revoked_at is not None:
                 # A rotated token came back: someone kept a copy. End the whole session.
-                RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(revoked_at=timezone.now())
+                RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
+                    revoked_at=timezone.now()
+                )
                 reused = True
             else:
                 reused = False

@@ -5,6 +5,8 @@ from django.core import mail
 
 from accounts.services import user_create_verified
 
+from .cognito_server import cognito_pool, moto_endpoint  # noqa: F401  (fixtures)
+
 PASSWORD = "a-long-pass-phrase"
 
 

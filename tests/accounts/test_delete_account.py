@@ -32,10 +32,16 @@ def test_it_leaves_no_personal_row(bearer, app_user, tokens, on_commit):
     with on_commit():
         bearer.post("/api/v1/auth/forgot-password", {"email": app_user.email})
     LogEntry.objects.create(
-        user=app_user, content_type=ContentType.objects.get_for_model(User), object_id=str(app_user.pk), object_repr="x", action_flag=ADDITION
+        user=app_user,
+        content_type=ContentType.objects.get_for_model(User),
+        object_id=str(app_user.pk),
+        object_repr="x",
+        action_flag=ADDITION,
     )
     before = _rows_pointing_at(app_user.pk)
-    assert all(before[label] for label in ("accounts.Device.user", "accounts.RefreshToken.user", "accounts.EmailCode.user"))
+    assert all(
+        before[label] for label in ("accounts.Device.user", "accounts.RefreshToken.user", "accounts.EmailCode.user")
+    )
 
     response = bearer.delete("/api/v1/user/account")
 
@@ -58,4 +64,6 @@ def test_it_makes_the_old_tokens_useless(bearer, app_user, tokens):
     assert bearer.get("/api/v1/user/profile").status_code == 401
     assert not User.objects.exists()
     assert bearer.post("/api/v1/auth/refresh", {"refreshToken": tokens["refreshToken"]}).status_code == 401
-    assert not RefreshToken.objects.exists() and not EmailCode.objects.exists() and not LocalCredentials.objects.exists()
+    assert (
+        not RefreshToken.objects.exists() and not EmailCode.objects.exists() and not LocalCredentials.objects.exists()
+    )

@@ -1,9 +1,14 @@
 import json
+import time
 
+import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
 
-from accounts.authentication import KeyCache
+from accounts.authentication import KeyCache, TokenError, get_validator
+from accounts.services import user_create_verified
+
+from . import tokens as t
 
 
 def _jwk(kid):
@@ -56,3 +61,15 @@ def test_it_survives_an_unreachable_endpoint():
         raise requests.ConnectionError("refused")
 
     assert KeyCache(down, min_refetch=0).get("a") is None
+
+
+def test_it_rechecks_expiry_of_a_token_it_verified_before(db, settings):
+    settings.IDENTITY_CLOCK_SKEW_SECONDS = 0
+    user = user_create_verified(email="ana@example.org", password="a-long-pass-phrase", name="Ana")
+    now = int(time.time())
+    token = t.signed(t.claims(user, iat=now, exp=now + 1))
+    validator = get_validator()
+    assert validator.validate(token, issuers=("http://testserver",))["sub"] == user.cognito_sub
+    time.sleep(2.1)
+    with pytest.raises(TokenError):
+        validator.validate(token, issuers=("http://testserver",))

@@ -35,7 +35,9 @@ def test_it_logs_in_with_the_totp_code(bearer, app_user):
     LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
     bearer.credentials()
     session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
-    response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": totp.now()})
+    response = bearer.post(
+        "/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": totp.now()}
+    )
     assert response.status_code == 200
     assert response.json()["accessToken"]
     assert response.json()["user"]["email"] == "ana@example.org"
@@ -65,7 +67,9 @@ def test_it_refuses_a_forged_session(bearer, app_user):
     totp = _enable(bearer)
     LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
     bearer.credentials()
-    response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": "forged", "code": totp.now()})
+    response = bearer.post(
+        "/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": "forged", "code": totp.now()}
+    )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "invalid_credentials"
 

@@ -43,7 +43,9 @@ def test_it_refuses_an_expired_reset_code(api, app_user, on_commit):
     with on_commit():
         api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
     EmailCode.objects.update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
-    response = api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW})
+    response = api.post(
+        "/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW}
+    )
     assert response.status_code == 400
 
 
@@ -59,7 +61,9 @@ def test_it_uses_a_reset_code_once(api, app_user, on_commit):
 def test_it_refuses_a_weak_new_password(api, app_user, on_commit):
     with on_commit():
         api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
-    response = api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": "password"})
+    response = api.post(
+        "/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": "password"}
+    )
     assert response.status_code == 400
     assert "password" in response.json()["error"]["details"]
 

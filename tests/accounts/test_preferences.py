@@ -1,12 +1,22 @@
 def test_it_returns_preferences(bearer, app_user):
     response = bearer.get("/api/v1/user/preferences")
-    assert response.json() == {"language": "en", "contentLanguage": "en", "biometricEnabled": False, "notifications": True}
+    assert response.json() == {
+        "language": "en",
+        "contentLanguage": "en",
+        "biometricEnabled": False,
+        "notifications": True,
+    }
 
 
 def test_it_updates_part_of_the_preferences(bearer, app_user):
     response = bearer.put("/api/v1/user/preferences", {"language": "pt", "biometricEnabled": True})
     assert response.status_code == 200
-    assert response.json() == {"language": "pt", "contentLanguage": "en", "biometricEnabled": True, "notifications": True}
+    assert response.json() == {
+        "language": "pt",
+        "contentLanguage": "en",
+        "biometricEnabled": True,
+        "notifications": True,
+    }
     app_user.refresh_from_db()
     assert app_user.language == "pt" and app_user.biometric_enabled
 

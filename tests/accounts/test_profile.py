@@ -7,12 +7,19 @@ from accounts.models import User
 
 def test_it_returns_the_user_object(bearer, app_user):
     User.objects.filter(pk=app_user.pk).update(
-        subscription_status="active", subscription_plan="premium", subscription_expires_at=timezone.now() + datetime.timedelta(days=30)
+        subscription_status="active",
+        subscription_plan="premium",
+        subscription_expires_at=timezone.now() + datetime.timedelta(days=30),
     )
     body = bearer.get("/api/v1/user/profile").json()
     assert set(body) == {"id", "email", "name", "preferences", "subscription", "createdAt", "lastLogin"}
     assert body["id"] == str(app_user.uuid)
-    assert body["preferences"] == {"language": "en", "contentLanguage": "en", "biometricEnabled": False, "notifications": True}
+    assert body["preferences"] == {
+        "language": "en",
+        "contentLanguage": "en",
+        "biometricEnabled": False,
+        "notifications": True,
+    }
     assert body["subscription"]["status"] == "active"
     assert body["subscription"]["plan"] == "premium"
     assert body["subscription"]["expiresAt"].endswith("Z")
@@ -32,7 +39,11 @@ def test_it_updates_name_and_preferences(bearer, app_user):
 def test_it_never_changes_email_id_or_subscription(bearer, app_user):
     response = bearer.put(
         "/api/v1/user/profile",
-        {"email": "evil@example.org", "id": "00000000-0000-0000-0000-000000000000", "subscription": {"status": "active", "plan": "premium"}},
+        {
+            "email": "evil@example.org",
+            "id": "00000000-0000-0000-0000-000000000000",
+            "subscription": {"status": "active", "plan": "premium"},
+        },
     )
     assert response.status_code == 200
     app_user.refresh_from_db()

@@ -10,4 +10,6 @@ def test_it_answers_429_with_retry_after(api, db):
 def test_it_counts_per_client_ip(api, db):
     for _ in range(100):
         api.post("/api/v1/auth/forgot-password", {"email": "a@example.org"}, REMOTE_ADDR="10.0.0.1")
-    assert api.post("/api/v1/auth/forgot-password", {"email": "a@example.org"}, REMOTE_ADDR="10.0.0.2").status_code == 202
+    assert (
+        api.post("/api/v1/auth/forgot-password", {"email": "a@example.org"}, REMOTE_ADDR="10.0.0.2").status_code == 202
+    )
