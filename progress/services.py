@@ -10,10 +10,12 @@ and never reads a row to write it back, so two devices syncing at once lose noth
    newer ``playedAt`` (ties: the further position), ``completed`` is OR-ed.
 
 So a replayed event changes nothing, and the final state does not depend on the order in
-which events arrive. Both statements are plain SQL that PostgreSQL and SQLite (3.35+) share.
+which events arrive. PostgreSQL and SQLite (3.35+) share both statements; only the row source
+differs (``unnest()`` of one array per column on PostgreSQL, ``VALUES`` on SQLite).
 """
 
 import datetime
+import sqlite3
 import uuid
 from collections import defaultdict
 from collections.abc import Sequence
@@ -152,17 +154,32 @@ def _row_source(connection, columns: Sequence[str], rows: Sequence[dict]) -> tup
     return "VALUES " + ", ".join([one] * len(rows)), params
 
 
+def _max_params(connection) -> int:
+    """How many parameters one VALUES statement may carry. Django reports SQLite's historic 999;
+    SQLite 3.32+ takes 32,766, which keeps a 500-event sync in one statement."""
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        return connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return connection.features.max_query_params or 65535
+
+
 def _insert_sessions(connection, rows: Sequence[dict]) -> set[str]:
     """Insert the events; return the eventIds that were new (known ones hit the unique key and are skipped)."""
     qn = connection.ops.quote_name
-    source, params = _row_source(connection, _SESSION_COLUMNS, rows)
-    sql = (
-        f"INSERT INTO {qn(ListeningSession._meta.db_table)} ({', '.join(map(qn, _SESSION_COLUMNS))}) "
-        f"{source} ON CONFLICT ({qn('user_id')}, {qn('event_id')}) DO NOTHING RETURNING {qn('event_id')}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return {row[0] for row in cursor.fetchall()}
+    new_ids = set()
+    # VALUES has one parameter per cell: split only if a batch could exceed the driver's limit.
+    # unnest() on PostgreSQL takes any number of rows in its 11 parameters.
+    chunk = max(1, _max_params(connection) // len(_SESSION_COLUMNS)) if connection.vendor != "postgresql" else len(rows)
+    for offset in range(0, len(rows), chunk):
+        source, params = _row_source(connection, _SESSION_COLUMNS, rows[offset : offset + chunk])
+        sql = (
+            f"INSERT INTO {qn(ListeningSession._meta.db_table)} ({', '.join(map(qn, _SESSION_COLUMNS))}) "
+            f"{source} ON CONFLICT ({qn('user_id')}, {qn('event_id')}) DO NOTHING RETURNING {qn('event_id')}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            new_ids.update(row[0] for row in cursor.fetchall())
+    return new_ids
 
 
 def _upsert_progress(connection, rows: Sequence[dict]) -> None:
@@ -270,7 +287,7 @@ def bookmark_create(*, user, track_uuid, position: float, note: str = "") -> dic
         raise APIError(
             _("The position is past the end of the track."),
             code="validation_error",
-            details={"position": [f"Must be <= {ref.duration:g}."]},
+            details={"position": [_("Must be <= %(duration)g.") % {"duration": ref.duration}]},
         )
     bookmark = Bookmark.objects.create(user=user, track_id=ref.id, position=position, note=note)
     return selectors.bookmark_dict(
@@ -292,7 +309,9 @@ def highlight_create(*, user, track_uuid, page: int, text: str, color: str = "",
     if page > pages:
         message = _("This track has no transcript.") if not pages else _("The page is past the end of the transcript.")
         raise APIError(
-            message, code="validation_error", details={"page": [f"Must be <= {pages}." if pages else message]}
+            message,
+            code="validation_error",
+            details={"page": [_("Must be <= %(pages)d.") % {"pages": pages} if pages else message]},
         )
     highlight = Highlight.objects.create(
         user=user, track_id=ref.id, page=page, text=text, color=color or Highlight.Color.YELLOW, note=note

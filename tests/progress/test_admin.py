@@ -108,3 +108,21 @@ def test_it_ignores_listeners_of_other_tracks(track, second_track, user):
     progress_sync(user=user, events=[event(second_track, at=now, position=1)], now=now)
 
     assert "listeners — 0" in str(track_progress_figures(track))
+
+
+def test_it_links_a_progress_row_to_its_listening_history(staff_client, user, listened):
+    changelist = staff_client.get("/admin/progress/trackprogress/").content.decode()
+    link = f"/admin/progress/listeningsession/?user__id__exact={user.pk}&amp;track__id__exact={listened.pk}"
+    assert link in changelist
+
+    history = staff_client.get(link.replace("&amp;", "&"))
+
+    assert history.status_code == 200
+    assert history.context["cl"].result_count == 1
+
+
+def test_it_opens_the_listeners_of_one_track_from_the_figures(staff_client, listened):
+    response = staff_client.get(f"/admin/progress/trackprogress/?track__id__exact={listened.pk}")
+
+    assert response.status_code == 200
+    assert response.context["cl"].result_count == 2

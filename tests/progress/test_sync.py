@@ -116,6 +116,8 @@ def test_it_answers_400_to_501_events_and_stores_nothing(user_api, user, track, 
         ({"eventId": "x" * 65}, "eventId"),
         ({"sessionData": {"startTime": "2026-01-01T10:00:00Z", "endTime": "2026-01-01T09:00:00Z"}}, "sessionData"),
         ({"sessionData": {"startTime": "2026-01-01T10:00:00Z", "endTime": "2026-01-03T10:00:00Z"}}, "sessionData"),
+        ({"sessionData": {"deviceInfo": {"model": "x" * 2100}}}, "deviceInfo"),
+        ({"sessionData": {"deviceInfo": ["ios"]}}, "deviceInfo"),
     ],
 )
 def test_it_rejects_an_invalid_event_with_the_envelope(user_api, user, track, now, change, field):
@@ -187,16 +189,14 @@ def test_it_costs_the_same_queries_for_1_100_and_500_events(
         assert user_api.post(URL, {"events": events}, format="json").json()["applied"] == size
 
 
-def test_it_answers_429_past_the_progress_rate(user_api, track, now, settings):
+def test_it_answers_429_past_the_progress_rate(user_api, monkeypatch):
     from padmakara.api.throttles import ProgressThrottle
 
-    ProgressThrottle.THROTTLE_RATES = {**ProgressThrottle.THROTTLE_RATES, "progress": "2/hour"}
-    try:
-        for _ in range(2):
-            assert user_api.post(URL, {"events": []}, format="json").status_code == 200
-        response = user_api.post(URL, {"events": []}, format="json")
-    finally:
-        ProgressThrottle.THROTTLE_RATES = settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    monkeypatch.setattr(ProgressThrottle, "THROTTLE_RATES", {**ProgressThrottle.THROTTLE_RATES, "progress": "2/hour"})
+    for _ in range(2):
+        assert user_api.post(URL, {"events": []}, format="json").status_code == 200
+
+    response = user_api.post(URL, {"events": []}, format="json")
 
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "rate_limited"

@@ -109,3 +109,13 @@ def test_it_answers_an_empty_state_when_an_event_id_is_replayed_on_another_track
         "trackId": str(second_track.uuid), "position": 0.0, "completed": False, "lastPlayed": None,
     }  # fmt: skip
     assert not TrackProgress.objects.filter(user=user, track=second_track).exists()
+
+
+@pytest.mark.parametrize(
+    "played_at",
+    ["2026-01-15T11:02:00+01:00", "2026-01-15T10:02:00Z", "2026-01-15T10:02:00", "2026-01-15T10:02:00.000Z"],
+)
+def test_it_reads_played_at_in_any_iso_form_as_utc(user_api, track, played_at):
+    body = user_api.post(URL, _body(track, playedAt=played_at), format="json").json()
+
+    assert body["progress"]["lastPlayed"] == "2026-01-15T10:02:00Z"
