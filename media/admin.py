@@ -82,6 +82,7 @@ class TrackMediaAdminMixin:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.audio_file and (not change or "audio_file" in form.changed_data):
+            services.track_adopt_file(track=obj)
             services.track_queue_processing(track=obj)
 
 
@@ -96,6 +97,7 @@ class TranscriptMediaAdminMixin:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.pdf_file and (not change or "pdf_file" in form.changed_data):
+            services.transcript_adopt_file(transcript=obj)
             services.transcript_queue_processing(transcript=obj)
 
 

@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import tempfile
+import time
 import zipfile
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -36,12 +37,43 @@ TRANSIENT_ERRORS = (OSError, BotoCoreError, ClientError)
 LIVE_BUNDLE = [DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING, DownloadBundle.Status.READY]
 
 
+def _missing(exc: Exception) -> bool:
+    """A file that is not in storage will not appear by retrying."""
+    if isinstance(exc, FileNotFoundError):
+        return True
+    if isinstance(exc, ClientError):
+        return exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}
+    return False
+
+
+MISSING_FILE = "The file is missing from storage; upload it again."
+
+
 def _stale_before() -> datetime.datetime:
     """A claim older than the task's hard time limit belongs to a worker that died."""
     return timezone.now() - datetime.timedelta(seconds=settings.MEDIA_TASK_TIME_LIMIT + 60)
 
 
 # --- Tracks -------------------------------------------------------------------------------
+
+
+def track_adopt_file(*, track: Track) -> None:
+    """Give a file saved through a plain admin form its stable key (never the uploader's name)."""
+    name = track.audio_file.name
+    key = media_storage.track_audio_key(track, name)
+    if name and name != key:
+        media_storage.move(name, key)
+        track.audio_file.name = key
+        Track.objects.filter(pk=track.pk).update(audio_file=key)
+
+
+def transcript_adopt_file(*, transcript: Transcript) -> None:
+    name = transcript.pdf_file.name
+    key = media_storage.transcript_key(transcript)
+    if name and name != key:
+        media_storage.move(name, key)
+        transcript.pdf_file.name = key
+        Transcript.objects.filter(pk=transcript.pk).update(pdf_file=key)
 
 
 def track_queue_processing(*, track: Track) -> None:
@@ -112,7 +144,10 @@ def track_process(*, track_id: int) -> bool:
     except audio.MediaError as exc:
         _track_failed(track_id, str(exc))
         return True
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if _missing(exc):
+            _track_failed(track_id, MISSING_FILE)
+            return True
         _release_track(track_id)
         raise
     Track.objects.filter(pk=track_id, processing_status=Track.ProcessingStatus.PROCESSING).update(
@@ -134,10 +169,19 @@ def _make_rendition(track: Track, source_path: str, *, quality: str, kbps: int) 
         audio.transcode_aac(
             source_path, target, kbps=kbps, mono=quality == "low", timeout=settings.MEDIA_TASK_TIME_LIMIT
         )
-        key = media_storage.rendition_key(track, quality)
+        digest = hashlib.sha256()
         with open(target, "rb") as fh:
-            key = media_storage.put_file(key, fh)
-        return {"key": key, "size": os.path.getsize(target), "bitrate": kbps * 1000, "contentType": "audio/mp4"}
+            while chunk := fh.read(media_storage.CHUNK):
+                digest.update(chunk)
+            fh.seek(0)
+            key = media_storage.put_file(media_storage.rendition_key(track, quality), fh)
+        return {
+            "key": key,
+            "size": os.path.getsize(target),
+            "sha256": digest.hexdigest(),
+            "bitrate": kbps * 1000,
+            "contentType": "audio/mp4",
+        }
     finally:
         os.unlink(target)
 
@@ -210,7 +254,10 @@ def transcript_process(*, transcript_id: int) -> bool:
     except audio.MediaError as exc:
         _transcript_done(transcript_id, status=Transcript.Status.FAILED, message=str(exc))
         return True
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if _missing(exc):
+            _transcript_done(transcript_id, status=Transcript.Status.FAILED, message=MISSING_FILE)
+            return True
         Transcript.objects.filter(pk=transcript_id, status=Transcript.Status.PROCESSING).update(
             status=Transcript.Status.PENDING
         )
@@ -337,17 +384,19 @@ class _EntryNames:
         return candidate
 
 
-def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress) -> tuple[int, str]:
-    digest, size = hashlib.sha256(), 0
+def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress, sha256: str = "") -> tuple[int, str]:
+    """Stream one object into the archive; hash it only when processing did not already."""
+    digest, size = (None if sha256 else hashlib.sha256()), 0
     info = zipfile.ZipInfo(entry, date_time=timezone.now().timetuple()[:6])
     info.compress_type = zipfile.ZIP_STORED  # audio and PDFs are already compressed
     with archive.open(info, "w", force_zip64=True) as out:
         for chunk in media_storage.iter_chunks(key):
             out.write(chunk)
-            digest.update(chunk)
+            if digest is not None:
+                digest.update(chunk)
             size += len(chunk)
             progress(len(chunk))
-    return size, digest.hexdigest()
+    return size, sha256 or digest.hexdigest()
 
 
 def bundle_build(*, bundle_id: int) -> bool:
@@ -376,7 +425,11 @@ def bundle_build(*, bundle_id: int) -> bool:
         stem = media_storage.track_stem(track).removeprefix("retreats/")
         ext = media_storage.extension_of(source.key)
         common = {"trackId": uuid, "title": track.title, "language": track.language}
-        plan.append((source.key, names.add(f"{stem}{ext}"), {**common, "type": "audio", "quality": source.quality}))
+        known = (
+            track.checksum if source.quality == "high" else track.renditions.get(source.quality, {}).get("sha256", "")
+        )
+        audio_fields = {**common, "type": "audio", "quality": source.quality, "_sha256": known}
+        plan.append((source.key, names.add(f"{stem}{ext}"), audio_fields))
         if bundle.include_transcripts:
             for transcript in track.transcripts.all():
                 if transcript.pdf_file:
@@ -385,20 +438,23 @@ def bundle_build(*, bundle_id: int) -> bool:
                     plan.append((transcript.pdf_file.name, entry, fields))
     try:
         total = sum(media_storage.default_storage.size(key) for key, _, _ in plan) or 1
-        done = {"bytes": 0, "reported": 0.0}
+        done = {"bytes": 0, "reported": 0.0, "at": time.monotonic()}
 
         def progress(n: int) -> None:
+            # At most every 5% and every 2 seconds: progress is for people, not a write per chunk.
             done["bytes"] += n
             fraction = min(0.99, done["bytes"] / total)
-            if fraction - done["reported"] >= 0.05:
-                done["reported"] = fraction
+            if fraction - done["reported"] >= 0.05 and time.monotonic() - done["at"] >= 2:
+                done["reported"], done["at"] = fraction, time.monotonic()
                 DownloadBundle.objects.filter(pk=bundle_id).update(progress=fraction, updated_at=timezone.now())
 
-        with tempfile.TemporaryFile(prefix="padmakara-bundle-") as tmp:
+        bundle_file = media_storage.bundle_key(bundle)
+        with media_storage.writer(bundle_file) as tmp:
             manifest = []
             with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
-                for key, entry, fields in plan:
-                    size, sha256 = _copy_into_zip(archive, key, entry, progress)
+                for source_key, entry, fields in plan:
+                    known = fields.pop("_sha256", "")
+                    size, sha256 = _copy_into_zip(archive, source_key, entry, progress, known)
                     manifest.append({"path": entry, **fields, "size": size, "sha256": sha256})
                 body = {
                     "bundleId": str(bundle.uuid),
@@ -410,9 +466,12 @@ def bundle_build(*, bundle_id: int) -> bool:
                     "manifest.json", json.dumps(body, ensure_ascii=False, indent=2), compress_type=zipfile.ZIP_DEFLATED
                 )
             size = tmp.tell()
-            tmp.seek(0)
-            key = media_storage.put_file(media_storage.bundle_key(bundle), tmp)
-    except TRANSIENT_ERRORS:
+    except TRANSIENT_ERRORS as exc:
+        if _missing(exc):
+            DownloadBundle.objects.filter(pk=bundle_id).update(
+                status=DownloadBundle.Status.FAILED, error="A file of this bundle is missing; ask again later."
+            )
+            return True
         DownloadBundle.objects.filter(pk=bundle_id, status=DownloadBundle.Status.BUILDING).update(
             status=DownloadBundle.Status.PREPARING
         )
@@ -427,7 +486,7 @@ def bundle_build(*, bundle_id: int) -> bool:
         status=DownloadBundle.Status.READY,
         progress=1,
         size=size,
-        file=key,
+        file=bundle_file,
         expires_at=timezone.now() + datetime.timedelta(hours=settings.MEDIA_BUNDLE_TTL_HOURS),
         updated_at=timezone.now(),
     )
@@ -444,5 +503,39 @@ def bundles_delete_expired(*, now: datetime.datetime | None = None) -> int:
         if bundle.file:
             media_storage.default_storage.delete(bundle.file)
         DownloadBundle.objects.filter(pk=bundle.pk).update(status=DownloadBundle.Status.EXPIRED, file="")
+        count += 1
+    return count
+
+
+def record_gave_up(*, kind: str, object_id: int, error: Exception) -> None:
+    """After the last retry of a transient error: say so on the row instead of leaving it waiting."""
+    message = f"Gave up after several attempts: storage or network unavailable ({type(error).__name__})."
+    if kind == "track":
+        Track.objects.filter(
+            pk=object_id,
+            processing_status__in=[Track.ProcessingStatus.PENDING, Track.ProcessingStatus.PROCESSING],
+        ).update(processing_status=Track.ProcessingStatus.FAILED, processing_error=message, updated_at=timezone.now())
+    elif kind == "transcript":
+        Transcript.objects.filter(
+            pk=object_id, status__in=[Transcript.Status.PENDING, Transcript.Status.PROCESSING]
+        ).update(status=Transcript.Status.FAILED, processing_error=message, updated_at=timezone.now())
+    elif kind == "bundle":
+        DownloadBundle.objects.filter(
+            pk=object_id, status__in=[DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING]
+        ).update(status=DownloadBundle.Status.FAILED, error=message)
+
+
+def uploads_abort_stale(*, older_than: datetime.timedelta = datetime.timedelta(days=2)) -> int:
+    """Abort uploads never finished or never saved: incomplete S3 multipart uploads cost
+    storage until aborted, and staged files are only useful until staff save them."""
+    from .models import Upload
+    from .uploads import upload_abort
+
+    stale = Upload.objects.filter(
+        status__in=[Upload.Status.UPLOADING, Upload.Status.UPLOADED], created_at__lt=timezone.now() - older_than
+    )
+    count = 0
+    for upload in stale:
+        upload_abort(upload=upload)
         count += 1
     return count

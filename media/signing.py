@@ -2,6 +2,7 @@
 presigned otherwise, and app-signed (served by :mod:`media.views`) on local storage."""
 
 import datetime
+import functools
 import hmac
 import math
 from dataclasses import dataclass
@@ -47,12 +48,20 @@ def verify_local(key: str, expires: str, signature: str, *, now: float | None = 
     return hmac.compare_digest(_local_signature(key, expires_at), signature or "")
 
 
+@functools.lru_cache(maxsize=4)
+def _cloudfront_key(pem: str):
+    """Parsing an RSA key costs far more than signing with it: parse once per process."""
+    from cryptography.hazmat.primitives import serialization
+
+    return serialization.load_pem_private_key(pem.encode(), password=None)
+
+
 def _cloudfront_url(object_key: str, expires_at: datetime.datetime) -> str:
     from botocore.signers import CloudFrontSigner
-    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.asymmetric import padding
 
-    private_key = serialization.load_pem_private_key(settings.CLOUDFRONT_PRIVATE_KEY.encode(), password=None)
+    private_key = _cloudfront_key(settings.CLOUDFRONT_PRIVATE_KEY)
 
     def rsa_signer(message: bytes) -> bytes:
         # CloudFront signed URLs are RSA-SHA1 by definition of the service.

@@ -153,3 +153,28 @@ def move(source: str, target: str, *, storage=None) -> str:
     os.makedirs(os.path.dirname(dst), exist_ok=True)
     shutil.move(src, dst)
     return target
+
+
+@contextmanager
+def writer(key: str, *, storage=None):
+    """A binary file to write an object through; when the block ends cleanly the file becomes
+    the object at ``key``. On S3 it is a temporary file streamed up afterwards (multipart);
+    on disk it is written beside its final path and renamed, so there is no second copy."""
+    storage = storage or default_storage
+    if is_s3(storage):
+        with tempfile.TemporaryFile(prefix="padmakara-") as tmp:
+            yield tmp
+            tmp.seek(0)
+            put_file(key, tmp, storage=storage)
+        return
+    final = storage.path(key)
+    os.makedirs(os.path.dirname(final), exist_ok=True)
+    fd, partial = tempfile.mkstemp(dir=os.path.dirname(final), prefix=".partial-")
+    try:
+        with os.fdopen(fd, "w+b") as fh:
+            yield fh
+        os.chmod(partial, 0o640)
+        os.replace(partial, final)
+    finally:
+        if os.path.exists(partial):
+            os.unlink(partial)

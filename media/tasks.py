@@ -5,10 +5,23 @@ redelivered; retries with exponential backoff only for transient storage/network
 (file problems are recorded on the row instead); a hard time limit per task.
 """
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.conf import settings
 
 from . import services
+
+
+class MediaTask(Task):
+    """Records on the row that a job gave up after its last retry (the row would otherwise
+    stay "waiting" with no explanation in the admin)."""
+
+    abstract = True
+    row_kind = ""
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        if self.row_kind and args:
+            services.record_gave_up(kind=self.row_kind, object_id=args[0], error=exc)
+
 
 _RELIABLE = {
     "acks_late": True,
@@ -23,17 +36,17 @@ _RELIABLE = {
 }
 
 
-@shared_task(name="media.tasks.process_track", **_RELIABLE)
+@shared_task(name="media.tasks.process_track", base=MediaTask, row_kind="track", **_RELIABLE)
 def process_track(track_id: int) -> bool:
     return services.track_process(track_id=track_id)
 
 
-@shared_task(name="media.tasks.process_transcript", **_RELIABLE)
+@shared_task(name="media.tasks.process_transcript", base=MediaTask, row_kind="transcript", **_RELIABLE)
 def process_transcript(transcript_id: int) -> bool:
     return services.transcript_process(transcript_id=transcript_id)
 
 
-@shared_task(name="media.tasks.build_bundle", **_RELIABLE)
+@shared_task(name="media.tasks.build_bundle", base=MediaTask, row_kind="bundle", **_RELIABLE)
 def build_bundle(bundle_id: int) -> bool:
     return services.bundle_build(bundle_id=bundle_id)
 
@@ -41,3 +54,8 @@ def build_bundle(bundle_id: int) -> bool:
 @shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600, soft_time_limit=570)
 def delete_expired_bundles() -> int:
     return services.bundles_delete_expired()
+
+
+@shared_task(name="media.tasks.abort_stale_uploads", acks_late=True, time_limit=600, soft_time_limit=570)
+def abort_stale_uploads() -> int:
+    return services.uploads_abort_stale()

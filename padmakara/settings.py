@@ -364,6 +364,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "media.tasks.delete_expired_bundles",
         "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
     },
+    "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
 }
 
 # --- Notifications and email ------------------------------------------------------------

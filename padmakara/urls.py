@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -24,11 +23,7 @@ urlpatterns = [
     *well_known_urlpatterns,
 ]
 
-if settings.STORAGE_BACKEND == "local":
-    from django.conf.urls.static import static
-
-    # Local mode only; the media issue replaces this with signed, expiring URLs.
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) if settings.DEBUG else []
+# Media files are served only through signed, expiring URLs (media.urls), never as static files.
 
 handler400 = "padmakara.api.errors.handler400"
 handler403 = "padmakara.api.errors.handler403"

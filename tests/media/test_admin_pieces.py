@@ -72,3 +72,34 @@ def test_it_offers_the_reprocess_action(staff):
 
 def test_it_lists_the_media_facts_as_read_only():
     assert {"duration", "checksum", "processing_error"} <= set(TrackMediaAdminMixin.media_readonly_fields)
+
+
+def test_it_gives_a_file_saved_through_the_admin_form_its_stable_key(
+    staff, public_track, stored, make_audio, django_capture_on_commit_callbacks
+):
+    from django.core.files.storage import default_storage
+
+    from media import storage as media_storage
+
+    public_track.audio_file = stored("001 Teaching.mp3", make_audio(1))  # the uploader's own name
+    form = type("Form", (), {"changed_data": ["audio_file"]})()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _TrackAdmin(Track, admin.site).save_model(_request(staff), public_track, form, change=True)
+
+    public_track.refresh_from_db()
+    assert public_track.audio_file.name == media_storage.track_audio_key(public_track, "x.mp3")
+    assert not default_storage.exists("001 Teaching.mp3")
+    assert public_track.processing_status == "ready"
+
+
+def test_it_links_a_saved_session_to_its_upload_page(public_track):
+    from media.admin import SessionUploadLinkMixin
+    from retreats.models import Session
+
+    class _SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
+        pass
+
+    html = _SessionAdmin(Session, admin.site).upload_link(public_track.session)
+
+    assert f"/admin/media/upload/session/{public_track.session.pk}/upload/" in html

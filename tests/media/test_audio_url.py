@@ -115,18 +115,15 @@ def test_it_rejects_an_unknown_quality(user_api, public_track):
     assert response.json()["error"]["code"] == "validation_error"
 
 
-def test_it_is_rate_limited(user_api, public_track, stored, settings):
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": {"media": "2/hour"}}
+def test_it_is_rate_limited(user_api, public_track, stored, monkeypatch):
     from padmakara.api.throttles import MediaThrottle
 
-    MediaThrottle.THROTTLE_RATES = {"media": "2/hour"}
-    try:
-        _ready(public_track, stored)
-        codes = [user_api.get(f"/api/v1/media/audio/{public_track.uuid}").status_code for _ in range(3)]
-    finally:
-        from django.conf import settings as live
+    # DRF reads the rates once at import; the class attribute is where a test can lower them.
+    monkeypatch.setattr(MediaThrottle, "THROTTLE_RATES", {"media": "2/hour"})
+    _ready(public_track, stored)
 
-        MediaThrottle.THROTTLE_RATES = live.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]
+    codes = [user_api.get(f"/api/v1/media/audio/{public_track.uuid}").status_code for _ in range(3)]
+
     assert codes == [200, 200, 429]
 
 

@@ -49,9 +49,10 @@ def test_it_transcodes_medium_and_low_aac_renditions(uploaded, make_audio):
     for quality in ("medium", "low"):
         key = track.renditions[quality]["key"]
         assert key == media_storage.rendition_key(track, quality)
-        with media_storage.local_copy(key) as (path, _sha, _size):
+        with media_storage.local_copy(key) as (path, sha256, size):
             info = audio.probe(path)
         assert info.codec == "aac"
+        assert (track.renditions[quality]["sha256"], track.renditions[quality]["size"]) == (sha256, size)
         assert info.duration == pytest.approx(3, abs=0.2)
     with media_storage.local_copy(track.renditions["low"]["key"]) as (path, _sha, _size):
         assert audio.probe(path).channels == 1
@@ -166,3 +167,34 @@ def test_it_processes_audio_on_s3(s3, uploaded, make_audio):
     assert track.processing_status == "ready"
     keys = {o["Key"] for o in s3.list_objects_v2(Bucket=s3.bucket)["Contents"]}
     assert f"media/{track.renditions['medium']['key']}" in keys
+
+
+def test_it_marks_a_track_whose_file_is_missing_failed_without_retrying(public_track):
+    public_track.audio_file = "retreats/gone.mp3"
+    public_track.save()
+
+    assert process_track.delay(public_track.pk).get() is True
+
+    public_track.refresh_from_db()
+    assert public_track.processing_status == "failed"
+    assert "missing" in public_track.processing_error
+
+
+def test_it_says_so_when_it_gave_up_after_the_last_retry(uploaded, make_audio):
+    track = uploaded(make_audio(1))
+
+    process_track.on_failure(ConnectionError("S3 unreachable"), "task-id", (track.pk,), {}, None)
+
+    track.refresh_from_db()
+    assert track.processing_status == "failed"
+    assert "Gave up" in track.processing_error and "ConnectionError" in track.processing_error
+
+
+def test_it_declares_its_reliability_settings(settings):
+    assert process_track.acks_late and process_track.reject_on_worker_lost
+    assert process_track.time_limit == settings.MEDIA_TASK_TIME_LIMIT
+    assert process_track.max_retries == settings.MEDIA_TASK_MAX_RETRIES
+    assert OSError in process_track.autoretry_for
+    from media.audio import MediaError
+
+    assert not issubclass(MediaError, tuple(process_track.autoretry_for))  # file problems are not retried

@@ -89,3 +89,13 @@ def test_it_needs_no_token(stored):
 
     assert response.status_code == 200
     assert _body(response) == DATA
+
+
+def test_it_serves_nothing_itself_on_s3_storage(stored, s3):
+    from django.urls import reverse
+
+    key = stored("a.mp3", DATA)
+
+    response = Client().get(reverse("media-file", kwargs={"key": key}) + "?expires=9999999999&signature=x")
+
+    assert response.status_code == 404
