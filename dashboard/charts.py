@@ -6,6 +6,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
 
 def nice_ceiling(value: float) -> float:
@@ -72,7 +73,7 @@ def column_chart(
     chart = ColumnChart(title=title, unit=unit, empty=empty)
     chart.total = _fmt(sum(v for _, v in points)) if additive else ""
     if not points or not any(v for _, v in points):
-        chart.empty = chart.empty or "no data in this period"
+        chart.empty = chart.empty or gettext("no data in this period")
     top = nice_ceiling(max((v for _, v in points), default=0))
     plot_width = chart.width - chart.plot_left - 8
     plot_height = chart.plot_bottom - chart.plot_top
@@ -128,7 +129,7 @@ def bar_chart(
     """``rows``: (label, value, shown value), largest first; ``maximum`` fixes the scale (100 for %)."""
     chart = BarChart(title=title, empty=empty)
     if not rows:
-        chart.empty = chart.empty or "no data in this period"
+        chart.empty = chart.empty or gettext("no data in this period")
     top = maximum or max((v for _, v, _ in rows), default=0) or 1
     plot_width = chart.width - chart.label_width - 70
     for i, (label, value, shown) in enumerate(rows):

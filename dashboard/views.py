@@ -7,6 +7,7 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from retreats.models import RetreatGroup
@@ -40,7 +41,7 @@ NO_BUNDLES = _("No data source yet: offline bundles are not installed.")
 
 
 def _day(d: datetime.date) -> str:
-    return d.strftime("%d %b")
+    return date_format(d, "d M")  # month abbreviation in the active language
 
 
 def _hours(seconds) -> str:
@@ -84,7 +85,8 @@ def build_charts(figures: dict) -> dict:
                 (
                     c["track__session__retreat__name"],
                     100 * c["completed"] / c["started"],
-                    f"{100 * c['completed'] / c['started']:.0f}% of {c['started']}",
+                    _("%(percent).0f%% of %(started)d")
+                    % {"percent": 100 * c["completed"] / c["started"], "started": c["started"]},
                 )
                 for c in completion or []
             ],
