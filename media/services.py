@@ -23,6 +23,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
+from notifications import emails
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track, Transcript, TranscriptPage
 from retreats.versioning import bump_catalogue_version
@@ -572,7 +573,28 @@ def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
         expires_at=timezone.now() + datetime.timedelta(hours=settings.MEDIA_BUNDLE_TTL_HOURS),
         updated_at=timezone.now(),
     )
+    transaction.on_commit(lambda: _tell_bundle_ready(bundle_id))
     return True
+
+
+def _tell_bundle_ready(bundle_id: int) -> None:
+    """Email whoever asked for the bundle (the app also polls its status). The link opens the
+    download in the app, which fetches a fresh signed URL: a signed URL in an email would
+    expire before it is read."""
+    bundle = DownloadBundle.objects.select_related("created_by").filter(pk=bundle_id).first()
+    user = bundle.created_by if bundle else None
+    if bundle is None or user is None or not user.notifications_enabled:
+        return
+    try:
+        emails.send_bundle_ready(
+            user=user,
+            bundle_url=f"{settings.APP_BASE_URL}/downloads/{bundle.uuid}",
+            size=bundle.size,
+            expires_at=bundle.expires_at,
+            track_count=len(bundle.track_ids),
+        )
+    except Exception:  # the bundle is ready whatever the mail server says
+        logger.exception("bundle %s: the ready email could not be sent", bundle.uuid)
 
 
 def bundles_delete_expired(*, now: datetime.datetime | None = None) -> int:

@@ -13,6 +13,7 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from notifications.services import notify_tracks_added
 from padmakara.api.errors import APIError
 from retreats.models import Place, Session, Teacher, Track, Transcript
 
@@ -297,6 +298,9 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
             obj.pdf_file.name, obj.file_size = key, upload.size
             obj.save(update_fields=["pdf_file", "file_size"])
             services.transcript_queue_processing(transcript=obj)
+    if batch.tracks:
+        # New talks in an already published gathering reach its listeners (a no-op for drafts).
+        notify_tracks_added(retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])
     return batch
 
 

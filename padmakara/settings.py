@@ -91,6 +91,8 @@ INSTALLED_APPS = [
     "retreats",
     "progress",
     "media",
+    "notifications",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -255,6 +257,10 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "DEFAULT_VERSIONING_CLASS": None,
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Proxies in front of the app that append to X-Forwarded-For: on Elastic Beanstalk the load
+    # balancer and nginx (2). Rate limits per IP read the client address that far back; with 0
+    # they use the socket address, and a client could not spoof its way past them.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=2 if PRODUCTION else 0) or None,
 }
 
 SPECTACULAR_SETTINGS = {
@@ -457,6 +463,60 @@ CELERY_BEAT_SCHEDULE = {
     # Jobs whose message never reached the broker (it was down) or was lost: sent again.
     "media-requeue-waiting": {"task": "media.tasks.requeue_waiting", "schedule": 300},
 }
+
+# --- Search -----------------------------------------------------------------------------
+
+# auto: PostgreSQL full-text search on PostgreSQL, substring matching anywhere else.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
+if SEARCH_BACKEND not in {"auto", "postgres", "substring"}:
+    raise ImproperlyConfigured("SEARCH_BACKEND must be 'auto', 'postgres' or 'substring'.")
+if SEARCH_BACKEND == "postgres" and not IS_POSTGRES:
+    raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL.")
+# Longer queries answer 400 validation_error.
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=200)
+
+# --- Notifications and email ------------------------------------------------------------
+
+# Push: notifications.push.LocalPushBackend (records in the database), .ExpoPushBackend, .SNSPushBackend.
+PUSH_BACKEND = env.str("PUSH_BACKEND", default="notifications.push.LocalPushBackend")
+PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
+EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", default="https://exp.host/--/api/v2/push/send")
+EXPO_ACCESS_TOKEN = env.str("EXPO_ACCESS_TOKEN", default="")
+SNS_ENDPOINT_URL = env.str("SNS_ENDPOINT_URL", default="") or None
+SNS_APNS_APPLICATION_ARN = env.str("SNS_APNS_APPLICATION_ARN", default="")
+SNS_APNS_SANDBOX = env.bool("SNS_APNS_SANDBOX", default=False)
+SNS_FCM_APPLICATION_ARN = env.str("SNS_FCM_APPLICATION_ARN", default="")
+SNS_PUBLISH_CONCURRENCY = env.int("SNS_PUBLISH_CONCURRENCY", default=16)
+if PRODUCTION and PUSH_BACKEND.endswith("SNSPushBackend") and not (SNS_APNS_APPLICATION_ARN or SNS_FCM_APPLICATION_ARN):
+    raise ImproperlyConfigured("PUSH_BACKEND is SNS but no SNS_*_APPLICATION_ARN is set.")
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=1000)
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=10 * 60)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
+NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
+# SES in production: EMAIL_BACKEND=django_ses.SESBackend (django-ses; credentials from the instance role).
+AWS_SES_REGION_NAME = env.str("AWS_SES_REGION_NAME", default=AWS_REGION)
+AWS_SES_REGION_ENDPOINT_URL = env.str("AWS_SES_ENDPOINT_URL", default="") or None
+AWS_SES_CONFIGURATION_SET = env.str("AWS_SES_CONFIGURATION_SET", default="") or None
+USE_SES_V2 = env.bool("USE_SES_V2", default=True)
+# django-ses paces sends to this share of the account's SES rate; 0 turns the pacing off.
+AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
+# The opt-in new-content digest goes out this often (celery beat).
+CELERY_BEAT_SCHEDULE["notifications-send-digests"] = {
+    "task": "notifications.tasks.send_new_content_digests",
+    "schedule": env.int("NOTIFY_DIGEST_SECONDS", default=7 * 24 * 3600),
+}
+# Fan-outs whose task was lost (broker restart) or whose worker died are sent again.
+CELERY_BEAT_SCHEDULE["notifications-resume-stalled"] = {
+    "task": "notifications.tasks.resume_stalled_events",
+    "schedule": env.int("NOTIFY_RESUME_SECONDS", default=300),
+}
+# Where links in emails point (the app's web origin).
+APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Staff dashboard ---------------------------------------------------------------------
+
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
 # --- Hardening (issue 9: faults) -----------------------------------------------------------
 

@@ -11,11 +11,13 @@ api_v1 = [
     *slash_optional("docs", SpectacularSwaggerView.as_view(url_name="schema"), "docs"),
     path("", include("retreats.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("", include("progress.urls")),
     path("", include("media.urls")),
 ]
 
 urlpatterns = [
+    path("admin/dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),

@@ -10,6 +10,7 @@ or for a loaded row (:meth:`AccessProfile.can_play`); both read the same three f
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 
 from accounts.models import GroupMembership
 
@@ -85,3 +86,28 @@ class AccessProfile:
 
 def published_q(prefix: str = "") -> Q:
     return Q(**{f"{prefix}status": Retreat.Status.PUBLISHED})
+
+
+def audience_q(retreat: Retreat) -> Q:
+    """The users who may play ``retreat``, as a filter on User: the rule of
+    :meth:`AccessProfile.can_play` turned around (who, rather than what), for fan-outs."""
+    if retreat.visibility == Retreat.Visibility.PUBLIC:
+        return Q(is_active=True)  # (an empty Q would vanish from the OR below)
+    if retreat.visibility == Retreat.Visibility.MEMBERS:
+        who = Q(
+            Exists(
+                GroupMembership.objects.filter(
+                    user_id=OuterRef("pk"),
+                    group_id__in=retreat.groups.through.objects.filter(retreat_id=retreat.pk).values("retreatgroup_id"),
+                )
+            )
+        )
+    elif retreat.visibility == Retreat.Visibility.SUBSCRIBERS:
+        required = PLAN_RANK.get(retreat.required_plan, 99)
+        who = Q(
+            subscription_status="active",
+            subscription_plan__in=[plan for plan, rank in PLAN_RANK.items() if rank >= required],
+        ) & (Q(subscription_expires_at__isnull=True) | Q(subscription_expires_at__gt=timezone.now()))
+    else:
+        who = Q(pk__in=[])
+    return Q(is_active=True) & (Q(is_staff=True) | who)

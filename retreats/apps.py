@@ -7,4 +7,4 @@ class RetreatsConfig(AppConfig):
     verbose_name = _("Retreats")
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from . import search_signals, signals  # noqa: F401

@@ -37,6 +37,7 @@ from fpdf.enums import XPos, YPos
 
 from accounts.models import GroupMembership, User
 from accounts.services import user_create_verified
+from media import storage as media_storage
 
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript, TranscriptPage
 
@@ -500,11 +501,8 @@ class DemoLoader:
             self._store_audio(track, data=data, duration=duration)
 
     def _store_audio(self, track: Track, *, data: bytes, duration: float) -> None:
-        retreat = track.session.retreat
-        name = _save(
-            f"audio/demo/{retreat.slug}/{track.session.order:02d}-{track.order:03d}-{track.language}.{self.report.audio_format}",
-            data,
-        )
+        # The same stable key as an upload from the admin would get.
+        name = _save(media_storage.track_audio_key(track, f"demo.{self.report.audio_format}"), data)
         track.audio_file.name = name
         track.duration = duration
         track.file_size = len(data)
@@ -529,10 +527,7 @@ class DemoLoader:
         # The stored page text is the PDF's text, whether the rows are new or kept.
         texts = list(transcript.pages.order_by("number").values_list("text", flat=True)) or pages
         data = _transcript_pdf(title=title, pages=texts)
-        retreat = track.session.retreat
-        transcript.pdf_file.name = _save(
-            f"transcripts/demo/{retreat.slug}/{track.session.order:02d}-{track.order:03d}-{track.language}.pdf", data
-        )
+        transcript.pdf_file.name = _save(media_storage.transcript_key(transcript), data)
         transcript.page_count = len(texts)
         transcript.file_size = len(data)
         transcript.status = Transcript.Status.READY

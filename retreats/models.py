@@ -4,6 +4,7 @@ primary keys stay for admin URLs and joins."""
 
 import uuid
 
+from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
@@ -255,6 +256,11 @@ class Track(TimeStamped):
     )
     processing_error = models.TextField(_("processing error"), blank=True)
     renditions = models.JSONField(_("renditions"), default=dict, blank=True)
+    # Full-text search (retreats/search.py): title weighted A, description B, refreshed by a
+    # task; search_hash is the digest of what was indexed, so unchanged rows are skipped.
+    # Their GIN index is created by migration on PostgreSQL only.
+    search_vector = SearchVectorField(null=True, editable=False)
+    search_hash = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["session", "order", "language"]
@@ -322,6 +328,8 @@ class TranscriptPage(models.Model):
     transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="pages", verbose_name=_("transcript"))
     number = models.PositiveIntegerField(_("page"))
     text = models.TextField(_("text"), blank=True)
+    search_vector = SearchVectorField(null=True, editable=False)  # weight C; see Track.search_vector
+    search_hash = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
         ordering = ["transcript", "number"]

@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Retreat
+from .signals import gathering_published
 from .versioning import bump_catalogue_version
 
 
@@ -26,6 +27,7 @@ def retreat_publish(*, retreat: Retreat, user=None) -> bool:
     if changed:
         retreat.refresh_from_db(fields=["status", "published_at", "updated_at"])
         _log(user=user, retreat=retreat, message="Published.")
+        gathering_published.send(sender=Retreat, retreat=retreat)
         transaction.on_commit(bump_catalogue_version)
     return bool(changed)
 

@@ -3,7 +3,7 @@ content ETags change with it. Connected from RetreatsConfig.ready()."""
 
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from accounts.models import GroupMembership
 
@@ -39,3 +39,8 @@ def _catalogue_relation_changed(sender, action, **kwargs):
         models.Track.tags.through,
     ):
         transaction.on_commit(bump_catalogue_version)
+
+
+# Sent by services.retreat_publish inside its transaction, only when the state changed
+# (a second click sends nothing). Receivers: notifications.
+gathering_published = Signal()

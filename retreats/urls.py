@@ -1,10 +1,11 @@
 from padmakara.api.routing import slash_optional
 
-from . import api
+from . import api, search_api
 
 urlpatterns = [
     *slash_optional("content/retreats", api.RetreatListView.as_view(), "content-retreats"),
     *slash_optional("content/retreat/<uuid:group_id>", api.RetreatGroupDetailView.as_view(), "content-retreat"),
     *slash_optional("content/gathering/<uuid:gathering_id>", api.GatheringDetailView.as_view(), "content-gathering"),
     *slash_optional("content/track/<uuid:track_id>", api.TrackDetailView.as_view(), "content-track"),
+    *slash_optional("content/search", search_api.SearchView.as_view(), "content-search"),
 ]

@@ -16,7 +16,6 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -24,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts import keys
 from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
+from notifications import emails
 
 from . import (
     IdentityProvider,
@@ -168,16 +168,9 @@ class LocalIdentityProvider(IdentityProvider):
             code_hash=_hash_code(user.pk, purpose, code),
             expires_at=now + CODE_LIFETIME[purpose],
         )
-        if purpose == EmailCode.Purpose.VERIFY:
-            subject = _("Your Padmakara verification code")
-            body = _("Your verification code is %(code)s. It is valid for 24 hours.") % {"code": code}
-        else:
-            subject = _("Your Padmakara password reset code")
-            body = _(
-                "Your password reset code is %(code)s. It is valid for 1 hour. If you did not ask for it, ignore this email."
-            ) % {"code": code}
-        recipient = user.email
-        transaction.on_commit(lambda: send_mail(subject, body, None, [recipient]))
+        # Templated mail in the user's language (en/pt), sent once the code is stored.
+        send = emails.send_verification_code if purpose == EmailCode.Purpose.VERIFY else emails.send_password_reset_code
+        transaction.on_commit(lambda: send(user=user, code=code))
 
     @transaction.atomic
     def _consume_code(self, user: User | None, purpose: str, code: str) -> bool:

@@ -9,7 +9,14 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Device
+from accounts.models import (
+    Device,
+    DigestSubscription,
+    LocalPush,
+    Notification,
+    NotificationEvent,
+    PushEndpoint,
+)
 from media.models import DownloadBundle, Upload
 from progress.models import Bookmark, Highlight, ListeningSession, TrackProgress
 from retreats.models import Place, Tag
@@ -41,6 +48,16 @@ def _catalogue(db):
     Highlight.objects.create(user=member, track=track, page=1, text="Calm abiding")
     DownloadBundle.objects.create(request_key="k" * 64, track_ids=[track.pk], expires_at=now, created_by=member)
     Upload.objects.create(session=track.session, filename="001 JKR - Talk.mp3", size=10, key="uploads/x")
+    device = Device.objects.get(user=member)
+    event = NotificationEvent.objects.create(
+        key="gathering:published", kind=NotificationEvent.Kind.GATHERING_PUBLISHED, retreat=retreat
+    )
+    Notification.objects.create(
+        user=member, event=event, event_key=event.key, type="new_content", title="New", message="A new gathering."
+    )
+    LocalPush.objects.create(platform="ios", token=device.push_token, title="New", body="A new gathering.")
+    PushEndpoint.objects.create(device=device)
+    DigestSubscription.objects.create(user=member)
 
 
 def _url(model, view, *args):

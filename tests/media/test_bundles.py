@@ -207,3 +207,25 @@ def test_it_builds_in_bounded_memory(pair, user_api, stored):
         tracemalloc.stop()
     assert DownloadBundle.objects.get().size > 24 * 1024 * 1024
     assert peak < 8 * 1024 * 1024
+
+
+def test_it_emails_the_listener_when_the_bundle_is_ready(
+    user_api, user, pair, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        download_id = _request(user_api, pair).json()["downloadId"]
+
+    [message] = mailoutbox
+    assert message.to == [user.email]
+    assert f"/downloads/{download_id}" in message.body
+
+
+def test_it_sends_no_email_to_a_listener_who_turned_notifications_off(
+    user_api, user, pair, mailoutbox, django_capture_on_commit_callbacks
+):
+    user.notifications_enabled = False
+    user.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        _request(user_api, pair)
+
+    assert mailoutbox == []

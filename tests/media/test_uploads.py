@@ -251,3 +251,26 @@ def test_it_uploads_to_s3_with_presigned_multipart_parts(
     assert not any(k.startswith("media/uploads/") for k in keys)
     head = s3.head_object(Bucket=s3.bucket, Key=media_storage.s3_object_key(track.audio_file.name))
     assert head["ContentLength"] == len(data)
+
+
+def test_it_announces_talks_added_to_a_published_gathering(admin, session, make_audio, user):
+    from accounts.models import NotificationEvent
+
+    # The fixture's gathering is published and public: its listeners hear of new talks.
+    plan = _local_upload(admin, session, "002 JKR - Another teaching.mp3", make_audio(1))
+
+    assert _save(admin, session, _review(admin, session, [plan["uploadId"]])).status_code == 200
+
+    event = NotificationEvent.objects.get(kind=NotificationEvent.Kind.TRACKS_ADDED)
+    assert event.track_ids == list(Track.objects.filter(session=session).values_list("pk", flat=True))
+
+
+def test_it_announces_nothing_for_a_draft(admin, make_audio):
+    from accounts.models import NotificationEvent
+
+    draft_session = factories.make_session(factories.make_retreat(status="draft"))
+    plan = _local_upload(admin, draft_session, "001 JKR - Draft talk.mp3", make_audio(1))
+
+    assert _save(admin, draft_session, _review(admin, draft_session, [plan["uploadId"]])).status_code == 200
+
+    assert not NotificationEvent.objects.exists()

@@ -1,0 +1,201 @@
+"""The staff dashboard's figures: one aggregate query per chart, whatever the size of the data.
+
+Each function takes the same :class:`Filters` (a date range and optionally a retreat group)
+and returns plain values; :func:`dashboard` gathers them and caches the result per filter set.
+Sources that are not installed (offline bundles before the media app has them) come back as
+``None`` and the chart says so.
+"""
+
+import datetime
+from dataclasses import dataclass
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import Count, Q, Sum
+from django.db.models.functions import TruncDate, TruncWeek
+
+from accounts.models import GroupMembership, User
+from retreats.models import Retreat, Track, Transcript
+
+MAX_DAYS = 366
+
+
+@dataclass(frozen=True)
+class Filters:
+    start: datetime.date
+    end: datetime.date  # inclusive
+    group_id: int | None = None
+
+    @property
+    def since(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.start, datetime.time.min, tzinfo=datetime.UTC)
+
+    @property
+    def until(self) -> datetime.datetime:
+        return datetime.datetime.combine(self.end + datetime.timedelta(days=1), datetime.time.min, tzinfo=datetime.UTC)
+
+    @property
+    def cache_key(self) -> str:
+        return f"dashboard:v1:{self.start.isoformat()}:{self.end.isoformat()}:{self.group_id or '-'}"
+
+    def days(self) -> list[datetime.date]:
+        return [self.start + datetime.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
+
+    def weeks(self) -> list[datetime.date]:
+        monday = self.start - datetime.timedelta(days=self.start.weekday())
+        return [monday + datetime.timedelta(weeks=n) for n in range((self.end - monday).days // 7 + 1)]
+
+
+def _model(label: str):
+    try:
+        return apps.get_model(label)
+    except LookupError:
+        return None
+
+
+def _retreats_of_group(group_id: int):
+    return Retreat.groups.through.objects.filter(retreatgroup_id=group_id).values("retreat_id")
+
+
+def _sessions(filters: Filters):
+    ListeningSession = _model("progress.ListeningSession")
+    if ListeningSession is None:
+        return None
+    rows = ListeningSession.objects.filter(played_at__gte=filters.since, played_at__lt=filters.until)
+    if filters.group_id:
+        rows = rows.filter(track__session__retreat_id__in=_retreats_of_group(filters.group_id))
+    return rows
+
+
+def _as_date(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def listening_hours_per_day(filters: Filters) -> list[tuple[datetime.date, float]] | None:
+    rows = _sessions(filters)
+    if rows is None:
+        return None
+    by_day = {
+        _as_date(r["day"]): (r["seconds"] or 0) / 3600
+        for r in rows.annotate(day=TruncDate("played_at", tzinfo=datetime.UTC))
+        .values("day")
+        .annotate(seconds=Sum("seconds"))
+        .order_by()
+    }
+    return [(day, by_day.get(day, 0)) for day in filters.days()]
+
+
+def active_listeners_per_week(filters: Filters) -> list[tuple[datetime.date, int]] | None:
+    rows = _sessions(filters)
+    if rows is None:
+        return None
+    by_week = {
+        _as_date(r["week"]): r["users"]
+        for r in rows.annotate(week=TruncWeek("played_at", tzinfo=datetime.UTC))
+        .values("week")
+        .annotate(users=Count("user_id", distinct=True))
+        .order_by()
+    }
+    return [(week, by_week.get(week, 0)) for week in filters.weeks()]
+
+
+def most_played_tracks(filters: Filters, limit: int = 10) -> list[dict] | None:
+    rows = _sessions(filters)
+    if rows is None:
+        return None
+    return list(
+        rows.values("track_id", "track__title", "track__language", "track__session__retreat__name")
+        .annotate(plays=Count("id"), seconds=Sum("seconds"))
+        .order_by("-seconds", "-plays", "track_id")[:limit]
+    )
+
+
+def most_played_gatherings(filters: Filters, limit: int = 10) -> list[dict] | None:
+    rows = _sessions(filters)
+    if rows is None:
+        return None
+    return list(
+        rows.values("track__session__retreat_id", "track__session__retreat__name")
+        .annotate(listeners=Count("user_id", distinct=True), seconds=Sum("seconds"))
+        .order_by("-seconds", "track__session__retreat_id")[:limit]
+    )
+
+
+def completion_per_gathering(filters: Filters, limit: int = 10) -> list[dict] | None:
+    """Of the tracks people played in the period, the share they finished, per gathering."""
+    TrackProgress = _model("progress.TrackProgress")
+    if TrackProgress is None:
+        return None
+    rows = TrackProgress.objects.filter(last_played__gte=filters.since, last_played__lt=filters.until)
+    if filters.group_id:
+        rows = rows.filter(track__session__retreat_id__in=_retreats_of_group(filters.group_id))
+    return list(
+        rows.values("track__session__retreat_id", "track__session__retreat__name")
+        .annotate(started=Count("id"), completed=Count("id", filter=Q(completed=True)))
+        .order_by("-started", "track__session__retreat_id")[:limit]
+    )
+
+
+def sign_ups_per_day(filters: Filters) -> list[tuple[datetime.date, int]]:
+    rows = User.objects.filter(date_joined__gte=filters.since, date_joined__lt=filters.until)
+    if filters.group_id:
+        rows = rows.filter(pk__in=GroupMembership.objects.filter(group_id=filters.group_id).values("user_id"))
+    by_day = {
+        _as_date(r["day"]): r["n"]
+        for r in rows.annotate(day=TruncDate("date_joined", tzinfo=datetime.UTC))
+        .values("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    return [(day, by_day.get(day, 0)) for day in filters.days()]
+
+
+def processing_failures(filters: Filters) -> dict:
+    """Tracks and transcripts whose processing failed (by when they last changed), plus the latest few."""
+    tracks = Track.objects.filter(processing_status=Track.ProcessingStatus.FAILED)
+    transcripts = Transcript.objects.filter(status=Transcript.Status.FAILED)
+    if filters.group_id:
+        retreats = _retreats_of_group(filters.group_id)
+        tracks = tracks.filter(session__retreat_id__in=retreats)
+        transcripts = transcripts.filter(track__session__retreat_id__in=retreats)
+    in_period = {"updated_at__gte": filters.since, "updated_at__lt": filters.until}
+    counts = (
+        tracks.filter(**in_period).aggregate(n=Count("id"))["n"],
+        transcripts.filter(**in_period).aggregate(n=Count("id"))["n"],
+    )
+    latest = list(
+        tracks.filter(**in_period)
+        .order_by("-updated_at")
+        .values("id", "title", "processing_error", "updated_at", "session__retreat__name")[:8]
+    )
+    return {"tracks": counts[0], "transcripts": counts[1], "latest": latest}
+
+
+def bundle_outcomes(filters: Filters) -> dict | None:
+    """Offline bundles made in the period by outcome; None until the media app provides them."""
+    DownloadBundle = _model("media.DownloadBundle")
+    if DownloadBundle is None:
+        return None
+    rows = DownloadBundle.objects.filter(created_at__gte=filters.since, created_at__lt=filters.until)
+    by_status = dict(rows.values_list("status").annotate(n=Count("id")).order_by())
+    latest = list(rows.filter(status="failed").order_by("-created_at").values("uuid", "error", "created_at")[:5])
+    return {"by_status": by_status, "latest_failed": latest}
+
+
+def dashboard(filters: Filters) -> dict:
+    """Every figure of the dashboard for ``filters``, cached for DASHBOARD_CACHE_SECONDS."""
+
+    def compute():
+        return {
+            "listening": listening_hours_per_day(filters),
+            "listeners": active_listeners_per_week(filters),
+            "tracks": most_played_tracks(filters),
+            "gatherings": most_played_gatherings(filters),
+            "completion": completion_per_gathering(filters),
+            "sign_ups": sign_ups_per_day(filters),
+            "failures": processing_failures(filters),
+            "bundles": bundle_outcomes(filters),
+        }
+
+    return cache.get_or_set(filters.cache_key, compute, timeout=settings.DASHBOARD_CACHE_SECONDS)

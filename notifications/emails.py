@@ -1,0 +1,66 @@
+"""Emails to users, in their app language (en or pt), through Django's email backend
+(console locally, locmem in tests, SES in production with ``EMAIL_BACKEND=django_ses.SESBackend``).
+
+Each function renders ``emails/<language>/<name>.subject.txt``, ``.txt`` and ``.html`` and
+sends one message. Callers inside a transaction send on commit, e.g.
+``transaction.on_commit(lambda: emails.send_verification_code(user=user, code=code))``, so a
+rolled-back change mails nobody.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+LANGUAGES = ("en", "pt")
+
+
+def _language(user) -> str:
+    return user.language if getattr(user, "language", "en") in LANGUAGES else "en"
+
+
+def send(*, user, template: str, context: dict) -> int:
+    """Render ``template`` in the user's language and send it; returns what the backend returns (1 = sent)."""
+    language = _language(user)
+    context = {"user": user, "name": user.get_short_name(), "app_url": settings.APP_BASE_URL, **context}
+    subject = " ".join(render_to_string(f"emails/{language}/{template}.subject.txt", context).split())
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=render_to_string(f"emails/{language}/{template}.txt", context),
+        to=[user.email],
+        headers={"Content-Language": language},
+    )
+    message.attach_alternative(render_to_string(f"emails/{language}/{template}.html", context), "text/html")
+    return message.send()
+
+
+def send_verification_code(*, user, code: str) -> int:
+    """The 6-digit code that confirms an email address (valid 24 hours)."""
+    return send(user=user, template="verification", context={"code": code, "hours": 24})
+
+
+def send_password_reset_code(*, user, code: str) -> int:
+    """The 6-digit code that lets the user choose a new password (valid 1 hour)."""
+    return send(user=user, template="password_reset", context={"code": code, "hours": 1})
+
+
+def send_bundle_ready(*, user, bundle_url: str, size: int, expires_at: datetime.datetime, track_count: int) -> int:
+    """The offline download the user asked for is ready."""
+    return send(
+        user=user,
+        template="bundle_ready",
+        context={
+            "url": bundle_url,
+            "size_mb": f"{size / 1_000_000:.0f}" if size >= 1_000_000 else f"{size / 1_000_000:.1f}",
+            "expires_at": timezone.localtime(expires_at, timezone.get_fixed_timezone(0)),
+            "track_count": track_count,
+        },
+    )
+
+
+def send_new_content_digest(*, user, gatherings: list[dict]) -> int:
+    """New gatherings since the last digest (only for users who opted in). ``gatherings``:
+    ``[{"name", "start_date", "track_count"}]`` already in the user's language."""
+    return send(user=user, template="digest", context={"gatherings": gatherings})

@@ -1,0 +1,23 @@
+"""Events that queue notifications or reset push state. Connected from NotificationsConfig.ready()."""
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from accounts.models import Device, PushEndpoint
+from retreats.signals import gathering_published
+
+from . import services
+
+
+@receiver(gathering_published)
+def _queue_on_publish(sender, retreat, **kwargs):
+    # Sent inside retreat_publish's transaction: the outbox row commits or rolls back with it.
+    services.queue_gathering_published(retreat=retreat)
+
+
+@receiver(post_save, sender=Device)
+def _device_registered_again(sender, instance, created, **kwargs):
+    # The app registered this token again (or it moved to another account): whatever the
+    # provider said about it before no longer holds, so it gets pushes again and a fresh endpoint.
+    if not created:
+        PushEndpoint.objects.filter(device_id=instance.pk).delete()

@@ -1,0 +1,37 @@
+"""Notification reads."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Notification
+
+
+def user_notifications(*, user) -> QuerySet[Notification]:
+    """The user's own notifications, newest first: the only way the API reaches a row."""
+    return Notification.objects.filter(user=user).order_by("-created_at", "-id")
+
+
+@dataclass(frozen=True)
+class PushDevice:
+    pk: int
+    platform: str
+    push_token: str
+    endpoint_arn: str
+
+
+def push_devices(*, user_ids) -> dict[int, list[PushDevice]]:
+    """The devices that may receive a push, per user (``user_ids``: ids or a subquery): one
+    query, disabled tokens left out."""
+    from accounts.models import Device
+
+    rows = (
+        Device.objects.filter(user_id__in=user_ids)
+        .filter(Q(push_endpoint__isnull=True) | Q(push_endpoint__disabled_at__isnull=True))
+        .values_list("pk", "user_id", "platform", "push_token", "push_endpoint__endpoint_arn")
+    )
+    devices = defaultdict(list)
+    for pk, user_id, platform, token, arn in rows:
+        devices[user_id].append(PushDevice(pk=pk, platform=platform, push_token=token, endpoint_arn=arn or ""))
+    return devices

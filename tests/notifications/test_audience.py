@@ -1,0 +1,47 @@
+import datetime
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from accounts.models import User
+from retreats.access import AccessProfile, audience_q
+from tests.factories import make_group, make_member, make_retreat, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_agrees_with_the_access_rule_for_every_kind_of_user_and_gathering():
+    group, other = make_group(), make_group()
+    past = timezone.now() - datetime.timedelta(days=1)
+    users = []
+    for status, plan, expires, member, staff, active in itertools.product(
+        ("active", "inactive", "expired"),
+        ("basic", "premium"),
+        (None, past),
+        (None, group, other),
+        (False, True),
+        (True, False),
+    ):
+        user = make_user(
+            subscription_status=status,
+            subscription_plan=plan,
+            subscription_expires_at=expires,
+            is_staff=staff,
+            is_active=active,
+        )
+        if member:
+            make_member(user, member)
+        users.append(user)
+    retreats = [
+        make_retreat(visibility=visibility, required_plan=plan, groups=[group])
+        for visibility in ("public", "members", "subscribers")
+        for plan in ("basic", "premium")
+    ]
+
+    for retreat in retreats:
+        # Deactivated accounts are told nothing, whatever the gathering.
+        expected = {u.pk for u in users if u.is_active and AccessProfile.for_user(u).can_play_retreat(retreat)}
+        assert set(User.objects.filter(audience_q(retreat)).values_list("pk", flat=True)) == expected, (
+            retreat.visibility
+        )
