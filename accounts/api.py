@@ -24,7 +24,7 @@ PASSWORD = {"trim_whitespace": False, "max_length": 256}
 
 # --- Response shapes (the OpenAPI document; the bodies are built by selectors) ------------
 
-MESSAGE = inline_serializer(name="Message", fields={"message": serializers.CharField()})
+MESSAGE = inline_serializer(name="AuthMessage", fields={"message": serializers.CharField()})
 PREFERENCES_OUT = inline_serializer(
     name="Preferences",
     fields={

@@ -12,7 +12,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from accounts.models import Device
+from accounts.models import Device, Notification
 from media.models import DownloadBundle
 from progress.models import Bookmark, Highlight
 from tests import factories
@@ -56,6 +56,7 @@ class World:
     highlight: Highlight
     device: Device
     bundle: DownloadBundle
+    notification: Notification
 
 
 @pytest.fixture
@@ -75,6 +76,9 @@ def world(user, other_user):
         bookmark=Bookmark.objects.create(user=other_user, track=locked_track, position=12, note="Bruno's note"),
         highlight=Highlight.objects.create(user=other_user, track=locked_track, page=1, text="Bruno's highlight"),
         device=Device.objects.create(user=other_user, platform="ios", push_token="bruno-push-token"),
+        notification=Notification.objects.create(
+            user=other_user, type="new_content", title="For Bruno", message="Bruno's"
+        ),
         bundle=DownloadBundle.objects.create(
             request_key="k" * 64,
             track_ids=[str(locked_track.uuid)],
@@ -99,6 +103,7 @@ MATRIX = {
     "api/v1/media/audio/<uuid:track_id>": lambda w: w.locked_track.uuid,
     "api/v1/media/transcript/<uuid:track_id>": lambda w: w.locked_track.uuid,
     "api/v1/media/download/<uuid:download_id>": lambda w: w.bundle.uuid,
+    "api/v1/notifications/<uuid:notification_id>/read": lambda w: w.notification.uuid,
     # Without the signature that only a playable request gets.
     "api/v1/media/file/<path:key>": lambda w: w.bundle.file,
 }
@@ -149,6 +154,14 @@ def test_it_leaves_another_users_rows_in_place_after_the_attempts(world, api):
     assert Device.objects.filter(pk=world.device.pk).exists()
     assert Bookmark.objects.filter(pk=world.bookmark.pk).exists()
     assert Highlight.objects.filter(pk=world.highlight.pk).exists()
+
+
+def test_it_leaves_another_users_notification_unread(world, api):
+    api.force_authenticate(world.ana)
+
+    api.put(_url("api/v1/notifications/<uuid:notification_id>/read", world.notification.uuid))
+
+    assert Notification.objects.get(pk=world.notification.pk).read is False
 
 
 @pytest.mark.parametrize(
