@@ -2,7 +2,7 @@
 
     python bench/load.py [--seconds 120] [--clients 16] [--workers 2] [--threads 8]
 
-Builds a catalogue in a database of its own (``padmakara_load``, dropped and created here),
+Builds a catalogue in a database of its own (``bench_load``, dropped and created here),
 starts gunicorn on a free loopback port with the cache and the Celery broker on Redis (DB 9,
 flushed; so throttles are shared between workers; their rates are set very high for the run),
 logs a listener in through the real /auth/login, then:
@@ -33,7 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DB_NAME = "padmakara_load"
+DB_NAME = "bench_load"
 PG = os.environ.get("LOAD_PG", "postgres://postgres@127.0.0.1:5432")
 REDIS = os.environ.get("LOAD_REDIS", "redis://127.0.0.1:6379/9")
 PASSWORD = "a-long-pass-phrase"
