@@ -26,7 +26,9 @@ def format_datetime(value: datetime.datetime | None) -> str | None:
 
 
 def dumps(data) -> bytes:
-    return orjson.dumps(data, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS)
+    return orjson.dumps(
+        data, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+    )
 
 
 class JSONRenderer(renderers.BaseRenderer):
