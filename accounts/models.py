@@ -306,7 +306,8 @@ class NotificationEvent(models.Model):
         verbose_name_plural = _("notification events")
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(state__in=["queued", "inflight", "sent", "failed"]), name="notification_event_state_valid"
+                condition=models.Q(state__in=["queued", "inflight", "sent", "failed"]),
+                name="notification_event_state_valid",
             ),
             models.CheckConstraint(
                 condition=models.Q(kind__in=["new_gathering", "new_tracks"]), name="notification_event_kind_valid"

@@ -48,6 +48,13 @@ def _hours(seconds) -> str:
     return f"{(seconds or 0) / 3600:,.1f} h"
 
 
+def _bundle_status(status: str) -> str:
+    """The model's label of a bundle status ("ready" → "Ready", "Pronto"…), the raw value if unknown."""
+    DownloadBundle = selectors._model("media.DownloadBundle")
+    labels = dict(DownloadBundle.Status.choices) if DownloadBundle is not None else {}
+    return str(labels.get(status, status))
+
+
 def build_charts(figures: dict) -> dict:
     listening, listeners = figures["listening"], figures["listeners"]
     tracks, gatherings, completion = figures["tracks"], figures["gatherings"], figures["completion"]
@@ -95,7 +102,10 @@ def build_charts(figures: dict) -> dict:
         ),
         "bundles": charts.bar_chart(
             _("Offline bundles by outcome"),
-            [(status, n, f"{n:,}") for status, n in sorted((bundles or {}).get("by_status", {}).items())],
+            [
+                (_bundle_status(status), n, f"{n:,}")
+                for status, n in sorted((bundles or {}).get("by_status", {}).items())
+            ],
             empty="" if bundles is not None else NO_BUNDLES,
         ),
     }

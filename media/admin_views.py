@@ -151,13 +151,14 @@ def session_tracks(request, session_id: int):
     rows = Track.objects.filter(session=session).order_by("order", "language")
     return JsonResponse({"tracks": [
         {"id": str(t.uuid), "order": t.order, "language": t.language, "title": t.title, "duration": t.duration,
-         "status": t.processing_status, "error": t.processing_error}
+         "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error}
         for t in rows
     ]})  # fmt: skip
 
 
 def urls(admin_site):
     from django.urls import path
+    from django.views.i18n import JavaScriptCatalog
 
     def wrap(view):
         return admin_site.admin_view(view)
@@ -176,4 +177,6 @@ def urls(admin_site):
         path("upload/<uuid:upload_id>/chunk/", wrap(upload_chunk), name="media_upload_chunk"),
         path("upload/<uuid:upload_id>/complete/", wrap(upload_complete), name="media_upload_complete"),
         path("upload/<uuid:upload_id>/abort/", wrap(upload_abort), name="media_upload_abort"),
+        # upload.js's strings (the djangojs catalogue of LOCALE_PATHS), in the page's language.
+        path("jsi18n/", wrap(JavaScriptCatalog.as_view(packages=["media"])), name="media_jsi18n"),
     ]

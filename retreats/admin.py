@@ -560,7 +560,15 @@ class TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin):
     list_select_related = ["track"]
     search_fields = ["track__title"]
     raw_id_fields = ["track"]
-    readonly_fields = [api_id, "status_badge", "page_count", "file_size", "processing_error", "created_at", "updated_at"]
+    readonly_fields = [
+        api_id,
+        "status_badge",
+        "page_count",
+        "file_size",
+        "processing_error",
+        "created_at",
+        "updated_at",
+    ]
     fields = [
         "track",
         "language",

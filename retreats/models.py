@@ -38,7 +38,9 @@ class TimeStamped(models.Model):
 
 class Teacher(TimeStamped):
     name = models.CharField(_("name"), max_length=150)
-    abbreviation = models.CharField(_("abbreviation"), max_length=16, unique=True, help_text=_("As in file names: JKR, KPS…"))
+    abbreviation = models.CharField(
+        _("abbreviation"), max_length=16, unique=True, help_text=_("As in file names: JKR, KPS…")
+    )
     aliases = models.CharField(
         _("aliases"), max_length=200, blank=True, help_text=_("Other abbreviations, comma separated (TPWR for PWR).")
     )
@@ -129,7 +131,11 @@ class Retreat(TimeStamped):
     description_pt = models.TextField(_("description (Portuguese)"), blank=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
     season = models.CharField(
-        _("season"), max_length=6, choices=Season.choices, blank=True, help_text=_("Left empty, it follows the start month.")
+        _("season"),
+        max_length=6,
+        choices=Season.choices,
+        blank=True,
+        help_text=_("Left empty, it follows the start month."),
     )
     start_date = models.DateField(_("start date"))
     end_date = models.DateField(_("end date"))
@@ -137,7 +143,9 @@ class Retreat(TimeStamped):
     places = models.ManyToManyField(Place, related_name="retreats", blank=True, verbose_name=_("places"))
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    visibility = models.CharField(_("visibility"), max_length=11, choices=Visibility.choices, default=Visibility.MEMBERS)
+    visibility = models.CharField(
+        _("visibility"), max_length=11, choices=Visibility.choices, default=Visibility.MEMBERS
+    )
     required_plan = models.CharField(
         _("required plan"),
         max_length=8,
@@ -325,7 +333,9 @@ class Transcript(TimeStamped):
 class TranscriptPage(models.Model):
     """The text of one page: search indexes per page (a tsvector must stay under 1 MB)."""
 
-    transcript = models.ForeignKey(Transcript, on_delete=models.CASCADE, related_name="pages", verbose_name=_("transcript"))
+    transcript = models.ForeignKey(
+        Transcript, on_delete=models.CASCADE, related_name="pages", verbose_name=_("transcript")
+    )
     number = models.PositiveIntegerField(_("page"))
     text = models.TextField(_("text"), blank=True)
     search_vector = SearchVectorField(null=True, editable=False)  # weight C; see Track.search_vector

@@ -1,5 +1,7 @@
 """Staff use the admin in English or Portuguese: chosen by browser, cookie or the switch."""
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -87,3 +89,11 @@ def test_it_shows_validation_messages_in_portuguese(staff_client):
     )
 
     assert "A data de fim não pode ser anterior à data de início." in response.content.decode()
+
+
+def test_it_says_ver_next_to_the_read_only_models(staff_client):
+    # Django's own Portuguese catalogue leaves this link as "View"; the project's translates it.
+    page = staff_client.get(INDEX, HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    links = re.findall(r'class="viewlink"[^>]*>([^<]*)<', page)  # listening sessions, progress…: look, never edit
+    assert links and set(links) == {"Ver"}

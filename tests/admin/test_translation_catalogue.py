@@ -1,18 +1,23 @@
-"""The Portuguese catalogue translates every string and its compiled .mo matches the .po."""
+"""The Portuguese catalogues (django for Python and templates, djangojs for the admin's JavaScript)
+translate every string and their compiled .mo files match the .po files."""
 
 import ast
 import gettext
 import re
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
-PO = Path(settings.BASE_DIR) / "locale" / "pt" / "LC_MESSAGES" / "django.po"
+LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "pt" / "LC_MESSAGES"
+CATALOGUES = pytest.mark.parametrize(
+    "po", [LC_MESSAGES / "django.po", LC_MESSAGES / "djangojs.po"], ids=lambda p: p.stem
+)
 
 
-def _entries():
+def _entries(po: Path):
     """(msgid, [msgstr, …], flags) for each entry of the .po, header left out."""
-    for block in PO.read_text(encoding="utf-8").split("\n\n"):
+    for block in po.read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if line and not line.startswith("#~")]
         flags = " ".join(line for line in lines if line.startswith("#,"))
         fields, current = {}, None
@@ -29,13 +34,22 @@ def _entries():
             yield fields["msgid"], [v for k, v in fields.items() if k.startswith("msgstr")], flags
 
 
-def test_it_translates_every_string():
-    untranslated = [msgid for msgid, msgstrs, flags in _entries() if not all(msgstrs) or "fuzzy" in flags]
-    assert untranslated == []
+@CATALOGUES
+def test_it_translates_every_string(po):
+    entries = list(_entries(po))
+    untranslated = [msgid for msgid, msgstrs, flags in entries if not all(msgstrs) or "fuzzy" in flags]
+    assert entries and untranslated == []
 
 
-def test_it_ships_a_compiled_catalogue_matching_the_po():
-    with open(PO.with_suffix(".mo"), "rb") as mo:
+@CATALOGUES
+def test_it_ships_a_compiled_catalogue_matching_the_po(po):
+    with open(po.with_suffix(".mo"), "rb") as mo:
         compiled = gettext.GNUTranslations(mo)
-    stale = [msgid for msgid, msgstrs, _ in _entries() if compiled.gettext(msgid) != msgstrs[0] and len(msgstrs) == 1]
+    stale = [msgid for msgid, msgstrs, _ in _entries(po) if compiled.gettext(msgid) != msgstrs[0] and len(msgstrs) == 1]
     assert stale == []
+
+
+def test_the_javascript_catalogue_covers_the_upload_page():
+    msgids = {msgid for msgid, _, _ in _entries(LC_MESSAGES / "djangojs.po")}
+
+    assert {"uploading", "failed: %(error)s", "Duplicate of %(file)s: it will not be stored twice."} <= msgids

@@ -128,3 +128,22 @@ def test_it_shows_offline_bundles_by_outcome(staff_client):
     assert "Offline bundles by outcome" in body and "No data source yet" not in body
     bundles = selectors.bundle_outcomes(selectors.Filters(start=timezone.now().date(), end=timezone.now().date()))
     assert bundles["by_status"] == {"ready": 2, "failed": 1} and bundles["latest_failed"][0]["error"] == "disk full"
+
+
+def test_it_labels_the_bundle_bars_with_the_translated_statuses(staff_client):
+    from media.models import DownloadBundle
+
+    expires = timezone.now() + datetime.timedelta(days=1)
+    for n, status in enumerate(["ready", "ready", "failed"]):
+        DownloadBundle.objects.create(request_key=f"k{n}", status=status, expires_at=expires)
+
+    english = staff_client.get(URL, HTTP_ACCEPT_LANGUAGE="en")
+    portuguese = staff_client.get(URL, HTTP_ACCEPT_LANGUAGE="pt")  # same cached figures, other language
+
+    def bars(response):
+        return [(row.label, row.value) for row in response.context["charts"]["bundles"].rows]
+
+    assert bars(english) == [("Failed", "1"), ("Ready", "2")]
+    assert bars(portuguese) == [("Falhou", "1"), ("Pronto", "2")]
+    body = portuguese.content.decode()
+    assert ">Pronto</text>" in body and ">ready<" not in body

@@ -1,7 +1,9 @@
 """Uploads from the admin: presigned multipart to S3 done with plain HTTP as a browser would,
 chunked uploads to the app in local mode, then review and save."""
 
+import json
 import math
+import re
 
 import pytest
 import requests
@@ -212,6 +214,56 @@ def test_it_shows_the_upload_page(admin, session):
 
     assert response.status_code == 200
     assert b"media/upload.js" in response.content
+
+
+def test_the_upload_page_loads_its_strings_before_its_script(admin, session):
+    page = admin.get(reverse("admin:media_session_upload", args=[session.pk])).content.decode()
+
+    catalogue = page.index(f'<script src="{reverse("admin:media_jsi18n")}"></script>')
+    assert catalogue < page.index("media/upload.js")
+
+
+def _catalogue(response) -> dict:
+    """The msgid → msgstr mapping the jsi18n script hands to django.catalog."""
+    match = re.search(r"const newcatalog = (\{.*?\});\n", response.content.decode(), re.S)
+    return json.loads(match.group(1)) if match else {}
+
+
+def test_it_serves_the_javascript_strings_in_portuguese(admin):
+    response = admin.get(reverse("admin:media_jsi18n"), HTTP_ACCEPT_LANGUAGE="pt")
+
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/javascript")
+    assert "django.gettext = function" in response.content.decode()
+    catalogue = _catalogue(response)
+    assert catalogue["uploading"] == "a carregar"
+    assert catalogue["failed: %(error)s"] == "falhou: %(error)s"
+    assert catalogue["Duplicate of %(file)s: it will not be stored twice."] == (
+        "Duplicado de %(file)s: não será guardado duas vezes."
+    )
+
+
+def test_it_serves_the_javascript_strings_in_english_by_default(admin):
+    body = admin.get(reverse("admin:media_jsi18n"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "django.gettext = function" in body
+    assert "a carregar" not in body
+
+
+def test_the_javascript_strings_are_for_staff_only(client, user):
+    client.force_login(user)
+
+    assert client.get(reverse("admin:media_jsi18n")).status_code == 302  # to the admin login
+
+
+def test_it_lists_the_session_tracks_with_translated_statuses(admin, session):
+    factories.make_track(session, processing_status="failed", processing_error="not audio")
+
+    tracks = admin.get(reverse("admin:media_session_tracks", args=[session.pk]), HTTP_ACCEPT_LANGUAGE="pt").json()
+
+    assert [(t["status"], t["statusLabel"], t["error"]) for t in tracks["tracks"]] == [
+        ("failed", "Falhou", "not audio")
+    ]
 
 
 @pytest.mark.s3

@@ -1,6 +1,7 @@
 /* Admin upload page: files go straight to S3 by presigned multipart upload (parallel parts,
    retried, with progress), or to the app in chunks on local storage; then staff review the
-   guesses taken from the file names and save. No framework, no CDN. */
+   guesses taken from the file names and save. No framework, no CDN. Every string shown goes
+   through gettext: the page loads the djangojs catalogue (admin:media_jsi18n) first. */
 (function () {
   "use strict";
   const root = document.getElementById("session-upload");
@@ -14,7 +15,9 @@
   const $ = (sel, el) => (el || root).querySelector(sel);
   const urlFor = (tpl, id) => tpl.replace(PLACEHOLDER, id);
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-  const human = (n) => (n > 1e9 ? (n / 1e9).toFixed(2) + " GB" : n > 1e6 ? (n / 1e6).toFixed(1) + " MB" : Math.ceil(n / 1e3) + " kB");
+  const fill = (text, values) => interpolate(text, values, true);
+  const decimal = (text) => text.replace(".", get_format("DECIMAL_SEPARATOR"));
+  const human = (n) => (n > 1e9 ? decimal((n / 1e9).toFixed(2)) + " GB" : n > 1e6 ? decimal((n / 1e6).toFixed(1)) + " MB" : Math.ceil(n / 1e3) + " kB");
 
   const uploaded = [];   // upload ids ready for review
   const files = [];      // {file, row, loaded}
@@ -58,7 +61,7 @@
         if (xhr.status >= 200 && xhr.status < 300) resolve(xhr);
         else { const e = new Error("HTTP " + xhr.status); e.status = xhr.status >= 500 ? xhr.status : 0; reject(e); }
       };
-      xhr.onerror = () => reject(new Error("network error"));
+      xhr.onerror = () => reject(new Error(gettext("network error")));
       xhr.send(blob);
     });
   }
@@ -82,7 +85,7 @@
     let next = 1;
     const progress = () => {
       entry.loaded = partLoaded.reduce((a, b) => a + b, 0);
-      setState(entry, "uploading", entry.loaded / file.size);
+      setState(entry, gettext("uploading"), entry.loaded / file.size);
       refreshOverall();
     };
     async function worker() {
@@ -111,7 +114,7 @@
       const blob = file.slice(offset, Math.min(file.size, offset + plan.chunkSize));
       await retrying("chunk", () => send("POST", urlFor(cfg.chunkUrl, plan.uploadId) + "?offset=" + offset, blob,
         { "X-CSRFToken": csrf, "Content-Type": "application/octet-stream" },
-        (n) => { entry.loaded = offset + n; setState(entry, "uploading", entry.loaded / file.size); refreshOverall(); }));
+        (n) => { entry.loaded = offset + n; setState(entry, gettext("uploading"), entry.loaded / file.size); refreshOverall(); }));
     }
     return retrying("complete", () => postJSON(urlFor(cfg.completeUrl, plan.uploadId), {}));
   }
@@ -119,20 +122,22 @@
   async function uploadOne(entry) {
     const { file } = entry;
     try {
-      if (file.size > Number(cfg.maxBytes)) throw new Error("larger than the " + human(Number(cfg.maxBytes)) + " limit");
-      setState(entry, "starting", 0);
+      if (file.size > Number(cfg.maxBytes)) {
+        throw new Error(fill(gettext("larger than the %(limit)s limit"), { limit: human(Number(cfg.maxBytes)) }));
+      }
+      setState(entry, gettext("starting"), 0);
       const plan = await retrying("start", () => postJSON(cfg.startUrl, {
         filename: file.name, size: file.size, contentType: file.type || "",
       }));
       entry.uploadId = plan.uploadId;
       await (plan.mode === "s3" ? uploadS3(entry, plan) : uploadLocal(entry, plan));
       entry.loaded = file.size;
-      setState(entry, "uploaded ✓", 1);
+      setState(entry, gettext("uploaded") + " ✓", 1);
       entry.row.dataset.state = "uploaded";
       uploaded.push(plan.uploadId);
     } catch (error) {
       entry.row.dataset.state = "failed";
-      setState(entry, "failed: " + error.message);
+      setState(entry, fill(gettext("failed: %(error)s"), { error: error.message }));
       if (entry.uploadId) postJSON(urlFor(cfg.abortUrl, entry.uploadId)).catch(() => {});
     }
     refreshOverall();
@@ -157,8 +162,9 @@
     $("#upload-progress").hidden = false;
     const fresh = accepted.map((file) => {
       const row = document.createElement("tr");
-      row.innerHTML = "<td class=name></td><td>" + human(file.size) + "</td><td><progress max=1 value=0></progress></td><td class=state>waiting</td>";
+      row.innerHTML = "<td class=name></td><td>" + human(file.size) + "</td><td><progress max=1 value=0></progress></td><td class=state></td>";
       $(".name", row).textContent = file.name;
+      $(".state", row).textContent = gettext("waiting");
       $("#upload-files tbody").appendChild(row);
       totalBytes += file.size;
       const entry = { file, row, loaded: 0 };
@@ -199,17 +205,17 @@
       tr.dataset.uploadId = r.uploadId;
       const kind = document.createElement("select");
       kind.name = "kind";
-      kind.innerHTML = "<option value=audio>audio</option><option value=transcript>transcript</option>";
+      kind.append(new Option(gettext("audio"), "audio"), new Option(gettext("transcript"), "transcript"));
       kind.value = r.kind === "transcript" ? "transcript" : "audio";
       const name = cell(); name.textContent = r.filename;
       if (r.duplicateOf) {
         tr.classList.add("duplicate");
         const note = document.createElement("div");
         note.className = "help";
-        note.textContent = "Duplicate of " + r.duplicateOf + ": it will not be stored twice.";
+        note.textContent = fill(gettext("Duplicate of %(file)s: it will not be stored twice."), { file: r.duplicateOf });
         name.appendChild(note);
       }
-      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && "part " + r.partNumber, r.bilingual && "+TRAD"].filter(Boolean).join(" · ");
+      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && fill(gettext("part %(number)s"), { number: r.partNumber }), r.bilingual && "+TRAD"].filter(Boolean).join(" · ");
       tr.append(name, cell(kind), cell(input("number", r.order, "order")), cell(input("text", r.title, "title")),
         cell(select("language-options", r.language, "language")), cell(select("speaker-options", r.speaker, "speaker")),
         cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.duplicateOf, "skip")));
@@ -252,7 +258,7 @@
     for (const t of tracks) {
       const tr = document.createElement("tr");
       tr.dataset.status = t.status;
-      [t.order, t.language, t.title, Math.round(t.duration), t.status + (t.error ? ": " + t.error : "")].forEach((text, i) => {
+      [t.order, t.language, t.title, Math.round(t.duration), t.statusLabel + (t.error ? ": " + t.error : "")].forEach((text, i) => {
         const td = document.createElement("td"); td.textContent = text; if (i === 4) td.className = "status"; tr.appendChild(td);
       });
       body.appendChild(tr);
