@@ -3,13 +3,14 @@
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
+from padmakara.api.schema import error_responses
 from padmakara.api.throttles import AuthThrottle
 
 from . import keys, selectors, services
@@ -19,6 +20,76 @@ from .providers import get_provider
 from .providers.local import LocalIdentityProvider
 
 PASSWORD = {"trim_whitespace": False, "max_length": 256}
+
+
+# --- Response shapes (the OpenAPI document; the bodies are built by selectors) ------------
+
+MESSAGE = inline_serializer(name="AuthMessage", fields={"message": serializers.CharField()})
+PREFERENCES_OUT = inline_serializer(
+    name="Preferences",
+    fields={
+        "language": serializers.ChoiceField(choices=User.Language.choices),
+        "contentLanguage": serializers.ChoiceField(choices=User.ContentLanguage.choices),
+        "biometricEnabled": serializers.BooleanField(),
+        "notifications": serializers.BooleanField(),
+    },
+)
+
+
+def _user_out(**kwargs):
+    return inline_serializer(name="UserProfile", fields=_USER_FIELDS, **kwargs)
+
+
+_USER_FIELDS = {
+    "id": serializers.UUIDField(),
+    "email": serializers.EmailField(),
+    "name": serializers.CharField(),
+    "preferences": PREFERENCES_OUT,
+    "subscription": inline_serializer(
+        name="Subscription",
+        fields={
+            "status": serializers.ChoiceField(choices=["active", "inactive", "expired"]),
+            "plan": serializers.CharField(allow_blank=True),
+            "expiresAt": serializers.DateTimeField(allow_null=True),
+        },
+    ),
+    "createdAt": serializers.DateTimeField(),
+    "lastLogin": serializers.DateTimeField(allow_null=True),
+}
+USER_OUT = _user_out()
+LOGIN_OUT = inline_serializer(
+    name="LoginResult",
+    fields={
+        "accessToken": serializers.CharField(required=False),
+        "refreshToken": serializers.CharField(required=False),
+        "idToken": serializers.CharField(required=False),
+        "expiresIn": serializers.IntegerField(required=False),
+        "user": _user_out(required=False),
+        # Where MFA is on: the challenge to answer at /auth/login/mfa instead of tokens.
+        "challenge": serializers.CharField(required=False),
+        "session": serializers.CharField(required=False),
+    },
+)
+REFRESH_OUT = inline_serializer(
+    name="RefreshResult",
+    fields={
+        "accessToken": serializers.CharField(),
+        "idToken": serializers.CharField(),
+        "expiresIn": serializers.IntegerField(),
+        "refreshToken": serializers.CharField(required=False, help_text="Present when the refresh token rotated."),
+    },
+)
+DEVICE_OUT = inline_serializer(
+    name="Device",
+    fields={
+        "id": serializers.UUIDField(),
+        "platform": serializers.ChoiceField(choices=Device.Platform.choices),
+        "pushToken": serializers.CharField(),
+        "appVersion": serializers.CharField(allow_blank=True),
+        "createdAt": serializers.DateTimeField(),
+        "lastSeenAt": serializers.DateTimeField(allow_null=True),
+    },
+)
 
 
 class PublicAuthView(APIView):
@@ -62,7 +133,15 @@ class RegisterView(PublicAuthView):
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
 
-    @extend_schema(request=InputSerializer, responses={201: dict})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            201: inline_serializer(
+                name="Registered", fields={"message": serializers.CharField(), "userId": serializers.UUIDField()}
+            ),
+            **error_responses(409),
+        },
+    )
     def post(self, request):
         data = self.validate(request)
         user = get_provider().register(email=data["email"], password=data["password"], name=data["name"])
@@ -88,7 +167,7 @@ class VerifyEmailView(RegisterView):
         email = serializers.EmailField()
         code = serializers.CharField(max_length=16)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: MESSAGE})
     def post(self, request):
         data = self.validate(request)
         get_provider().verify_email(email=data["email"], code=data["code"])
@@ -102,7 +181,7 @@ class ResendVerificationView(RegisterView):
 
         email = serializers.EmailField()
 
-    @extend_schema(request=InputSerializer, responses={202: dict})
+    @extend_schema(request=InputSerializer, responses={202: MESSAGE})
     def post(self, request):
         data = self.validate(request)
         get_provider().resend_verification(email=data["email"])
@@ -120,7 +199,7 @@ class LoginView(RegisterView):
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: LOGIN_OUT, **error_responses(401, 403)})
     def post(self, request):
         data = self.validate(request)
         return _login_response(get_provider().login(email=data["email"], password=data["password"], request=request))
@@ -135,7 +214,7 @@ class LoginMfaView(RegisterView):
         session = serializers.CharField(max_length=4096)
         code = serializers.CharField(max_length=16)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: LOGIN_OUT, **error_responses(401, 403)})
     def post(self, request):
         data = self.validate(request)
         result = get_provider().login_mfa(
@@ -151,7 +230,7 @@ class RefreshView(RegisterView):
 
         refresh_token = serializers.CharField(max_length=8192)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: REFRESH_OUT, **error_responses(401)})
     def post(self, request):
         data = self.validate(request)
         tokens = get_provider().refresh(refresh_token=data["refresh_token"], request=request)
@@ -162,7 +241,7 @@ class RefreshView(RegisterView):
 
 
 class LogoutView(RefreshView):
-    @extend_schema(request=RefreshView.InputSerializer, responses={200: dict})
+    @extend_schema(request=RefreshView.InputSerializer, responses={200: MESSAGE})
     def post(self, request):
         data = self.validate(request)
         get_provider().logout(refresh_token=data["refresh_token"])
@@ -170,7 +249,7 @@ class LogoutView(RefreshView):
 
 
 class ForgotPasswordView(ResendVerificationView):
-    @extend_schema(request=ResendVerificationView.InputSerializer, responses={202: dict})
+    @extend_schema(request=ResendVerificationView.InputSerializer, responses={202: MESSAGE})
     def post(self, request):
         data = self.validate(request)
         get_provider().forgot_password(email=data["email"])
@@ -188,7 +267,7 @@ class ResetPasswordView(RegisterView):
         code = serializers.CharField(max_length=16)
         new_password = serializers.CharField(**PASSWORD)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: MESSAGE})
     def post(self, request):
         data = self.validate(request)
         get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
@@ -196,7 +275,14 @@ class ResetPasswordView(RegisterView):
 
 
 class MfaSetupView(TokenAuthView):
-    @extend_schema(request=None, responses={200: dict})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                name="MfaSetup", fields={"secret": serializers.CharField(), "otpauthUri": serializers.CharField()}
+            )
+        },
+    )
     def post(self, request):
         setup = get_provider().mfa_setup(user=request.user, access_token=request.auth)
         return Response({"secret": setup.secret, "otpauthUri": setup.otpauth_uri})
@@ -209,7 +295,7 @@ class MfaVerifyView(TokenAuthView):
 
         code = serializers.CharField(max_length=16)
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(request=InputSerializer, responses={200: MESSAGE})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -236,11 +322,16 @@ class ProfileView(APIView):
         name = serializers.CharField(max_length=150, allow_blank=True, required=False)
         preferences = PreferencesSerializer(required=False)
 
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: USER_OUT})
     def get(self, request):
         return Response(selectors.user_profile(request.user), headers={"Cache-Control": "private, no-store"})
 
-    @extend_schema(request=InputSerializer, responses={200: dict})
+    @extend_schema(
+        request=InputSerializer,
+        responses={
+            200: inline_serializer(name="ProfileUpdated", fields={"message": serializers.CharField(), "user": USER_OUT})
+        },
+    )
     def put(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -249,11 +340,11 @@ class ProfileView(APIView):
 
 
 class PreferencesView(APIView):
-    @extend_schema(responses={200: dict})
+    @extend_schema(responses={200: PREFERENCES_OUT})
     def get(self, request):
         return Response(selectors.user_preferences(request.user))
 
-    @extend_schema(request=PreferencesSerializer, responses={200: dict})
+    @extend_schema(request=PreferencesSerializer, responses={200: PREFERENCES_OUT})
     def put(self, request):
         serializer = PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -300,7 +391,7 @@ class DeviceListView(APIView):
         push_token = serializers.CharField(max_length=512)
         app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: dict, 201: dict})
+    @extend_schema(request=InputSerializer, responses={200: DEVICE_OUT, 201: DEVICE_OUT})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from padmakara.api.schema import error_responses
 from padmakara.api.throttles import MediaThrottle
 from retreats.access import AccessProfile
 
@@ -61,7 +62,9 @@ class AudioURLView(MediaView):
         quality = serializers.ChoiceField(choices=QUALITIES, default="high", required=False)
 
     @extend_schema(
-        parameters=[OpenApiParameter("quality", str, enum=QUALITIES)], responses={200: _audio_out}, summary="Audio URL"
+        parameters=[OpenApiParameter("quality", str, enum=QUALITIES)],
+        responses={200: _audio_out, **error_responses(403, 409)},
+        summary="Audio URL",
     )
     def get(self, request, track_id):
         query = self.QuerySerializer(data=request.query_params)
@@ -83,7 +86,7 @@ class AudioURLView(MediaView):
 
 
 class TranscriptURLView(MediaView):
-    @extend_schema(responses={200: _transcript_out}, summary="Transcript URL")
+    @extend_schema(responses={200: _transcript_out, **error_responses(403)}, summary="Transcript URL")
     def get(self, request, track_id):
         track = selectors.track_for_playback(self.profile(request), track_id)
         transcript = selectors.transcript_for(track, request.query_params.get("language") or None)
@@ -125,7 +128,7 @@ def bundle_body(bundle, request) -> dict:
 
 class DownloadCreateView(MediaView):
     class InputSerializer(serializers.Serializer):
-        track_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False)
+        track_ids = serializers.ListField(child=serializers.UUIDField(), allow_empty=False, min_length=1)
         include_transcripts = serializers.BooleanField(default=False)
         quality = serializers.ChoiceField(choices=QUALITIES, default="medium")
 
@@ -135,7 +138,12 @@ class DownloadCreateView(MediaView):
                 raise serializers.ValidationError(f"At most {limit} tracks per download.")
             return list(dict.fromkeys(value))
 
-    @extend_schema(request=InputSerializer, responses={202: _bundle_out}, summary="Request an offline bundle")
+    @extend_schema(
+        request=InputSerializer,
+        # 404: unknown track ids; 403: tracks of a gathering the user may not play.
+        responses={202: _bundle_out, **error_responses(403, 404)},
+        summary="Request an offline bundle",
+    )
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)

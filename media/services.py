@@ -16,6 +16,7 @@ import zipfile
 
 from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -87,17 +88,76 @@ def track_queue_processing(*, track: Track) -> None:
     )
     track.processing_status, track.processing_error = Track.ProcessingStatus.PENDING, ""
     track_id = track.pk
-    transaction.on_commit(lambda: process_track.delay(track_id))
+    transaction.on_commit(lambda: send_job(process_track, track_id))
 
 
-def _claim_track(track_id: int) -> bool:
+def send_job(task, object_id: int) -> bool:
+    """Send a job for a row already saved as waiting. With the broker unreachable the request
+    still succeeds: the row stays waiting and :func:`requeue_waiting` sends it again once the
+    broker is back (the claims make a second delivery harmless)."""
+    try:
+        task.delay(object_id)
+        return True
+    except Exception as exc:  # kombu's OperationalError and whatever the transport raises
+        logger.warning("broker unreachable, %s(%s) left waiting for requeue: %s", task.name, object_id, exc)
+        return False
+
+
+def requeue_waiting(*, older_than: datetime.timedelta | None = None) -> int:
+    """Send again the jobs of rows still waiting after ``older_than`` (the broker was down
+    when they were sent, or their message was lost). Returns how many were sent."""
+    from .tasks import build_bundle, process_track, process_transcript
+
+    if older_than is None:
+        older_than = datetime.timedelta(seconds=settings.MEDIA_REQUEUE_AFTER_SECONDS)
+    before = timezone.now() - older_than
+    waiting = [
+        # Rows without a file are waiting for an upload, not for a job.
+        (
+            process_track,
+            Track.objects.filter(processing_status=Track.ProcessingStatus.PENDING, updated_at__lt=before).exclude(
+                audio_file=""
+            ),
+        ),
+        (
+            process_transcript,
+            Transcript.objects.filter(status=Transcript.Status.PENDING, updated_at__lt=before).exclude(pdf_file=""),
+        ),
+        (build_bundle, DownloadBundle.objects.filter(status=DownloadBundle.Status.PREPARING, updated_at__lt=before)),
+    ]
+    return sum(send_job(task, pk) for task, rows in waiting for pk in rows.values_list("pk", flat=True))
+
+
+def _claim_key(kind: str, object_id: int) -> str:
+    return f"media:claim:{kind}:{object_id}"
+
+
+def _own_abandoned_claim(kind: str, object_id: int, claim_id: str | None) -> bool:
+    """True when this job's own earlier delivery claimed the row and died (its worker was
+    killed: acks_late + reject_on_worker_lost redeliver the same task id at once). Without
+    this, the redelivery would find the row PROCESSING, not yet stale, and give up, leaving it
+    PROCESSING for the whole stale window (the task's time limit) with no job left to run."""
+    return bool(claim_id) and cache.get(_claim_key(kind, object_id)) == claim_id
+
+
+def _remember_claim(kind: str, object_id: int, claim_id: str | None) -> None:
+    if claim_id:
+        cache.set(_claim_key(kind, object_id), claim_id, timeout=settings.MEDIA_TASK_TIME_LIMIT + 120)
+
+
+def _claim_track(track_id: int, claim_id: str | None = None) -> bool:
     pending = Q(processing_status=Track.ProcessingStatus.PENDING)
     abandoned = Q(processing_status=Track.ProcessingStatus.PROCESSING, updated_at__lt=_stale_before())
-    return bool(
+    if _own_abandoned_claim("track", track_id, claim_id):
+        abandoned = Q(processing_status=Track.ProcessingStatus.PROCESSING)
+    claimed = bool(
         Track.objects.filter(pending | abandoned, pk=track_id).update(
             processing_status=Track.ProcessingStatus.PROCESSING, processing_error="", updated_at=timezone.now()
         )
     )
+    if claimed:
+        _remember_claim("track", track_id, claim_id)
+    return claimed
 
 
 def _track_failed(track_id: int, message: str) -> None:
@@ -113,10 +173,10 @@ def _release_track(track_id: int) -> None:
     )
 
 
-def track_process(*, track_id: int) -> bool:
+def track_process(*, track_id: int, claim_id: str | None = None) -> bool:
     """Probe the track's audio (duration, codec, bitrate, size, sha256) and transcode its
     renditions. Returns False when there was nothing to do (claimed elsewhere, or done)."""
-    done = _track_process(track_id=track_id)
+    done = _track_process(track_id=track_id, claim_id=claim_id)
     if done:
         # Processing writes with update(), which sends no signal: the content API's ETags and
         # cached bodies (duration, size, hasTranscript) must still change.
@@ -124,8 +184,8 @@ def track_process(*, track_id: int) -> bool:
     return done
 
 
-def _track_process(*, track_id: int) -> bool:
-    if not _claim_track(track_id):
+def _track_process(*, track_id: int, claim_id: str | None = None) -> bool:
+    if not _claim_track(track_id, claim_id):
         return False
     track = Track.objects.select_related("session__retreat").get(pk=track_id)
     if not track.audio_file:
@@ -221,7 +281,7 @@ def transcript_queue_processing(*, transcript: Transcript) -> None:
     )
     transcript.status, transcript.processing_error = Transcript.Status.PENDING, ""
     transcript_id = transcript.pk
-    transaction.on_commit(lambda: process_transcript.delay(transcript_id))
+    transaction.on_commit(lambda: send_job(process_transcript, transcript_id))
 
 
 def _claim_transcript(transcript_id: int) -> bool:
@@ -370,7 +430,7 @@ def bundle_request(
     from .tasks import build_bundle
 
     bundle_id = bundle.pk
-    transaction.on_commit(lambda: build_bundle.delay(bundle_id))
+    transaction.on_commit(lambda: send_job(build_bundle, bundle_id))
     return bundle
 
 
@@ -419,15 +479,18 @@ def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress, sha
     return size, sha256 or digest.hexdigest()
 
 
-def bundle_build(*, bundle_id: int) -> bool:
+def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
     """Write the ZIP (audio, transcripts if asked, manifest.json) through a temporary file and
     stream it to storage: memory stays bounded whatever the bundle's size."""
     stale = Q(status=DownloadBundle.Status.BUILDING, updated_at__lt=_stale_before())
+    if _own_abandoned_claim("bundle", bundle_id, claim_id):
+        stale = Q(status=DownloadBundle.Status.BUILDING)
     claimed = DownloadBundle.objects.filter(Q(status=DownloadBundle.Status.PREPARING) | stale, pk=bundle_id).update(
         status=DownloadBundle.Status.BUILDING, progress=0, error="", updated_at=timezone.now()
     )
     if not claimed:
         return False
+    _remember_claim("bundle", bundle_id, claim_id)
     bundle = DownloadBundle.objects.get(pk=bundle_id)
     tracks = {
         str(t.uuid): t

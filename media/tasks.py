@@ -36,9 +36,10 @@ _RELIABLE = {
 }
 
 
-@shared_task(name="media.tasks.process_track", base=MediaTask, row_kind="track", **_RELIABLE)
-def process_track(track_id: int) -> bool:
-    return services.track_process(track_id=track_id)
+@shared_task(name="media.tasks.process_track", base=MediaTask, row_kind="track", bind=True, **_RELIABLE)
+def process_track(self, track_id: int) -> bool:
+    # The task id survives a redelivery: the claim recognises its own dead earlier run by it.
+    return services.track_process(track_id=track_id, claim_id=self.request.id)
 
 
 @shared_task(name="media.tasks.process_transcript", base=MediaTask, row_kind="transcript", **_RELIABLE)
@@ -46,9 +47,9 @@ def process_transcript(transcript_id: int) -> bool:
     return services.transcript_process(transcript_id=transcript_id)
 
 
-@shared_task(name="media.tasks.build_bundle", base=MediaTask, row_kind="bundle", **_RELIABLE)
-def build_bundle(bundle_id: int) -> bool:
-    return services.bundle_build(bundle_id=bundle_id)
+@shared_task(name="media.tasks.build_bundle", base=MediaTask, row_kind="bundle", bind=True, **_RELIABLE)
+def build_bundle(self, bundle_id: int) -> bool:
+    return services.bundle_build(bundle_id=bundle_id, claim_id=self.request.id)
 
 
 @shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600, soft_time_limit=570)
@@ -59,3 +60,8 @@ def delete_expired_bundles() -> int:
 @shared_task(name="media.tasks.abort_stale_uploads", acks_late=True, time_limit=600, soft_time_limit=570)
 def abort_stale_uploads() -> int:
     return services.uploads_abort_stale()
+
+
+@shared_task(name="media.tasks.requeue_waiting", acks_late=True, time_limit=600, soft_time_limit=570)
+def requeue_waiting() -> int:
+    return services.requeue_waiting()

@@ -271,6 +271,10 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["padmakara.api.schema.drop_trailing_slash_twins"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "padmakara.api.schema.add_general_error_responses",
+    ],
     # Swagger UI assets are served from the drf-spectacular-sidecar package, no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
@@ -456,6 +460,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
     },
     "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
+    # Jobs whose message never reached the broker (it was down) or was lost: sent again.
+    "media-requeue-waiting": {"task": "media.tasks.requeue_waiting", "schedule": 300},
 }
 
 # --- Search -----------------------------------------------------------------------------
@@ -511,6 +517,23 @@ APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
 # --- Staff dashboard ---------------------------------------------------------------------
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+
+# --- Hardening (issue 9: faults) -----------------------------------------------------------
+
+# A row still waiting (track/transcript pending, bundle preparing) this long is sent again.
+MEDIA_REQUEUE_AFTER_SECONDS = env.int("MEDIA_REQUEUE_AFTER_SECONDS", default=600)
+
+# A Redis cache fails open: while Redis is unreachable reads miss, writes are dropped and rate
+# limits are suspended, with a warning in the log (padmakara/cache.py), instead of 500s. Short
+# socket timeouts so that a Redis that hangs costs a request little.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "padmakara.cache.FailOpenRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+        }
+    )
 
 # --- Logging ----------------------------------------------------------------------------
 

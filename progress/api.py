@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 
 from padmakara.api.case import camel_key
 from padmakara.api.errors import APIError
-from padmakara.api.pagination import page_from
+from padmakara.api.pagination import page_from, page_parameters
 from padmakara.api.throttles import ProgressThrottle
 
 from . import selectors, services
@@ -251,8 +251,7 @@ _totals_fields = {
 MESSAGE = inline_serializer(name="ProgressMessage", fields={"message": serializers.CharField()})
 PAGE_PARAMS = [
     OpenApiParameter("trackId", OpenApiTypes.UUID, description="Only rows of this track."),
-    OpenApiParameter("limit", OpenApiTypes.INT, description="Default 20, at most 100."),
-    OpenApiParameter("offset", OpenApiTypes.INT),
+    *page_parameters(),
 ]
 
 

@@ -11,7 +11,7 @@ from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
 from padmakara.api.etag import make_etag, not_modified
-from padmakara.api.pagination import page_from
+from padmakara.api.pagination import page_from, page_parameters
 from padmakara.api.renderers import dumps
 from padmakara.api.schema import error_responses
 from padmakara.api.throttles import ContentThrottle
@@ -168,10 +168,9 @@ class RetreatListView(ContentView):
         operation_id="content_retreats",
         parameters=[
             LANGUAGE_PARAM,
-            OpenApiParameter("year", OpenApiTypes.INT),
+            OpenApiParameter("year", {"type": "integer", "minimum": 1900, "maximum": 2100}),
             OpenApiParameter("season", OpenApiTypes.STR, enum=["spring", "fall"]),
-            OpenApiParameter("limit", OpenApiTypes.INT),
-            OpenApiParameter("offset", OpenApiTypes.INT),
+            *page_parameters(),
         ],
         responses={
             200: inline_serializer(

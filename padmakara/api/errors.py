@@ -5,8 +5,10 @@
 """
 
 import logging
+import sys
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from rest_framework import exceptions, status
@@ -82,8 +84,26 @@ _CODES = {
 }
 
 
+# The database is unreachable, restarting or refusing connections: the client may retry
+# (503 + Retry-After), which a 500 does not tell it. Django drops the broken connection at
+# the end of the request (CONN_HEALTH_CHECKS), so the next request reconnects by itself.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+RETRY_AFTER_SECONDS = 5
+
+
+def service_unavailable_body() -> dict:
+    return envelope("service_unavailable", "The service is unavailable for a moment. Try again shortly.")
+
+
 def exception_handler(exc, context):
     """DRF's EXCEPTION_HANDLER: map every exception to the envelope and the right status."""
+    if isinstance(exc, DATABASE_UNAVAILABLE):
+        logger.error("database unavailable: %s", exc.__class__.__name__, exc_info=exc)
+        return Response(
+            service_unavailable_body(),
+            status=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
@@ -134,6 +154,11 @@ def handler404(request, exception=None):
 
 def handler500(request):
     if is_api_path(request.path):
+        # Raised outside a DRF view (a middleware, a plain view): still a 503, not a 500.
+        if isinstance(sys.exc_info()[1], DATABASE_UNAVAILABLE):
+            response = JsonResponse(service_unavailable_body(), status=503)
+            response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         return JsonResponse(envelope("server_error", "Something went wrong on our side."), status=500)
     from django.views.defaults import server_error
 

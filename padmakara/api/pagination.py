@@ -41,3 +41,18 @@ def page_from(request) -> Page:
         limit=_int_param(request, "limit", settings.API_PAGE_SIZE, minimum=1, maximum=settings.API_MAX_PAGE_SIZE),
         offset=_int_param(request, "offset", 0, minimum=0),
     )
+
+
+def page_parameters():
+    """``limit`` and ``offset`` for ``extend_schema(parameters=...)``, with the bounds that
+    :func:`page_from` enforces, so the document does not invite a request it refuses."""
+    from drf_spectacular.utils import OpenApiParameter
+
+    return [
+        OpenApiParameter(
+            "limit",
+            {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
+            description=f"Default {settings.API_PAGE_SIZE}, at most {settings.API_MAX_PAGE_SIZE}.",
+        ),
+        OpenApiParameter("offset", {"type": "integer", "minimum": 0}),
+    ]

@@ -26,3 +26,61 @@ def drop_trailing_slash_twins(endpoints, **kwargs):
     """PREPROCESSING_HOOK: every route also answers with a trailing slash (see
     ``slash_optional``); the document lists each operation once, without it."""
     return [endpoint for endpoint in endpoints if not (endpoint[0].endswith("/") and endpoint[0] != "/")]
+
+
+# Errors any operation can answer with, whatever its own annotations say: each in the
+# envelope. Listed once here rather than on every view, so that a new view is documented too.
+_GENERAL_ERRORS = {
+    "400": "The request has invalid fields or is not valid JSON (validation_error, invalid_json).",
+    "401": "The access token is missing (not_authenticated) or invalid or expired (invalid_token).",
+    "404": "No such object, or not one of yours (not_found).",
+    "429": "Too many requests (rate_limited); Retry-After says when to try again.",
+    "503": "A service the API depends on is unavailable for a moment (service_unavailable); retry.",
+}
+
+
+def _needs(status: str, operation: dict, has_path_params: bool) -> bool:
+    if status == "400":
+        return "requestBody" in operation or any(p.get("in") == "query" for p in operation.get("parameters", []))
+    if status == "401":
+        # drf-spectacular lists ``{}`` among the security requirements when no token is needed.
+        return bool(operation.get("security")) and {} not in operation["security"]
+    if status == "404":
+        return has_path_params
+    return True
+
+
+def add_general_error_responses(result, generator, request, public):
+    """POSTPROCESSING_HOOK: document the envelope for the errors every operation may answer."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    if "ErrorEnvelope" not in schemas:  # no view names it yet
+        schemas["ErrorEnvelope"] = _ERROR_ENVELOPE_SCHEMA
+    ref = {"$ref": "#/components/schemas/ErrorEnvelope"}
+    for path, operations in result.get("paths", {}).items():
+        has_path_params = "{" in path
+        for method, operation in operations.items():
+            if method not in {"get", "post", "put", "patch", "delete"}:
+                continue
+            responses = operation.setdefault("responses", {})
+            for status, description in _GENERAL_ERRORS.items():
+                if status not in responses and _needs(status, operation, has_path_params):
+                    responses[status] = {"content": {"application/json": {"schema": ref}}, "description": description}
+    return result
+
+
+_ERROR_ENVELOPE_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "object", "additionalProperties": {}},
+                "timestamp": {"type": "string", "format": "date-time"},
+            },
+            "required": ["code", "message", "timestamp"],
+        }
+    },
+    "required": ["error"],
+}

@@ -1,0 +1,37 @@
+"""The Redis cache fails open (issue 9): Redis unreachable → misses and dropped writes with a
+warning, never an exception (tests/faults/test_redis_down.py has it under a real server)."""
+
+import logging
+
+import pytest
+from django.core.cache import caches
+
+from tests.deploy.conftest import free_port
+
+
+@pytest.fixture
+def unreachable_cache(settings):
+    settings.CACHES = {
+        **settings.CACHES,
+        "dead": {
+            "BACKEND": "padmakara.cache.FailOpenRedisCache",
+            "LOCATION": f"redis://127.0.0.1:{free_port()}/9",  # nothing listens there
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        },
+    }
+    return caches["dead"]
+
+
+def test_it_answers_misses_and_drops_writes_while_redis_is_unreachable(unreachable_cache, caplog):
+    from padmakara.cache import FailOpenRedisCache
+
+    FailOpenRedisCache._last_warning = 0.0
+    with caplog.at_level(logging.WARNING, logger="padmakara.cache"):
+        unreachable_cache.set("k", 1)
+        assert unreachable_cache.get("k", "default") == "default"
+        assert unreachable_cache.get_or_set("v", lambda: "fresh") == "fresh"
+        assert unreachable_cache.add("k", 1) is False
+        with pytest.raises(ValueError):
+            unreachable_cache.incr("k")
+
+    assert "cache unreachable" in caplog.text

@@ -1,0 +1,35 @@
+"""A job whose worker was killed mid-run is redelivered with the same task id at once
+(acks_late + reject_on_worker_lost); its row is still PROCESSING/BUILDING and not yet stale.
+The redelivery takes it over; any other job still keeps off it (issue 9)."""
+
+import pytest
+
+from media import services
+from media import storage as media_storage
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def claimed_track(public_track, stored, make_audio):
+    """A track whose first delivery, job-1, claimed it and then died."""
+    track = public_track
+    track.audio_file = stored(media_storage.track_audio_key(track, "x.mp3"), make_audio(2))
+    track.processing_status = "pending"
+    track.save()
+    assert services._claim_track(track.pk, "job-1")
+    return track
+
+
+def test_it_lets_the_redelivered_job_finish_a_track_its_dead_run_claimed(claimed_track):
+    assert services.track_process(track_id=claimed_track.pk, claim_id="job-1") is True
+
+    claimed_track.refresh_from_db()
+    assert claimed_track.processing_status == "ready", claimed_track.processing_error
+
+
+def test_it_keeps_another_job_off_a_track_being_processed(claimed_track):
+    assert services.track_process(track_id=claimed_track.pk, claim_id="job-2") is False
+
+    claimed_track.refresh_from_db()
+    assert claimed_track.processing_status == "processing"
