@@ -7,7 +7,11 @@ from retreats import versioning
 @pytest.fixture
 def redis_cache(settings, redis_url):
     settings.CACHES = {
-        "default": {"BACKEND": "padmakara.cache.FailOpenRedisCache", "LOCATION": redis_url, "KEY_PREFIX": "version-test"}
+        "default": {
+            "BACKEND": "padmakara.cache.FailOpenRedisCache",
+            "LOCATION": redis_url,
+            "KEY_PREFIX": "version-test",
+        }
     }
     cache = caches["default"]
     yield cache
