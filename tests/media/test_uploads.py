@@ -326,3 +326,29 @@ def test_it_announces_nothing_for_a_draft(admin, make_audio):
     assert _save(admin, draft_session, _review(admin, draft_session, [plan["uploadId"]])).status_code == 200
 
     assert not NotificationEvent.objects.exists()
+
+
+def test_it_plans_a_3_gb_file_as_s3_multipart_parts_the_browser_sends_itself(admin, session, s3):
+    size = 3 * 1024**3
+
+    plan = _start(admin, session, "001 JKR - A whole day of teaching.wav", size)
+
+    assert plan["mode"] == "s3"
+    assert plan["partSize"] >= 5 * 1024 * 1024 and plan["partCount"] <= 10_000
+    assert plan["partSize"] * plan["partCount"] >= size
+    urls = admin.post(
+        reverse("admin:media_upload_parts", args=[plan["uploadId"]]), {"partNumbers": [1, plan["partCount"]]},
+        content_type="application/json",
+    ).json()["urls"]  # fmt: skip
+    assert set(urls) == {"1", str(plan["partCount"])}
+    assert all("X-Amz-Signature=" in url for url in urls.values())  # presigned: the app never holds the bytes
+
+
+def test_it_refuses_a_file_over_5_gb_before_anything_is_stored(admin, session, s3):
+    response = admin.post(
+        reverse("admin:media_upload_start", args=[session.pk]), {"filename": "huge.wav", "size": 5 * 1024**3 + 1},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert not Upload.objects.exists()
