@@ -146,6 +146,10 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 # --- Cache (throttles and the catalogue version stamp must be shared between processes) ---
 
+if PRODUCTION:
+    # Several processes serve: rate limits and the catalogue version stamp must be shared, or
+    # one instance keeps serving what another has already changed.
+    _require("CACHE_URL")
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://padmakara")}
 
 # --- Auth -------------------------------------------------------------------------------

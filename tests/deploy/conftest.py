@@ -94,6 +94,7 @@ def make_production_env(folder: Path) -> dict:
         "ALLOWED_HOSTS": "api.padmakara.example",
         "CORS_ALLOWED_ORIGINS": "https://app.padmakara.example",
         "DATABASE_URL": f"sqlite:///{folder / 'production.sqlite3'}",
+        "CACHE_URL": "redis://127.0.0.1:6379/8",
         "STORAGE_BACKEND": "s3",
         "AWS_STORAGE_BUCKET_NAME": "padmakara-media-test",
         "AWS_REGION": "eu-west-1",
