@@ -222,6 +222,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 *
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+if not CELERY_BROKER_URL:
+    # Celery still builds a producer for eager tasks: an in-memory one, rather than a guess at
+    # an AMQP server on localhost (and a warning on every task).
+    CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
@@ -564,6 +568,9 @@ LOGGING = {
         # One line per request is written by RequestIdMiddleware; this one would repeat 4xx/5xx.
         "django.request": {"level": "ERROR"},
         "padmakara.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},
+        # Eager tasks (no broker) run inside the request or command: their "succeeded" lines
+        # would bury the output. A real worker keeps them.
+        "celery.app.trace": {"level": "WARNING" if CELERY_TASK_ALWAYS_EAGER else "INFO"},
     },
 }
 
