@@ -137,8 +137,10 @@ def groups_with_published_gatherings(filters: RetreatFilters):
 def retreat_groups_page(reader: Reader, filters: RetreatFilters, *, limit: int, offset: int) -> tuple[list[dict], int]:
     """``GET /content/retreats``: a page of groups, each with its published gatherings."""
     groups_qs = groups_with_published_gatherings(filters)
-    total = groups_qs.count()
     groups = list(groups_qs.values(*_GROUP_FIELDS)[offset : offset + limit])
+    # A short page that is not past the end tells the total without a COUNT (the usual case:
+    # the whole catalogue has fewer groups than a page).
+    total = offset + len(groups) if groups and len(groups) < limit else groups_qs.count()
     if not groups:
         return [], total
     gatherings_by_group = defaultdict(list)

@@ -153,15 +153,37 @@ def test_it_costs_the_same_queries_for_3_and_300_gatherings(
     group = make_group()
     for _ in range(3):
         make_track(make_session(make_retreat(groups=[group])))
-    with django_assert_num_queries(4):
+    # access profile, groups, gatherings with counts (a short page needs no COUNT)
+    with django_assert_num_queries(3):
         assert user_api.get(URL).status_code == 200
 
     with django_capture_on_commit_callbacks(execute=True):
         for _ in range(297):
             make_retreat(groups=[group, make_group()])
+    # the same three, plus the COUNT a full page needs for totalCount
     with django_assert_num_queries(4):
         body = user_api.get(URL, {"limit": 100}).json()
     assert body["totalCount"] == 298
+    assert len(body["retreatGroups"]) == 100
+    assert sum(len(g["gatherings"]) for g in body["retreatGroups"]) >= 100
+
+
+def test_it_counts_the_total_of_a_last_short_page_without_a_count_query(user_api, django_assert_num_queries):
+    for _ in range(3):
+        make_retreat(groups=[make_group()])
+
+    with django_assert_num_queries(3):
+        body = user_api.get(URL, {"limit": 2, "offset": 2}).json()
+
+    assert (len(body["retreatGroups"]), body["totalCount"], body["hasMore"]) == (1, 3, False)
+
+
+def test_it_still_counts_when_the_offset_is_past_the_end(user_api):
+    make_retreat(groups=[make_group()])
+
+    body = user_api.get(URL, {"offset": 5}).json()
+
+    assert body == {"retreatGroups": [], "totalCount": 1, "hasMore": False}
 
 
 def test_it_serves_listeners_with_the_same_access_from_one_rendering(api, user, other_user, django_assert_num_queries):
