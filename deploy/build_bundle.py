@@ -24,6 +24,13 @@ from pathlib import Path
 DEPLOY_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = DEPLOY_DIR.parent
 ROLES = ("web", "worker", "tasks")
+# deploy/eb/<layer> folders overlaid in order, later ones winning: the roles that run Celery
+# share what processing needs (ffmpeg) instead of each keeping a copy.
+ROLE_LAYERS = {
+    "web": ("common", "web"),
+    "worker": ("common", "processing", "worker"),
+    "tasks": ("common", "processing", "tasks"),
+}
 
 TOP_LEVEL_FILES = ("manage.py", "requirements.txt")
 TOP_LEVEL_DATA_DIRS = ("templates", "locale", "static")
@@ -97,9 +104,9 @@ def application_files(source: Path):
 
 
 def role_files(role: str, eb_dir: Path):
-    """The Elastic Beanstalk files of a role: deploy/eb/common overlaid with deploy/eb/<role>."""
+    """The Elastic Beanstalk files of a role: its layers of deploy/eb/ (``ROLE_LAYERS``) overlaid."""
     files = {}
-    for layer in (eb_dir / "common", eb_dir / role):
+    for layer in (eb_dir / name for name in ROLE_LAYERS[role]):
         for path in sorted(layer.rglob("*")):
             if path.is_file() and not _excluded(path.relative_to(layer)):
                 files[path.relative_to(layer).as_posix()] = path

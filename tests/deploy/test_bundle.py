@@ -129,3 +129,11 @@ def test_it_builds_the_same_zip_from_the_same_tree(tmp_path):
     first = build_bundle.build(role="worker", version="same", source=PROJECT_DIR, out_dir=tmp_path / "a")
     second = build_bundle.build(role="worker", version="same", source=PROJECT_DIR, out_dir=tmp_path / "b")
     assert first.read_bytes() == second.read_bytes()
+
+
+def test_it_installs_ffmpeg_only_where_celery_processes_media(bundles):
+    hook = ".platform/hooks/prebuild/10_ffmpeg.sh"
+
+    assert hook in _names(bundles["worker"]["zip"])
+    assert hook in _names(bundles["tasks"]["zip"])
+    assert hook not in _names(bundles["web"]["zip"])
