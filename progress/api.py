@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from padmakara.api.case import camel_key
 from padmakara.api.errors import APIError
 from padmakara.api.pagination import page_from, page_parameters
+from padmakara.api.schema import error_responses
 from padmakara.api.throttles import ProgressThrottle
 
 from . import selectors, services
@@ -132,21 +133,10 @@ def _event(data: dict, *, event_id: str) -> services.ProgressEvent:
     )
 
 
-def _wire_errors(detail):
-    """Error details keyed as the client sent them: camelCase fields, list indexes as strings."""
-    if isinstance(detail, dict):
-        return {
-            camel_key(key) if isinstance(key, str) else str(key): _wire_errors(value) for key, value in detail.items()
-        }
-    if isinstance(detail, list):
-        return [_wire_errors(item) for item in detail]
-    return detail
-
-
 def _validated(serializer_class, request) -> dict:
+    # The envelope keys details as the client sent them (camelCase, list positions as strings).
     serializer = serializer_class(data=request.data)
-    if not serializer.is_valid():
-        raise serializers.ValidationError(_wire_errors(serializer.errors))
+    serializer.is_valid(raise_exception=True)
     return serializer.validated_data
 
 
@@ -183,22 +173,6 @@ def _camel(serializer_class, **kwargs):
             fields[camel_key(field_name)] = field
         _camel_components[name] = type(inline_serializer(name=name, fields=fields))
     return _camel_components[name](**kwargs)
-
-
-ERROR = inline_serializer(
-    name="ProgressError",
-    fields={
-        "error": inline_serializer(
-            name="ProgressErrorBody",
-            fields={
-                "code": serializers.CharField(),
-                "message": serializers.CharField(),
-                "details": serializers.DictField(required=False),
-                "timestamp": serializers.DateTimeField(),
-            },
-        )
-    },
-)
 
 
 def _component(name: str, fields: dict) -> type[serializers.Serializer]:
@@ -256,7 +230,7 @@ PAGE_PARAMS = [
 
 
 def _errors(*codes):
-    return dict.fromkeys((401, 429, *codes), ERROR)
+    return error_responses(401, 429, *codes)
 
 
 # --- Views ------------------------------------------------------------------------------
