@@ -179,7 +179,7 @@ def track_process(*, track_id: int, claim_id: str | None = None) -> bool:
     done = _track_process(track_id=track_id, claim_id=claim_id)
     if done:
         # Processing writes with update(), which sends no signal: the content API's ETags and
-        # cached bodies (duration, size, hasTranscript) must still change.
+        # cached bodies (duration, size) must still change.
         transaction.on_commit(bump_catalogue_version)
     return done
 
@@ -312,16 +312,10 @@ def _read_pdf(path: str) -> list[str]:
 
 
 def transcript_process(*, transcript_id: int) -> bool:
-    """Count the PDF's pages and keep the text of each (TranscriptPage) for search."""
-    done = _transcript_process(transcript_id=transcript_id)
-    if done:
-        # Processing writes with update(), which sends no signal: the content API's ETags and
-        # cached bodies (duration, size, hasTranscript) must still change.
-        transaction.on_commit(bump_catalogue_version)
-    return done
+    """Count the PDF's pages and keep the text of each (TranscriptPage) for search.
 
-
-def _transcript_process(*, transcript_id: int) -> bool:
+    Nothing the content API serves changes here (``hasTranscript`` follows the row); the
+    search indexing that follows bumps the catalogue version when the text changed."""
     if not _claim_transcript(transcript_id):
         return False
     transcript = Transcript.objects.get(pk=transcript_id)
