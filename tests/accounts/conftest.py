@@ -15,12 +15,6 @@ def last_code() -> str:
     return re.search(r"\b(\d{6})\b", mail.outbox[-1].body).group(1)
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    # PBKDF2 at full strength costs ~0.3 s a hash; what these tests check does not depend on it.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def app_user(db):
     return user_create_verified(email="ana@example.org", password=PASSWORD, name="Ana")

@@ -2,12 +2,6 @@ import pytest
 from django.test import Client
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Many users are made here and none logs in with a password: hash them cheaply."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def admin_site_client(staff):
     """A browser session of a superuser on the admin, in English unless a test says otherwise."""

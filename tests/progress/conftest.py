@@ -4,12 +4,6 @@ from django.utils import timezone
 from tests.factories import make_group, make_retreat, make_session, make_track
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """The factories set a password on every user; PBKDF2's real cost is not under test here."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def now():
     return timezone.now().replace(microsecond=0)
