@@ -64,6 +64,13 @@ def procfile(bundle_dir: Path) -> dict[str, list[str]]:
     return processes
 
 
+def start_procfile_process(bundle_dir: Path, name: str, env: dict) -> subprocess.Popen:
+    """Start the Procfile line ``name`` of an unpacked bundle, as Elastic Beanstalk would."""
+    return subprocess.Popen(
+        procfile(bundle_dir)[name], cwd=bundle_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
+
+
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory):
     """Both bundles built once from this checkout, each also unpacked as EB would unpack it."""
@@ -193,14 +200,7 @@ def web_server(bundles, moto_endpoint, tmp_path_factory):
         "AWS_S3_ENDPOINT_URL": moto_endpoint,
         "AWS_S3_ADDRESSING_STYLE": "path",
     }
-    process = subprocess.Popen(
-        procfile(bundles["web"]["dir"])["web"],
-        cwd=bundles["web"]["dir"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_procfile_process(bundles["web"]["dir"], "web", env)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_for(lambda: _reachable_http(base), timeout=60, what="gunicorn", process=process)

@@ -1,13 +1,12 @@
 """The Procfile lines themselves, started from the unpacked bundles as Elastic Beanstalk would."""
 
 import json
-import subprocess
 import uuid
 
 import boto3
 import pytest
 
-from .conftest import free_port, http_get, procfile, run_manage, stop, wait_for
+from .conftest import free_port, http_get, run_manage, start_procfile_process, stop, wait_for
 
 
 def test_it_serves_health_ready_from_the_procfile_gunicorn(web_server):
@@ -48,14 +47,7 @@ def test_it_serves_https_requests_with_hsts_and_a_request_id(web_server):
 def worker(bundles, production_env, redis_db8):
     """The worker environment's `worker` process on Redis, with the cache on Redis too."""
     env = {**production_env, "CELERY_BROKER_URL": redis_db8, "CACHE_URL": redis_db8, "CELERY_WORKER_CONCURRENCY": "1"}
-    process = subprocess.Popen(
-        procfile(bundles["worker"]["dir"])["worker"],
-        cwd=bundles["worker"]["dir"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_procfile_process(bundles["worker"]["dir"], "worker", env)
     try:
         yield env, process
     finally:
@@ -82,14 +74,7 @@ def test_it_runs_a_task_on_the_procfile_worker(bundles, worker):
 def test_it_starts_beat_from_the_worker_procfile(bundles, production_env, redis_db8, tmp_path):
     schedule = tmp_path / "celerybeat-schedule"
     env = {**production_env, "CELERY_BROKER_URL": redis_db8, "CELERY_BEAT_SCHEDULE_FILENAME": str(schedule)}
-    process = subprocess.Popen(
-        procfile(bundles["worker"]["dir"])["beat"],
-        cwd=bundles["worker"]["dir"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_procfile_process(bundles["worker"]["dir"], "beat", env)
     try:
         wait_for(lambda: list(tmp_path.glob("celerybeat-schedule*")), timeout=60, what="beat", process=process)
     finally:
@@ -120,14 +105,7 @@ def test_it_runs_a_task_through_sqs_with_the_production_broker_settings(
         "CACHE_URL": redis_db8,
         "CELERY_WORKER_CONCURRENCY": "1",
     }
-    process = subprocess.Popen(
-        procfile(bundles["worker"]["dir"])["worker"],
-        cwd=bundles["worker"]["dir"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process = start_procfile_process(bundles["worker"]["dir"], "worker", env)
     try:
         result = run_manage(["worker_ping", "--timeout", "60"], env=env, cwd=bundles["worker"]["dir"], timeout=90)
     finally:
@@ -139,13 +117,8 @@ def test_it_runs_a_task_through_sqs_with_the_production_broker_settings(
 
 def test_it_writes_every_web_process_line_as_json(bundles, production_env):
     port = free_port()
-    process = subprocess.Popen(
-        procfile(bundles["web"]["dir"])["web"],
-        cwd=bundles["web"]["dir"],
-        env={**production_env, "PORT": str(port), "WEB_CONCURRENCY": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
+    process = start_procfile_process(
+        bundles["web"]["dir"], "web", {**production_env, "PORT": str(port), "WEB_CONCURRENCY": "1"}
     )
     try:
         wait_for(lambda: _answers(f"http://127.0.0.1:{port}/health"), timeout=60, what="gunicorn", process=process)
