@@ -1,10 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.urls import well_known_urlpatterns
+from padmakara.api import errors
 from padmakara.api.routing import slash_optional
 
 api_v1 = [
@@ -23,6 +24,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     *well_known_urlpatterns,
+    re_path(r"^api/", errors.unknown_api_path),
 ]
 
 # Media files are served only through signed, expiring URLs (media.urls), never as static files.

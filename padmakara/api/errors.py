@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
@@ -150,6 +151,13 @@ def handler404(request, exception=None):
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
+
+
+@csrf_exempt  # a 404 for any method: CSRF has nothing to protect on a path that does nothing
+def unknown_api_path(request):
+    """The last API route: unknown paths answer the envelope even with DEBUG on (the
+    quickstart), where Django would show its HTML technical 404 instead of ``handler404``."""
+    return handler404(request)
 
 
 def handler500(request):

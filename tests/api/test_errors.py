@@ -52,3 +52,23 @@ def test_it_keeps_html_404s_for_non_api_pages(client):
 
     assert response.status_code == 404
     assert not response["Content-Type"].startswith("application/json")
+
+
+def test_it_answers_an_unknown_api_path_with_the_envelope_even_in_debug(user_api, settings):
+    settings.DEBUG = True
+
+    response = user_api.get("/api/v1/content/track/not-a-uuid")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_it_answers_a_write_to_an_unknown_api_path_with_the_envelope(db):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)  # as a mobile client: no CSRF token
+
+    response = client.put("/api/v1/notifications/not-a-uuid/read", b"{}", content_type="application/json")
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
