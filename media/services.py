@@ -23,7 +23,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 from pypdf.errors import PdfReadError, PyPdfError
 
-from notifications import emails
+from padmakara import mail
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track, Transcript, TranscriptPage
 from retreats.versioning import bump_catalogue_version
@@ -580,7 +580,7 @@ def _tell_bundle_ready(bundle_id: int) -> None:
     if bundle is None or user is None or not user.notifications_enabled:
         return
     try:
-        emails.send_bundle_ready(
+        mail.send_bundle_ready(
             user=user,
             bundle_url=f"{settings.APP_BASE_URL}/downloads/{bundle.uuid}",
             size=bundle.size,

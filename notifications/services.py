@@ -297,9 +297,8 @@ def send_new_content_digests(*, now=None) -> int:
     """Email each subscribed user the gatherings published since their last digest that they
     may play; returns how many emails went out. A user with nothing new gets nothing."""
     from accounts.models import DigestSubscription
+    from padmakara import mail
     from retreats.access import AccessProfile, published_q
-
-    from . import emails
 
     now = now or timezone.now()
     sent = 0
@@ -327,7 +326,7 @@ def send_new_content_digests(*, now=None) -> int:
             last_sent_at=now
         )
         if claimed and rows:
-            emails.send_new_content_digest(user=user, gatherings=rows)
+            mail.send(user=user, template="digest", context={"gatherings": rows})
             sent += 1
     return sent
 

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from accounts import keys
 from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
-from notifications import emails
+from padmakara import mail
 
 from . import (
     IdentityProvider,
@@ -169,7 +169,7 @@ class LocalIdentityProvider(IdentityProvider):
             expires_at=now + CODE_LIFETIME[purpose],
         )
         # Templated mail in the user's language (en/pt), sent once the code is stored.
-        send = emails.send_verification_code if purpose == EmailCode.Purpose.VERIFY else emails.send_password_reset_code
+        send = mail.send_verification_code if purpose == EmailCode.Purpose.VERIFY else mail.send_password_reset_code
         transaction.on_commit(lambda: send(user=user, code=code))
 
     @transaction.atomic

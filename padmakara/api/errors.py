@@ -15,6 +15,8 @@ from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from padmakara.errors import DomainError
+
 from .case import camelize
 
 logger = logging.getLogger(__name__)
@@ -40,6 +42,25 @@ class Locked(APIError):
 class Conflict(APIError):
     def __init__(self, message: str, details=None):
         super().__init__(message, code="conflict", status_code=status.HTTP_409_CONFLICT, details=details)
+
+
+# The HTTP status of each domain error code (padmakara.errors); any other code is a 400.
+DOMAIN_STATUS = {
+    "not_found": status.HTTP_404_NOT_FOUND,
+    "locked": status.HTTP_403_FORBIDDEN,
+    "permission_denied": status.HTTP_403_FORBIDDEN,
+    "conflict": status.HTTP_409_CONFLICT,
+    "not_ready": status.HTTP_409_CONFLICT,
+    "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
+    "request_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    "service_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
+    "provider_error": status.HTTP_502_BAD_GATEWAY,
+}
+
+
+def from_domain(exc: DomainError) -> APIError:
+    """The API's form of a domain error: its code, message and details, with the code's status."""
+    return APIError(exc.message, code=exc.code, status_code=DOMAIN_STATUS.get(exc.code, 400), details=exc.details)
 
 
 def now_iso() -> str:
@@ -105,7 +126,9 @@ def exception_handler(exc, context):
             status=status.HTTP_503_SERVICE_UNAVAILABLE,
             headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
-    if isinstance(exc, Http404):
+    if isinstance(exc, DomainError):
+        exc = from_domain(exc)
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

@@ -6,7 +6,8 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import DigestSubscription
-from notifications import emails, services
+from notifications import services
+from padmakara.mail import send_bundle_ready, send_password_reset_code, send_verification_code
 from tests.factories import make_group, make_retreat, make_user
 
 pytestmark = pytest.mark.django_db
@@ -20,7 +21,7 @@ def _locmem(settings):
 def test_it_sends_the_verification_code_in_english():
     user = make_user(name="Ana", language="en")
 
-    assert emails.send_verification_code(user=user, code="123456") == 1
+    assert send_verification_code(user=user, code="123456") == 1
 
     message = mail.outbox[0]
     assert message.to == [user.email] and message.subject == "Your Padmakara verification code: 123456"
@@ -33,7 +34,7 @@ def test_it_sends_the_verification_code_in_english():
 def test_it_sends_the_verification_code_in_portuguese():
     user = make_user(name="Rita", language="pt")
 
-    emails.send_verification_code(user=user, code="654321")
+    send_verification_code(user=user, code="654321")
 
     message = mail.outbox[0]
     assert message.subject == "O seu código de verificação Padmakara: 654321"
@@ -42,7 +43,7 @@ def test_it_sends_the_verification_code_in_portuguese():
 
 @pytest.mark.parametrize(("language", "subject"), [("en", "password reset code"), ("pt", "redefinir a palavra-passe")])
 def test_it_sends_the_password_reset_code(language, subject):
-    emails.send_password_reset_code(user=make_user(language=language), code="111222")
+    send_password_reset_code(user=make_user(language=language), code="111222")
 
     assert subject in mail.outbox[0].subject and "111222" in mail.outbox[0].body
 
@@ -53,7 +54,7 @@ def test_it_sends_the_password_reset_code(language, subject):
 def test_it_tells_the_user_their_bundle_is_ready(language, words):
     expires = datetime.datetime(2026, 12, 1, 10, 30, tzinfo=datetime.UTC)
 
-    emails.send_bundle_ready(
+    send_bundle_ready(
         user=make_user(language=language),
         bundle_url="https://x/b.zip",
         size=12_000_000,
@@ -102,7 +103,7 @@ def test_it_sends_through_ses_with_django_ses(settings, moto_server, monkeypatch
     ses.verify_email_identity(EmailAddress="no-reply@padmakara.example")
     before = ses.get_send_quota()["SentLast24Hours"]
 
-    assert emails.send_verification_code(user=make_user(), code="123456") == 1
+    assert send_verification_code(user=make_user(), code="123456") == 1
 
     # moto counts the recipient of a raw message twice (once given, once from its To: header).
     assert ses.get_send_quota()["SentLast24Hours"] > before

@@ -1,9 +1,11 @@
-"""Emails to users, in their app language (en or pt), through Django's email backend
-(console locally, locmem in tests, SES in production with ``EMAIL_BACKEND=django_ses.SESBackend``).
+"""Outgoing mail of the whole project: transactional messages to one user, in their app
+language (en or pt), through Django's email backend (console locally, locmem in tests, SES in
+production with ``EMAIL_BACKEND=django_ses.SESBackend``).
 
-Each function renders ``emails/<language>/<name>.subject.txt``, ``.txt`` and ``.html`` and
-sends one message. Callers inside a transaction send on commit, e.g.
-``transaction.on_commit(lambda: emails.send_verification_code(user=user, code=code))``, so a
+:func:`send` renders ``emails/<language>/<name>.subject.txt``, ``.txt`` and ``.html`` and sends
+one message; accounts (codes), media (bundle ready) and notifications (the digest, with its own
+templates) all send through it. Callers inside a transaction send on commit, e.g.
+``transaction.on_commit(lambda: mail.send_verification_code(user=user, code=code))``, so a
 rolled-back change mails nobody.
 """
 
@@ -58,9 +60,3 @@ def send_bundle_ready(*, user, bundle_url: str, size: int, expires_at: datetime.
             "track_count": track_count,
         },
     )
-
-
-def send_new_content_digest(*, user, gatherings: list[dict]) -> int:
-    """New gatherings since the last digest (only for users who opted in). ``gatherings``:
-    ``[{"name", "start_date", "track_count"}]`` already in the user's language."""
-    return send(user=user, template="digest", context={"gatherings": gatherings})
