@@ -1,4 +1,4 @@
-"""The Redis cache, failing open (issue 9).
+"""The Redis cache, failing open.
 
 The cache holds rate-limit counters, the catalogue version stamp and rendered bodies: all of
 it can be rebuilt, none of it is worth an error page. While Redis is unreachable every read is

@@ -96,7 +96,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: answers load-balancer health checks before host validation (see FIELD_NOTES).
+    # First: answers load-balancer health checks before host validation (see docs/field-notes.md).
     "padmakara.health.HealthCheckMiddleware",
     # Next: every other request gets an id for its logs, its response and the tasks it queues.
     "padmakara.observability.RequestIdMiddleware",
@@ -362,7 +362,7 @@ if PRODUCTION and IDENTITY_PROVIDER.endswith("LocalIdentityProvider") and not ID
 
 # --- Progress ---------------------------------------------------------------------------
 
-# API.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
+# docs/api.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
 # server clock is taken as now; a position at 95% of the track's duration completes it.
 PROGRESS_SYNC_MAX_EVENTS = env.int("PROGRESS_SYNC_MAX_EVENTS", default=500)
 PROGRESS_CLOCK_SKEW_SECONDS = env.int("PROGRESS_CLOCK_SKEW_SECONDS", default=300)
@@ -526,7 +526,7 @@ APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 
-# --- Hardening (issue 9: faults) -----------------------------------------------------------
+# --- Hardening (faults) --------------------------------------------------------------------
 
 # A row still waiting (track/transcript pending, bundle preparing) this long is sent again.
 MEDIA_REQUEUE_AFTER_SECONDS = env.int("MEDIA_REQUEUE_AFTER_SECONDS", default=600)

@@ -24,7 +24,7 @@ LANGUAGE_CHOICES = [
 
 
 def pick_language(en: str, pt: str, language: str) -> str:
-    """The Portuguese text when asked for and present, else English (API.md fallback)."""
+    """The Portuguese text when asked for and present, else English (docs/api.md fallback)."""
     return pt if language == "pt" and pt else en
 
 

@@ -1,4 +1,4 @@
-"""The error envelope of API.md: every error a client sees has this one shape.
+"""The error envelope of docs/api.md: every error a client sees has this one shape.
 
 ``{"error": {"code", "message", "details"?, "timestamp"}}``. DRF exceptions pass through
 :func:`exception_handler`; Django's own 404/500 on API paths through the handlers below.
@@ -155,7 +155,7 @@ def exception_handler(exc, context):
 
     status_code = exc.status_code
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        # API.md: a missing or bad token is always 401, never 403.
+        # docs/api.md: a missing or bad token is always 401, never 403.
         status_code = status.HTTP_401_UNAUTHORIZED
         headers["WWW-Authenticate"] = "Bearer" if code == "not_authenticated" else 'Bearer error="invalid_token"'
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
