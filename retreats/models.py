@@ -187,14 +187,6 @@ class Retreat(TimeStamped):
         """March to August is spring, otherwise fall, as the app computes it."""
         return Retreat.Season.SPRING if 3 <= start_date.month <= 8 else Retreat.Season.FALL
 
-    @property
-    def effective_season(self) -> str:
-        return self.season or self.season_for(self.start_date)
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
-
 
 class Session(TimeStamped):
     class Type(models.TextChoices):

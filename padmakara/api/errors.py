@@ -39,11 +39,6 @@ class Locked(APIError):
         super().__init__(message, code="locked", status_code=status.HTTP_403_FORBIDDEN)
 
 
-class Conflict(APIError):
-    def __init__(self, message: str, details=None):
-        super().__init__(message, code="conflict", status_code=status.HTTP_409_CONFLICT, details=details)
-
-
 # The HTTP status of each domain error code (padmakara.errors); any other code is a 400.
 DOMAIN_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
