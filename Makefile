@@ -26,9 +26,11 @@ run: setup
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Type checks (pyproject.toml [tool.mypy]): the API-wide pieces, and every app's services and selectors.
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy padmakara/*.py padmakara/api $(wildcard */services.py */selectors.py)
 
 # Elastic Beanstalk source bundles for the web and worker environments, in dist/ (deploy/README.md).
 bundle:

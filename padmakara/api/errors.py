@@ -153,8 +153,8 @@ def exception_handler(exc, context):
         # docs/api.md: a missing or bad token is always 401, never 403.
         status_code = status.HTTP_401_UNAUTHORIZED
         headers["WWW-Authenticate"] = "Bearer" if code == "not_authenticated" else 'Bearer error="invalid_token"'
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]  # set by DRF, missing from its stubs
+        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))  # type: ignore[attr-defined]
         details = {"retryAfter": int(headers["Retry-After"])}
     return Response(envelope(code, message, details), status=status_code, headers=headers)
 
