@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test setup lint bench clean bundle
+.PHONY: run test setup lint typecheck bench clean bundle
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,9 +26,16 @@ run: setup
 test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
+# Type-checked (pyproject.toml [tool.mypy]): the project-wide modules, and every app's services and selectors.
+TYPED := padmakara/*.py padmakara/api $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
+
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy $(TYPED)
+
+typecheck: $(VENV)/.installed
+	$(BIN)/mypy $(TYPED)
 
 # Elastic Beanstalk source bundles for the web and worker environments, in dist/ (deploy/README.md).
 bundle:

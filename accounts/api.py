@@ -1,4 +1,4 @@
-"""Auth and User API (API.md "Auth", "User"): each view validates, calls one thing, responds."""
+"""Auth and User API (docs/api.md "Auth", "User"): each view validates, calls one thing, responds."""
 
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _

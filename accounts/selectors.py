@@ -1,4 +1,4 @@
-"""Reads on accounts: the ``user`` object of API.md and the GDPR export."""
+"""Reads on accounts: the ``user`` object of docs/api.md and the GDPR export."""
 
 from __future__ import annotations
 

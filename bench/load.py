@@ -1,4 +1,4 @@
-"""Load test of the mobile API (issue 9): gunicorn on loopback with PostgreSQL and Redis.
+"""Load test of the mobile API: gunicorn on loopback with PostgreSQL and Redis.
 
     python bench/load.py [--seconds 120] [--clients 16] [--workers 2] [--threads 8]
 

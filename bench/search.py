@@ -14,7 +14,7 @@ figures. Needs PostgreSQL:
     ... python bench/search.py --transcripts 200 --tracks 2000     # a quick, smaller run
     ... python bench/search.py --keep                              # keep the corpus for next time
 
-Target (issue 6): full-text p95 under 50 ms on the 2-core machine, at least 20x the scan.
+Target: full-text p95 under 50 ms on the 2-core machine, at least 20x the scan.
 """
 
 import argparse

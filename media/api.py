@@ -1,4 +1,4 @@
-"""Media API (API.md "Media"): signed URLs for audio and transcripts, offline bundles."""
+"""Media API (docs/api.md "Media"): signed URLs for audio and transcripts, offline bundles."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status

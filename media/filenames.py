@@ -1,6 +1,6 @@
 """Guesses from the archive's real file names: track number, title, speakers, language,
 translation pairing, date and AM/PM part. A pure function: staff review and correct every
-guess before anything is saved (FIELD_NOTES: fifteen repair scripts came from silent guesses).
+guess before anything is saved (docs/field-notes.md: fifteen repair scripts came from silent guesses).
 
 Examples of real names::
 

@@ -443,7 +443,7 @@ def bundle_for(*, profile: AccessProfile, bundle_uuid) -> DownloadBundle:
 
 class _EntryNames:
     """ZIP entry names, unique even when an original and its translation share number and
-    title (FIELD_NOTES: one silently replaced the other)."""
+    title (docs/field-notes.md: one silently replaced the other)."""
 
     def __init__(self):
         self.used: set[str] = set()

@@ -29,7 +29,7 @@ class SignedURL:
 
 def expiry_seconds(duration: float = 0) -> int:
     """The configured lifetime, but never shorter than the talk plus 15 minutes: the player
-    does not fetch a new URL in the middle of a talk (API.md)."""
+    does not fetch a new URL in the middle of a talk (docs/api.md)."""
     floor = math.ceil(duration or 0) + settings.MEDIA_URL_MIN_MARGIN_SECONDS
     return min(max(settings.MEDIA_URL_EXPIRY_SECONDS, floor), MAX_EXPIRY_SECONDS)
 

@@ -1,6 +1,6 @@
 """Where media lives: stable, readable keys per track, and streamed I/O on the default storage.
 
-Keys never contain the uploader's filename (FIELD_NOTES: two sessions with ``001 Teaching.mp3``
+Keys never contain the uploader's filename (docs/field-notes.md: two sessions with ``001 Teaching.mp3``
 overwrote each other). A track's key is built from its gathering, session, number, language
 and title, which the ``track_unique_order_in_session`` constraint makes unique per track.
 """

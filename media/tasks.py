@@ -1,6 +1,6 @@
 """Celery tasks: thin, idempotent wrappers over media.services, taking ids.
 
-Reliability (FIELD_NOTES): acks late and rejected on worker loss so a killed worker's job is
+Reliability (docs/field-notes.md): acks late and rejected on worker loss so a killed worker's job is
 redelivered; retries with exponential backoff only for transient storage/network errors
 (file problems are recorded on the row instead); a hard time limit per task.
 """

@@ -1,4 +1,4 @@
-"""Notifications API (API.md "Notifications"): the user's own list, and marking one read."""
+"""Notifications API (docs/api.md "Notifications"): the user's own list, and marking one read."""
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes

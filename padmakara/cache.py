@@ -1,4 +1,4 @@
-"""The Redis cache, failing open (issue 9).
+"""The Redis cache, failing open.
 
 The cache holds rate-limit counters, the catalogue version stamp and rendered bodies: all of
 it can be rebuilt, none of it is worth an error page. While Redis is unreachable every read is
@@ -51,28 +51,28 @@ class FailOpenRedisCache(RedisCache):
 
     def add(self, key, value, timeout=..., version=None):
         try:
-            return super().add(key, value, *(() if timeout is ... else (timeout,)), version=version)
+            return super().add(key, value, **({} if timeout is ... else {"timeout": timeout}), version=version)
         except UNREACHABLE as exc:
             self._unreachable("add", exc)
             return False
 
     def set(self, key, value, timeout=..., version=None):
         try:
-            return super().set(key, value, *(() if timeout is ... else (timeout,)), version=version)
+            return super().set(key, value, **({} if timeout is ... else {"timeout": timeout}), version=version)
         except UNREACHABLE as exc:
             self._unreachable("set", exc)
             return None
 
     def set_many(self, data, timeout=..., version=None):
         try:
-            return super().set_many(data, *(() if timeout is ... else (timeout,)), version=version)
+            return super().set_many(data, **({} if timeout is ... else {"timeout": timeout}), version=version)
         except UNREACHABLE as exc:
             self._unreachable("set_many", exc)
             return list(data)
 
     def touch(self, key, timeout=..., version=None):
         try:
-            return super().touch(key, *(() if timeout is ... else (timeout,)), version=version)
+            return super().touch(key, **({} if timeout is ... else {"timeout": timeout}), version=version)
         except UNREACHABLE as exc:
             self._unreachable("touch", exc)
             return False

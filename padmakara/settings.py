@@ -1,9 +1,9 @@
-"""Padmakara settings: one module, every value read from the environment.
+"""Padmakara settings: one module, every value read from the environment, each variable once.
 
-Every variable is documented in docs/configuration.md. With no environment at all the
-project runs embedded: SQLite and local files under var/, tasks run eagerly, no AWS.
-``PADMAKARA_ENV=production`` turns the safe-by-default production checks on: missing
-secrets or hosts raise ImproperlyConfigured instead of falling back.
+Every variable is documented in docs/configuration.md, in the same groups as below. With no
+environment at all the project runs embedded: SQLite and local files under var/, tasks run
+eagerly, no AWS. ``PADMAKARA_ENV=production`` turns the safe-by-default production checks on:
+missing secrets or hosts raise ImproperlyConfigured instead of falling back.
 """
 
 import logging
@@ -20,18 +20,37 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
+
+def env_bool(name: str, *, default: bool) -> bool:
+    """A boolean variable: true/false, 1/0, yes/no, on/off (any case); any other value refuses to start."""
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    words = {"true": True, "1": True, "yes": True, "on": True, "false": False, "0": False, "no": False, "off": False}
+    word = value.strip().lower()
+    if word not in words:
+        raise ImproperlyConfigured(f"{name} must be one of true/false, 1/0, yes/no, on/off, not {value!r}.")
+    return words[word]
+
+
 # --- Secrets Manager (read before anything else: the values below may come from it) ----------
 # Variables already in the environment win over the secret's (see padmakara/aws_secrets.py).
-if env.str("SECRETS_MANAGER_SECRET_ID", default="") or env.str("DATABASE_SECRET_ID", default=""):
+
+AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
+_secret_id = env.str("SECRETS_MANAGER_SECRET_ID", default="")
+if _secret_id:
     from padmakara import aws_secrets
 
-    _secrets_region = env.str("AWS_REGION", default="eu-west-1")
-    if env.str("SECRETS_MANAGER_SECRET_ID", default=""):
-        aws_secrets.load_into_environ(env.str("SECRETS_MANAGER_SECRET_ID"), region=_secrets_region)
-    if env.str("DATABASE_SECRET_ID", default="") and not env.str("DATABASE_URL", default=""):
-        os.environ["DATABASE_URL"] = aws_secrets.database_url_from_secret(
-            env.str("DATABASE_SECRET_ID"), region=_secrets_region
-        )
+    aws_secrets.load_into_environ(_secret_id, region=AWS_REGION)
+_database_secret_id = env.str("DATABASE_SECRET_ID", default="")
+_database_url = env.str("DATABASE_URL", default="")
+if _database_secret_id and not _database_url:
+    from padmakara import aws_secrets
+
+    _database_url = aws_secrets.database_url_from_secret(_database_secret_id, region=AWS_REGION)
+    os.environ["DATABASE_URL"] = _database_url
+
+# --- Core -------------------------------------------------------------------------------
 
 PADMAKARA_ENV = env.str("PADMAKARA_ENV", default="local")
 if PADMAKARA_ENV not in {"local", "production"}:
@@ -41,9 +60,9 @@ PRODUCTION = PADMAKARA_ENV == "production"
 VAR_DIR = Path(env.str("VAR_DIR", default=str(BASE_DIR / "var")))
 
 
-def _require(name: str) -> str:
-    value = env.str(name, default="")
-    if not value:
+def _required(name: str, value):
+    """The value, which production cannot do without."""
+    if PRODUCTION and not value:
         raise ImproperlyConfigured(f"{name} must be set when PADMAKARA_ENV=production.")
     return value
 
@@ -58,19 +77,13 @@ def _local_secret_key() -> str:
     return path.read_text().strip()
 
 
-# --- Core -------------------------------------------------------------------------------
+DEBUG = env_bool("DEBUG", default=False)
+SECRET_KEY = _required("SECRET_KEY", env.str("SECRET_KEY", default="")) or _local_secret_key()
+# Previous keys stay valid for signatures (sessions, password reset links) during a rotation.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
-DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = _require("SECRET_KEY") if PRODUCTION else env.str("SECRET_KEY", default="") or _local_secret_key()
-
-if PRODUCTION:
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[]) or []
-    if not ALLOWED_HOSTS:
-        raise ImproperlyConfigured("ALLOWED_HOSTS must be set when PADMAKARA_ENV=production.")
-else:
-    ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]", "testserver"])
-
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+_local_hosts = ["localhost", "127.0.0.1", "[::1]", "testserver"]
+ALLOWED_HOSTS = _required("ALLOWED_HOSTS", env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _local_hosts) or [])
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -82,7 +95,6 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "corsheaders",
     "rest_framework",
-    "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
@@ -96,7 +108,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
-    # First: answers load-balancer health checks before host validation (see FIELD_NOTES).
+    # First: answers load-balancer health checks before host validation (see docs/field-notes.md).
     "padmakara.health.HealthCheckMiddleware",
     # Next: every other request gets an id for its logs, its response and the tasks it queues.
     "padmakara.observability.RequestIdMiddleware",
@@ -114,7 +126,6 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "padmakara.urls"
 WSGI_APPLICATION = "padmakara.wsgi.application"
-AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 TEMPLATES = [
@@ -132,11 +143,18 @@ TEMPLATES = [
     },
 ]
 
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+LANGUAGES = [("en", _("English")), ("pt", _("Portuguese"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
 # --- Database ---------------------------------------------------------------------------
 
-if PRODUCTION:
-    _require("DATABASE_URL")
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": env.db_url_config(_required("DATABASE_URL", _database_url) or f"sqlite:///{VAR_DIR / 'db.sqlite3'}")
+}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60 if PRODUCTION else 0)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -146,31 +164,25 @@ IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.post
 
 # --- Cache (throttles and the catalogue version stamp must be shared between processes) ---
 
-if PRODUCTION:
-    # Several processes serve: rate limits and the catalogue version stamp must be shared, or
-    # one instance keeps serving what another has already changed.
-    _require("CACHE_URL")
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://padmakara")}
+# In production several processes serve: rate limits and the catalogue version stamp must be
+# shared, or one instance keeps serving what another has already changed.
+CACHES = {
+    "default": env.cache_url_config(
+        _required("CACHE_URL", env.str("CACHE_URL", default="")) or "locmemcache://padmakara"
+    )
+}
 
-# --- Auth -------------------------------------------------------------------------------
+# A Redis cache fails open: while Redis is unreachable reads miss, writes are dropped and rate
+# limits are suspended, with a warning in the log (padmakara/cache.py), instead of 500s. Short
+# socket timeouts so that a Redis that hangs costs a request little.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "padmakara.cache.FailOpenRedisCache"
+    _cache_socket_timeout = env.float("CACHE_SOCKET_TIMEOUT", default=1.0)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _cache_socket_timeout, "socket_timeout": _cache_socket_timeout}
+    )
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
-    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
-    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
-]
-
-# --- Internationalisation ---------------------------------------------------------------
-
-LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
-LANGUAGES = [("en", _("English")), ("pt", _("Portuguese"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", default="UTC")
-USE_I18N = True
-USE_TZ = True
-
-# --- Static and media files -------------------------------------------------------------
+# --- Storage and media ------------------------------------------------------------------
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
@@ -181,9 +193,11 @@ STORAGE_BACKEND = env.str("STORAGE_BACKEND", default="s3" if PRODUCTION else "lo
 if STORAGE_BACKEND not in {"local", "s3"}:
     raise ImproperlyConfigured("STORAGE_BACKEND must be 'local' or 's3'.")
 
-AWS_REGION = env.str("AWS_REGION", default="eu-west-1")
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
+# Signed media URLs live this long, but never less than a track's duration + 15 minutes.
+MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
+MEDIA_URL_MIN_MARGIN_SECONDS = 15 * 60
 
 if STORAGE_BACKEND == "s3":
     if not AWS_STORAGE_BUCKET_NAME:
@@ -197,7 +211,7 @@ if STORAGE_BACKEND == "s3":
             "location": env.str("AWS_S3_PREFIX", default=""),
             "default_acl": "private",
             "querystring_auth": True,
-            "querystring_expire": env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600),
+            "querystring_expire": MEDIA_URL_EXPIRY_SECONDS,
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
             "signature_version": "s3v4",
@@ -218,10 +232,36 @@ STORAGES = {
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
 
-# --- Celery -----------------------------------------------------------------------------
+# Set all three to serve media through CloudFront signed URLs instead of S3 presigned ones.
+CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
+CLOUDFRONT_KEY_ID = env.str("CLOUDFRONT_KEY_ID", default="")
+CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="").replace("\\n", "\n")
+if bool(CLOUDFRONT_DOMAIN) != bool(CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY):
+    raise ImproperlyConfigured("CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY go together.")
+# Local mode: where app-signed media URLs point (empty: the requesting host).
+MEDIA_PUBLIC_BASE_URL = env.str("MEDIA_PUBLIC_BASE_URL", default="")
+
+# Processing, bundles, uploads.
+FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
+FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
+# AAC renditions: name -> bitrate in kbit/s.
+MEDIA_RENDITIONS = {
+    "medium": env.int("MEDIA_RENDITION_MEDIUM_KBPS", default=96),
+    "low": env.int("MEDIA_RENDITION_LOW_KBPS", default=48),
+}
+MEDIA_TASK_TIME_LIMIT = env.int("MEDIA_TASK_TIME_LIMIT", default=45 * 60)
+MEDIA_TASK_MAX_RETRIES = env.int("MEDIA_TASK_MAX_RETRIES", default=5)
+# A row still waiting (track/transcript pending, bundle preparing) this long is sent again.
+MEDIA_REQUEUE_AFTER_SECONDS = env.int("MEDIA_REQUEUE_AFTER_SECONDS", default=600)
+MEDIA_BUNDLE_TTL_HOURS = env.int("MEDIA_BUNDLE_TTL_HOURS", default=48)
+MEDIA_BUNDLE_MAX_TRACKS = env.int("MEDIA_BUNDLE_MAX_TRACKS", default=500)
+MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
+MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
+
+# --- Celery and beat --------------------------------------------------------------------
 
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
-CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 if not CELERY_BROKER_URL:
     # Celery still builds a producer for eager tasks: an in-memory one, rather than a guess at
     # an AMQP server on localhost (and a warning on every task).
@@ -241,6 +281,54 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+
+# Celery on SQS: the queue is created by CloudFormation and named here, so the worker needs no
+# permission to list or create queues. SQS has no broadcast, so remote control is off.
+CELERY_SQS_QUEUE_URL = env.str("CELERY_SQS_QUEUE_URL", default="")
+if CELERY_BROKER_URL.startswith("sqs://"):
+    if not CELERY_SQS_QUEUE_URL:
+        raise ImproperlyConfigured("CELERY_SQS_QUEUE_URL must be set when CELERY_BROKER_URL is sqs://.")
+    CELERY_BROKER_TRANSPORT_OPTIONS.update(
+        {
+            "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}},
+            "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
+            "polling_interval": 1,
+            # Off only for an SQS-compatible server over plain http on loopback (the tests).
+            "is_secure": env_bool("CELERY_SQS_IS_SECURE", default=True),
+        }
+    )
+    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
+    CELERY_WORKER_SEND_TASK_EVENTS = False
+if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or a running task is redelivered."
+    )
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
+# Our LOGGING (JSON, request ids) applies in the worker too.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# Run celery beat exactly once (not in every instance's Procfile).
+CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+CELERY_BEAT_SCHEDULE = {
+    "media-delete-expired-bundles": {
+        "task": "media.tasks.delete_expired_bundles",
+        "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
+    },
+    "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
+    # Jobs whose message never reached the broker (it was down) or was lost: sent again.
+    "media-requeue-waiting": {"task": "media.tasks.requeue_waiting", "schedule": 300},
+    # The opt-in new-content digest.
+    "notifications-send-digests": {
+        "task": "notifications.tasks.send_new_content_digests",
+        "schedule": env.int("NOTIFY_DIGEST_SECONDS", default=7 * 24 * 3600),
+    },
+    # Fan-outs whose task was lost (broker restart) or whose worker died are sent again.
+    "notifications-resume-stalled": {
+        "task": "notifications.tasks.resume_stalled_events",
+        "schedule": env.int("NOTIFY_RESUME_SECONDS", default=300),
+    },
+}
 
 # --- API --------------------------------------------------------------------------------
 
@@ -286,6 +374,10 @@ SPECTACULAR_SETTINGS = {
     # Swagger UI assets are served from the drf-spectacular-sidecar package, no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    # drf-spectacular would build the whole OpenAPI schema inside `check --deploy` and report
+    # its quality as deploy warnings; the schema is checked by the contract tests instead, so
+    # the deploy check stays about the deployment.
+    "ENABLE_DJANGO_DEPLOY_CHECK": False,
 }
 
 # Rendered content bodies are cached per catalogue version and access profile (0 turns it off).
@@ -294,41 +386,54 @@ CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
 
-# --- CORS -------------------------------------------------------------------------------
-
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api/|\.well-known/).*$"
-
-# --- Email ------------------------------------------------------------------------------
-
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Padmakara <no-reply@padmakara.local>")
 
 # --- Security ---------------------------------------------------------------------------
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=PRODUCTION)
 SECURE_REDIRECT_EXEMPT = [r"^health"]
-SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
-CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=PRODUCTION)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if PRODUCTION else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
 # Only a header: nothing is submitted to browsers' preload lists unless someone does it by hand.
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=PRODUCTION)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
+
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+if PRODUCTION:
+    # The app's web origin only: a wildcard or a plain-http origin is a mistake in production.
+    _bad_origins = [origin for origin in CORS_ALLOWED_ORIGINS if not origin.startswith("https://")]
+    if _bad_origins:
+        raise ImproperlyConfigured(f"CORS_ALLOWED_ORIGINS must be https:// origins in production: {_bad_origins}")
+    if not CSRF_TRUSTED_ORIGINS:
+        # Admin forms posted over https to the hosts we serve.
+        CSRF_TRUSTED_ORIGINS = [
+            f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS if host != "*"
+        ]
 
 # --- Identity ---------------------------------------------------------------------------
 # Two interchangeable identity providers behind accounts.providers.IdentityProvider; tokens
 # of both are checked by accounts.authentication (built on django-cognito-jwt).
 
+AUTH_USER_MODEL = "accounts.User"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
 _IDENTITY_ALIASES = {
     "local": "accounts.providers.local.LocalIdentityProvider",
     "cognito": "accounts.providers.cognito.CognitoIdentityProvider",
 }
-IDENTITY_PROVIDER = env.str("IDENTITY_PROVIDER", default="local")
-IDENTITY_PROVIDER = _IDENTITY_ALIASES.get(IDENTITY_PROVIDER, IDENTITY_PROVIDER)
+_identity_provider = env.str("IDENTITY_PROVIDER", default="local")
+IDENTITY_PROVIDER = _IDENTITY_ALIASES.get(_identity_provider, _identity_provider)
 IDENTITY_CLIENT_ID = env.str("IDENTITY_CLIENT_ID", default="padmakara-app")
 # Empty: the server's own origin, as seen on the request (behind the ALB via X-Forwarded-Proto).
 IDENTITY_ISSUER = env.str("IDENTITY_ISSUER", default="").rstrip("/")
@@ -362,7 +467,7 @@ if PRODUCTION and IDENTITY_PROVIDER.endswith("LocalIdentityProvider") and not ID
 
 # --- Progress ---------------------------------------------------------------------------
 
-# API.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
+# docs/api.md: at most 500 events per /progress/sync; a playedAt more than 5 minutes ahead of the
 # server clock is taken as now; a position at 95% of the track's duration completes it.
 PROGRESS_SYNC_MAX_EVENTS = env.int("PROGRESS_SYNC_MAX_EVENTS", default=500)
 PROGRESS_CLOCK_SKEW_SECONDS = env.int("PROGRESS_CLOCK_SKEW_SECONDS", default=300)
@@ -370,53 +475,57 @@ PROGRESS_COMPLETION_RATIO = env.float("PROGRESS_COMPLETION_RATIO", default=0.95)
 if not 0 < PROGRESS_COMPLETION_RATIO <= 1:
     raise ImproperlyConfigured("PROGRESS_COMPLETION_RATIO must be in (0, 1].")
 
-# --- Deploy (production hardening, Celery on SQS, logs, Sentry) ---------------------------
+# --- Search -----------------------------------------------------------------------------
 
-# Previous keys stay valid for signatures (sessions, password reset links) during a rotation.
-SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# auto: PostgreSQL full-text search on PostgreSQL, substring matching anywhere else.
+SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
+if SEARCH_BACKEND not in {"auto", "postgres", "substring"}:
+    raise ImproperlyConfigured("SEARCH_BACKEND must be 'auto', 'postgres' or 'substring'.")
+if SEARCH_BACKEND == "postgres" and not IS_POSTGRES:
+    raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL.")
+# Longer queries answer 400 validation_error.
+SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=200)
 
-if PRODUCTION:
-    # The app's web origin only: a wildcard or a plain-http origin is a mistake in production.
-    _bad_origins = [origin for origin in CORS_ALLOWED_ORIGINS if not origin.startswith("https://")]
-    if _bad_origins:
-        raise ImproperlyConfigured(f"CORS_ALLOWED_ORIGINS must be https:// origins in production: {_bad_origins}")
-    if not CSRF_TRUSTED_ORIGINS:
-        # Admin forms posted over https to the hosts we serve.
-        CSRF_TRUSTED_ORIGINS = [
-            f"https://*{host}" if host.startswith(".") else f"https://{host}" for host in ALLOWED_HOSTS if host != "*"
-        ]
+# --- Notifications and push -------------------------------------------------------------
+# The digest and the resumption of stalled fan-outs are scheduled under "Celery and beat".
 
-# drf-spectacular would build the whole OpenAPI schema inside `check --deploy` and report its
-# quality as deploy warnings; the schema is checked by the contract tests instead, so the deploy
-# check stays about the deployment.
-SPECTACULAR_SETTINGS["ENABLE_DJANGO_DEPLOY_CHECK"] = False
+# Push: notifications.push.LocalPushBackend (records in the database), .ExpoPushBackend, .SNSPushBackend.
+PUSH_BACKEND = env.str("PUSH_BACKEND", default="notifications.push.LocalPushBackend")
+PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
+EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", default="https://exp.host/--/api/v2/push/send")
+EXPO_ACCESS_TOKEN = env.str("EXPO_ACCESS_TOKEN", default="")
+SNS_ENDPOINT_URL = env.str("SNS_ENDPOINT_URL", default="") or None
+SNS_APNS_APPLICATION_ARN = env.str("SNS_APNS_APPLICATION_ARN", default="")
+SNS_APNS_SANDBOX = env_bool("SNS_APNS_SANDBOX", default=False)
+SNS_FCM_APPLICATION_ARN = env.str("SNS_FCM_APPLICATION_ARN", default="")
+SNS_PUBLISH_CONCURRENCY = env.int("SNS_PUBLISH_CONCURRENCY", default=16)
+if PRODUCTION and PUSH_BACKEND.endswith("SNSPushBackend") and not (SNS_APNS_APPLICATION_ARN or SNS_FCM_APPLICATION_ARN):
+    raise ImproperlyConfigured("PUSH_BACKEND is SNS but no SNS_*_APPLICATION_ARN is set.")
+NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=1000)
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=10 * 60)
+NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
+NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
+NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
 
-# Celery on SQS: the queue is created by CloudFormation and named here, so the worker needs no
-# permission to list or create queues. SQS has no broadcast, so remote control is off.
-CELERY_SQS_QUEUE_URL = env.str("CELERY_SQS_QUEUE_URL", default="")
-if CELERY_BROKER_URL.startswith("sqs://"):
-    if not CELERY_SQS_QUEUE_URL:
-        raise ImproperlyConfigured("CELERY_SQS_QUEUE_URL must be set when CELERY_BROKER_URL is sqs://.")
-    CELERY_BROKER_TRANSPORT_OPTIONS.update(
-        {
-            "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}},
-            "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
-            "polling_interval": 1,
-            # Off only for an SQS-compatible server over plain http on loopback (the tests).
-            "is_secure": env.bool("CELERY_SQS_IS_SECURE", default=True),
-        }
-    )
-    CELERY_WORKER_ENABLE_REMOTE_CONTROL = False
-    CELERY_WORKER_SEND_TASK_EVENTS = False
-if CELERY_BROKER_TRANSPORT_OPTIONS["visibility_timeout"] <= CELERY_TASK_TIME_LIMIT:
-    raise ImproperlyConfigured(
-        "CELERY_VISIBILITY_TIMEOUT must be longer than CELERY_TASK_TIME_LIMIT, or a running task is redelivered."
-    )
-CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_WORKER_CONCURRENCY = env.int("CELERY_WORKER_CONCURRENCY", default=None)
-# Our LOGGING (JSON, request ids) applies in the worker too.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
-CELERY_BEAT_SCHEDULE_FILENAME = env.str("CELERY_BEAT_SCHEDULE_FILENAME", default=str(VAR_DIR / "celerybeat-schedule"))
+# --- Mail -------------------------------------------------------------------------------
+
+# SES in production: EMAIL_BACKEND=django_ses.SESBackend (django-ses; credentials from the instance role).
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Padmakara <no-reply@padmakara.local>")
+AWS_SES_REGION_NAME = env.str("AWS_SES_REGION_NAME", default=AWS_REGION)
+AWS_SES_REGION_ENDPOINT_URL = env.str("AWS_SES_ENDPOINT_URL", default="") or None
+AWS_SES_CONFIGURATION_SET = env.str("AWS_SES_CONFIGURATION_SET", default="") or None
+USE_SES_V2 = env_bool("USE_SES_V2", default=True)
+# django-ses paces sends to this share of the account's SES rate; 0 turns the pacing off.
+AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
+# Where links in emails point (the app's web origin).
+APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
+
+# --- Staff dashboard --------------------------------------------------------------------
+
+DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+
+# --- Observability (release, Sentry, logs) ----------------------------------------------
 
 # The deployed version: the bundle writes it to RELEASE at its root.
 _release_file = BASE_DIR / "RELEASE"
@@ -434,116 +543,6 @@ if SENTRY_DSN:
         release=PADMAKARA_RELEASE or None,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
-
-# --- Media ------------------------------------------------------------------------------
-# Storage itself (STORAGE_BACKEND, AWS_*) is configured under "Static and media files".
-
-# Signed media URLs live this long, but never less than a track's duration + 15 minutes.
-MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
-MEDIA_URL_MIN_MARGIN_SECONDS = 15 * 60
-# Set all three to serve media through CloudFront signed URLs instead of S3 presigned ones.
-CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
-CLOUDFRONT_KEY_ID = env.str("CLOUDFRONT_KEY_ID", default="")
-CLOUDFRONT_PRIVATE_KEY = env.str("CLOUDFRONT_PRIVATE_KEY", default="").replace("\\n", "\n")
-if bool(CLOUDFRONT_DOMAIN) != bool(CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY):
-    raise ImproperlyConfigured("CLOUDFRONT_DOMAIN, CLOUDFRONT_KEY_ID and CLOUDFRONT_PRIVATE_KEY go together.")
-# Local mode: where app-signed media URLs point (empty: the requesting host).
-MEDIA_PUBLIC_BASE_URL = env.str("MEDIA_PUBLIC_BASE_URL", default="")
-FFMPEG_BINARY = env.str("FFMPEG_BINARY", default="ffmpeg")
-FFPROBE_BINARY = env.str("FFPROBE_BINARY", default="ffprobe")
-# AAC renditions: name -> bitrate in kbit/s.
-MEDIA_RENDITIONS = {
-    "medium": env.int("MEDIA_RENDITION_MEDIUM_KBPS", default=96),
-    "low": env.int("MEDIA_RENDITION_LOW_KBPS", default=48),
-}
-MEDIA_TASK_TIME_LIMIT = env.int("MEDIA_TASK_TIME_LIMIT", default=45 * 60)
-MEDIA_TASK_MAX_RETRIES = env.int("MEDIA_TASK_MAX_RETRIES", default=5)
-MEDIA_BUNDLE_TTL_HOURS = env.int("MEDIA_BUNDLE_TTL_HOURS", default=48)
-MEDIA_BUNDLE_MAX_TRACKS = env.int("MEDIA_BUNDLE_MAX_TRACKS", default=500)
-MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
-MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
-CELERY_BEAT_SCHEDULE = {
-    "media-delete-expired-bundles": {
-        "task": "media.tasks.delete_expired_bundles",
-        "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
-    },
-    "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
-    # Jobs whose message never reached the broker (it was down) or was lost: sent again.
-    "media-requeue-waiting": {"task": "media.tasks.requeue_waiting", "schedule": 300},
-}
-
-# --- Search -----------------------------------------------------------------------------
-
-# auto: PostgreSQL full-text search on PostgreSQL, substring matching anywhere else.
-SEARCH_BACKEND = env.str("SEARCH_BACKEND", default="auto")
-if SEARCH_BACKEND not in {"auto", "postgres", "substring"}:
-    raise ImproperlyConfigured("SEARCH_BACKEND must be 'auto', 'postgres' or 'substring'.")
-if SEARCH_BACKEND == "postgres" and not IS_POSTGRES:
-    raise ImproperlyConfigured("SEARCH_BACKEND=postgres needs a PostgreSQL DATABASE_URL.")
-# Longer queries answer 400 validation_error.
-SEARCH_MAX_QUERY_LENGTH = env.int("SEARCH_MAX_QUERY_LENGTH", default=200)
-
-# --- Notifications and email ------------------------------------------------------------
-
-# Push: notifications.push.LocalPushBackend (records in the database), .ExpoPushBackend, .SNSPushBackend.
-PUSH_BACKEND = env.str("PUSH_BACKEND", default="notifications.push.LocalPushBackend")
-PUSH_HTTP_TIMEOUT = env.float("PUSH_HTTP_TIMEOUT", default=10.0)
-EXPO_PUSH_URL = env.str("EXPO_PUSH_URL", default="https://exp.host/--/api/v2/push/send")
-EXPO_ACCESS_TOKEN = env.str("EXPO_ACCESS_TOKEN", default="")
-SNS_ENDPOINT_URL = env.str("SNS_ENDPOINT_URL", default="") or None
-SNS_APNS_APPLICATION_ARN = env.str("SNS_APNS_APPLICATION_ARN", default="")
-SNS_APNS_SANDBOX = env.bool("SNS_APNS_SANDBOX", default=False)
-SNS_FCM_APPLICATION_ARN = env.str("SNS_FCM_APPLICATION_ARN", default="")
-SNS_PUBLISH_CONCURRENCY = env.int("SNS_PUBLISH_CONCURRENCY", default=16)
-if PRODUCTION and PUSH_BACKEND.endswith("SNSPushBackend") and not (SNS_APNS_APPLICATION_ARN or SNS_FCM_APPLICATION_ARN):
-    raise ImproperlyConfigured("PUSH_BACKEND is SNS but no SNS_*_APPLICATION_ARN is set.")
-NOTIFY_BATCH_SIZE = env.int("NOTIFY_BATCH_SIZE", default=1000)
-NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=10 * 60)
-NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
-NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
-NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
-# SES in production: EMAIL_BACKEND=django_ses.SESBackend (django-ses; credentials from the instance role).
-AWS_SES_REGION_NAME = env.str("AWS_SES_REGION_NAME", default=AWS_REGION)
-AWS_SES_REGION_ENDPOINT_URL = env.str("AWS_SES_ENDPOINT_URL", default="") or None
-AWS_SES_CONFIGURATION_SET = env.str("AWS_SES_CONFIGURATION_SET", default="") or None
-USE_SES_V2 = env.bool("USE_SES_V2", default=True)
-# django-ses paces sends to this share of the account's SES rate; 0 turns the pacing off.
-AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
-# The opt-in new-content digest goes out this often (celery beat).
-CELERY_BEAT_SCHEDULE["notifications-send-digests"] = {
-    "task": "notifications.tasks.send_new_content_digests",
-    "schedule": env.int("NOTIFY_DIGEST_SECONDS", default=7 * 24 * 3600),
-}
-# Fan-outs whose task was lost (broker restart) or whose worker died are sent again.
-CELERY_BEAT_SCHEDULE["notifications-resume-stalled"] = {
-    "task": "notifications.tasks.resume_stalled_events",
-    "schedule": env.int("NOTIFY_RESUME_SECONDS", default=300),
-}
-# Where links in emails point (the app's web origin).
-APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
-
-# --- Staff dashboard ---------------------------------------------------------------------
-
-DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
-
-# --- Hardening (issue 9: faults) -----------------------------------------------------------
-
-# A row still waiting (track/transcript pending, bundle preparing) this long is sent again.
-MEDIA_REQUEUE_AFTER_SECONDS = env.int("MEDIA_REQUEUE_AFTER_SECONDS", default=600)
-
-# A Redis cache fails open: while Redis is unreachable reads miss, writes are dropped and rate
-# limits are suspended, with a warning in the log (padmakara/cache.py), instead of 500s. Short
-# socket timeouts so that a Redis that hangs costs a request little.
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    CACHES["default"]["BACKEND"] = "padmakara.cache.FailOpenRedisCache"
-    CACHES["default"].setdefault("OPTIONS", {}).update(
-        {
-            "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
-            "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
-        }
-    )
-
-# --- Logging ----------------------------------------------------------------------------
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 if LOG_FORMAT not in {"json", "plain"}:

@@ -1,4 +1,4 @@
-"""Progress API (API.md "Progress"): each view validates, calls one service or selector, responds.
+"""Progress API (docs/api.md "Progress"): each view validates, calls one service or selector, responds.
 
 Bodies arrive in snake_case (the parser converts camelCase); responses are built in camelCase
 by the selectors, so the renderer does not walk them again.

@@ -1,4 +1,4 @@
-"""The access rule (DESIGN.md), decided in one place.
+"""The access rule (docs/architecture.md), decided in one place.
 
 A user may play a published gathering if its visibility is ``public``; or ``members`` and the
 user belongs to one of its groups; or ``subscribers`` and the user's subscription is active

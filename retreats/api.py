@@ -1,4 +1,4 @@
-"""Content API (API.md "Content"): read-only, camelCase built by the selectors, ETag first."""
+"""Content API (docs/api.md "Content"): read-only, camelCase built by the selectors, ETag first."""
 
 from django.conf import settings
 from django.core.cache import cache

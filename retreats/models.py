@@ -24,7 +24,7 @@ LANGUAGE_CHOICES = [
 
 
 def pick_language(en: str, pt: str, language: str) -> str:
-    """The Portuguese text when asked for and present, else English (API.md fallback)."""
+    """The Portuguese text when asked for and present, else English (docs/api.md fallback)."""
     return pt if language == "pt" and pt else en
 
 
@@ -186,14 +186,6 @@ class Retreat(TimeStamped):
     def season_for(start_date) -> str:
         """March to August is spring, otherwise fall, as the app computes it."""
         return Retreat.Season.SPRING if 3 <= start_date.month <= 8 else Retreat.Season.FALL
-
-    @property
-    def effective_season(self) -> str:
-        return self.season or self.season_for(self.start_date)
-
-    @property
-    def is_published(self) -> bool:
-        return self.status == self.Status.PUBLISHED
 
 
 class Session(TimeStamped):

@@ -1,4 +1,4 @@
-"""Full-text search over track titles, descriptions and transcript pages (API.md
+"""Full-text search over track titles, descriptions and transcript pages (docs/api.md
 ``GET /content/search``), behind one interface with a backend per database.
 
 PostgreSQL (:class:`PostgresBackend`): stored ``tsvector`` columns (track title weight A,

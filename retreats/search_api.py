@@ -1,4 +1,4 @@
-"""``GET /content/search`` (API.md "Content"): validate, search, respond."""
+"""``GET /content/search`` (docs/api.md "Content"): validate, search, respond."""
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator

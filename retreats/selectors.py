@@ -1,6 +1,6 @@
 """Reads of the catalogue for the content API.
 
-The hot paths load rows with ``.values()`` and build the camelCase dicts of API.md directly:
+The hot paths load rows with ``.values()`` and build the camelCase dicts of docs/api.md directly:
 a list costs the same few queries whether it holds 3 gatherings or 300, and no model
 instances are built for thousands of tracks.
 """

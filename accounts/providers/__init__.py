@@ -66,7 +66,7 @@ class TokenConfig:
     cache_key: tuple = field(default=())
 
 
-# Errors shared by both providers, in the envelope codes of API.md.
+# Errors shared by both providers, in the envelope codes of docs/api.md.
 def invalid_credentials() -> APIError:
     return APIError(
         _("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
@@ -110,7 +110,7 @@ def weak_password(messages: list[str]) -> APIError:
 
 
 class IdentityProvider:
-    """The operations of API.md "Auth", plus what deletion, linking and admin need."""
+    """The operations of docs/api.md "Auth", plus what deletion, linking and admin need."""
 
     def register(self, *, email: str, password: str, name: str) -> User:
         raise NotImplementedError

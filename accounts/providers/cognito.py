@@ -42,7 +42,7 @@ from . import (
 
 logger = logging.getLogger(__name__)
 
-# Cognito's error codes → API.md's envelope. Anything else is logged and answered 502.
+# Cognito's error codes → docs/api.md's envelope. Anything else is logged and answered 502.
 ERROR_MAP = {
     "UsernameExistsException": email_taken,
     "AliasExistsException": email_taken,
@@ -203,7 +203,7 @@ class CognitoIdentityProvider(IdentityProvider):
         tokens = self._tokens(response["AuthenticationResult"])
         return LoginResult(user=self._user_from_id_token(tokens.id_token), tokens=tokens)
 
-    # --- API.md "Auth" --------------------------------------------------------------------
+    # --- docs/api.md "Auth" ---------------------------------------------------------------
 
     def register(self, *, email: str, password: str, name: str) -> User:
         email = User.objects.normalize_email(email).strip().lower()

@@ -192,7 +192,7 @@ class LocalIdentityProvider(IdentityProvider):
         EmailCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
         return True
 
-    # --- API.md "Auth" --------------------------------------------------------------------
+    # --- docs/api.md "Auth" ---------------------------------------------------------------
 
     def register(self, *, email: str, password: str, name: str) -> User:
         email = _normalize(email)

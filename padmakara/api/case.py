@@ -1,4 +1,4 @@
-"""snake_case in Python, camelCase on the wire (API.md conventions)."""
+"""snake_case in Python, camelCase on the wire (docs/api.md conventions)."""
 
 import re
 from functools import lru_cache

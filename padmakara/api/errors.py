@@ -1,4 +1,4 @@
-"""The error envelope of API.md: every error a client sees has this one shape.
+"""The error envelope of docs/api.md: every error a client sees has this one shape.
 
 ``{"error": {"code", "message", "details"?, "timestamp"}}``. DRF exceptions pass through
 :func:`exception_handler`; Django's own 404/500 on API paths through the handlers below.
@@ -37,11 +37,6 @@ class APIError(exceptions.APIException):
 class Locked(APIError):
     def __init__(self, message: str = "This content is not available with your access."):
         super().__init__(message, code="locked", status_code=status.HTTP_403_FORBIDDEN)
-
-
-class Conflict(APIError):
-    def __init__(self, message: str, details=None):
-        super().__init__(message, code="conflict", status_code=status.HTTP_409_CONFLICT, details=details)
 
 
 # The HTTP status of each domain error code (padmakara.errors); any other code is a 400.
@@ -155,11 +150,11 @@ def exception_handler(exc, context):
 
     status_code = exc.status_code
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
-        # API.md: a missing or bad token is always 401, never 403.
+        # docs/api.md: a missing or bad token is always 401, never 403.
         status_code = status.HTTP_401_UNAUTHORIZED
         headers["WWW-Authenticate"] = "Bearer" if code == "not_authenticated" else 'Bearer error="invalid_token"'
-    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:  # type: ignore[attr-defined]  # set by DRF, missing from its stubs
+        headers["Retry-After"] = str(max(1, int(exc.wait + 0.999)))  # type: ignore[attr-defined]
         details = {"retryAfter": int(headers["Retry-After"])}
     return Response(envelope(code, message, details), status=status_code, headers=headers)
 

@@ -1,4 +1,4 @@
-"""limit/offset pagination of API.md: ``limit`` default 20, max 100; ``totalCount``, ``hasMore``."""
+"""limit/offset pagination of docs/api.md: ``limit`` default 20, max 100; ``totalCount``, ``hasMore``."""
 
 from dataclasses import dataclass
 

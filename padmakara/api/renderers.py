@@ -19,7 +19,7 @@ def _default(value):
 
 
 def format_datetime(value: datetime.datetime | None) -> str | None:
-    """ISO 8601 UTC with a ``Z``, as API.md asks."""
+    """ISO 8601 UTC with a ``Z``, as docs/api.md asks."""
     if value is None:
         return None
     return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,4 +1,4 @@
-"""Per-user rate limits of API.md. They share the cache (Redis in production) and are
+"""Per-user rate limits of docs/api.md. They share the cache (Redis in production) and are
 politeness, not protection: hard limits belong at the load balancer or WAF."""
 
 from rest_framework.throttling import SimpleRateThrottle

@@ -16,7 +16,7 @@ def registered(api, db, cognito_pool):
     client, pool_id, _ = cognito_pool
     response = api.post("/api/v1/auth/register", {"name": "Ana", "email": "ana@example.org", "password": PASSWORD})
     assert response.status_code == 201, response.content
-    # moto's confirm_sign_up takes any code (FIELD_NOTES); the call still goes over HTTP.
+    # moto's confirm_sign_up takes any code (docs/field-notes.md); the call still goes over HTTP.
     assert api.post("/api/v1/auth/verify-email", {"email": "ana@example.org", "code": "123456"}).status_code == 200
     return User.objects.get(email="ana@example.org")
 

@@ -1,4 +1,4 @@
-"""Cognito calls moto's server gets wrong (FIELD_NOTES: revoke_token and
+"""Cognito calls moto's server gets wrong (docs/field-notes.md: revoke_token and
 resend_confirmation_code answer 500, no SECRET_HASH checks, refresh with a client secret),
 checked against recorded Cognito responses with botocore's Stubber."""
 

@@ -1,4 +1,4 @@
-"""Every kind of bad token answers 401 ``invalid_token`` (API.md), never 403 or 500."""
+"""Every kind of bad token answers 401 ``invalid_token`` (docs/api.md), never 403 or 500."""
 
 import time
 

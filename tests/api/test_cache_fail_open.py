@@ -1,4 +1,4 @@
-"""The Redis cache fails open (issue 9): Redis unreachable → misses and dropped writes with a
+"""The Redis cache fails open: Redis unreachable → misses and dropped writes with a
 warning, never an exception (tests/faults/test_redis_down.py has it under a real server)."""
 
 import logging

@@ -1,5 +1,5 @@
 """A database that is down answers 503 ``service_unavailable`` in the envelope, with
-Retry-After, from DRF views and from anything else on an API path (issue 9)."""
+Retry-After, from DRF views and from anything else on an API path."""
 
 import pytest
 

@@ -1,4 +1,4 @@
-"""Authorization matrix (issue 9): every /api/v1 route that takes an id, called by a user who
+"""Authorization matrix: every /api/v1 route that takes an id, called by a user who
 does not own the object or may not play the track, answers 404 or 403 and shows no data.
 
 The routes come from Django's resolver, not from a list kept by hand: a new id-taking route
@@ -91,7 +91,7 @@ def world(user, other_user):
 
 
 # route → (the id to try, as a function of the world). Content routes take unpublished
-# objects: a published gathering is visible to all by design (locked=true, API.md), its
+# objects: a published gathering is visible to all by design (locked=true, docs/api.md), its
 # media is not.
 MATRIX = {
     "api/v1/content/retreat/<uuid:group_id>": lambda w: w.draft_track.session.retreat.groups.get().uuid,

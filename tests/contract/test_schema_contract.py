@@ -1,9 +1,9 @@
-"""The API against its own OpenAPI document (issue 9).
+"""The API against its own OpenAPI document.
 
 Schemathesis reads the document the app serves at /api/v1/schema and calls every operation,
 in process through the WSGI app, as a real user holding a Bearer token from the local identity
 provider. Each response must: not be a 5xx, conform to the documented status codes, headers and
-body schema, and, when it is an error, use the envelope of API.md.
+body schema, and, when it is an error, use the envelope of docs/api.md.
 """
 
 import itertools

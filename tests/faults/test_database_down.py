@@ -1,4 +1,4 @@
-"""PostgreSQL goes away under load and comes back (issue 9): requests fail cleanly, 503 in
+"""PostgreSQL goes away under load and comes back: requests fail cleanly, 503 in
 the envelope, never a 500 or a dropped connection, and the same app process recovers by
 itself. The machine's PostgreSQL is shared, so the outage is a cut TCP proxy between one
 gunicorn of ours and it.

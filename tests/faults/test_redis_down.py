@@ -1,4 +1,4 @@
-"""Redis goes away (issue 9): the API keeps serving reads, rate limiting falls back (fails
+"""Redis goes away: the API keeps serving reads, rate limiting falls back (fails
 open, with a warning in the log) and comes back with Redis. The machine's Redis is shared, so
 the outage is a cut TCP proxy between one gunicorn of ours and it (DB 9)."""
 

@@ -1,4 +1,4 @@
-"""S3 failing (issue 9): processing and bundles say so on their rows in words staff can read
+"""S3 failing: processing and bundles say so on their rows in words staff can read
 (waiting again for the retry, then failed after the last one), never stuck "processing"; a
 signed URL is still answered (presigning needs no call to S3). S3 is moto's server behind a
 loopback proxy that the test cuts."""

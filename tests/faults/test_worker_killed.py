@@ -1,4 +1,4 @@
-"""A Celery worker process killed (SIGKILL) in the middle of a transcode (issue 9): the job is
+"""A Celery worker process killed (SIGKILL) in the middle of a transcode: the job is
 redelivered (acks_late + reject_on_worker_lost), takes over the row its dead run claimed, and
 finishes; nothing is duplicated. Real worker (prefork), real Redis broker and cache, the test's
 PostgreSQL database. Prints what was lost or duplicated. Target: nothing."""

@@ -1,6 +1,6 @@
 """A job whose worker was killed mid-run is redelivered with the same task id at once
 (acks_late + reject_on_worker_lost); its row is still PROCESSING/BUILDING and not yet stale.
-The redelivery takes it over; any other job still keeps off it (issue 9)."""
+The redelivery takes it over; any other job still keeps off it."""
 
 import pytest
 

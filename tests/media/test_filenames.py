@@ -1,4 +1,4 @@
-"""The filename parser on the archive's real names (issue 4 and FIELD_NOTES)."""
+"""The filename parser on the archive's real names (docs/field-notes.md)."""
 
 import datetime
 

@@ -1,4 +1,4 @@
-"""Rows left waiting because their job never reached the broker are sent again (issue 9)."""
+"""Rows left waiting because their job never reached the broker are sent again."""
 
 import datetime
 

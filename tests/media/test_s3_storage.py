@@ -1,4 +1,4 @@
-"""S3 paths against moto's server over real HTTP (no signature checks there: FIELD_NOTES)."""
+"""S3 paths against moto's server over real HTTP (no signature checks there: docs/field-notes.md)."""
 
 import io
 

@@ -6,12 +6,6 @@ import boto3
 import pytest
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashing(settings):
-    # PBKDF2 at full strength costs ~0.3 s a user; these tests make many users and never log in.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 class FakeExpo:
     """Expo's push API as documented: a JSON list in, one ticket per message out.
     Tokens containing "gone" answer DeviceNotRegistered; ``status`` forces an HTTP error."""

@@ -1,4 +1,4 @@
-"""Progress events for tests, and the merge rules of API.md written the slow, obvious way
+"""Progress events for tests, and the merge rules of docs/api.md written the slow, obvious way
 (events applied one by one in playedAt order) to compare the database's merge against."""
 
 import datetime

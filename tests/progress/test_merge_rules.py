@@ -1,4 +1,4 @@
-"""The merge rules of API.md as a table: events (in arrival order) → the stored state.
+"""The merge rules of docs/api.md as a table: events (in arrival order) → the stored state.
 
 Each case runs twice: one request per event (merged across requests by the database) and
 all events in one batch (folded, then merged).
