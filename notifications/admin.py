@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
+from .models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
 
 
 @admin.register(NotificationEvent)
