@@ -93,6 +93,7 @@ INSTALLED_APPS = [
     "media",
     "notifications",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [
