@@ -15,8 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from padmakara.admin import LargeTablePaginator, api_id
 
+from .actions import PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
-from .services import retreat_publish, retreat_unpublish
 
 
 def hours_minutes(seconds: float | None) -> str:
@@ -261,25 +261,26 @@ class RetreatAdmin(admin.ModelAdmin):
         return hours_minutes(obj.total_seconds)
 
     def save_model(self, request, obj, form, change):
-        # Publishing goes through the service (audit entry, version stamp) like the actions do:
-        # the row is saved in its previous state, then the service makes the change.
+        # Publishing goes through its action (audit entry, signal, version stamp) like the admin
+        # actions do: the row is saved in its previous state, then the action makes the change.
         wanted = obj.status
         previous = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
         obj.status = previous
         super().save_model(request, obj, form, change)
+        # A new gathering may be created published by whoever may add one (the admin checked that).
         if wanted == Retreat.Status.PUBLISHED and previous != wanted:
-            retreat_publish(retreat=obj, user=request.user)
+            PublishRetreatAction(obj, user=request.user).execute(skip_permission_checks=not change)
         elif wanted == Retreat.Status.DRAFT and previous != wanted:
-            retreat_unpublish(retreat=obj, user=request.user)
+            UnpublishRetreatAction(obj, user=request.user).execute()
 
     @admin.action(description=_("Publish the selected gatherings"), permissions=["change"])
     def publish(self, request, queryset):
-        changed = sum(retreat_publish(retreat=retreat, user=request.user) for retreat in queryset)
+        changed = sum(PublishRetreatAction(retreat, user=request.user).execute() for retreat in queryset)
         self._report(request, changed=changed, unchanged=len(queryset) - changed, published=True)
 
     @admin.action(description=_("Unpublish the selected gatherings"), permissions=["change"])
     def unpublish(self, request, queryset):
-        changed = sum(retreat_unpublish(retreat=retreat, user=request.user) for retreat in queryset)
+        changed = sum(UnpublishRetreatAction(retreat, user=request.user).execute() for retreat in queryset)
         self._report(request, changed=changed, unchanged=len(queryset) - changed, published=False)
 
     def _report(self, request, *, changed: int, unchanged: int, published: bool) -> None:
