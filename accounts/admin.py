@@ -141,7 +141,7 @@ class UserAdmin(auth_admin.UserAdmin):
         count, failed = 0, []
         for user in queryset:
             try:
-                service(user=user)
+                service(user=user, by=request.user)
                 count += 1
             except APIError as exc:
                 failed.append(f"{user.email}: {exc.detail}")

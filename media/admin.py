@@ -20,6 +20,7 @@ from retreats.models import Session, Track, Transcript
 
 from . import services
 from .models import DownloadBundle, Upload
+from .reprocess import media_reprocess
 
 _BADGE_COLOURS = {
     "pending": "#777",
@@ -42,14 +43,7 @@ def _badge(status: str, label: str, error: str = ""):
 @admin.action(description=_("Process the media again (probe, transcode, extract text)"))
 def reprocess_media(modeladmin, request, queryset):
     """Queue processing again for the selected tracks or transcripts."""
-    count = 0
-    for obj in queryset:
-        if isinstance(obj, Track) and obj.audio_file:
-            services.track_queue_processing(track=obj)
-            count += 1
-        elif isinstance(obj, Transcript) and obj.pdf_file:
-            services.transcript_queue_processing(transcript=obj)
-            count += 1
+    count = sum(media_reprocess(obj=obj, user=request.user) for obj in queryset)
     modeladmin.message_user(
         request,
         ngettext(

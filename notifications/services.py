@@ -20,6 +20,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from padmakara.audit import audit
 from retreats.access import audience_q
 from retreats.models import Retreat, Track, pick_language
 
@@ -82,6 +83,20 @@ def notify_tracks_added(*, retreat_id: int, track_ids: list[int]) -> Notificatio
     if created:
         transaction.on_commit(lambda: _send_fan_out(event.pk))
     return event
+
+
+def notification_events_retry(*, events, user=None) -> list[int]:
+    """Queue the failed events among ``events`` (a queryset) again: the fan-out resumes where it
+    stopped. Returns their ids. ``user``: the staff member, named in the audit entry."""
+    failed = list(events.filter(state=NotificationEvent.State.FAILED))
+    ids = [event.pk for event in failed]
+    NotificationEvent.objects.filter(pk__in=ids, state=NotificationEvent.State.FAILED).update(
+        state=NotificationEvent.State.QUEUED, last_error="", finished_at=None
+    )
+    for event in failed:
+        audit(user=user, obj=event, message="Queued again.")
+        transaction.on_commit(lambda event_id=event.pk: _send_fan_out(event_id))
+    return ids
 
 
 @dataclass
