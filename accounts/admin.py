@@ -1,6 +1,7 @@
 """Users in the admin: email is the login, so the username parts of Django's UserAdmin are
-replaced; profile, preferences and subscription each get a section; memberships, devices and
-listening progress are inlines; staff can confirm, disable or reset two-step verification."""
+replaced; profile, preferences and subscription each get a section; memberships and devices
+are inlines (progress/admin.py adds listening progress); staff can confirm, disable or reset
+two-step verification."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,9 +10,8 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.api.errors import APIError
-from progress.admin import UserProgressInline
-from retreats.admin import LargeTablePaginator, api_id
 
 from . import services
 from .models import Device, GroupMembership, User
@@ -124,7 +124,7 @@ class UserAdmin(auth_admin.UserAdmin):
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
     ]
-    inlines = [GroupMembershipInline, DeviceInline, UserProgressInline]
+    inlines = [GroupMembershipInline, DeviceInline]
     actions = ["confirm_users", "disable_users", "reset_mfa"]
     paginator = LargeTablePaginator
     show_full_result_count = False
@@ -141,7 +141,7 @@ class UserAdmin(auth_admin.UserAdmin):
         count, failed = 0, []
         for user in queryset:
             try:
-                service(user=user)
+                service(user=user, by=request.user)
                 count += 1
             except APIError as exc:
                 failed.append(f"{user.email}: {exc.detail}")

@@ -61,6 +61,7 @@ def user_export(user: User) -> dict:
         exclude = SECRET_FIELDS | set(getattr(model, "export_exclude", ()))
         rows = [_row(obj, exclude) for obj in model._base_manager.filter(**{field.name: user}).order_by("pk")]
         if rows:
-            records.setdefault(model._meta.label, []).extend(rows)
+            # A model that moved to another app keeps the key it was exported under.
+            records.setdefault(getattr(model, "export_label", model._meta.label), []).extend(rows)
     export["records"] = records
     return export

@@ -9,6 +9,8 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from padmakara.audit import audit
+
 from .models import Device, User
 from .providers import ProviderUser, get_provider
 
@@ -147,20 +149,26 @@ def user_delete_account(*, user: User) -> None:
 
 
 @transaction.atomic
-def user_confirm(*, user: User) -> None:
-    """Staff action: mark the email verified (and confirm the provider's account)."""
+def user_confirm(*, user: User, by=None) -> None:
+    """Staff action: mark the email verified (and confirm the provider's account).
+    ``by``: the staff member, named in the audit entry."""
     get_provider().admin_confirm(user=user)
     User.objects.filter(pk=user.pk).update(email_verified=True)
+    audit(user=by, obj=user, message="Email confirmed.")
 
 
 @transaction.atomic
-def user_disable(*, user: User) -> None:
-    """Staff action: no more logins or refreshes; issued access tokens are refused too."""
+def user_disable(*, user: User, by=None) -> None:
+    """Staff action: no more logins or refreshes; issued access tokens are refused too.
+    ``by``: the staff member, named in the audit entry."""
     User.objects.filter(pk=user.pk).update(is_active=False)
     get_provider().admin_disable(user=user)
+    audit(user=by, obj=user, message="Disabled.")
 
 
 @transaction.atomic
-def user_reset_mfa(*, user: User) -> None:
-    """Staff action for a lost authenticator: next login asks for the password only."""
+def user_reset_mfa(*, user: User, by=None) -> None:
+    """Staff action for a lost authenticator: next login asks for the password only.
+    ``by``: the staff member, named in the audit entry."""
     get_provider().admin_reset_mfa(user=user)
+    audit(user=by, obj=user, message="Two-step verification reset.")

@@ -1,5 +1,3 @@
-from django.urls import path
-
 from padmakara.api.routing import slash_optional
 
 from . import api
@@ -23,6 +21,3 @@ urlpatterns = [
     *slash_optional("user/devices", api.DeviceListView.as_view(), "user-devices"),
     *slash_optional("user/devices/<uuid:device_id>", api.DeviceDetailView.as_view(), "user-device"),
 ]
-
-# Mounted at the site root by padmakara/urls.py (no version prefix, as Cognito's).
-well_known_urlpatterns = [path(".well-known/jwks.json", api.jwks, name="jwks")]

@@ -63,7 +63,7 @@ def _gathering(n: int, **extra):
 
 
 def _through_worker() -> None:
-    from accounts.models import NotificationEvent
+    from notifications.models import NotificationEvent
     from retreats.services import retreat_publish
     from tests.notifications.worker import broker, celery_worker
 
@@ -89,8 +89,8 @@ def _through_worker() -> None:
 
 
 def _queries_per_batch(group) -> None:
-    from accounts.models import NotificationEvent
     from notifications import services
+    from notifications.models import NotificationEvent
 
     retreat = _gathering(2, status="published", visibility="members")
     retreat.groups.set([group])

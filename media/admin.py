@@ -1,21 +1,10 @@
 """Media pieces for the admin: processing status columns, read-only media facts and a
-"reprocess" action for Track and Transcript admins (which live in retreats/admin.py), plus
-the admin of media's own models.
+"reprocess" action for the Track and Transcript admins, an upload link on the Session admin
+(those admins live in retreats/admin.py), plus the admin of media's own models.
 
-Attach to the retreats admin::
-
-    from media.admin import TrackMediaAdminMixin, TranscriptMediaAdminMixin
-
-    class TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
-        list_display = [..., "processing_badge"]
-        readonly_fields = [*TrackMediaAdminMixin.media_readonly_fields]
-
-    class TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin): ...
-
-    class SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
-        readonly_fields = [*SessionUploadLinkMixin.media_readonly_fields]
-
-The mixins add the ``reprocess_media`` action and queue processing when the file changes;
+The mixins below are layered over the retreats admins at the end of this module
+(``padmakara.admin.extend_admin``): they add the status badges to the list, the page and the
+read-only fields, the ``reprocess_media`` action, and queue processing when the file changes;
 the upload page is at ``admin:media_session_upload`` (session id).
 """
 
@@ -25,10 +14,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from retreats.models import Track, Transcript
+import retreats.admin  # noqa: F401  (registers the admins extended at the end of this module)
+from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_after
+from retreats.models import Session, Track, Transcript
 
 from . import services
 from .models import DownloadBundle, Upload
+from .reprocess import media_reprocess
 
 _BADGE_COLOURS = {
     "pending": "#777",
@@ -51,14 +43,7 @@ def _badge(status: str, label: str, error: str = ""):
 @admin.action(description=_("Process the media again (probe, transcode, extract text)"))
 def reprocess_media(modeladmin, request, queryset):
     """Queue processing again for the selected tracks or transcripts."""
-    count = 0
-    for obj in queryset:
-        if isinstance(obj, Track) and obj.audio_file:
-            services.track_queue_processing(track=obj)
-            count += 1
-        elif isinstance(obj, Transcript) and obj.pdf_file:
-            services.transcript_queue_processing(transcript=obj)
-            count += 1
+    count = sum(media_reprocess(obj=obj, user=request.user) for obj in queryset)
     modeladmin.message_user(
         request,
         ngettext(
@@ -73,7 +58,18 @@ def reprocess_media(modeladmin, request, queryset):
 
 class TrackMediaAdminMixin:
     media_readonly_fields = ("processing_badge", "processing_error", "duration", "file_size", "checksum", "renditions")
-    actions = [reprocess_media]
+
+    def get_list_display(self, request):
+        return insert_after(super().get_list_display(request), None, "processing_badge")
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, "processing_badge")
+
+    def get_fieldsets(self, request, obj=None):
+        return add_to_fieldset(super().get_fieldsets(request, obj), _("Audio"), "processing_badge", after="checksum")
+
+    def get_actions(self, request):
+        return add_actions(self, request, super().get_actions(request), reprocess_media)
 
     @admin.display(description=_("processing"), ordering="processing_status")
     def processing_badge(self, obj):
@@ -88,7 +84,18 @@ class TrackMediaAdminMixin:
 
 class TranscriptMediaAdminMixin:
     media_readonly_fields = ("status_badge", "processing_error", "page_count", "file_size")
-    actions = [reprocess_media]
+
+    def get_list_display(self, request):
+        return insert_after(super().get_list_display(request), "language", "status_badge")
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, "status_badge")
+
+    def get_fields(self, request, obj=None):
+        return insert_after(super().get_fields(request, obj), "pdf_file", "status_badge")
+
+    def get_actions(self, request):
+        return add_actions(self, request, super().get_actions(request), reprocess_media)
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
@@ -134,6 +141,12 @@ class SessionUploadLinkMixin:
 
     media_readonly_fields = ("upload_link",)
 
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, *self.media_readonly_fields)
+
+    def get_fields(self, request, obj=None):
+        return insert_after(super().get_fields(request, obj), "part_number", "upload_link")
+
     @admin.display(description=_("upload files"))
     def upload_link(self, obj):
         if not obj or not obj.pk:
@@ -143,3 +156,8 @@ class SessionUploadLinkMixin:
             reverse("admin:media_session_upload", args=[obj.pk]),
             _("Upload audio and transcripts"),
         )
+
+
+extend_admin(Track, TrackMediaAdminMixin)
+extend_admin(Transcript, TranscriptMediaAdminMixin)
+extend_admin(Session, SessionUploadLinkMixin)

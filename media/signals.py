@@ -1,6 +1,7 @@
-"""Signals other areas listen to. ``transcript_text_ready`` is sent (after commit) when a
-transcript's page texts are (re)written, so search can index them."""
+"""Signals media sends. ``transcript_text_ready`` is sent (after commit) when a transcript's
+page texts are (re)written, so search can index them; it is defined by retreats, whose search
+listens to it, and importable from here too."""
 
-from django.dispatch import Signal
+from retreats.signals import transcript_text_ready
 
-transcript_text_ready = Signal()  # kwargs: transcript_id
+__all__ = ["transcript_text_ready"]

@@ -2,11 +2,11 @@
 dead push tokens, digest subscribers, and (local mode) the pushes that would have gone out."""
 
 from django.contrib import admin, messages
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
+from . import services
+from .models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
 
 
 @admin.register(NotificationEvent)
@@ -24,14 +24,7 @@ class NotificationEventAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send again what has not gone out (failed events)"))
     def retry(self, request, queryset):
-        from .services import _send_fan_out
-
-        ids = list(queryset.filter(state=NotificationEvent.State.FAILED).values_list("pk", flat=True))
-        NotificationEvent.objects.filter(pk__in=ids, state=NotificationEvent.State.FAILED).update(
-            state=NotificationEvent.State.QUEUED, last_error="", finished_at=None
-        )
-        for event_id in ids:
-            transaction.on_commit(lambda event_id=event_id: _send_fan_out(event_id))
+        ids = services.notification_events_retry(events=queryset, user=request.user)
         self.message_user(
             request,
             ngettext("%(n)d event queued again.", "%(n)d events queued again.", len(ids)) % {"n": len(ids)},

@@ -7,13 +7,13 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Notification
 from padmakara.api.errors import APIError
 from padmakara.api.pagination import page_from
 from padmakara.api.throttles import ContentThrottle
 from retreats.api import ERROR_RESPONSES
 
 from . import selectors, services
+from .models import Notification
 
 _notification_fields = {
     "id": serializers.UUIDField(),

@@ -59,7 +59,7 @@ class LocalPushBackend(PushBackend):
     """Records what would be sent, in the database (admin: Local pushes) and the log."""
 
     def send(self, messages):
-        from accounts.models import LocalPush
+        from .models import LocalPush
 
         LocalPush.objects.bulk_create(
             LocalPush(platform=m.platform, token=m.token, title=m.title, body=m.body, data=m.data) for m in messages

@@ -3,10 +3,11 @@
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from accounts.models import Device, PushEndpoint
+from accounts.models import Device
 from retreats.signals import gathering_published
 
 from . import services
+from .models import PushEndpoint
 
 
 @receiver(gathering_published)

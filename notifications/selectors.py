@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
 
-from accounts.models import Notification
+from .models import Notification
 
 
 def user_notifications(*, user) -> QuerySet[Notification]:

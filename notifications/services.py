@@ -19,12 +19,14 @@ from django.db.models import Count, F, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Notification, NotificationEvent, User
+from accounts.models import User
+from padmakara.audit import audit
 from retreats.access import audience_q
 from retreats.models import Retreat, Track, pick_language
 
 from . import push as push_backends
 from . import selectors, texts
+from .models import DigestSubscription, Notification, NotificationEvent, PushEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +83,20 @@ def notify_tracks_added(*, retreat_id: int, track_ids: list[int]) -> Notificatio
     if created:
         transaction.on_commit(lambda: _send_fan_out(event.pk))
     return event
+
+
+def notification_events_retry(*, events, user=None) -> list[int]:
+    """Queue the failed events among ``events`` (a queryset) again: the fan-out resumes where it
+    stopped. Returns their ids. ``user``: the staff member, named in the audit entry."""
+    failed = list(events.filter(state=NotificationEvent.State.FAILED))
+    ids = [event.pk for event in failed]
+    NotificationEvent.objects.filter(pk__in=ids, state=NotificationEvent.State.FAILED).update(
+        state=NotificationEvent.State.QUEUED, last_error="", finished_at=None
+    )
+    for event in failed:
+        audit(user=user, obj=event, message="Queued again.")
+        transaction.on_commit(lambda event_id=event.pk: _send_fan_out(event_id))
+    return ids
 
 
 @dataclass
@@ -266,8 +282,6 @@ def _push_pending(*, event: NotificationEvent, backend, result: FanOutResult, li
 
 def record_push_outcomes(*, messages, outcomes) -> None:
     """Keep new SNS endpoints and disable devices whose token the provider says is dead."""
-    from accounts.models import PushEndpoint
-
     new_arns = {o.device_id: o.endpoint_arn for o in outcomes if o.endpoint_arn}
     dead = {o.device_id: o.error for o in outcomes if o.invalid}
     if not new_arns and not dead:
@@ -296,7 +310,6 @@ def notification_mark_read(*, user, notification_id) -> Notification:
 def send_new_content_digests(*, now=None) -> int:
     """Email each subscribed user the gatherings published since their last digest that they
     may play; returns how many emails went out. A user with nothing new gets nothing."""
-    from accounts.models import DigestSubscription
     from padmakara import mail
     from retreats.access import AccessProfile, published_q
 

@@ -105,6 +105,7 @@ INSTALLED_APPS = [
     "media",
     "notifications",
     "dashboard",
+    "demo",
 ]
 
 MIDDLEWARE = [

@@ -4,7 +4,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.urls import well_known_urlpatterns
 from padmakara.api import errors
 from padmakara.api.routing import slash_optional
 
@@ -23,7 +22,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
-    *well_known_urlpatterns,
+    path("", include("accounts.well_known_urls")),
     re_path(r"^api/", errors.unknown_api_path),
 ]
 

@@ -1,16 +1,24 @@
 """Staff views of listening progress: read-only, since every row is written by a listener's device.
 
-For other apps' admins this module offers:
+Other apps' admins get their progress bits from here (``padmakara.admin.extend_admin``, at the
+end of this module):
 
-- :func:`track_progress_figures`: a callable for ``TrackAdmin.readonly_fields`` that shows the
-  track's completion figures (listeners, completed, rate, hours) with a link to the rows;
-- :class:`UserProgressInline`: the user's latest progress rows, for ``UserAdmin.inlines``.
+- :func:`track_progress_figures`: a read-only field of the Track admin, in its own "Listening"
+  section, that shows the track's completion figures (listeners, completed, rate, hours) with
+  a link to the rows;
+- :class:`UserProgressInline`: the user's latest progress rows, an inline of the User admin.
 """
 
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+import accounts.admin  # noqa: F401  (registers the User admin extended at the end of this module)
+import retreats.admin  # noqa: F401  (registers the Track admin extended at the end of this module)
+from padmakara.admin import extend_admin, insert_after, insert_fieldset
+from retreats.models import Track
 
 from . import selectors
 from .models import Bookmark, Highlight, ListeningSession, TrackProgress
@@ -146,3 +154,26 @@ class UserProgressInline(admin.TabularInline):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class TrackAdminProgress:
+    """The Track admin's "Listening" section, before its "Record" section."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, track_progress_figures)
+
+    def get_fieldsets(self, request, obj=None):
+        listening = (_("Listening"), {"fields": [track_progress_figures]})
+        return insert_fieldset(super().get_fieldsets(request, obj), listening, before=_("Record"))
+
+
+class UserAdminProgress:
+    """The User admin's change page lists the user's progress after its other inlines."""
+
+    def get_inlines(self, request, obj):
+        inlines = super().get_inlines(request, obj)
+        return [*inlines, UserProgressInline] if obj is not None else inlines
+
+
+extend_admin(Track, TrackAdminProgress)
+extend_admin(get_user_model(), UserAdminProgress)

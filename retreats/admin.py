@@ -5,49 +5,18 @@ and the big tables (tracks, transcripts) never load every row as a choice or COU
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.core.paginator import Paginator
-from django.db import connections
 from django.db.models import Count, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
-from django.utils.functional import cached_property
 from django.utils.text import Truncator, capfirst, get_text_list
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from media.admin import SessionUploadLinkMixin, TrackMediaAdminMixin, TranscriptMediaAdminMixin
-from progress.admin import track_progress_figures
+from padmakara.admin import LargeTablePaginator, api_id
 
+from .actions import PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
-from .services import retreat_publish, retreat_unpublish
-
-
-class LargeTablePaginator(Paginator):
-    """Counts an unfiltered big table from PostgreSQL's statistics instead of ``COUNT(*)``
-    (as healthchecks does); filtered lists and small tables keep their exact count."""
-
-    estimate_above = 10_000
-
-    @cached_property
-    def count(self):
-        query = getattr(self.object_list, "query", None)
-        if query is not None and not query.where:
-            estimate = self._estimate(self.object_list.db, query.model._meta.db_table)
-            if estimate > self.estimate_above:
-                return estimate
-        return super().count
-
-    @staticmethod
-    def _estimate(alias: str, table: str) -> int:
-        connection = connections[alias]
-        if connection.vendor != "postgresql":
-            return 0
-        with connection.cursor() as cursor:
-            # reltuples is -1 until the table is first analysed: then the exact count is used.
-            cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
-            row = cursor.fetchone()
-        return int(row[0]) if row and row[0] is not None else 0
 
 
 def hours_minutes(seconds: float | None) -> str:
@@ -81,12 +50,6 @@ def _track_count(prefix: str):
 
 def _track_duration(prefix: str):
     return _subquery_total(Track.objects.filter(**{prefix: OuterRef("pk")}), prefix, Sum("duration"), FloatField())
-
-
-@admin.display(description=_("API id"))
-def api_id(obj):
-    """The ``uuid`` the mobile API calls ``id`` (the model field has no translated label)."""
-    return obj.uuid
 
 
 class VerboseUniqueFormSet(BaseInlineFormSet):
@@ -298,25 +261,26 @@ class RetreatAdmin(admin.ModelAdmin):
         return hours_minutes(obj.total_seconds)
 
     def save_model(self, request, obj, form, change):
-        # Publishing goes through the service (audit entry, version stamp) like the actions do:
-        # the row is saved in its previous state, then the service makes the change.
+        # Publishing goes through its action (audit entry, signal, version stamp) like the admin
+        # actions do: the row is saved in its previous state, then the action makes the change.
         wanted = obj.status
         previous = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
         obj.status = previous
         super().save_model(request, obj, form, change)
+        # A new gathering may be created published by whoever may add one (the admin checked that).
         if wanted == Retreat.Status.PUBLISHED and previous != wanted:
-            retreat_publish(retreat=obj, user=request.user)
+            PublishRetreatAction(obj, user=request.user).execute(skip_permission_checks=not change)
         elif wanted == Retreat.Status.DRAFT and previous != wanted:
-            retreat_unpublish(retreat=obj, user=request.user)
+            UnpublishRetreatAction(obj, user=request.user).execute()
 
     @admin.action(description=_("Publish the selected gatherings"), permissions=["change"])
     def publish(self, request, queryset):
-        changed = sum(retreat_publish(retreat=retreat, user=request.user) for retreat in queryset)
+        changed = sum(PublishRetreatAction(retreat, user=request.user).execute() for retreat in queryset)
         self._report(request, changed=changed, unchanged=len(queryset) - changed, published=True)
 
     @admin.action(description=_("Unpublish the selected gatherings"), permissions=["change"])
     def unpublish(self, request, queryset):
-        changed = sum(retreat_unpublish(retreat=retreat, user=request.user) for retreat in queryset)
+        changed = sum(UnpublishRetreatAction(retreat, user=request.user).execute() for retreat in queryset)
         self._report(request, changed=changed, unchanged=len(queryset) - changed, published=False)
 
     def _report(self, request, *, changed: int, unchanged: int, published: bool) -> None:
@@ -416,13 +380,13 @@ class TrackInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
+class SessionAdmin(admin.ModelAdmin):
     list_display = ["name", "retreat", "type", "date", "part_number", "order", "track_count", "total_duration"]
     list_filter = ["type", ("retreat", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["retreat"]
     search_fields = ["name", "name_pt", "retreat__name"]
     autocomplete_fields = ["retreat"]
-    readonly_fields = [api_id, "created_at", "updated_at", *SessionUploadLinkMixin.media_readonly_fields]
+    readonly_fields = [api_id, "created_at", "updated_at"]
     fields = [
         "retreat",
         "order",
@@ -431,7 +395,6 @@ class SessionAdmin(SessionUploadLinkMixin, admin.ModelAdmin):
         "type",
         "date",
         "part_number",
-        "upload_link",
         api_id,
         "created_at",
         "updated_at",
@@ -497,9 +460,9 @@ class TranscriptInline(admin.TabularInline):
 
 
 @admin.register(Track)
-class TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
+class TrackAdmin(admin.ModelAdmin):
     form = TrackForm
-    list_display = ["title", "order", "language", "session", "speaker", "duration_display", "processing_badge"]
+    list_display = ["title", "order", "language", "session", "speaker", "duration_display"]
     list_filter = ["language", "processing_status", "session__retreat", "speaker", "tags"]
     list_select_related = ["session__retreat", "speaker"]
     search_fields = ["title"]
@@ -510,12 +473,10 @@ class TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
         "duration_display",
         "file_size",
         "checksum",
-        "processing_badge",
         "processing_error",
         "renditions",
         "created_at",
         "updated_at",
-        track_progress_figures,
     ]
     fieldsets = [
         (None, {"fields": ["session", "order", "language", "title", "description"]}),
@@ -528,13 +489,11 @@ class TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
                     "duration_display",
                     "file_size",
                     "checksum",
-                    "processing_badge",
                     "processing_error",
                     "renditions",
                 ]
             },
         ),
-        (_("Listening"), {"fields": [track_progress_figures]}),
         (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
     inlines = [TranscriptInline]
@@ -554,15 +513,14 @@ class TrackAdmin(TrackMediaAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Transcript)
-class TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin):
-    list_display = ["track", "language", "status_badge", "page_count", "file_size"]
+class TranscriptAdmin(admin.ModelAdmin):
+    list_display = ["track", "language", "page_count", "file_size"]
     list_filter = ["language", "status"]
     list_select_related = ["track"]
     search_fields = ["track__title"]
     raw_id_fields = ["track"]
     readonly_fields = [
         api_id,
-        "status_badge",
         "page_count",
         "file_size",
         "processing_error",
@@ -573,7 +531,6 @@ class TranscriptAdmin(TranscriptMediaAdminMixin, admin.ModelAdmin):
         "track",
         "language",
         "pdf_file",
-        "status_badge",
         "page_count",
         "file_size",
         "processing_error",

@@ -9,10 +9,9 @@ from django.db import transaction
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from media.signals import transcript_text_ready
-
 from . import tasks
 from .models import Track, Transcript, TranscriptPage
+from .signals import transcript_text_ready
 
 TRACK_FIELDS = {"title", "description", "language"}
 TRANSCRIPT_FIELDS = {"language"}

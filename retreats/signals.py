@@ -44,3 +44,7 @@ def _catalogue_relation_changed(sender, action, **kwargs):
 # Sent by services.retreat_publish inside its transaction, only when the state changed
 # (a second click sends nothing). Receivers: notifications.
 gathering_published = Signal()
+
+# Sent (after commit) by media when a transcript's page texts are (re)written, which it does with
+# bulk_create (no post_save), so that search indexes them. Receivers: retreats.search_signals.
+transcript_text_ready = Signal()  # kwargs: transcript_id

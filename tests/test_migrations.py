@@ -1,7 +1,13 @@
 from io import StringIO
 
 import pytest
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from notifications.models import DigestSubscription, LocalPush
 
 
 @pytest.mark.django_db
@@ -9,3 +15,44 @@ def test_it_has_a_migration_for_every_model_change():
     out = StringIO()
 
     call_command("makemigrations", "--check", "--dry-run", stdout=out)
+
+
+BEFORE_THE_MOVE = [("accounts", "0003_notifications"), ("notifications", None)]
+
+
+def _migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state([target for target in targets if target[1]]).apps
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_notification_models_move_to_their_app_with_their_rows_and_permissions():
+    """A database migrated before the models left ``accounts`` keeps its tables, rows and
+    permissions; only the migration state and the content types change."""
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate(BEFORE_THE_MOVE)
+    try:
+        User = old.get_model("accounts", "User")
+        OldType = old.get_model("contenttypes", "ContentType")
+        OldPermission = old.get_model("auth", "Permission")
+        OldGroup = old.get_model("auth", "Group")
+        user = User.objects.create(email="old@example.org", password="!")
+        old.get_model("accounts", "DigestSubscription").objects.create(user=user)
+        old.get_model("accounts", "LocalPush").objects.create(platform="ios", token="t", title="T", body="B")
+        content_type, _ = OldType.objects.get_or_create(app_label="accounts", model="localpush")
+        permission, _ = OldPermission.objects.get_or_create(
+            content_type=content_type, codename="view_localpush", defaults={"name": "Can view local push"}
+        )
+        OldGroup.objects.create(name="Editors").permissions.add(permission)
+    finally:
+        _migrate(latest)
+        ContentType.objects.clear_cache()
+
+    assert DigestSubscription.objects.get().user.email == "old@example.org"
+    assert LocalPush.objects.get().title == "T"
+    assert ContentType.objects.get(pk=content_type.pk).app_label == "notifications"
+    assert Group.objects.get(name="Editors").permissions.get() == Permission.objects.get(
+        content_type__app_label="notifications", codename="view_localpush"
+    )

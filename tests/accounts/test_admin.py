@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
 from accounts.models import LocalCredentials, RefreshToken, User
@@ -70,3 +71,22 @@ def test_it_resets_mfa(admin_client, db):
     LocalCredentials.objects.create(user=user, mfa_secret="JBSWY3DPEHPK3PXP", mfa_enabled=True)
     _act(admin_client, "reset_mfa", user)
     assert not LocalCredentials.objects.get(user=user).mfa_enabled
+
+
+@pytest.mark.parametrize(
+    ("action", "message"),
+    [
+        ("confirm_users", "Email confirmed."),
+        ("disable_users", "Disabled."),
+        ("reset_mfa", "Two-step verification reset."),
+    ],
+)
+def test_it_audits_each_user_action_naming_the_staff_member(admin_client, staff, action, message):
+    user = make_user(email_verified=False)
+    LocalCredentials.objects.create(user=user, mfa_secret="JBSWY3DPEHPK3PXP", mfa_enabled=True)
+
+    _act(admin_client, action, user)
+
+    entry = LogEntry.objects.get(object_id=str(user.pk))
+    assert entry.user == staff
+    assert entry.change_message == message

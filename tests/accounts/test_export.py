@@ -1,4 +1,5 @@
 from accounts.services import device_register
+from notifications.models import DigestSubscription, Notification
 from tests.factories import make_group, make_member
 
 
@@ -25,3 +26,11 @@ def test_it_leaves_secrets_out(bearer, app_user):
 def test_it_is_private(bearer, app_user):
     response = bearer.get("/api/v1/user/export")
     assert "no-store" in response["Cache-Control"]
+
+
+def test_it_keeps_the_keys_of_models_that_moved_to_another_app(bearer, app_user):
+    Notification.objects.create(user=app_user, event_key="k", type="new_gathering", title="t", message="m")
+    DigestSubscription.objects.create(user=app_user)
+    records = bearer.get("/api/v1/user/export").json()["records"]
+    assert records["accounts.Notification"][0]["title"] == "t"
+    assert len(records["accounts.DigestSubscription"]) == 1

@@ -4,7 +4,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from retreats.admin import LargeTablePaginator
+from padmakara.admin import LargeTablePaginator
 from retreats.models import Track
 from tests import factories
 

@@ -9,15 +9,9 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import (
-    Device,
-    DigestSubscription,
-    LocalPush,
-    Notification,
-    NotificationEvent,
-    PushEndpoint,
-)
+from accounts.models import Device
 from media.models import DownloadBundle, Upload
+from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
 from progress.models import Bookmark, Highlight, ListeningSession, TrackProgress
 from retreats.models import Place, Tag
 from tests import factories

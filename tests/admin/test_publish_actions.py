@@ -1,7 +1,11 @@
+import pytest
 from django.contrib.admin.models import LogEntry
 from django.urls import reverse
 
+from retreats.actions import PublishPermissionError, PublishRetreatAction
 from retreats.models import Retreat
+from retreats.signals import gathering_published
+from retreats.versioning import catalogue_version
 from tests import factories
 
 CHANGELIST = reverse("admin:retreats_retreat_changelist")
@@ -103,3 +107,48 @@ def test_it_publishes_through_the_service_from_the_change_form(admin_site_client
     assert draft.status == "published"
     assert draft.published_at is not None
     assert LogEntry.objects.filter(object_id=str(draft.pk), change_message="Published.", user=staff).exists()
+
+
+def test_it_logs_who_unpublished(admin_site_client, staff):
+    published = factories.make_retreat(status="published")
+
+    _act(admin_site_client, "unpublish", published)
+
+    entry = LogEntry.objects.get(object_id=str(published.pk))
+    assert entry.user == staff
+    assert entry.change_message == "Unpublished."
+
+
+def test_the_publish_action_checks_the_permission_first(db):
+    draft = factories.make_retreat(status="draft")
+    clerk = factories.make_user(is_staff=True)
+
+    with pytest.raises(PublishPermissionError):
+        PublishRetreatAction(draft, user=clerk).execute()
+
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+    assert not LogEntry.objects.exists()
+
+
+def test_the_publish_action_is_one_path_for_the_update_the_audit_the_signal_and_the_version(
+    staff, django_capture_on_commit_callbacks
+):
+    draft = factories.make_retreat(status="draft")
+    before = catalogue_version()
+    sent = []
+
+    def receiver(sender, retreat, **kwargs):
+        sent.append(retreat.pk)
+
+    gathering_published.connect(receiver)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert PublishRetreatAction(draft, user=staff).execute()
+    finally:
+        gathering_published.disconnect(receiver)
+
+    assert draft.status == "published" and draft.published_at is not None
+    assert LogEntry.objects.get(object_id=str(draft.pk)).user == staff
+    assert sent == [draft.pk]
+    assert catalogue_version() != before

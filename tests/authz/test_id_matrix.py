@@ -12,8 +12,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
-from accounts.models import Device, Notification
+from accounts.models import Device
 from media.models import DownloadBundle
+from notifications.models import Notification
 from progress.models import Bookmark, Highlight
 from tests import factories
 

@@ -103,3 +103,25 @@ def test_it_links_a_saved_session_to_its_upload_page(public_track):
     html = _SessionAdmin(Session, admin.site).upload_link(public_track.session)
 
     assert f"/admin/media/upload/session/{public_track.session.pk}/upload/" in html
+
+
+def test_it_audits_a_reprocess_naming_the_staff_member(
+    staff, public_track, stored, make_audio, django_capture_on_commit_callbacks
+):
+    from django.contrib.admin.models import LogEntry
+
+    public_track.audio_file = stored("a.mp3", make_audio(2))
+    public_track.save()
+    transcript = Transcript.objects.create(track=public_track, pdf_file="", status="failed")  # no file: not queued
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reprocess_media(_TrackAdmin(Track, admin.site), _request(staff), Track.objects.all())
+        reprocess_media(_TranscriptAdmin(Transcript, admin.site), _request(staff), Transcript.objects.all())
+
+    entry = LogEntry.objects.get()
+    assert (entry.object_id, entry.user, entry.change_message) == (
+        str(public_track.pk),
+        staff,
+        "Queued for processing again.",
+    )
+    assert not LogEntry.objects.filter(object_id=str(transcript.pk), content_type__model="transcript").exists()

@@ -306,7 +306,7 @@ def test_it_uploads_to_s3_with_presigned_multipart_parts(
 
 
 def test_it_announces_talks_added_to_a_published_gathering(admin, session, make_audio, user):
-    from accounts.models import NotificationEvent
+    from notifications.models import NotificationEvent
 
     # The fixture's gathering is published and public: its listeners hear of new talks.
     plan = _local_upload(admin, session, "002 JKR - Another teaching.mp3", make_audio(1))
@@ -318,7 +318,7 @@ def test_it_announces_talks_added_to_a_published_gathering(admin, session, make_
 
 
 def test_it_announces_nothing_for_a_draft(admin, make_audio):
-    from accounts.models import NotificationEvent
+    from notifications.models import NotificationEvent
 
     draft_session = factories.make_session(factories.make_retreat(status="draft"))
     plan = _local_upload(admin, draft_session, "001 JKR - Draft talk.mp3", make_audio(1))

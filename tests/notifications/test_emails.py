@@ -5,8 +5,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from accounts.models import DigestSubscription
 from notifications import services
+from notifications.models import DigestSubscription
 from padmakara.mail import send_bundle_ready, send_password_reset_code, send_verification_code
 from tests.factories import make_group, make_retreat, make_user
 

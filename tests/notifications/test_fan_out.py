@@ -3,8 +3,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from accounts.models import Device, LocalPush, Notification, NotificationEvent, PushEndpoint
+from accounts.models import Device
 from notifications import services
+from notifications.models import LocalPush, Notification, NotificationEvent, PushEndpoint
 from retreats.services import retreat_publish
 from tests.factories import make_group, make_member, make_retreat, make_session, make_staff, make_track, make_user
 

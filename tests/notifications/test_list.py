@@ -1,6 +1,6 @@
 import pytest
 
-from accounts.models import Notification
+from notifications.models import Notification
 
 
 def _notify(user, n, **extra):

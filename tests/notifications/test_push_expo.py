@@ -1,7 +1,8 @@
 import pytest
 
-from accounts.models import Device, Notification, NotificationEvent, PushEndpoint
+from accounts.models import Device
 from notifications import services
+from notifications.models import Notification, NotificationEvent, PushEndpoint
 from notifications.push import ExpoPushBackend, PushMessage, PushTemporaryError
 from tests.factories import make_retreat, make_user
 

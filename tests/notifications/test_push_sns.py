@@ -2,8 +2,9 @@ import json
 
 import pytest
 
-from accounts.models import Device, NotificationEvent, PushEndpoint
+from accounts.models import Device
 from notifications import services
+from notifications.models import NotificationEvent, PushEndpoint
 from notifications.push import PushMessage, SNSPushBackend
 from tests.factories import make_retreat, make_user
 

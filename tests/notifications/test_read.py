@@ -2,7 +2,7 @@ import uuid
 
 import pytest
 
-from accounts.models import Notification
+from notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
 

@@ -5,7 +5,8 @@ import socket
 
 import pytest
 
-from accounts.models import Device, LocalPush, Notification, NotificationEvent
+from accounts.models import Device
+from notifications.models import LocalPush, Notification, NotificationEvent
 from notifications.tasks import fan_out_event
 from retreats.services import retreat_publish
 from tests.conftest import require

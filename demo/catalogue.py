@@ -38,8 +38,7 @@ from fpdf.enums import XPos, YPos
 from accounts.models import GroupMembership, User
 from accounts.services import user_create_verified
 from media import storage as media_storage
-
-from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript, TranscriptPage
+from retreats.models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript, TranscriptPage
 
 ADMIN_EMAIL = "admin@padmakara.local"
 DEMO_PASSWORD = "padmakara-demo"

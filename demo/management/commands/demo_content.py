@@ -3,7 +3,7 @@ import shutil
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from retreats import demo
+from demo import catalogue as demo
 
 
 class Command(BaseCommand):

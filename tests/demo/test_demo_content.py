@@ -11,7 +11,7 @@ from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
 
 from accounts.models import GroupMembership, User
-from retreats import demo
+from demo import catalogue as demo
 from retreats.models import Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
 from tests.conftest import require
 from tests.factories import make_user

@@ -1,0 +1,92 @@
+"""Publishing and unpublishing a gathering, as action classes (in the style of wagtail's
+``PublishPageRevisionAction``): one code path for the permission check, the update, the audit
+entry, the signal and the catalogue version bump. The admin (save, actions) and the services
+``retreat_publish`` / ``retreat_unpublish`` all go through here::
+
+    changed = PublishRetreatAction(retreat, user=request.user).execute()
+
+``execute()`` returns False when there was nothing to do (a second click is a no-op).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+
+from padmakara.audit import audit
+
+from .models import Retreat
+from .signals import gathering_published
+from .versioning import bump_catalogue_version
+
+
+class PublishPermissionError(PermissionDenied):
+    """The user may not publish or unpublish gatherings."""
+
+
+class RetreatStatusAction:
+    """Move a gathering from ``from_status`` to ``to_status``, once."""
+
+    from_status: str
+    to_status: str
+    audit_message: str
+    permission = "retreats.change_retreat"
+
+    def __init__(self, retreat: Retreat, *, user=None):
+        self.retreat = retreat
+        self.user = user  # None: a command or a task, not a person
+
+    def check(self, skip_permission_checks: bool = False) -> None:
+        if skip_permission_checks or self.user is None:
+            return
+        if not self.user.has_perm(self.permission):
+            raise PublishPermissionError("You may not publish or unpublish gatherings.")
+
+    def execute(self, skip_permission_checks: bool = False) -> bool:
+        self.check(skip_permission_checks=skip_permission_checks)
+        return self._change()
+
+    def values(self) -> dict:
+        """The columns the update writes besides ``status``."""
+        raise NotImplementedError
+
+    def after_change(self) -> None:
+        """Inside the transaction, once the row has changed."""
+
+    @transaction.atomic
+    def _change(self) -> bool:
+        retreat = self.retreat
+        changed = Retreat.objects.filter(pk=retreat.pk, status=self.from_status).update(
+            status=self.to_status, **self.values(), updated_at=timezone.now()
+        )
+        if changed:
+            retreat.refresh_from_db(fields=["status", "published_at", "updated_at"])
+            audit(user=self.user, obj=retreat, message=self.audit_message)
+            self.after_change()
+            transaction.on_commit(bump_catalogue_version)
+        return bool(changed)
+
+
+class PublishRetreatAction(RetreatStatusAction):
+    """Publish a gathering; its listeners are told (``gathering_published``, sent inside the
+    transaction, only when the state changed)."""
+
+    from_status = Retreat.Status.DRAFT
+    to_status = Retreat.Status.PUBLISHED
+    audit_message = "Published."
+
+    def values(self) -> dict:
+        return {"published_at": timezone.now()}
+
+    def after_change(self) -> None:
+        gathering_published.send(sender=Retreat, retreat=self.retreat)
+
+
+class UnpublishRetreatAction(RetreatStatusAction):
+    """Take a gathering back to draft."""
+
+    from_status = Retreat.Status.PUBLISHED
+    to_status = Retreat.Status.DRAFT
+    audit_message = "Unpublished."
+
+    def values(self) -> dict:
+        return {"published_at": None}

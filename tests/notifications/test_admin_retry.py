@@ -1,0 +1,39 @@
+import pytest
+from django.contrib.admin.models import LogEntry
+from django.test import Client
+from django.urls import reverse
+
+from notifications.models import NotificationEvent
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_retry_action_queues_failed_events_again_and_audits_it(
+    staff, monkeypatch, django_capture_on_commit_callbacks
+):
+    from notifications import services
+
+    sent = []
+    monkeypatch.setattr(services, "_send_fan_out", sent.append)
+    retreat = factories.make_retreat(status="published")
+    failed = NotificationEvent.objects.create(
+        key="failed", kind="new_gathering", retreat=retreat, state="failed", last_error="boom"
+    )
+    done = NotificationEvent.objects.create(key="done", kind="new_gathering", retreat=retreat, state="sent")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(staff)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("admin:notifications_notificationevent_changelist"),
+            {"action": "retry", "_selected_action": [failed.pk, done.pk]},
+            follow=True,
+        )
+
+    assert [str(m) for m in response.context["messages"]] == ["1 event queued again."]
+    failed.refresh_from_db()
+    assert (failed.state, failed.last_error) == ("queued", "")
+    assert sent == [failed.pk]
+    entry = LogEntry.objects.get()
+    assert (entry.object_id, entry.user, entry.change_message) == (str(failed.pk), staff, "Queued again.")
