@@ -3,6 +3,7 @@ upload (the app server never holds the bytes), or, on local storage, to the app 
 Staff then review the guesses from the file names and save: only then are tracks and
 transcripts created, their files moved to their stable keys and processing queued."""
 
+import datetime
 import hashlib
 import math
 import os
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import notify_tracks_added
 from padmakara.api.errors import APIError
 from retreats.models import Place, Session, Teacher, Track, Transcript
 
-from . import services
+from . import processing
 from . import storage as media_storage
 from .filenames import pair_translations, parse_filename
 from .models import Upload
@@ -185,6 +187,19 @@ def upload_abort(*, upload: Upload) -> None:
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
 
 
+def uploads_abort_stale(*, older_than: datetime.timedelta = datetime.timedelta(days=2)) -> int:
+    """Abort uploads never finished or never saved: incomplete S3 multipart uploads cost
+    storage until aborted, and staged files are only useful until staff save them."""
+    stale = Upload.objects.filter(
+        status__in=[Upload.Status.UPLOADING, Upload.Status.UPLOADED], created_at__lt=timezone.now() - older_than
+    )
+    count = 0
+    for upload in stale:
+        upload_abort(upload=upload)
+        count += 1
+    return count
+
+
 def review_rows(*, session: Session, uploads: list[Upload]) -> list[dict]:
     """Guesses for a batch, with translations paired and duplicates (same checksum as a track
     of the session or an earlier file of the batch) flagged."""
@@ -293,11 +308,11 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
         if isinstance(obj, Track):
             obj.audio_file.name, obj.file_size = key, upload.size
             obj.save(update_fields=["audio_file", "file_size"])
-            services.track_queue_processing(track=obj)
+            processing.track_queue_processing(track=obj)
         else:
             obj.pdf_file.name, obj.file_size = key, upload.size
             obj.save(update_fields=["pdf_file", "file_size"])
-            services.transcript_queue_processing(transcript=obj)
+            processing.transcript_queue_processing(transcript=obj)
     if batch.tracks:
         # New talks in an already published gathering reach its listeners (a no-op for drafts).
         notify_tracks_added(retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 
-from media import services
+from media import processing
 from media import storage as media_storage
 from padmakara.celery import app as celery_app
 from retreats.models import Track
@@ -85,7 +85,7 @@ def test_it_finishes_a_transcode_whose_worker_was_killed_without_duplicates(pref
     track.audio_file = stored(media_storage.track_audio_key(track, "long.mp3"), make_audio(1200))
     track.save()
 
-    services.track_queue_processing(track=track)  # autocommit: on Redis at once
+    processing.track_queue_processing(track=track)  # autocommit: on Redis at once
 
     def transcoding_child():
         for child in _children(process.pid):

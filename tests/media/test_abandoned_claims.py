@@ -4,7 +4,7 @@ The redelivery takes it over; any other job still keeps off it (issue 9)."""
 
 import pytest
 
-from media import services
+from media import jobs, processing
 from media import storage as media_storage
 
 pytestmark = pytest.mark.django_db
@@ -17,19 +17,19 @@ def claimed_track(public_track, stored, make_audio):
     track.audio_file = stored(media_storage.track_audio_key(track, "x.mp3"), make_audio(2))
     track.processing_status = "pending"
     track.save()
-    assert services._claim_track(track.pk, "job-1")
+    assert jobs.TRACK.claim(track.pk, "job-1")
     return track
 
 
 def test_it_lets_the_redelivered_job_finish_a_track_its_dead_run_claimed(claimed_track):
-    assert services.track_process(track_id=claimed_track.pk, claim_id="job-1") is True
+    assert processing.track_process(track_id=claimed_track.pk, claim_id="job-1") is True
 
     claimed_track.refresh_from_db()
     assert claimed_track.processing_status == "ready", claimed_track.processing_error
 
 
 def test_it_keeps_another_job_off_a_track_being_processed(claimed_track):
-    assert services.track_process(track_id=claimed_track.pk, claim_id="job-2") is False
+    assert processing.track_process(track_id=claimed_track.pk, claim_id="job-2") is False
 
     claimed_track.refresh_from_db()
     assert claimed_track.processing_status == "processing"
