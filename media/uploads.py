@@ -16,12 +16,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from notifications.services import notify_tracks_added
-from padmakara.api.errors import APIError
+from padmakara.errors import DomainError
 from retreats.models import Place, Session, Teacher, Track, Transcript
 
 from . import processing
 from . import storage as media_storage
-from .filenames import pair_translations, parse_filename
+from .filenames import ParsedName, pair_translations, parse_filename
 from .models import Upload
 
 # S3 allows at most 10,000 parts of at least 5 MiB (except the last).
@@ -29,9 +29,13 @@ MAX_PARTS = 10_000
 MIN_PART = 5 * 1024 * 1024
 
 
-class UploadError(APIError):
+class UploadError(DomainError):
+    """A request about an upload that cannot be done as asked (``validation_error``, 400)."""
+
+    code = "validation_error"
+
     def __init__(self, message: str, details=None):
-        super().__init__(message, code="validation_error", status_code=400, details=details)
+        super().__init__(message, details=details)
 
 
 def part_size_for(size: int) -> int:
@@ -51,28 +55,18 @@ def place_aliases() -> dict[str, str]:
     return {a.upper(): a for a in Place.objects.values_list("abbreviation", flat=True)}
 
 
-def guess(session: Session, filename: str) -> dict:
-    """The parser's guesses for one file, as the review table shows them."""
-    parsed = parse_filename(
+def guess(session: Session, filename: str) -> ParsedName:
+    """The parser's guesses for one file (the review table shows them)."""
+    return parse_filename(
         filename, speakers=speaker_aliases(), places=place_aliases(), default_year=session.retreat.start_date.year
     )
-    return {
-        "kind": parsed.kind,
-        "order": parsed.number,
-        "title": parsed.title,
-        "speakers": parsed.speakers,
-        "language": parsed.language,
-        "isTranslation": parsed.is_translation,
-        "bilingual": parsed.bilingual,
-        "date": parsed.date.isoformat() if parsed.date else None,
-        "part": parsed.part,
-        "partNumber": parsed.part_number,
-    }
 
 
 @transaction.atomic
-def upload_start(*, session: Session, user, filename: str, size: int, content_type: str = "") -> tuple[Upload, dict]:
-    """Register a file about to be uploaded; on S3 also open its multipart upload."""
+def upload_start(*, session: Session, user, filename: str, size: int, content_type: str = "") -> Upload:
+    """Register a file about to be uploaded; on S3 also open its multipart upload (the upload
+    then has an ``s3_upload_id``: the browser sends its parts of :func:`part_size_for` bytes
+    to S3, else chunks of ``MEDIA_UPLOAD_PART_BYTES`` to the app)."""
     if size <= 0 or size > settings.MEDIA_UPLOAD_MAX_BYTES:
         raise UploadError(
             _("Files must be between 1 byte and %(max)d bytes.") % {"max": settings.MEDIA_UPLOAD_MAX_BYTES}
@@ -83,7 +77,6 @@ def upload_start(*, session: Session, user, filename: str, size: int, content_ty
         key="", created_by=user,
     )  # fmt: skip
     upload.key = f"uploads/{session.pk}/{upload.uuid}{ext}"
-    plan = {"uploadId": str(upload.uuid), "guess": guess(session, filename)}
     if media_storage.is_s3():
         client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
         extra = default_storage.get_object_parameters(upload.key)
@@ -92,12 +85,8 @@ def upload_start(*, session: Session, user, filename: str, size: int, content_ty
             **extra,
         )  # fmt: skip
         upload.s3_upload_id = created["UploadId"]
-        part = part_size_for(size)
-        plan.update({"mode": "s3", "partSize": part, "partCount": math.ceil(size / part)})
-    else:
-        plan.update({"mode": "local", "chunkSize": settings.MEDIA_UPLOAD_PART_BYTES})
     upload.save(update_fields=["key", "s3_upload_id"])
-    return upload, plan
+    return upload
 
 
 def upload_part_urls(*, upload: Upload, part_numbers: list[int]) -> dict[int, str]:
@@ -200,7 +189,18 @@ def uploads_abort_stale(*, older_than: datetime.timedelta = datetime.timedelta(d
     return count
 
 
-def review_rows(*, session: Session, uploads: list[Upload]) -> list[dict]:
+@dataclass
+class ReviewRow:
+    """One file of a batch under review: the parser's guesses, the number of the original a
+    translation pairs with, and the file it duplicates (None when it is new)."""
+
+    upload: Upload
+    parsed: ParsedName
+    original_order: int | None
+    duplicate_of: str | None
+
+
+def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
     """Guesses for a batch, with translations paired and duplicates (same checksum as a track
     of the session or an earlier file of the batch) flagged."""
     speakers, places, year = speaker_aliases(), place_aliases(), session.retreat.start_date.year
@@ -214,14 +214,8 @@ def review_rows(*, session: Session, uploads: list[Upload]) -> list[dict]:
         if upload.checksum:
             duplicate = known.get(upload.checksum) or seen.get(upload.checksum)
             seen.setdefault(upload.checksum, upload.filename)
-        rows.append({
-            "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
-            "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
-            "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
-            "originalOrder": parsed[pairs[index]].number if index in pairs else None, "bilingual": p.bilingual,
-            "date": p.date.isoformat() if p.date else None, "part": p.part, "partNumber": p.part_number,
-            "duplicateOf": duplicate,
-        })  # fmt: skip
+        original_order = parsed[pairs[index]].number if index in pairs else None
+        rows.append(ReviewRow(upload, p, original_order, duplicate))
     return rows
 
 
