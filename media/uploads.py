@@ -1,13 +1,16 @@
 """Uploads from the admin: the browser sends each file straight to S3 by presigned multipart
 upload (the app server never holds the bytes), or, on local storage, to the app in chunks.
 Staff then review the guesses from the file names and save: only then are tracks and
-transcripts created, their files moved to their stable keys and processing queued."""
+transcripts created and processing queued; their files move to their stable keys once that
+transaction has committed."""
 
 import datetime
 import hashlib
+import logging
 import math
 import os
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
@@ -23,6 +26,8 @@ from . import processing
 from . import storage as media_storage
 from .filenames import ParsedName, pair_translations, parse_filename
 from .models import Upload
+
+logger = logging.getLogger(__name__)
 
 # S3 allows at most 10,000 parts of at least 5 MiB (except the last).
 MAX_PARTS = 10_000
@@ -165,6 +170,11 @@ def upload_chunk(*, upload: Upload, offset: int, stream, length: int) -> int:
 
 
 def upload_abort(*, upload: Upload) -> None:
+    _discard_staged(upload)
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
+
+
+def _discard_staged(upload: Upload) -> None:
     if upload.s3_upload_id and upload.status == Upload.Status.UPLOADING:
         media_storage.s3_client().abort_multipart_upload(
             Bucket=default_storage.bucket_name,
@@ -173,7 +183,6 @@ def upload_abort(*, upload: Upload) -> None:
         )
     elif default_storage.exists(upload.key):
         default_storage.delete(upload.key)
-    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
 
 
 def uploads_abort_stale(*, older_than: datetime.timedelta = datetime.timedelta(days=2)) -> int:
@@ -228,9 +237,14 @@ class SavedBatch:
 
 @transaction.atomic
 def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
-    """Create the reviewed tracks and transcripts, move each file to its stable key and queue
-    processing. ``items``: ``{uploadId, kind, order, title, language, speaker, originalOrder,
-    skip}`` as corrected by staff. Duplicates flagged in review are not stored twice."""
+    """Create the reviewed tracks and transcripts and queue processing; each file moves to
+    its stable key once the transaction commits. ``items``: ``{uploadId, kind, order, title,
+    language, speaker, originalOrder, skip}`` as corrected by staff. Duplicates flagged in
+    review are not stored twice.
+
+    Storage changes wait for the commit: until then every row points at an object that exists
+    (a new row at its upload's staging object), so a rollback, whatever causes it, leaves each
+    upload as it was and staff can save again."""
     uploads = {str(u.uuid): u for u in Upload.objects.select_for_update().filter(
         session=session, uuid__in=[i["upload_id"] for i in items], status=Upload.Status.UPLOADED)}  # fmt: skip
     teachers = {t.abbreviation.upper(): t for t in Teacher.objects.all()}
@@ -240,7 +254,7 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
     audio_items = [i for i in items if i.get("kind") == "audio"]
     transcript_items = [i for i in items if i.get("kind") == "transcript"]
     created: dict[tuple[int, str], Track] = {}
-    moves: list[tuple[Upload, Track | Transcript, str]] = []
+    staged: list[tuple[Upload, Track | Transcript]] = []
     # Originals first, so translations can point at a track created in the same batch.
     for item in sorted(audio_items, key=lambda i: bool(i.get("original_order"))):
         upload = uploads.get(str(item["upload_id"]))
@@ -248,7 +262,7 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
             errors[str(item["upload_id"])] = _("This file is not uploaded (or was already saved).")
             continue
         if item.get("skip"):
-            upload_abort(upload=upload)
+            _skip(upload)
             batch.skipped.append(upload.filename)
             continue
         original = None
@@ -271,13 +285,13 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
                 "n": item.get("order"), "lang": item.get("language")}  # fmt: skip
             continue
         created[(track.order, track.language)] = track
-        moves.append((upload, track, media_storage.track_audio_key(track, upload.filename)))
+        staged.append((upload, track))
         batch.tracks.append(track)
     for item in transcript_items:
         upload = uploads.get(str(item["upload_id"]))
         if upload is None or item.get("skip"):
             if upload is not None:
-                upload_abort(upload=upload)
+                _skip(upload)
                 batch.skipped.append(upload.filename)
             continue
         language = item.get("language") or "en"
@@ -290,22 +304,24 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
                 "n": item.get("order")}  # fmt: skip
             continue
         transcript, _created = Transcript.objects.get_or_create(track=track, language=language)
-        moves.append((upload, transcript, media_storage.transcript_key(transcript)))
+        staged.append((upload, transcript))
         batch.transcripts.append(transcript)
     if errors:
-        # Nothing has moved yet: rolling back the rows leaves every upload as it was.
+        # Nothing has moved: rolling back the rows leaves every upload as it was.
         transaction.set_rollback(True)
         raise UploadError(_("Some files could not be saved; nothing was saved."), details=errors)
-    for upload, obj, key in moves:
-        media_storage.move(upload.key, key)
+    for upload, obj in staged:
         _attached(upload)
+        # The move is queued before the job, so the job finds the file at its stable key.
         if isinstance(obj, Track):
-            obj.audio_file.name, obj.file_size = key, upload.size
+            obj.audio_file.name, obj.file_size = upload.key, upload.size
             obj.save(update_fields=["audio_file", "file_size"])
+            transaction.on_commit(partial(_adopt_staged, obj))
             processing.track_queue_processing(track=obj)
         else:
-            obj.pdf_file.name, obj.file_size = key, upload.size
+            obj.pdf_file.name, obj.file_size = upload.key, upload.size
             obj.save(update_fields=["pdf_file", "file_size"])
+            transaction.on_commit(partial(_adopt_staged, obj))
             processing.transcript_queue_processing(transcript=obj)
     if batch.tracks:
         # New talks in an already published gathering reach its listeners (a no-op for drafts).
@@ -315,3 +331,22 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
 
 def _attached(upload: Upload) -> None:
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ATTACHED)
+
+
+def _skip(upload: Upload) -> None:
+    """A file staff chose not to keep: aborted now, its staging object deleted after commit."""
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
+    transaction.on_commit(partial(_discard_staged, upload))
+
+
+def _adopt_staged(obj: Track | Transcript) -> None:
+    """After commit: move a saved upload's file from its staging key to its stable key. If
+    storage fails here the row keeps pointing at the staging object, which is still there:
+    the file is processed and served under its upload name instead."""
+    try:
+        if isinstance(obj, Track):
+            processing.track_adopt_file(track=obj)
+        else:
+            processing.transcript_adopt_file(transcript=obj)
+    except Exception:
+        logger.exception("%s %s: its file stays at its staging key", type(obj).__name__, obj.pk)
