@@ -18,7 +18,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify_tracks_added
 from padmakara.errors import DomainError
 from retreats.models import Place, Session, Teacher, Track, Transcript
 
@@ -26,6 +25,7 @@ from . import processing
 from . import storage as media_storage
 from .filenames import ParsedName, pair_translations, parse_filename
 from .models import Upload
+from .signals import tracks_added
 
 logger = logging.getLogger(__name__)
 
@@ -325,7 +325,7 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
             processing.transcript_queue_processing(transcript=obj)
     if batch.tracks:
         # New talks in an already published gathering reach its listeners (a no-op for drafts).
-        notify_tracks_added(retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])
+        tracks_added.send(sender=Track, retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])
     return batch
 
 
