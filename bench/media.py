@@ -142,7 +142,7 @@ from django.db import transaction
 from retreats.models import Track
 from retreats.access import AccessProfile
 from accounts.models import User
-from media import services
+from media import bundles
 from media.models import DownloadBundle
 def rss(field):
     return int(re.search(rf"^{field}:\\s+(\\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
@@ -156,11 +156,11 @@ with open(track.audio_file.path, "rb") as fh:
 Track.objects.filter(pk=track.pk).update(processing_status="ready", checksum=digest.hexdigest())
 track.refresh_from_db()
 staff = User.objects.get(email="bench@example.org")
-bundle = services.bundle_request(profile=AccessProfile.for_user(staff), user=staff, track_ids=[track.uuid],
+bundle = bundles.bundle_request(profile=AccessProfile.for_user(staff), user=staff, track_ids=[track.uuid],
                                  include_transcripts=False, quality="high")
 baseline = rss("VmRSS")
 started = time.perf_counter()
-services.bundle_build(bundle_id=bundle.pk)
+bundles.bundle_build(bundle_id=bundle.pk)
 elapsed = time.perf_counter() - started
 bundle.refresh_from_db()
 print("RESULT", (rss("VmHWM") - baseline) / 1024, elapsed, bundle.size, bundle.status, track.audio_file.path)

@@ -18,7 +18,7 @@ import retreats.admin  # noqa: F401  (registers the admins extended at the end o
 from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_after
 from retreats.models import Session, Track, Transcript
 
-from . import services
+from . import processing
 from .models import DownloadBundle, Upload
 from .reprocess import media_reprocess
 
@@ -78,8 +78,8 @@ class TrackMediaAdminMixin:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.audio_file and (not change or "audio_file" in form.changed_data):
-            services.track_adopt_file(track=obj)
-            services.track_queue_processing(track=obj)
+            processing.track_adopt_file(track=obj)
+            processing.track_queue_processing(track=obj)
 
 
 class TranscriptMediaAdminMixin:
@@ -104,8 +104,8 @@ class TranscriptMediaAdminMixin:
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.pdf_file and (not change or "pdf_file" in form.changed_data):
-            services.transcript_adopt_file(transcript=obj)
-            services.transcript_queue_processing(transcript=obj)
+            processing.transcript_adopt_file(transcript=obj)
+            processing.transcript_queue_processing(transcript=obj)
 
 
 @admin.register(DownloadBundle)

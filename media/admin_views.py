@@ -4,6 +4,7 @@ The page drives them from media/static/media/upload.js: start → (S3: part URLs
 complete | local: chunks, complete) → review the guesses → save."""
 
 import json
+import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,10 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from padmakara.api.case import underscoreize
-from padmakara.api.errors import APIError, envelope
+from padmakara.api.errors import APIError, envelope, from_domain
+from padmakara.errors import DomainError
 from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
 
 from . import uploads
+from .filenames import ParsedName
 from .models import Upload
 
 
@@ -44,8 +47,48 @@ def _json(request) -> dict:
 def _answer(call):
     try:
         return JsonResponse(call())
-    except APIError as exc:
-        return JsonResponse(envelope(exc.error_code, str(exc.detail), exc.details), status=exc.status_code)
+    except DomainError as exc:
+        error = from_domain(exc)
+        return JsonResponse(envelope(error.error_code, str(error.detail), error.details), status=error.status_code)
+
+
+def _guess_body(parsed: ParsedName) -> dict:
+    """The parser's guesses for one file, as the review table shows them."""
+    return {
+        "kind": parsed.kind,
+        "order": parsed.number,
+        "title": parsed.title,
+        "speakers": parsed.speakers,
+        "language": parsed.language,
+        "isTranslation": parsed.is_translation,
+        "bilingual": parsed.bilingual,
+        "date": parsed.date.isoformat() if parsed.date else None,
+        "part": parsed.part,
+        "partNumber": parsed.part_number,
+    }
+
+
+def _plan_body(session: Session, upload: Upload, filename: str) -> dict:
+    """How the page sends the file: parts straight to S3, or chunks to the app."""
+    plan = {"uploadId": str(upload.uuid), "guess": _guess_body(uploads.guess(session, filename))}
+    if upload.s3_upload_id:
+        part = uploads.part_size_for(upload.size)
+        plan.update({"mode": "s3", "partSize": part, "partCount": math.ceil(upload.size / part)})
+    else:
+        plan.update({"mode": "local", "chunkSize": settings.MEDIA_UPLOAD_PART_BYTES})
+    return plan
+
+
+def _review_body(row: uploads.ReviewRow) -> dict:
+    upload, p = row.upload, row.parsed
+    return {
+        "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
+        "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
+        "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
+        "originalOrder": row.original_order, "bilingual": p.bilingual,
+        "date": p.date.isoformat() if p.date else None, "part": p.part, "partNumber": p.part_number,
+        "duplicateOf": row.duplicate_of,
+    }  # fmt: skip
 
 
 def upload_page(request, session_id: int):
@@ -68,11 +111,12 @@ def upload_start(request, session_id: int):
     data = _json(request)
 
     def start():
-        _upload, plan = uploads.upload_start(
-            session=session, user=request.user, filename=str(data.get("filename", "")),
+        filename = str(data.get("filename", ""))
+        upload = uploads.upload_start(
+            session=session, user=request.user, filename=filename,
             size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
         )  # fmt: skip
-        return plan
+        return _plan_body(session, upload, filename)
 
     return _answer(start)
 
@@ -125,7 +169,7 @@ def upload_review(request, session_id: int):
     ids = _json(request).get("upload_ids", [])
     batch = list(Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED))
     batch.sort(key=lambda u: ids.index(str(u.uuid)))
-    return JsonResponse({"rows": uploads.review_rows(session=session, uploads=batch)})
+    return JsonResponse({"rows": [_review_body(row) for row in uploads.review_rows(session=session, uploads=batch)]})
 
 
 @require_POST

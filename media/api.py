@@ -9,7 +9,7 @@ from padmakara.api.schema import error_responses
 from padmakara.api.throttles import MediaThrottle
 from retreats.access import AccessProfile
 
-from . import selectors, services, signing
+from . import bundles, selectors, signing
 from .models import QUALITIES
 
 _audio_out = inline_serializer(
@@ -133,7 +133,7 @@ class DownloadCreateView(MediaView):
         quality = serializers.ChoiceField(choices=QUALITIES, default="medium")
 
         def validate_track_ids(self, value):
-            limit = services.bundle_max_tracks()
+            limit = bundles.bundle_max_tracks()
             if len(value) > limit:
                 raise serializers.ValidationError(f"At most {limit} tracks per download.")
             return list(dict.fromkeys(value))
@@ -147,12 +147,12 @@ class DownloadCreateView(MediaView):
     def post(self, request):
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        bundle = services.bundle_request(profile=self.profile(request), user=request.user, **data.validated_data)
+        bundle = bundles.bundle_request(profile=self.profile(request), user=request.user, **data.validated_data)
         return Response(bundle_body(bundle, request), status=status.HTTP_202_ACCEPTED)
 
 
 class DownloadDetailView(MediaView):
     @extend_schema(responses={200: _bundle_out}, summary="Offline bundle status")
     def get(self, request, download_id):
-        bundle = services.bundle_for(profile=self.profile(request), bundle_uuid=download_id)
+        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=download_id)
         return Response(bundle_body(bundle, request))

@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class MediaConfig(AppConfig):
     name = "media"
     verbose_name = _("Media")
+
+    def ready(self):
+        # Registers media's jobs with Celery in every process: media sends them by name
+        # (media/jobs.py), so the modules that queue work never import the tasks.
+        from . import tasks  # noqa: F401

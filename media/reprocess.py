@@ -4,16 +4,16 @@
 from padmakara.audit import audit
 from retreats.models import Track, Transcript
 
-from . import services
+from . import processing
 
 
 def media_reprocess(*, obj: Track | Transcript, user=None) -> bool:
     """Queue processing again for a track's audio or a transcript's PDF; False (nothing queued)
     when it has no file. ``user``: the staff member, named in the audit entry."""
     if isinstance(obj, Track) and obj.audio_file:
-        services.track_queue_processing(track=obj)
+        processing.track_queue_processing(track=obj)
     elif isinstance(obj, Transcript) and obj.pdf_file:
-        services.transcript_queue_processing(transcript=obj)
+        processing.transcript_queue_processing(transcript=obj)
     else:
         return False
     audit(user=user, obj=obj, message="Queued for processing again.")

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from padmakara.api.errors import APIError, Locked
+from padmakara.errors import DomainError, Locked, NotFound
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track, Transcript
 
@@ -12,14 +12,10 @@ from . import storage as media_storage
 QUALITY_ORDER = ["high", "medium", "low"]
 
 
-class NotFound(APIError):
-    def __init__(self, message: str = "Not found."):
-        super().__init__(message, code="not_found", status_code=404)
+class NotReady(DomainError):
+    """The file exists but is still being processed (the API answers 409 ``not_ready``)."""
 
-
-class NotReady(APIError):
-    def __init__(self, message: str):
-        super().__init__(message, code="not_ready", status_code=409)
+    code = "not_ready"
 
 
 @dataclass(frozen=True)

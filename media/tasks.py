@@ -1,14 +1,15 @@
-"""Celery tasks: thin, idempotent wrappers over media.services, taking ids.
+"""Celery tasks: thin, idempotent wrappers over media's services, taking ids.
 
 Reliability (docs/field-notes.md): acks late and rejected on worker loss so a killed worker's job is
 redelivered; retries with exponential backoff only for transient storage/network errors
-(file problems are recorded on the row instead); a hard time limit per task.
+(file problems are recorded on the row instead); a hard time limit per task. The task id
+survives a redelivery: the claim (media/jobs.py) recognises its own dead earlier run by it.
 """
 
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import services
+from . import bundles, jobs, processing, uploads
 
 
 class MediaTask(Task):
@@ -20,13 +21,15 @@ class MediaTask(Task):
 
     def on_failure(self, exc, task_id, args, kwargs, einfo):
         if self.row_kind and args:
-            services.record_gave_up(kind=self.row_kind, object_id=args[0], error=exc)
+            jobs.record_gave_up(kind=self.row_kind, object_id=args[0], error=exc)
 
 
 _RELIABLE = {
+    "base": MediaTask,
+    "bind": True,
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": services.TRANSIENT_ERRORS,
+    "autoretry_for": jobs.TRANSIENT_ERRORS,
     "retry_backoff": 30,
     "retry_backoff_max": 15 * 60,
     "retry_jitter": True,
@@ -36,32 +39,31 @@ _RELIABLE = {
 }
 
 
-@shared_task(name="media.tasks.process_track", base=MediaTask, row_kind="track", bind=True, **_RELIABLE)
+@shared_task(name=jobs.TRACK.task_name, row_kind=jobs.TRACK.kind, **_RELIABLE)
 def process_track(self, track_id: int) -> bool:
-    # The task id survives a redelivery: the claim recognises its own dead earlier run by it.
-    return services.track_process(track_id=track_id, claim_id=self.request.id)
+    return processing.track_process(track_id=track_id, claim_id=self.request.id)
 
 
-@shared_task(name="media.tasks.process_transcript", base=MediaTask, row_kind="transcript", **_RELIABLE)
-def process_transcript(transcript_id: int) -> bool:
-    return services.transcript_process(transcript_id=transcript_id)
+@shared_task(name=jobs.TRANSCRIPT.task_name, row_kind=jobs.TRANSCRIPT.kind, **_RELIABLE)
+def process_transcript(self, transcript_id: int) -> bool:
+    return processing.transcript_process(transcript_id=transcript_id, claim_id=self.request.id)
 
 
-@shared_task(name="media.tasks.build_bundle", base=MediaTask, row_kind="bundle", bind=True, **_RELIABLE)
+@shared_task(name=jobs.BUNDLE.task_name, row_kind=jobs.BUNDLE.kind, **_RELIABLE)
 def build_bundle(self, bundle_id: int) -> bool:
-    return services.bundle_build(bundle_id=bundle_id, claim_id=self.request.id)
+    return bundles.bundle_build(bundle_id=bundle_id, claim_id=self.request.id)
 
 
 @shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600, soft_time_limit=570)
 def delete_expired_bundles() -> int:
-    return services.bundles_delete_expired()
+    return bundles.bundles_delete_expired()
 
 
 @shared_task(name="media.tasks.abort_stale_uploads", acks_late=True, time_limit=600, soft_time_limit=570)
 def abort_stale_uploads() -> int:
-    return services.uploads_abort_stale()
+    return uploads.uploads_abort_stale()
 
 
 @shared_task(name="media.tasks.requeue_waiting", acks_late=True, time_limit=600, soft_time_limit=570)
 def requeue_waiting() -> int:
-    return services.requeue_waiting()
+    return jobs.requeue_waiting()

@@ -1,35 +1,46 @@
 """Uploads from the admin: the browser sends each file straight to S3 by presigned multipart
 upload (the app server never holds the bytes), or, on local storage, to the app in chunks.
 Staff then review the guesses from the file names and save: only then are tracks and
-transcripts created, their files moved to their stable keys and processing queued."""
+transcripts created and processing queued; their files move to their stable keys once that
+transaction has committed."""
 
+import datetime
 import hashlib
+import logging
 import math
 import os
 from dataclasses import dataclass
+from functools import partial
 
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from notifications.services import notify_tracks_added
-from padmakara.api.errors import APIError
+from padmakara.errors import DomainError
 from retreats.models import Place, Session, Teacher, Track, Transcript
 
-from . import services
+from . import processing
 from . import storage as media_storage
-from .filenames import pair_translations, parse_filename
+from .filenames import ParsedName, pair_translations, parse_filename
 from .models import Upload
+from .signals import tracks_added
+
+logger = logging.getLogger(__name__)
 
 # S3 allows at most 10,000 parts of at least 5 MiB (except the last).
 MAX_PARTS = 10_000
 MIN_PART = 5 * 1024 * 1024
 
 
-class UploadError(APIError):
+class UploadError(DomainError):
+    """A request about an upload that cannot be done as asked (``validation_error``, 400)."""
+
+    code = "validation_error"
+
     def __init__(self, message: str, details=None):
-        super().__init__(message, code="validation_error", status_code=400, details=details)
+        super().__init__(message, details=details)
 
 
 def part_size_for(size: int) -> int:
@@ -49,28 +60,18 @@ def place_aliases() -> dict[str, str]:
     return {a.upper(): a for a in Place.objects.values_list("abbreviation", flat=True)}
 
 
-def guess(session: Session, filename: str) -> dict:
-    """The parser's guesses for one file, as the review table shows them."""
-    parsed = parse_filename(
+def guess(session: Session, filename: str) -> ParsedName:
+    """The parser's guesses for one file (the review table shows them)."""
+    return parse_filename(
         filename, speakers=speaker_aliases(), places=place_aliases(), default_year=session.retreat.start_date.year
     )
-    return {
-        "kind": parsed.kind,
-        "order": parsed.number,
-        "title": parsed.title,
-        "speakers": parsed.speakers,
-        "language": parsed.language,
-        "isTranslation": parsed.is_translation,
-        "bilingual": parsed.bilingual,
-        "date": parsed.date.isoformat() if parsed.date else None,
-        "part": parsed.part,
-        "partNumber": parsed.part_number,
-    }
 
 
 @transaction.atomic
-def upload_start(*, session: Session, user, filename: str, size: int, content_type: str = "") -> tuple[Upload, dict]:
-    """Register a file about to be uploaded; on S3 also open its multipart upload."""
+def upload_start(*, session: Session, user, filename: str, size: int, content_type: str = "") -> Upload:
+    """Register a file about to be uploaded; on S3 also open its multipart upload (the upload
+    then has an ``s3_upload_id``: the browser sends its parts of :func:`part_size_for` bytes
+    to S3, else chunks of ``MEDIA_UPLOAD_PART_BYTES`` to the app)."""
     if size <= 0 or size > settings.MEDIA_UPLOAD_MAX_BYTES:
         raise UploadError(
             _("Files must be between 1 byte and %(max)d bytes.") % {"max": settings.MEDIA_UPLOAD_MAX_BYTES}
@@ -81,7 +82,6 @@ def upload_start(*, session: Session, user, filename: str, size: int, content_ty
         key="", created_by=user,
     )  # fmt: skip
     upload.key = f"uploads/{session.pk}/{upload.uuid}{ext}"
-    plan = {"uploadId": str(upload.uuid), "guess": guess(session, filename)}
     if media_storage.is_s3():
         client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
         extra = default_storage.get_object_parameters(upload.key)
@@ -90,12 +90,8 @@ def upload_start(*, session: Session, user, filename: str, size: int, content_ty
             **extra,
         )  # fmt: skip
         upload.s3_upload_id = created["UploadId"]
-        part = part_size_for(size)
-        plan.update({"mode": "s3", "partSize": part, "partCount": math.ceil(size / part)})
-    else:
-        plan.update({"mode": "local", "chunkSize": settings.MEDIA_UPLOAD_PART_BYTES})
     upload.save(update_fields=["key", "s3_upload_id"])
-    return upload, plan
+    return upload
 
 
 def upload_part_urls(*, upload: Upload, part_numbers: list[int]) -> dict[int, str]:
@@ -174,6 +170,11 @@ def upload_chunk(*, upload: Upload, offset: int, stream, length: int) -> int:
 
 
 def upload_abort(*, upload: Upload) -> None:
+    _discard_staged(upload)
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
+
+
+def _discard_staged(upload: Upload) -> None:
     if upload.s3_upload_id and upload.status == Upload.Status.UPLOADING:
         media_storage.s3_client().abort_multipart_upload(
             Bucket=default_storage.bucket_name,
@@ -182,10 +183,33 @@ def upload_abort(*, upload: Upload) -> None:
         )
     elif default_storage.exists(upload.key):
         default_storage.delete(upload.key)
-    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
 
 
-def review_rows(*, session: Session, uploads: list[Upload]) -> list[dict]:
+def uploads_abort_stale(*, older_than: datetime.timedelta = datetime.timedelta(days=2)) -> int:
+    """Abort uploads never finished or never saved: incomplete S3 multipart uploads cost
+    storage until aborted, and staged files are only useful until staff save them."""
+    stale = Upload.objects.filter(
+        status__in=[Upload.Status.UPLOADING, Upload.Status.UPLOADED], created_at__lt=timezone.now() - older_than
+    )
+    count = 0
+    for upload in stale:
+        upload_abort(upload=upload)
+        count += 1
+    return count
+
+
+@dataclass
+class ReviewRow:
+    """One file of a batch under review: the parser's guesses, the number of the original a
+    translation pairs with, and the file it duplicates (None when it is new)."""
+
+    upload: Upload
+    parsed: ParsedName
+    original_order: int | None
+    duplicate_of: str | None
+
+
+def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
     """Guesses for a batch, with translations paired and duplicates (same checksum as a track
     of the session or an earlier file of the batch) flagged."""
     speakers, places, year = speaker_aliases(), place_aliases(), session.retreat.start_date.year
@@ -199,14 +223,8 @@ def review_rows(*, session: Session, uploads: list[Upload]) -> list[dict]:
         if upload.checksum:
             duplicate = known.get(upload.checksum) or seen.get(upload.checksum)
             seen.setdefault(upload.checksum, upload.filename)
-        rows.append({
-            "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
-            "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
-            "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
-            "originalOrder": parsed[pairs[index]].number if index in pairs else None, "bilingual": p.bilingual,
-            "date": p.date.isoformat() if p.date else None, "part": p.part, "partNumber": p.part_number,
-            "duplicateOf": duplicate,
-        })  # fmt: skip
+        original_order = parsed[pairs[index]].number if index in pairs else None
+        rows.append(ReviewRow(upload, p, original_order, duplicate))
     return rows
 
 
@@ -219,9 +237,14 @@ class SavedBatch:
 
 @transaction.atomic
 def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
-    """Create the reviewed tracks and transcripts, move each file to its stable key and queue
-    processing. ``items``: ``{uploadId, kind, order, title, language, speaker, originalOrder,
-    skip}`` as corrected by staff. Duplicates flagged in review are not stored twice."""
+    """Create the reviewed tracks and transcripts and queue processing; each file moves to
+    its stable key once the transaction commits. ``items``: ``{uploadId, kind, order, title,
+    language, speaker, originalOrder, skip}`` as corrected by staff. Duplicates flagged in
+    review are not stored twice.
+
+    Storage changes wait for the commit: until then every row points at an object that exists
+    (a new row at its upload's staging object), so a rollback, whatever causes it, leaves each
+    upload as it was and staff can save again."""
     uploads = {str(u.uuid): u for u in Upload.objects.select_for_update().filter(
         session=session, uuid__in=[i["upload_id"] for i in items], status=Upload.Status.UPLOADED)}  # fmt: skip
     teachers = {t.abbreviation.upper(): t for t in Teacher.objects.all()}
@@ -231,7 +254,7 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
     audio_items = [i for i in items if i.get("kind") == "audio"]
     transcript_items = [i for i in items if i.get("kind") == "transcript"]
     created: dict[tuple[int, str], Track] = {}
-    moves: list[tuple[Upload, Track | Transcript, str]] = []
+    staged: list[tuple[Upload, Track | Transcript]] = []
     # Originals first, so translations can point at a track created in the same batch.
     for item in sorted(audio_items, key=lambda i: bool(i.get("original_order"))):
         upload = uploads.get(str(item["upload_id"]))
@@ -239,7 +262,7 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
             errors[str(item["upload_id"])] = _("This file is not uploaded (or was already saved).")
             continue
         if item.get("skip"):
-            upload_abort(upload=upload)
+            _skip(upload)
             batch.skipped.append(upload.filename)
             continue
         original = None
@@ -262,13 +285,13 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
                 "n": item.get("order"), "lang": item.get("language")}  # fmt: skip
             continue
         created[(track.order, track.language)] = track
-        moves.append((upload, track, media_storage.track_audio_key(track, upload.filename)))
+        staged.append((upload, track))
         batch.tracks.append(track)
     for item in transcript_items:
         upload = uploads.get(str(item["upload_id"]))
         if upload is None or item.get("skip"):
             if upload is not None:
-                upload_abort(upload=upload)
+                _skip(upload)
                 batch.skipped.append(upload.filename)
             continue
         language = item.get("language") or "en"
@@ -281,28 +304,49 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
                 "n": item.get("order")}  # fmt: skip
             continue
         transcript, _created = Transcript.objects.get_or_create(track=track, language=language)
-        moves.append((upload, transcript, media_storage.transcript_key(transcript)))
+        staged.append((upload, transcript))
         batch.transcripts.append(transcript)
     if errors:
-        # Nothing has moved yet: rolling back the rows leaves every upload as it was.
+        # Nothing has moved: rolling back the rows leaves every upload as it was.
         transaction.set_rollback(True)
         raise UploadError(_("Some files could not be saved; nothing was saved."), details=errors)
-    for upload, obj, key in moves:
-        media_storage.move(upload.key, key)
+    for upload, obj in staged:
         _attached(upload)
+        # The move is queued before the job, so the job finds the file at its stable key.
         if isinstance(obj, Track):
-            obj.audio_file.name, obj.file_size = key, upload.size
+            obj.audio_file.name, obj.file_size = upload.key, upload.size
             obj.save(update_fields=["audio_file", "file_size"])
-            services.track_queue_processing(track=obj)
+            transaction.on_commit(partial(_adopt_staged, obj))
+            processing.track_queue_processing(track=obj)
         else:
-            obj.pdf_file.name, obj.file_size = key, upload.size
+            obj.pdf_file.name, obj.file_size = upload.key, upload.size
             obj.save(update_fields=["pdf_file", "file_size"])
-            services.transcript_queue_processing(transcript=obj)
+            transaction.on_commit(partial(_adopt_staged, obj))
+            processing.transcript_queue_processing(transcript=obj)
     if batch.tracks:
         # New talks in an already published gathering reach its listeners (a no-op for drafts).
-        notify_tracks_added(retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])
+        tracks_added.send(sender=Track, retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])
     return batch
 
 
 def _attached(upload: Upload) -> None:
     Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ATTACHED)
+
+
+def _skip(upload: Upload) -> None:
+    """A file staff chose not to keep: aborted now, its staging object deleted after commit."""
+    Upload.objects.filter(pk=upload.pk).update(status=Upload.Status.ABORTED)
+    transaction.on_commit(partial(_discard_staged, upload))
+
+
+def _adopt_staged(obj: Track | Transcript) -> None:
+    """After commit: move a saved upload's file from its staging key to its stable key. If
+    storage fails here the row keeps pointing at the staging object, which is still there:
+    the file is processed and served under its upload name instead."""
+    try:
+        if isinstance(obj, Track):
+            processing.track_adopt_file(track=obj)
+        else:
+            processing.transcript_adopt_file(transcript=obj)
+    except Exception:
+        logger.exception("%s %s: its file stays at its staging key", type(obj).__name__, obj.pk)

@@ -4,6 +4,7 @@ from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from accounts.models import Device
+from media.signals import tracks_added
 from retreats.signals import gathering_published
 
 from . import services
@@ -14,6 +15,12 @@ from .models import PushEndpoint
 def _queue_on_publish(sender, retreat, **kwargs):
     # Sent inside retreat_publish's transaction: the outbox row commits or rolls back with it.
     services.queue_gathering_published(retreat=retreat)
+
+
+@receiver(tracks_added)
+def _announce_tracks_added(sender, retreat_id, track_ids, **kwargs):
+    # Sent inside uploads_save's transaction: the outbox row commits or rolls back with the tracks.
+    services.notify_tracks_added(retreat_id=retreat_id, track_ids=track_ids)
 
 
 @receiver(post_save, sender=Device)

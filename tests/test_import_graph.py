@@ -29,13 +29,11 @@ BASE_DIR = Path(settings.BASE_DIR)
 
 
 def _project_apps() -> list[str]:
-    """Top-level packages of this repository that are installed apps."""
+    """Top-level packages of this repository that are installed apps (a virtualenv inside the
+    checkout holds installed apps too, but not as packages at the top of it)."""
+    top = BASE_DIR.resolve()
     return sorted(
-        {
-            config.name.split(".")[0]
-            for config in apps.get_app_configs()
-            if Path(config.path).resolve().is_relative_to(BASE_DIR.resolve())
-        }
+        {config.name.split(".")[0] for config in apps.get_app_configs() if Path(config.path).resolve().parent == top}
     )
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from accounts.services import user_create_verified
-from media import services
+from media import jobs
 from media.models import DownloadBundle
 from padmakara.celery import app as celery_app
 from tests import factories
@@ -86,7 +86,7 @@ def test_it_keeps_a_job_requested_while_the_broker_is_down(postgres, redis_proxy
     celery_app._after_fork()
     celery_app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:6379/9")
     try:
-        sent = services.requeue_waiting(older_than=datetime.timedelta(0))
+        sent = jobs.requeue_waiting(older_than=datetime.timedelta(0))
     finally:
         celery_app.conf.update(previous)
         celery_app._after_fork()

@@ -6,7 +6,7 @@ loopback proxy that the test cuts."""
 import pytest
 from botocore.config import Config
 
-from media import services
+from media import bundles, jobs, processing
 from media import storage as media_storage
 from media.models import DownloadBundle
 from tests.media.conftest import make_audio, public_track, s3, s3_endpoint, stored  # noqa: F401  (fixtures)
@@ -39,11 +39,11 @@ def test_it_releases_then_fails_a_track_readably_when_s3_is_down(s3_down_switch,
     track.save()
     s3_down_switch.cut()
 
-    with pytest.raises(services.TRANSIENT_ERRORS):
-        services.track_process(track_id=track.pk)  # the task retries this with backoff
+    with pytest.raises(jobs.TRANSIENT_ERRORS):
+        processing.track_process(track_id=track.pk)  # the task retries this with backoff
     track.refresh_from_db()
     waiting = track.processing_status
-    services.record_gave_up(kind="track", object_id=track.pk, error=ConnectionError("S3 unreachable"))
+    jobs.record_gave_up(kind="track", object_id=track.pk, error=ConnectionError("S3 unreachable"))
     track.refresh_from_db()
     print(
         f"\nafter a failed attempt: {waiting}; after the last retry: {track.processing_status}: {track.processing_error}"
@@ -59,14 +59,14 @@ def test_it_puts_a_bundle_back_to_preparing_when_s3_is_down(s3_down_switch, publ
     public_track.audio_file = stored(media_storage.track_audio_key(public_track, "x.mp3"), make_audio(1))
     public_track.processing_status = "ready"
     public_track.save()
-    bundle = services.bundle_request(
+    bundle = bundles.bundle_request(
         profile=AccessProfile.for_user(user), user=user, track_ids=[public_track.uuid], include_transcripts=False,
         quality="high",
     )  # fmt: skip
     s3_down_switch.cut()
 
-    with pytest.raises(services.TRANSIENT_ERRORS):
-        services.bundle_build(bundle_id=bundle.pk)
+    with pytest.raises(jobs.TRANSIENT_ERRORS):
+        bundles.bundle_build(bundle_id=bundle.pk)
 
     assert DownloadBundle.objects.get(pk=bundle.pk).status == "preparing"
 

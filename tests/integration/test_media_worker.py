@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-from media import services
+from media import processing
 from media import storage as media_storage
 from padmakara.celery import app as celery_app
 from retreats.models import Track
@@ -92,7 +92,7 @@ def test_it_processes_a_track_on_a_real_worker(worker, make_audio, stored):
     track.audio_file = stored(media_storage.track_audio_key(track, "a.mp3"), make_audio(2))
     track.save()
 
-    services.track_queue_processing(track=track)  # autocommit: sent to Redis at once
+    processing.track_queue_processing(track=track)  # autocommit: sent to Redis at once
     track.refresh_from_db()
     assert track.processing_status == "pending"  # not run in this process
 

@@ -10,7 +10,7 @@ from django.core.files.storage import default_storage
 from django.test import Client
 from django.utils import timezone
 
-from media import services
+from media import bundles
 from media.models import DownloadBundle
 from media.tasks import build_bundle, delete_expired_bundles
 from tests import factories
@@ -201,7 +201,7 @@ def test_it_builds_in_bounded_memory(pair, user_api, stored):
     bundle = DownloadBundle.objects.get()
     tracemalloc.start()
     try:
-        services.bundle_build(bundle_id=bundle.pk)
+        bundles.bundle_build(bundle_id=bundle.pk)
         _, peak = tracemalloc.get_traced_memory()
     finally:
         tracemalloc.stop()

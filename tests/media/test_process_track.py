@@ -1,7 +1,7 @@
 import pytest
 from django.core.files.storage import default_storage
 
-from media import services
+from media import processing
 from media import storage as media_storage
 from media.tasks import process_track
 from retreats.models import Track
@@ -27,7 +27,7 @@ def test_it_probes_duration_codec_bitrate_size_and_checksum(uploaded, make_audio
     data = make_audio(3)
     track = uploaded(data)
 
-    assert services.track_process(track_id=track.pk) is True
+    assert processing.track_process(track_id=track.pk) is True
 
     track.refresh_from_db()
     assert track.processing_status == "ready", track.processing_error
@@ -43,7 +43,7 @@ def test_it_transcodes_medium_and_low_aac_renditions(uploaded, make_audio):
 
     track = uploaded(make_audio(3))
 
-    services.track_process(track_id=track.pk)
+    processing.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     for quality in ("medium", "low"):
@@ -61,7 +61,7 @@ def test_it_transcodes_medium_and_low_aac_renditions(uploaded, make_audio):
 def test_it_processes_m4a_too(uploaded, make_audio):
     track = uploaded(make_audio(2, ext="m4a"), ext="m4a")
 
-    services.track_process(track_id=track.pk)
+    processing.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.processing_status == "ready"
@@ -72,7 +72,7 @@ def test_it_marks_corrupt_audio_failed_with_a_clear_message(uploaded, make_audio
     data = make_audio(3)
     track = uploaded(b"\x00\x01garbage" * 500)
 
-    services.track_process(track_id=track.pk)
+    processing.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.processing_status == "failed"
@@ -84,7 +84,7 @@ def test_it_marks_corrupt_audio_failed_with_a_clear_message(uploaded, make_audio
 def test_it_marks_a_pdf_uploaded_as_audio_failed(uploaded, make_pdf):
     track = uploaded(make_pdf(), ext="mp3")
 
-    services.track_process(track_id=track.pk)
+    processing.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.processing_status == "failed"
@@ -95,12 +95,12 @@ def test_it_flags_a_duplicate_in_the_same_session_and_keeps_one_copy(uploaded, m
     from tests import factories
 
     data = make_audio(2)
-    services.track_process(track_id=uploaded(data).pk)
+    processing.track_process(track_id=uploaded(data).pk)
     second = factories.make_track(public_track.session, order=2, title="Again")
     second = uploaded(data, track=second)
     duplicate_key = second.audio_file.name
 
-    services.track_process(track_id=second.pk)
+    processing.track_process(track_id=second.pk)
 
     second.refresh_from_db()
     assert second.processing_status == "failed"
@@ -131,7 +131,7 @@ def test_it_takes_over_a_job_abandoned_by_a_dead_worker(uploaded, make_audio, se
     long_ago = timezone.now() - datetime.timedelta(seconds=settings.MEDIA_TASK_TIME_LIMIT + 120)
     Track.objects.filter(pk=track.pk).update(processing_status="processing", updated_at=long_ago)
 
-    assert services.track_process(track_id=track.pk) is True
+    assert processing.track_process(track_id=track.pk) is True
 
     track.refresh_from_db()
     assert track.processing_status == "ready"
@@ -141,7 +141,7 @@ def test_it_leaves_a_job_running_elsewhere_alone(uploaded, make_audio):
     track = uploaded(make_audio(2))
     Track.objects.filter(pk=track.pk).update(processing_status="processing")
 
-    assert services.track_process(track_id=track.pk) is False
+    assert processing.track_process(track_id=track.pk) is False
 
 
 def test_it_queues_processing_after_commit(uploaded, make_audio, django_capture_on_commit_callbacks):
@@ -149,7 +149,7 @@ def test_it_queues_processing_after_commit(uploaded, make_audio, django_capture_
     Track.objects.filter(pk=track.pk).update(processing_status="failed")
 
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        services.track_queue_processing(track=track)
+        processing.track_queue_processing(track=track)
         track.refresh_from_db()
         assert track.processing_status == "pending"
 
@@ -162,7 +162,7 @@ def test_it_queues_processing_after_commit(uploaded, make_audio, django_capture_
 def test_it_processes_audio_on_s3(s3, uploaded, make_audio):
     track = uploaded(make_audio(2))
 
-    services.track_process(track_id=track.pk)
+    processing.track_process(track_id=track.pk)
 
     track.refresh_from_db()
     assert track.processing_status == "ready"
@@ -208,6 +208,6 @@ def test_it_changes_the_catalogue_version_once_processed(uploaded, make_audio, d
     before = catalogue_version()
 
     with django_capture_on_commit_callbacks(execute=True):
-        services.track_process(track_id=track.pk)
+        processing.track_process(track_id=track.pk)
 
     assert catalogue_version() != before

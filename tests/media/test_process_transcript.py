@@ -1,6 +1,6 @@
 import pytest
 
-from media import services
+from media import processing
 from media.signals import transcript_text_ready
 from media.tasks import process_transcript
 from retreats.models import Transcript
@@ -19,7 +19,7 @@ def transcript_with(public_track, stored):
 def test_it_keeps_the_page_count_and_the_text_of_each_page(transcript_with, make_pdf):
     transcript = transcript_with(make_pdf(("Refuge and bodhicitta.", "Calm abiding.", "Dedication.")))
 
-    services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
 
     transcript.refresh_from_db()
     assert transcript.status == "ready"
@@ -39,7 +39,7 @@ def test_it_announces_the_text_for_search_indexing(transcript_with, make_pdf, dj
     try:
         transcript = transcript_with(make_pdf())
         with django_capture_on_commit_callbacks(execute=True):
-            services.transcript_process(transcript_id=transcript.pk)
+            processing.transcript_process(transcript_id=transcript.pk)
     finally:
         transcript_text_ready.disconnect(receiver)
     assert seen == [transcript.pk]
@@ -48,7 +48,7 @@ def test_it_announces_the_text_for_search_indexing(transcript_with, make_pdf, dj
 def test_it_flags_a_pdf_without_a_text_layer(transcript_with, make_pdf):
     transcript = transcript_with(make_pdf(("", ""), text=False))
 
-    services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
 
     transcript.refresh_from_db()
     assert transcript.status == "no_text"
@@ -59,7 +59,7 @@ def test_it_flags_a_pdf_without_a_text_layer(transcript_with, make_pdf):
 def test_it_refuses_a_file_that_is_not_a_pdf(transcript_with, make_audio):
     transcript = transcript_with(make_audio(1))
 
-    services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
 
     transcript.refresh_from_db()
     assert transcript.status == "failed"
@@ -69,7 +69,7 @@ def test_it_refuses_a_file_that_is_not_a_pdf(transcript_with, make_audio):
 def test_it_marks_a_damaged_pdf_failed(transcript_with, make_pdf):
     transcript = transcript_with(make_pdf()[:200])
 
-    services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
 
     transcript.refresh_from_db()
     assert transcript.status == "failed"
@@ -78,10 +78,10 @@ def test_it_marks_a_damaged_pdf_failed(transcript_with, make_pdf):
 
 def test_it_replaces_the_pages_when_reprocessed(transcript_with, make_pdf):
     transcript = transcript_with(make_pdf(("a", "b", "c")))
-    services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
     Transcript.objects.filter(pk=transcript.pk).update(status="pending")
 
-    services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
 
     assert transcript.pages.count() == 3
 

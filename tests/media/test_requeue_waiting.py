@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from media import services
+from media import jobs
 from media.models import DownloadBundle
 from retreats.models import Track
 
@@ -20,9 +20,9 @@ def test_it_sends_again_only_rows_waiting_for_a_job(public_track):
         track_ids=[str(public_track.uuid)],
         expires_at=timezone.now() + datetime.timedelta(days=1),
     )
-    assert services.requeue_waiting(older_than=datetime.timedelta(hours=1)) == 0  # too recent
+    assert jobs.requeue_waiting(older_than=datetime.timedelta(hours=1)) == 0  # too recent
 
-    sent = services.requeue_waiting(older_than=datetime.timedelta(0))
+    sent = jobs.requeue_waiting(older_than=datetime.timedelta(0))
 
     assert sent == 1  # the bundle only (run at once here: Celery is eager in tests)
     assert DownloadBundle.objects.get().status != "preparing"

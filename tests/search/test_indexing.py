@@ -129,7 +129,7 @@ def test_it_reindexes_a_page_edited_on_its_own(django_capture_on_commit_callback
 def test_it_indexes_text_extracted_by_the_media_pipeline(postgres, tmp_path):
     from fpdf import FPDF
 
-    from media import services as media_services
+    from media import processing
     from retreats.models import Transcript
 
     track = make_track(make_session(make_retreat()), title="Talk")
@@ -140,7 +140,7 @@ def test_it_indexes_text_extracted_by_the_media_pipeline(postgres, tmp_path):
     transcript = Transcript.objects.create(track=track, language="en")
     transcript.pdf_file.save("t.pdf", ContentFile(bytes(pdf.output())), save=True)
 
-    media_services.transcript_process(transcript_id=transcript.pk)
+    processing.transcript_process(transcript_id=transcript.pk)
 
     page = transcript.pages.get()
     assert page.search_vector is not None
