@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models.fields.files import FieldFile
 
-from padmakara.api.renderers import format_datetime
+from padmakara.api.formats import iso_datetime
 
 from .models import User
 from .services import user_foreign_keys
@@ -32,10 +32,10 @@ def user_profile(user: User) -> dict:
         "subscription": {
             "status": user.effective_subscription_status,
             "plan": user.subscription_plan,
-            "expiresAt": format_datetime(user.subscription_expires_at),
+            "expiresAt": iso_datetime(user.subscription_expires_at),
         },
-        "createdAt": format_datetime(user.date_joined),
-        "lastLogin": format_datetime(user.last_login),
+        "createdAt": iso_datetime(user.date_joined),
+        "lastLogin": iso_datetime(user.last_login),
     }
 
 

@@ -9,9 +9,10 @@ from rest_framework.views import APIView
 
 from accounts.models import Notification
 from padmakara.api.errors import APIError
+from padmakara.api.formats import iso_datetime
 from padmakara.api.pagination import page_from
+from padmakara.api.schema import ERROR_RESPONSES
 from padmakara.api.throttles import ContentThrottle
-from retreats.api import ERROR_RESPONSES
 
 from . import selectors, services
 
@@ -23,10 +24,6 @@ _notification_fields = {
     "read": serializers.BooleanField(),
     "createdAt": serializers.DateTimeField(),
 }
-
-
-def _iso(moment) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class NotificationListView(APIView):
@@ -59,7 +56,7 @@ class NotificationListView(APIView):
                 "title": row["title"],
                 "message": row["message"],
                 "read": row["read"],
-                "createdAt": _iso(row["created_at"]),
+                "createdAt": iso_datetime(row["created_at"]),
             }
             for row in rows
         ]

@@ -4,7 +4,6 @@ Bodies arrive in snake_case (the parser converts camelCase); responses are built
 by the selectors, so the renderer does not walk them again.
 """
 
-import copy
 import datetime
 import uuid
 
@@ -17,10 +16,9 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from padmakara.api.case import camel_key
 from padmakara.api.errors import APIError
 from padmakara.api.pagination import page_from, page_parameters
-from padmakara.api.schema import error_responses
+from padmakara.api.schema import camel_request, error_responses
 from padmakara.api.throttles import ProgressThrottle
 
 from . import selectors, services
@@ -155,26 +153,6 @@ def _track_filter(request):
 # --- Schema (camelCase on the wire, as the parser and renderer make it) ---------------------------
 
 
-_camel_components: dict[str, type[serializers.Serializer]] = {}
-
-
-def _camel(serializer_class, **kwargs):
-    """The wire shape of an input serializer for OpenAPI: the same fields under camelCase names,
-    one component per input class (``SyncEventInput`` → ``SyncEvent``, ``SyncEventRequest`` in the schema)."""
-    name = serializer_class.__name__.removesuffix("Input")
-    if name not in _camel_components:
-        fields = {}
-        for field_name, declared in serializer_class._declared_fields.items():
-            field = copy.deepcopy(declared)
-            if isinstance(field, serializers.Serializer):
-                field = _camel(type(field), required=field.required, allow_null=field.allow_null)
-            elif isinstance(field, serializers.ListField) and isinstance(field.child, serializers.Serializer):
-                field = _camel(type(field.child), many=True)
-            fields[camel_key(field_name)] = field
-        _camel_components[name] = type(inline_serializer(name=name, fields=fields))
-    return _camel_components[name](**kwargs)
-
-
 def _component(name: str, fields: dict) -> type[serializers.Serializer]:
     """A named schema component built once, so every use refers to the same OpenAPI component."""
     return type(inline_serializer(name=name, fields=fields))
@@ -250,7 +228,7 @@ class TrackProgressView(ProgressView):
             "(and set at 95% of the duration), sessionData counts once per eventId. Without eventId the report "
             "counts as a new event; without playedAt it is taken as now."
         ),
-        request=_camel(TrackProgressInput),
+        request=camel_request(TrackProgressInput),
         responses={
             200: inline_serializer(
                 name="TrackProgressResponse", fields={"message": serializers.CharField(), "progress": _progress()}
@@ -277,7 +255,7 @@ class SyncView(ProgressView):
             "that the user may no longer play are left out and listed in rejected (ours), so one of them never "
             "blocks the rest of the queue."
         ),
-        request=_camel(ProgressSyncInput),
+        request=camel_request(ProgressSyncInput),
         responses={
             200: inline_serializer(
                 name="SyncResponse",
@@ -394,7 +372,7 @@ class BookmarkCreateView(ProgressView):
     @extend_schema(
         operation_id="progress_bookmark_create",
         summary="Bookmark a moment of a track",
-        request=_camel(NewBookmarkInput),
+        request=camel_request(NewBookmarkInput),
         responses={
             201: inline_serializer(name="BookmarkCreated", fields={"bookmark": _bookmark()}),
             **_errors(400, 403, 404),
@@ -447,7 +425,7 @@ class HighlightCreateView(ProgressView):
     @extend_schema(
         operation_id="progress_highlight_create",
         summary="Highlight a passage of a transcript",
-        request=_camel(NewHighlightInput),
+        request=camel_request(NewHighlightInput),
         responses={
             201: inline_serializer(name="HighlightCreated", fields={"highlight": _highlight()}),
             **_errors(400, 403, 404),

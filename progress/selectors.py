@@ -15,7 +15,7 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from padmakara.api.renderers import format_datetime
+from padmakara.api.formats import iso_datetime
 from retreats.access import AccessProfile, published_q
 from retreats.models import Retreat, Track
 
@@ -58,7 +58,7 @@ def progress_dict(row: dict, track_uuid) -> dict:
         "trackId": track_uuid,
         "position": row["position"],
         "completed": row["completed"],
-        "lastPlayed": format_datetime(row["last_played"]),
+        "lastPlayed": iso_datetime(row["last_played"]),
     }
 
 
@@ -82,7 +82,7 @@ def bookmark_dict(row: dict) -> dict:
         "trackId": row["track__uuid"],
         "position": row["position"],
         "note": row["note"],
-        "createdAt": format_datetime(row["created_at"]),
+        "createdAt": iso_datetime(row["created_at"]),
     }
 
 
@@ -98,7 +98,7 @@ def highlight_dict(row: dict) -> dict:
         "text": row["text"],
         "color": row["color"],
         "note": row["note"],
-        "createdAt": format_datetime(row["created_at"]),
+        "createdAt": iso_datetime(row["created_at"]),
     }
 
 

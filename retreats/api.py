@@ -13,15 +13,13 @@ from padmakara.api.errors import APIError
 from padmakara.api.etag import make_etag, not_modified
 from padmakara.api.pagination import page_from, page_parameters
 from padmakara.api.renderers import dumps
-from padmakara.api.schema import error_responses
+from padmakara.api.schema import ERROR_RESPONSES
 from padmakara.api.throttles import ContentThrottle
 
 from . import selectors
 from .access import AccessProfile
 from .models import Retreat
 from .versioning import catalogue_version
-
-ERROR_RESPONSES = error_responses(400, 401, 404, 429)
 
 
 def _many(serializer):

@@ -9,9 +9,10 @@ from rest_framework import serializers
 
 from padmakara.api.errors import APIError
 from padmakara.api.pagination import page_from
+from padmakara.api.schema import ERROR_RESPONSES
 
 from . import search
-from .api import ERROR_RESPONSES, ContentView
+from .api import ContentView
 
 
 class SearchInput(serializers.Serializer):

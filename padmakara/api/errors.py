@@ -10,7 +10,6 @@ import sys
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from padmakara.errors import DomainError
 
 from .case import camelize
+from .formats import now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,6 @@ DOMAIN_STATUS = {
 def from_domain(exc: DomainError) -> APIError:
     """The API's form of a domain error: its code, message and details, with the code's status."""
     return APIError(exc.message, code=exc.code, status_code=DOMAIN_STATUS.get(exc.code, 400), details=exc.details)
-
-
-def now_iso() -> str:
-    return timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def envelope(code: str, message: str, details=None) -> dict:
