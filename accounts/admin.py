@@ -9,7 +9,7 @@ from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from padmakara.api.errors import APIError
+from padmakara.errors import DomainError
 from progress.admin import UserProgressInline
 from retreats.admin import LargeTablePaginator, api_id
 
@@ -143,8 +143,8 @@ class UserAdmin(auth_admin.UserAdmin):
             try:
                 service(user=user)
                 count += 1
-            except APIError as exc:
-                failed.append(f"{user.email}: {exc.detail}")
+            except DomainError as exc:
+                failed.append(f"{user.email}: {exc.message}")
         if count:
             self.message_user(request, done % {"count": count}, messages.SUCCESS)
         for failure in failed:

@@ -55,6 +55,13 @@ DOMAIN_STATUS = {
     "request_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "service_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "provider_error": status.HTTP_502_BAD_GATEWAY,
+    "invalid_credentials": status.HTTP_401_UNAUTHORIZED,
+    "invalid_token": status.HTTP_401_UNAUTHORIZED,
+    "email_not_verified": status.HTTP_403_FORBIDDEN,
+    "password_reset_required": status.HTTP_403_FORBIDDEN,
+    "email_taken": status.HTTP_409_CONFLICT,
+    # A domain error is never our own bug: server_error from one is a service behind us failing.
+    "server_error": status.HTTP_502_BAD_GATEWAY,
 }
 
 
