@@ -9,7 +9,6 @@ literal. Each app keeps its shapes in ``<app>/shapes.py``.
 
 from rest_framework import serializers
 
-
 # No docstrings on shape classes: drf-spectacular takes a serializer's docstring, or its base
 # class's, as the component's description, and the document has none.
 
