@@ -1,0 +1,188 @@
+"""The Progress API's response shapes (API.md "Progress"): each declared once, built from the
+``.values()`` rows of ``progress.selectors`` and the results of ``progress.services``."""
+
+from rest_framework import serializers
+
+from padmakara.api.formats import iso_datetime
+from padmakara.api.shapes import PageShape, Shape, message_shape
+
+from .models import Highlight as HighlightModel
+from .selectors import ListeningStats
+from .services import Rejection, SyncResult
+
+ProgressMessage = message_shape("ProgressMessage")
+
+
+class TrackProgressState(Shape):
+    trackId = serializers.UUIDField()
+    position = serializers.FloatField()
+    completed = serializers.BooleanField()
+    lastPlayed = serializers.DateTimeField()
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        """``row``: a TrackProgress row with ``track__uuid``, ``position``, ``completed``, ``last_played``."""
+        return {
+            "trackId": row["track__uuid"],
+            "position": row["position"],
+            "completed": row["completed"],
+            "lastPlayed": iso_datetime(row["last_played"]),
+        }
+
+
+class Bookmark(Shape):
+    id = serializers.UUIDField()
+    trackId = serializers.UUIDField()
+    position = serializers.FloatField()
+    note = serializers.CharField()
+    createdAt = serializers.DateTimeField()
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        """``row``: ``selectors.BOOKMARK_FIELDS``."""
+        return {
+            "id": row["uuid"],
+            "trackId": row["track__uuid"],
+            "position": row["position"],
+            "note": row["note"],
+            "createdAt": iso_datetime(row["created_at"]),
+        }
+
+
+class Highlight(Shape):
+    id = serializers.UUIDField()
+    trackId = serializers.UUIDField()
+    page = serializers.IntegerField()
+    text = serializers.CharField()
+    color = serializers.ChoiceField(choices=HighlightModel.Color.values)
+    note = serializers.CharField()
+    createdAt = serializers.DateTimeField()
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        """``row``: ``selectors.HIGHLIGHT_FIELDS``."""
+        return {
+            "id": row["uuid"],
+            "trackId": row["track__uuid"],
+            "page": row["page"],
+            "text": row["text"],
+            "color": row["color"],
+            "note": row["note"],
+            "createdAt": iso_datetime(row["created_at"]),
+        }
+
+
+class TrackProgressResponse(Shape):
+    message = serializers.CharField()
+    progress = TrackProgressState()
+
+    @classmethod
+    def build(cls, message, row: dict) -> dict:
+        return {"message": message, "progress": TrackProgressState.build(row)}
+
+
+class RejectedEvent(Shape):
+    eventId = serializers.CharField()
+    trackId = serializers.UUIDField()
+    code = serializers.ChoiceField(choices=["not_found", "locked"])
+
+    @classmethod
+    def build(cls, rejection: Rejection) -> dict:
+        return {"eventId": rejection.event_id, "trackId": rejection.track_id, "code": rejection.code}
+
+
+class SyncResponse(Shape):
+    applied = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    progress = TrackProgressState(many=True)
+    rejected = serializers.ListField(child=RejectedEvent())
+
+    @classmethod
+    def build(cls, result: SyncResult) -> dict:
+        return {
+            "applied": result.applied,
+            "duplicates": result.duplicates,
+            "progress": [TrackProgressState.build(row) for row in result.progress],
+            "rejected": [RejectedEvent.build(rejection) for rejection in result.rejected],
+        }
+
+
+class TrackProgressWithBookmarks(TrackProgressState):
+    totalListeningTime = serializers.FloatField()
+    bookmarks = Bookmark(many=True)
+
+    @classmethod
+    def build(cls, rows: tuple[dict, list[dict]]) -> dict:
+        row, bookmarks = rows
+        item = TrackProgressState.build(row)
+        item["totalListeningTime"] = row["total_listening_time"]
+        item["bookmarks"] = [Bookmark.build(bookmark) for bookmark in bookmarks]
+        return item
+
+
+class ProgressTotals(Shape):
+    totalTracks = serializers.IntegerField()
+    completedTracks = serializers.IntegerField()
+    totalListeningTime = serializers.FloatField()
+    totalBookmarks = serializers.IntegerField()
+    totalHighlights = serializers.IntegerField()
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        """``row``: ``selectors.totals``."""
+        return {
+            "totalTracks": row["total_tracks"],
+            "completedTracks": row["completed_tracks"],
+            "totalListeningTime": row["total_listening_time"],
+            "totalBookmarks": row["total_bookmarks"],
+            "totalHighlights": row["total_highlights"],
+        }
+
+
+class UserProgress(PageShape):
+    progress = serializers.ListField(child=TrackProgressWithBookmarks())
+    statistics = ProgressTotals()
+
+
+class ListeningDay(Shape):
+    date = serializers.DateField()
+    seconds = serializers.FloatField()
+
+
+class ProgressStats(ProgressTotals):
+    currentStreakDays = serializers.IntegerField()
+    listeningByDay = serializers.ListField(child=ListeningDay())
+
+    @classmethod
+    def build(cls, stats: ListeningStats) -> dict:
+        return {
+            **ProgressTotals.build(stats.totals),
+            "currentStreakDays": stats.current_streak_days,
+            "listeningByDay": [
+                {"date": day.isoformat(), "seconds": seconds} for day, seconds in stats.listening_by_day
+            ],
+        }
+
+
+class BookmarkCreated(Shape):
+    bookmark = Bookmark()
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        return {"bookmark": Bookmark.build(row)}
+
+
+class BookmarkList(PageShape):
+    bookmarks = Bookmark(many=True)
+
+
+class HighlightCreated(Shape):
+    highlight = Highlight()
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        return {"highlight": Highlight.build(row)}
+
+
+class HighlightList(PageShape):
+    highlights = Highlight(many=True)
