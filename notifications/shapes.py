@@ -3,31 +3,19 @@
 
 from rest_framework import serializers
 
-from padmakara.api.formats import iso_datetime
-from padmakara.api.shapes import PageShape, Shape, message_shape
+from padmakara.api.shapes import PageShape, RowShape, message_shape
 
 Message = message_shape("Message")
 
 
-class Notification(Shape):
-    id = serializers.UUIDField()
+class Notification(RowShape):
+    # Built from a row of selectors.NOTIFICATION_FIELDS.
+    id = serializers.UUIDField(source="uuid")
     type = serializers.CharField()
     title = serializers.CharField()
     message = serializers.CharField()
     read = serializers.BooleanField()
     createdAt = serializers.DateTimeField()
-
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        """``row``: ``selectors.NOTIFICATION_FIELDS``."""
-        return {
-            "id": str(row["uuid"]),
-            "type": row["type"],
-            "title": row["title"],
-            "message": row["message"],
-            "read": row["read"],
-            "createdAt": iso_datetime(row["created_at"]),
-        }
 
 
 class NotificationList(PageShape):

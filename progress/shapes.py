@@ -3,8 +3,7 @@
 
 from rest_framework import serializers
 
-from padmakara.api.formats import iso_datetime
-from padmakara.api.shapes import PageShape, Shape, message_shape
+from padmakara.api.shapes import PageShape, RowShape, Shape, message_shape
 
 from .models import Highlight as HighlightModel
 from .selectors import ListeningStats
@@ -13,63 +12,33 @@ from .services import Rejection, SyncResult
 ProgressMessage = message_shape("ProgressMessage")
 
 
-class TrackProgressState(Shape):
-    trackId = serializers.UUIDField()
+# Built from rows of progress.selectors (PROGRESS_FIELDS with track__uuid, BOOKMARK_FIELDS,
+# HIGHLIGHT_FIELDS, totals): each field reads the row key of its source or snake_case name.
+
+
+class TrackProgressState(RowShape):
+    trackId = serializers.UUIDField(source="track__uuid")
     position = serializers.FloatField()
     completed = serializers.BooleanField()
     lastPlayed = serializers.DateTimeField()
 
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        """``row``: a TrackProgress row with ``track__uuid``, ``position``, ``completed``, ``last_played``."""
-        return {
-            "trackId": row["track__uuid"],
-            "position": row["position"],
-            "completed": row["completed"],
-            "lastPlayed": iso_datetime(row["last_played"]),
-        }
 
-
-class Bookmark(Shape):
-    id = serializers.UUIDField()
-    trackId = serializers.UUIDField()
+class Bookmark(RowShape):
+    id = serializers.UUIDField(source="uuid")
+    trackId = serializers.UUIDField(source="track__uuid")
     position = serializers.FloatField()
     note = serializers.CharField()
     createdAt = serializers.DateTimeField()
 
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        """``row``: ``selectors.BOOKMARK_FIELDS``."""
-        return {
-            "id": row["uuid"],
-            "trackId": row["track__uuid"],
-            "position": row["position"],
-            "note": row["note"],
-            "createdAt": iso_datetime(row["created_at"]),
-        }
 
-
-class Highlight(Shape):
-    id = serializers.UUIDField()
-    trackId = serializers.UUIDField()
+class Highlight(RowShape):
+    id = serializers.UUIDField(source="uuid")
+    trackId = serializers.UUIDField(source="track__uuid")
     page = serializers.IntegerField()
     text = serializers.CharField()
     color = serializers.ChoiceField(choices=HighlightModel.Color.values)
     note = serializers.CharField()
     createdAt = serializers.DateTimeField()
-
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        """``row``: ``selectors.HIGHLIGHT_FIELDS``."""
-        return {
-            "id": row["uuid"],
-            "trackId": row["track__uuid"],
-            "page": row["page"],
-            "text": row["text"],
-            "color": row["color"],
-            "note": row["note"],
-            "createdAt": iso_datetime(row["created_at"]),
-        }
 
 
 class TrackProgressResponse(Shape):
@@ -114,29 +83,17 @@ class TrackProgressWithBookmarks(TrackProgressState):
     @classmethod
     def build(cls, rows: tuple[dict, list[dict]]) -> dict:
         row, bookmarks = rows
-        item = TrackProgressState.build(row)
-        item["totalListeningTime"] = row["total_listening_time"]
+        item = super().build(row)
         item["bookmarks"] = [Bookmark.build(bookmark) for bookmark in bookmarks]
         return item
 
 
-class ProgressTotals(Shape):
+class ProgressTotals(RowShape):
     totalTracks = serializers.IntegerField()
     completedTracks = serializers.IntegerField()
     totalListeningTime = serializers.FloatField()
     totalBookmarks = serializers.IntegerField()
     totalHighlights = serializers.IntegerField()
-
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        """``row``: ``selectors.totals``."""
-        return {
-            "totalTracks": row["total_tracks"],
-            "completedTracks": row["completed_tracks"],
-            "totalListeningTime": row["total_listening_time"],
-            "totalBookmarks": row["total_bookmarks"],
-            "totalHighlights": row["total_highlights"],
-        }
 
 
 class UserProgress(PageShape):

@@ -9,6 +9,9 @@ literal. Each app keeps its shapes in ``<app>/shapes.py``.
 
 from rest_framework import serializers
 
+from .case import snake_key
+from .formats import iso_datetime
+
 # No docstrings on shape classes: drf-spectacular takes a serializer's docstring, or its base
 # class's, as the component's description, and the document has none.
 
@@ -30,6 +33,36 @@ class Shape(serializers.Serializer):
     @classmethod
     def build(cls, *args, **kwargs) -> dict:
         raise NotImplementedError
+
+
+class RowShape(Shape):
+    # A shape whose ``build`` reads one ``.values()`` row: each field from the row's key named by
+    # its ``source``, else its own name in snake_case (``createdAt`` ← ``created_at``), date-times
+    # formatted as API.md asks. Nested shapes are the subclass's to add.
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        return {name: row[key] if fmt is None else fmt(row[key]) for name, key, fmt in _reading_plan(cls)}
+
+
+_plans: dict[type, list[tuple]] = {}
+
+
+def _reading_plan(shape: type[RowShape]) -> list[tuple]:
+    """``(wire name, row key, formatter or None)`` for each plain field of the shape, worked out once."""
+    plan = _plans.get(shape)
+    if plan is None:
+        plan = [
+            (
+                name,
+                field.source or snake_key(name),
+                iso_datetime if isinstance(field, serializers.DateTimeField) else None,
+            )
+            for name, field in shape._declared_fields.items()
+            if not isinstance(field, serializers.BaseSerializer)
+        ]
+        _plans[shape] = plan
+    return plan
 
 
 class PageShape(Shape):
