@@ -22,6 +22,10 @@ from .providers.local import LocalIdentityProvider
 PASSWORD = {"trim_whitespace": False, "max_length": 256}
 
 
+def _message(text, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(shapes.AuthMessage.build(text), status=status_code)
+
+
 class PublicAuthView(APIView):
     """/auth/* endpoints that need no token: no authenticator runs, so a stale token sent
     along cannot turn a login or a refresh into 401."""
@@ -76,7 +80,7 @@ class VerifyEmailView(RegisterView):
     def post(self, request):
         data = self.validate(request)
         get_provider().verify_email(email=data["email"], code=data["code"])
-        return Response(shapes.AuthMessage.build(_("Email confirmed. You can log in now.")))
+        return _message(_("Email confirmed. You can log in now."))
 
 
 class ResendVerificationView(RegisterView):
@@ -90,9 +94,8 @@ class ResendVerificationView(RegisterView):
     def post(self, request):
         data = self.validate(request)
         get_provider().resend_verification(email=data["email"])
-        return Response(
-            shapes.AuthMessage.build(_("If this email has an unconfirmed account, a new code is on its way.")),
-            status=status.HTTP_202_ACCEPTED,
+        return _message(
+            _("If this email has an unconfirmed account, a new code is on its way."), status.HTTP_202_ACCEPTED
         )
 
 
@@ -148,7 +151,7 @@ class LogoutView(RefreshView):
     def post(self, request):
         data = self.validate(request)
         get_provider().logout(refresh_token=data["refresh_token"])
-        return Response(shapes.AuthMessage.build(_("Logged out.")))
+        return _message(_("Logged out."))
 
 
 class ForgotPasswordView(ResendVerificationView):
@@ -156,10 +159,7 @@ class ForgotPasswordView(ResendVerificationView):
     def post(self, request):
         data = self.validate(request)
         get_provider().forgot_password(email=data["email"])
-        return Response(
-            shapes.AuthMessage.build(_("If this email has an account, a reset code is on its way.")),
-            status=status.HTTP_202_ACCEPTED,
-        )
+        return _message(_("If this email has an account, a reset code is on its way."), status.HTTP_202_ACCEPTED)
 
 
 class ResetPasswordView(RegisterView):
@@ -175,7 +175,7 @@ class ResetPasswordView(RegisterView):
     def post(self, request):
         data = self.validate(request)
         get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
-        return Response(shapes.AuthMessage.build(_("Password changed. Log in with your new password.")))
+        return _message(_("Password changed. Log in with your new password."))
 
 
 class MfaSetupView(TokenAuthView):
@@ -200,7 +200,7 @@ class MfaVerifyView(TokenAuthView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         get_provider().mfa_verify(user=request.user, access_token=request.auth, code=serializer.validated_data["code"])
-        return Response(shapes.AuthMessage.build(_("Two-step verification is on from your next login.")))
+        return _message(_("Two-step verification is on from your next login."))
 
 
 # --- User -------------------------------------------------------------------------------
@@ -234,7 +234,7 @@ class ProfileView(APIView):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **serializer.validated_data)
-        return Response(shapes.ProfileUpdated.build(_("Profile updated."), user))
+        return Response(shapes.ProfileUpdated.build(user, message=_("Profile updated.")))
 
 
 class PreferencesView(APIView):

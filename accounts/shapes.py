@@ -4,7 +4,7 @@ from the user row, the provider's results (``accounts.providers``) or a device."
 from rest_framework import serializers
 
 from padmakara.api.formats import iso_datetime
-from padmakara.api.shapes import Shape, message_shape
+from padmakara.api.shapes import Shape, WrapperShape, message_shape
 
 from .models import Device as DeviceModel
 from .models import User
@@ -124,13 +124,9 @@ class MfaSetup(Shape):
         return {"secret": setup.secret, "otpauthUri": setup.otpauth_uri}
 
 
-class ProfileUpdated(Shape):
+class ProfileUpdated(WrapperShape):
     message = serializers.CharField()
     user = UserProfile()
-
-    @classmethod
-    def build(cls, message, user: User) -> dict:
-        return {"message": message, "user": UserProfile.build(user)}
 
 
 class Device(Shape):

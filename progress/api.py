@@ -150,6 +150,19 @@ def _track_filter(request):
         ) from None
 
 
+def _own_rows(request, select):
+    """The page asked for, and the user's rows on it as ``select`` reads them (``?trackId=`` narrows them)."""
+    track_uuid, page = _track_filter(request), page_from(request)
+    rows, total = select(user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset)
+    return page, rows, total
+
+
+def _deleted(deleted: bool, not_found: str, done: str) -> Response:
+    if not deleted:
+        raise APIError(not_found, code="not_found", status_code=404)
+    return Response(shapes.ProgressMessage.build(done))
+
+
 # --- Schema (camelCase on the wire, as the parser and renderer make it) ---------------------------
 
 
@@ -189,7 +202,7 @@ class TrackProgressView(ProgressView):
         result = services.progress_sync(user=request.user, events=[event], strict=True)
         # Empty only when a replayed eventId belonged to another track: this one has no progress yet.
         progress = result.progress[0] if result.progress else selectors.empty_progress(event.track_id)
-        return Response(shapes.TrackProgressResponse.build(_("Progress saved."), progress))
+        return Response(shapes.TrackProgressResponse.build(progress, message=_("Progress saved.")))
 
 
 class SyncView(ProgressView):
@@ -232,10 +245,7 @@ class UserProgressView(ProgressView):
         responses={200: shapes.UserProgress, **_errors(400)},
     )
     def get(self, request):
-        track_uuid, page = _track_filter(request), page_from(request)
-        rows, total = selectors.user_progress_page(
-            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
-        )
+        page, rows, total = _own_rows(request, selectors.user_progress_page)
         return Response(
             shapes.UserProgress.build(
                 page,
@@ -280,10 +290,7 @@ class BookmarkListView(ProgressView):
         responses={200: shapes.BookmarkList, **_errors(400)},
     )
     def get(self, request):
-        track_uuid, page = _track_filter(request), page_from(request)
-        rows, total = selectors.bookmarks_page(
-            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
-        )
+        page, rows, total = _own_rows(request, selectors.bookmarks_page)
         return Response(shapes.BookmarkList.build(page, total, bookmarks=[shapes.Bookmark.build(row) for row in rows]))
 
 
@@ -294,9 +301,8 @@ class BookmarkDetailView(ProgressView):
         responses={200: shapes.ProgressMessage, **_errors(404)},
     )
     def delete(self, request, bookmark_id):
-        if not services.bookmark_delete(user=request.user, bookmark_uuid=bookmark_id):
-            raise APIError(_("No such bookmark."), code="not_found", status_code=404)
-        return Response(shapes.ProgressMessage.build(_("Bookmark deleted.")))
+        deleted = services.bookmark_delete(user=request.user, bookmark_uuid=bookmark_id)
+        return _deleted(deleted, _("No such bookmark."), _("Bookmark deleted."))
 
 
 class HighlightCreateView(ProgressView):
@@ -327,10 +333,7 @@ class HighlightListView(ProgressView):
         responses={200: shapes.HighlightList, **_errors(400)},
     )
     def get(self, request):
-        track_uuid, page = _track_filter(request), page_from(request)
-        rows, total = selectors.highlights_page(
-            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
-        )
+        page, rows, total = _own_rows(request, selectors.highlights_page)
         return Response(
             shapes.HighlightList.build(page, total, highlights=[shapes.Highlight.build(row) for row in rows])
         )
@@ -343,6 +346,5 @@ class HighlightDetailView(ProgressView):
         responses={200: shapes.ProgressMessage, **_errors(404)},
     )
     def delete(self, request, highlight_id):
-        if not services.highlight_delete(user=request.user, highlight_uuid=highlight_id):
-            raise APIError(_("No such highlight."), code="not_found", status_code=404)
-        return Response(shapes.ProgressMessage.build(_("Highlight deleted.")))
+        deleted = services.highlight_delete(user=request.user, highlight_uuid=highlight_id)
+        return _deleted(deleted, _("No such highlight."), _("Highlight deleted."))

@@ -3,7 +3,7 @@
 
 from rest_framework import serializers
 
-from padmakara.api.shapes import PageShape, RowShape, Shape, message_shape
+from padmakara.api.shapes import PageShape, RowShape, Shape, WrapperShape, message_shape
 
 from .models import Highlight as HighlightModel
 from .selectors import ListeningStats
@@ -41,13 +41,9 @@ class Highlight(RowShape):
     createdAt = serializers.DateTimeField()
 
 
-class TrackProgressResponse(Shape):
+class TrackProgressResponse(WrapperShape):
     message = serializers.CharField()
     progress = TrackProgressState()
-
-    @classmethod
-    def build(cls, message, row: dict) -> dict:
-        return {"message": message, "progress": TrackProgressState.build(row)}
 
 
 class RejectedEvent(Shape):
@@ -121,24 +117,16 @@ class ProgressStats(ProgressTotals):
         }
 
 
-class BookmarkCreated(Shape):
+class BookmarkCreated(WrapperShape):
     bookmark = Bookmark()
-
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        return {"bookmark": Bookmark.build(row)}
 
 
 class BookmarkList(PageShape):
     bookmarks = Bookmark(many=True)
 
 
-class HighlightCreated(Shape):
+class HighlightCreated(WrapperShape):
     highlight = Highlight()
-
-    @classmethod
-    def build(cls, row: dict) -> dict:
-        return {"highlight": Highlight.build(row)}
 
 
 class HighlightList(PageShape):

@@ -107,32 +107,25 @@ class RetreatGroupSummary(Shape):
     imageUrl = serializers.CharField(allow_null=True)
     gatherings = GatheringSummary(many=True)
 
-    @classmethod
-    def build(cls, rows: tuple[dict, list[dict]], language: str) -> dict:
-        group, gatherings = rows
-        item = cls._group(group, language)
-        item["gatherings"] = [GatheringSummary.build(row, language) for row in gatherings]
-        return item
+    gathering_shape = GatheringSummary  # what each of ``gatherings`` is built with
 
-    @staticmethod
-    def _group(group: dict, language: str) -> dict:
+    @classmethod
+    def build(cls, rows: tuple[dict, list], language: str) -> dict:
+        """``rows``: the group's row and its gatherings' (``list[dict]`` here, ``list[GatheringRows]`` in the detail)."""
+        group, gatherings = rows
         return {
             "id": group["uuid"],
             "name": pick_language(group["name"], group["name_pt"], language),
             "description": pick_language(group["description"], group["description_pt"], language),
             "imageUrl": default_storage.url(group["image"]) if group["image"] else None,
+            "gatherings": [cls.gathering_shape.build(gathering, language) for gathering in gatherings],
         }
 
 
 class RetreatGroup(RetreatGroupSummary):
     gatherings = Gathering(many=True)
 
-    @classmethod
-    def build(cls, rows: tuple[dict, list[GatheringRows]], language: str) -> dict:
-        group, gatherings = rows
-        item = cls._group(group, language)
-        item["gatherings"] = [Gathering.build(gathering, language) for gathering in gatherings]
-        return item
+    gathering_shape = Gathering
 
 
 class RetreatList(PageShape):

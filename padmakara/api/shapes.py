@@ -83,6 +83,18 @@ class PageShape(Shape):
         return {**parts, **page.meta(total)}
 
 
+class WrapperShape(Shape):
+    # One nested shape under its key, after the plain fields given to ``build`` (a ``message``):
+    # ``{"message": ..., "user": {...}}``, ``{"bookmark": {...}}``.
+
+    @classmethod
+    def build(cls, row, **fields) -> dict:
+        key, nested = next(
+            (name, field) for name, field in cls._declared_fields.items() if isinstance(field, serializers.Serializer)
+        )
+        return {**fields, key: type(nested).build(row)}
+
+
 class MessageShape(Shape):
     # ``{"message": ...}``: what an action answers when it has nothing else to return.
 
