@@ -28,11 +28,6 @@ LANGUAGE_PARAM = OpenApiParameter(
 )
 
 
-def shaped(shape, rows, reader: selectors.Reader) -> dict | None:
-    """The body of one object's rows, in the reader's language; None (404) without rows."""
-    return None if rows is None else shape.build(rows, reader.language)
-
-
 class ContentView(APIView):
     """Shared by the content reads: who reads, in which language, and the ETag check."""
 
@@ -51,6 +46,16 @@ class ContentView(APIView):
             language=language,
             content_language=getattr(user, "content_language", "en"),
         )
+
+    def respond_object(self, request, shape, select, object_id):
+        """One object: the rows ``select(reader, object_id)`` reads, built into ``shape``; 404 without rows."""
+        reader = self.reader(request)
+
+        def build():
+            rows = select(reader, object_id)
+            return None if rows is None else shape.build(rows, reader.language)
+
+        return self.respond(request, reader, build)
 
     def respond(self, request, reader: selectors.Reader, build):
         # The body depends on the catalogue version, the access profile, the languages and the
@@ -130,12 +135,7 @@ class RetreatGroupDetailView(ContentView):
         responses={200: shapes.RetreatGroup, **ERROR_RESPONSES},
     )
     def get(self, request, group_id):
-        reader = self.reader(request)
-        return self.respond(
-            request,
-            reader,
-            lambda: shaped(shapes.RetreatGroup, selectors.retreat_group_detail(reader, group_id), reader),
-        )
+        return self.respond_object(request, shapes.RetreatGroup, selectors.retreat_group_detail, group_id)
 
 
 class GatheringDetailView(ContentView):
@@ -145,10 +145,7 @@ class GatheringDetailView(ContentView):
         responses={200: shapes.Gathering, **ERROR_RESPONSES},
     )
     def get(self, request, gathering_id):
-        reader = self.reader(request)
-        return self.respond(
-            request, reader, lambda: shaped(shapes.Gathering, selectors.gathering_detail(reader, gathering_id), reader)
-        )
+        return self.respond_object(request, shapes.Gathering, selectors.gathering_detail, gathering_id)
 
 
 class TrackDetailView(ContentView):
@@ -158,7 +155,4 @@ class TrackDetailView(ContentView):
         responses={200: shapes.Track, **ERROR_RESPONSES},
     )
     def get(self, request, track_id):
-        reader = self.reader(request)
-        return self.respond(
-            request, reader, lambda: shaped(shapes.Track, selectors.track_detail(reader, track_id), reader)
-        )
+        return self.respond_object(request, shapes.Track, selectors.track_detail, track_id)
