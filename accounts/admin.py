@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from padmakara.admin import LargeTablePaginator, api_id
-from padmakara.api.errors import APIError
+from padmakara.errors import DomainError
 
 from . import services
 from .models import Device, GroupMembership, User
@@ -143,8 +143,8 @@ class UserAdmin(auth_admin.UserAdmin):
             try:
                 service(user=user, by=request.user)
                 count += 1
-            except APIError as exc:
-                failed.append(f"{user.email}: {exc.detail}")
+            except DomainError as exc:
+                failed.append(f"{user.email}: {exc.message}")
         if count:
             self.message_user(request, done % {"count": count}, messages.SUCCESS)
         for failure in failed:

@@ -1,9 +1,9 @@
-"""Auth and User API (docs/api.md "Auth", "User"): each view validates, calls one thing, responds."""
+"""Auth and User API (docs/api.md "Auth", "User"): each view validates, calls one thing, responds with a shape."""
 
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
@@ -13,7 +13,7 @@ from padmakara.api.errors import APIError
 from padmakara.api.schema import error_responses
 from padmakara.api.throttles import AuthThrottle
 
-from . import keys, selectors, services
+from . import keys, selectors, services, shapes
 from .authentication import CognitoTokenAuthentication
 from .models import Device, User
 from .providers import get_provider
@@ -22,74 +22,8 @@ from .providers.local import LocalIdentityProvider
 PASSWORD = {"trim_whitespace": False, "max_length": 256}
 
 
-# --- Response shapes (the OpenAPI document; the bodies are built by selectors) ------------
-
-MESSAGE = inline_serializer(name="AuthMessage", fields={"message": serializers.CharField()})
-PREFERENCES_OUT = inline_serializer(
-    name="Preferences",
-    fields={
-        "language": serializers.ChoiceField(choices=User.Language.choices),
-        "contentLanguage": serializers.ChoiceField(choices=User.ContentLanguage.choices),
-        "biometricEnabled": serializers.BooleanField(),
-        "notifications": serializers.BooleanField(),
-    },
-)
-
-
-def _user_out(**kwargs):
-    return inline_serializer(name="UserProfile", fields=_USER_FIELDS, **kwargs)
-
-
-_USER_FIELDS = {
-    "id": serializers.UUIDField(),
-    "email": serializers.EmailField(),
-    "name": serializers.CharField(),
-    "preferences": PREFERENCES_OUT,
-    "subscription": inline_serializer(
-        name="Subscription",
-        fields={
-            "status": serializers.ChoiceField(choices=["active", "inactive", "expired"]),
-            "plan": serializers.CharField(allow_blank=True),
-            "expiresAt": serializers.DateTimeField(allow_null=True),
-        },
-    ),
-    "createdAt": serializers.DateTimeField(),
-    "lastLogin": serializers.DateTimeField(allow_null=True),
-}
-USER_OUT = _user_out()
-LOGIN_OUT = inline_serializer(
-    name="LoginResult",
-    fields={
-        "accessToken": serializers.CharField(required=False),
-        "refreshToken": serializers.CharField(required=False),
-        "idToken": serializers.CharField(required=False),
-        "expiresIn": serializers.IntegerField(required=False),
-        "user": _user_out(required=False),
-        # Where MFA is on: the challenge to answer at /auth/login/mfa instead of tokens.
-        "challenge": serializers.CharField(required=False),
-        "session": serializers.CharField(required=False),
-    },
-)
-REFRESH_OUT = inline_serializer(
-    name="RefreshResult",
-    fields={
-        "accessToken": serializers.CharField(),
-        "idToken": serializers.CharField(),
-        "expiresIn": serializers.IntegerField(),
-        "refreshToken": serializers.CharField(required=False, help_text="Present when the refresh token rotated."),
-    },
-)
-DEVICE_OUT = inline_serializer(
-    name="Device",
-    fields={
-        "id": serializers.UUIDField(),
-        "platform": serializers.ChoiceField(choices=Device.Platform.choices),
-        "pushToken": serializers.CharField(),
-        "appVersion": serializers.CharField(allow_blank=True),
-        "createdAt": serializers.DateTimeField(),
-        "lastSeenAt": serializers.DateTimeField(allow_null=True),
-    },
-)
+def _message(text, status_code: int = status.HTTP_200_OK) -> Response:
+    return Response(shapes.AuthMessage.build(text), status=status_code)
 
 
 class PublicAuthView(APIView):
@@ -109,21 +43,6 @@ class TokenAuthView(APIView):
     throttle_classes = (AuthThrottle,)
 
 
-def _login_response(result) -> Response:
-    if result.challenge:
-        return Response({"challenge": result.challenge, "session": result.session})
-    tokens = result.tokens
-    return Response(
-        {
-            "accessToken": tokens.access_token,
-            "refreshToken": tokens.refresh_token,
-            "idToken": tokens.id_token,
-            "expiresIn": tokens.expires_in,
-            "user": selectors.user_profile(result.user),
-        }
-    )
-
-
 class RegisterView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
@@ -135,23 +54,13 @@ class RegisterView(PublicAuthView):
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            201: inline_serializer(
-                name="Registered", fields={"message": serializers.CharField(), "userId": serializers.UUIDField()}
-            ),
-            **error_responses(409),
-        },
+        responses={201: shapes.Registered, **error_responses(409)},
     )
     def post(self, request):
         data = self.validate(request)
         user = get_provider().register(email=data["email"], password=data["password"], name=data["name"])
-        return Response(
-            {
-                "message": _("Account created. Enter the code we emailed you to confirm your address."),
-                "userId": str(user.uuid),
-            },
-            status=status.HTTP_201_CREATED,
-        )
+        message = _("Account created. Enter the code we emailed you to confirm your address.")
+        return Response(shapes.Registered.build(message, user), status=status.HTTP_201_CREATED)
 
     def validate(self, request) -> dict:
         serializer = self.InputSerializer(data=request.data)
@@ -167,11 +76,11 @@ class VerifyEmailView(RegisterView):
         email = serializers.EmailField()
         code = serializers.CharField(max_length=16)
 
-    @extend_schema(request=InputSerializer, responses={200: MESSAGE})
+    @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
         data = self.validate(request)
         get_provider().verify_email(email=data["email"], code=data["code"])
-        return Response({"message": _("Email confirmed. You can log in now.")})
+        return _message(_("Email confirmed. You can log in now."))
 
 
 class ResendVerificationView(RegisterView):
@@ -181,13 +90,12 @@ class ResendVerificationView(RegisterView):
 
         email = serializers.EmailField()
 
-    @extend_schema(request=InputSerializer, responses={202: MESSAGE})
+    @extend_schema(request=InputSerializer, responses={202: shapes.AuthMessage})
     def post(self, request):
         data = self.validate(request)
         get_provider().resend_verification(email=data["email"])
-        return Response(
-            {"message": _("If this email has an unconfirmed account, a new code is on its way.")},
-            status=status.HTTP_202_ACCEPTED,
+        return _message(
+            _("If this email has an unconfirmed account, a new code is on its way."), status.HTTP_202_ACCEPTED
         )
 
 
@@ -199,10 +107,11 @@ class LoginView(RegisterView):
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
 
-    @extend_schema(request=InputSerializer, responses={200: LOGIN_OUT, **error_responses(401, 403)})
+    @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(401, 403)})
     def post(self, request):
         data = self.validate(request)
-        return _login_response(get_provider().login(email=data["email"], password=data["password"], request=request))
+        result = get_provider().login(email=data["email"], password=data["password"], request=request)
+        return Response(shapes.LoginResult.build(result))
 
 
 class LoginMfaView(RegisterView):
@@ -214,13 +123,13 @@ class LoginMfaView(RegisterView):
         session = serializers.CharField(max_length=4096)
         code = serializers.CharField(max_length=16)
 
-    @extend_schema(request=InputSerializer, responses={200: LOGIN_OUT, **error_responses(401, 403)})
+    @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(401, 403)})
     def post(self, request):
         data = self.validate(request)
         result = get_provider().login_mfa(
             email=data["email"], session=data["session"], code=data["code"], request=request
         )
-        return _login_response(result)
+        return Response(shapes.LoginResult.build(result))
 
 
 class RefreshView(RegisterView):
@@ -230,32 +139,27 @@ class RefreshView(RegisterView):
 
         refresh_token = serializers.CharField(max_length=8192)
 
-    @extend_schema(request=InputSerializer, responses={200: REFRESH_OUT, **error_responses(401)})
+    @extend_schema(request=InputSerializer, responses={200: shapes.RefreshResult, **error_responses(401)})
     def post(self, request):
         data = self.validate(request)
         tokens = get_provider().refresh(refresh_token=data["refresh_token"], request=request)
-        body = {"accessToken": tokens.access_token, "idToken": tokens.id_token, "expiresIn": tokens.expires_in}
-        if tokens.refresh_token:  # rotated: the client must keep the new one
-            body["refreshToken"] = tokens.refresh_token
-        return Response(body)
+        return Response(shapes.RefreshResult.build(tokens))
 
 
 class LogoutView(RefreshView):
-    @extend_schema(request=RefreshView.InputSerializer, responses={200: MESSAGE})
+    @extend_schema(request=RefreshView.InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
         data = self.validate(request)
         get_provider().logout(refresh_token=data["refresh_token"])
-        return Response({"message": _("Logged out.")})
+        return _message(_("Logged out."))
 
 
 class ForgotPasswordView(ResendVerificationView):
-    @extend_schema(request=ResendVerificationView.InputSerializer, responses={202: MESSAGE})
+    @extend_schema(request=ResendVerificationView.InputSerializer, responses={202: shapes.AuthMessage})
     def post(self, request):
         data = self.validate(request)
         get_provider().forgot_password(email=data["email"])
-        return Response(
-            {"message": _("If this email has an account, a reset code is on its way.")}, status=status.HTTP_202_ACCEPTED
-        )
+        return _message(_("If this email has an account, a reset code is on its way."), status.HTTP_202_ACCEPTED)
 
 
 class ResetPasswordView(RegisterView):
@@ -267,25 +171,21 @@ class ResetPasswordView(RegisterView):
         code = serializers.CharField(max_length=16)
         new_password = serializers.CharField(**PASSWORD)
 
-    @extend_schema(request=InputSerializer, responses={200: MESSAGE})
+    @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
         data = self.validate(request)
         get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
-        return Response({"message": _("Password changed. Log in with your new password.")})
+        return _message(_("Password changed. Log in with your new password."))
 
 
 class MfaSetupView(TokenAuthView):
     @extend_schema(
         request=None,
-        responses={
-            200: inline_serializer(
-                name="MfaSetup", fields={"secret": serializers.CharField(), "otpauthUri": serializers.CharField()}
-            )
-        },
+        responses={200: shapes.MfaSetup},
     )
     def post(self, request):
         setup = get_provider().mfa_setup(user=request.user, access_token=request.auth)
-        return Response({"secret": setup.secret, "otpauthUri": setup.otpauth_uri})
+        return Response(shapes.MfaSetup.build(setup))
 
 
 class MfaVerifyView(TokenAuthView):
@@ -295,12 +195,12 @@ class MfaVerifyView(TokenAuthView):
 
         code = serializers.CharField(max_length=16)
 
-    @extend_schema(request=InputSerializer, responses={200: MESSAGE})
+    @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         get_provider().mfa_verify(user=request.user, access_token=request.auth, code=serializer.validated_data["code"])
-        return Response({"message": _("Two-step verification is on from your next login.")})
+        return _message(_("Two-step verification is on from your next login."))
 
 
 # --- User -------------------------------------------------------------------------------
@@ -322,34 +222,32 @@ class ProfileView(APIView):
         name = serializers.CharField(max_length=150, allow_blank=True, required=False)
         preferences = PreferencesSerializer(required=False)
 
-    @extend_schema(responses={200: USER_OUT})
+    @extend_schema(responses={200: shapes.UserProfile})
     def get(self, request):
-        return Response(selectors.user_profile(request.user), headers={"Cache-Control": "private, no-store"})
+        return Response(shapes.UserProfile.build(request.user), headers={"Cache-Control": "private, no-store"})
 
     @extend_schema(
         request=InputSerializer,
-        responses={
-            200: inline_serializer(name="ProfileUpdated", fields={"message": serializers.CharField(), "user": USER_OUT})
-        },
+        responses={200: shapes.ProfileUpdated},
     )
     def put(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_update_profile(user=request.user, **serializer.validated_data)
-        return Response({"message": _("Profile updated."), "user": selectors.user_profile(user)})
+        return Response(shapes.ProfileUpdated.build(user, message=_("Profile updated.")))
 
 
 class PreferencesView(APIView):
-    @extend_schema(responses={200: PREFERENCES_OUT})
+    @extend_schema(responses={200: shapes.Preferences})
     def get(self, request):
-        return Response(selectors.user_preferences(request.user))
+        return Response(shapes.Preferences.build(request.user))
 
-    @extend_schema(request=PreferencesSerializer, responses={200: PREFERENCES_OUT})
+    @extend_schema(request=PreferencesSerializer, responses={200: shapes.Preferences})
     def put(self, request):
         serializer = PreferencesSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = services.user_update_preferences(user=request.user, preferences=serializer.validated_data)
-        return Response(selectors.user_preferences(user))
+        return Response(shapes.Preferences.build(user))
 
 
 class AccountView(APIView):
@@ -363,23 +261,12 @@ class ExportView(APIView):
     @extend_schema(responses={200: dict})
     def get(self, request):
         return Response(
-            selectors.user_export(request.user),
+            shapes.user_export(selectors.user_export(request.user)),
             headers={
                 "Cache-Control": "private, no-store",
                 "Content-Disposition": 'attachment; filename="padmakara-export.json"',
             },
         )
-
-
-def _device(device: Device) -> dict:
-    return {
-        "id": str(device.uuid),
-        "platform": device.platform,
-        "pushToken": device.push_token,
-        "appVersion": device.app_version,
-        "createdAt": device.created_at,
-        "lastSeenAt": device.last_seen_at,
-    }
 
 
 class DeviceListView(APIView):
@@ -391,12 +278,12 @@ class DeviceListView(APIView):
         push_token = serializers.CharField(max_length=512)
         app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: DEVICE_OUT, 201: DEVICE_OUT})
+    @extend_schema(request=InputSerializer, responses={200: shapes.Device, 201: shapes.Device})
     def post(self, request):
         serializer = self.InputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         device, created = services.device_register(user=request.user, **serializer.validated_data)
-        return Response(_device(device), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(shapes.Device.build(device), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class DeviceDetailView(APIView):

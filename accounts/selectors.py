@@ -1,42 +1,17 @@
-"""Reads on accounts: the ``user`` object of docs/api.md and the GDPR export."""
+"""Reads on accounts: the GDPR export (its wire form: ``accounts.shapes``)."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import models
 from django.db.models.fields.files import FieldFile
-
-from padmakara.api.renderers import format_datetime
 
 from .models import User
 from .services import user_foreign_keys
 
 # Never exported, whatever model they are on: secrets, not personal data about the user.
 SECRET_FIELDS = {"password", "token_hash", "code_hash", "mfa_secret", "session_key", "session_data"}
-
-
-def user_preferences(user: User) -> dict:
-    return {
-        "language": user.language,
-        "contentLanguage": user.content_language,
-        "biometricEnabled": user.biometric_enabled,
-        "notifications": user.notifications_enabled,
-    }
-
-
-def user_profile(user: User) -> dict:
-    return {
-        "id": str(user.uuid),
-        "email": user.email,
-        "name": user.name,
-        "preferences": user_preferences(user),
-        "subscription": {
-            "status": user.effective_subscription_status,
-            "plan": user.subscription_plan,
-            "expiresAt": format_datetime(user.subscription_expires_at),
-        },
-        "createdAt": format_datetime(user.date_joined),
-        "lastLogin": format_datetime(user.last_login),
-    }
 
 
 def _row(obj: models.Model, exclude: set[str]) -> dict:
@@ -51,10 +26,19 @@ def _row(obj: models.Model, exclude: set[str]) -> dict:
     return data
 
 
-def user_export(user: User) -> dict:
-    """All personal data (GDPR access): the profile, then every row of every model with a FK
+@dataclass(frozen=True)
+class UserExport:
+    """The user, their account row (secrets left out) and their rows of every model, by model label."""
+
+    user: User
+    account: dict
+    records: dict[str, list[dict]]
+
+
+def user_export(user: User) -> UserExport:
+    """All personal data (GDPR access): the account, then every row of every model with a FK
     to the user, found by introspection; secrets (hashes, TOTP seeds) are left out."""
-    export = {"profile": user_profile(user), "account": _row(user, SECRET_FIELDS | {"id"})}
+    account = _row(user, SECRET_FIELDS | {"id"})
     records: dict[str, list] = {}
     for field in user_foreign_keys():
         model = field.model
@@ -63,5 +47,4 @@ def user_export(user: User) -> dict:
         if rows:
             # A model that moved to another app keeps the key it was exported under.
             records.setdefault(getattr(model, "export_label", model._meta.label), []).extend(rows)
-    export["records"] = records
-    return export
+    return UserExport(user=user, account=account, records=records)

@@ -5,6 +5,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from padmakara.api.formats import iso_datetime
 from padmakara.api.schema import error_responses
 from padmakara.api.throttles import MediaThrottle
 from retreats.access import AccessProfile
@@ -46,10 +47,6 @@ _bundle_out = inline_serializer(
 )
 
 
-def iso(value) -> str:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class MediaView(APIView):
     throttle_classes = [MediaThrottle]
 
@@ -77,7 +74,7 @@ class AudioURLView(MediaView):
         return Response(
             {
                 "url": signed.url,
-                "expiresAt": iso(signed.expires_at),
+                "expiresAt": iso_datetime(signed.expires_at),
                 "contentType": source.content_type,
                 "duration": track.duration,
                 "quality": source.quality,
@@ -96,7 +93,7 @@ class TranscriptURLView(MediaView):
         return Response(
             {
                 "url": signed.url,
-                "expiresAt": iso(signed.expires_at),
+                "expiresAt": iso_datetime(signed.expires_at),
                 "contentType": "application/pdf",
                 "pageCount": transcript.page_count,
             }
@@ -121,7 +118,7 @@ def bundle_body(bundle, request) -> dict:
         "size": bundle.size,
         "estimatedSize": bundle.estimated_size,
         "url": url,
-        "expiresAt": iso(bundle.expires_at),
+        "expiresAt": iso_datetime(bundle.expires_at),
         "error": bundle.error or None,
     }
 

@@ -13,6 +13,16 @@ def user_notifications(*, user) -> QuerySet[Notification]:
     return Notification.objects.filter(user=user).order_by("-created_at", "-id")
 
 
+NOTIFICATION_FIELDS = ("uuid", "type", "title", "message", "read", "created_at")
+
+
+def notifications_page(*, user, limit: int, offset: int) -> tuple[list[dict], int]:
+    """A page of the user's notification rows (``NOTIFICATION_FIELDS``), and how many they have."""
+    notifications = user_notifications(user=user)
+    rows = list(notifications.values(*NOTIFICATION_FIELDS)[offset : offset + limit])
+    return rows, notifications.count()
+
+
 @dataclass(frozen=True)
 class PushDevice:
     pk: int

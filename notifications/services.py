@@ -18,9 +18,11 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from padmakara.audit import audit
+from padmakara.errors import NotFound
 from retreats.access import audience_q
 from retreats.models import Retreat, Track, pick_language
 
@@ -299,7 +301,10 @@ def record_push_outcomes(*, messages, outcomes) -> None:
 @transaction.atomic
 def notification_mark_read(*, user, notification_id) -> Notification:
     """Mark one of the user's notifications read (idempotent); another user's id is not found."""
-    notification = selectors.user_notifications(user=user).select_for_update().get(uuid=notification_id)
+    try:
+        notification = selectors.user_notifications(user=user).select_for_update().get(uuid=notification_id)
+    except Notification.DoesNotExist:
+        raise NotFound(gettext("Notification not found.")) from None
     if not notification.read:
         notification.read = True
         notification.read_at = timezone.now()

@@ -21,7 +21,7 @@ class DomainError(Exception):
         self.details = details
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)  # a lazy translation becomes text in the active language
 
 
 class NotFound(DomainError):

@@ -1,10 +1,9 @@
 """Progress API (docs/api.md "Progress"): each view validates, calls one service or selector, responds.
 
 Bodies arrive in snake_case (the parser converts camelCase); responses are built in camelCase
-by the selectors, so the renderer does not walk them again.
+by ``progress.shapes`` from the selectors' rows, so the renderer does not walk them again.
 """
 
-import copy
 import datetime
 import uuid
 
@@ -12,18 +11,17 @@ import orjson
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from padmakara.api.case import camel_key
 from padmakara.api.errors import APIError
 from padmakara.api.pagination import page_from, page_parameters
-from padmakara.api.schema import error_responses
+from padmakara.api.schema import camel_request, error_responses
 from padmakara.api.throttles import ProgressThrottle
 
-from . import selectors, services
+from . import selectors, services, shapes
 from .models import EVENT_ID_MAX_LENGTH, HIGHLIGHT_TEXT_MAX_LENGTH, NOTE_MAX_LENGTH, Highlight
 
 MAX_SESSION_SECONDS = 24 * 60 * 60
@@ -152,77 +150,22 @@ def _track_filter(request):
         ) from None
 
 
+def _own_rows(request, select):
+    """The page asked for, and the user's rows on it as ``select`` reads them (``?trackId=`` narrows them)."""
+    track_uuid, page = _track_filter(request), page_from(request)
+    rows, total = select(user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset)
+    return page, rows, total
+
+
+def _deleted(deleted: bool, not_found: str, done: str) -> Response:
+    if not deleted:
+        raise APIError(not_found, code="not_found", status_code=404)
+    return Response(shapes.ProgressMessage.build(done))
+
+
 # --- Schema (camelCase on the wire, as the parser and renderer make it) ---------------------------
 
 
-_camel_components: dict[str, type[serializers.Serializer]] = {}
-
-
-def _camel(serializer_class, **kwargs):
-    """The wire shape of an input serializer for OpenAPI: the same fields under camelCase names,
-    one component per input class (``SyncEventInput`` → ``SyncEvent``, ``SyncEventRequest`` in the schema)."""
-    name = serializer_class.__name__.removesuffix("Input")
-    if name not in _camel_components:
-        fields = {}
-        for field_name, declared in serializer_class._declared_fields.items():
-            field = copy.deepcopy(declared)
-            if isinstance(field, serializers.Serializer):
-                field = _camel(type(field), required=field.required, allow_null=field.allow_null)
-            elif isinstance(field, serializers.ListField) and isinstance(field.child, serializers.Serializer):
-                field = _camel(type(field.child), many=True)
-            fields[camel_key(field_name)] = field
-        _camel_components[name] = type(inline_serializer(name=name, fields=fields))
-    return _camel_components[name](**kwargs)
-
-
-def _component(name: str, fields: dict) -> type[serializers.Serializer]:
-    """A named schema component built once, so every use refers to the same OpenAPI component."""
-    return type(inline_serializer(name=name, fields=fields))
-
-
-_progress = _component(
-    "TrackProgressState",
-    {
-        "trackId": serializers.UUIDField(),
-        "position": serializers.FloatField(),
-        "completed": serializers.BooleanField(),
-        "lastPlayed": serializers.DateTimeField(),
-    },
-)
-
-
-_bookmark_fields = {
-    "id": serializers.UUIDField(),
-    "trackId": serializers.UUIDField(),
-    "position": serializers.FloatField(),
-    "note": serializers.CharField(),
-    "createdAt": serializers.DateTimeField(),
-}
-
-
-_bookmark = _component("Bookmark", _bookmark_fields)
-_highlight = _component(
-    "Highlight",
-    {
-        "id": serializers.UUIDField(),
-        "trackId": serializers.UUIDField(),
-        "page": serializers.IntegerField(),
-        "text": serializers.CharField(),
-        "color": serializers.ChoiceField(choices=Highlight.Color.values),
-        "note": serializers.CharField(),
-        "createdAt": serializers.DateTimeField(),
-    },
-)
-
-
-_totals_fields = {
-    "totalTracks": serializers.IntegerField(),
-    "completedTracks": serializers.IntegerField(),
-    "totalListeningTime": serializers.FloatField(),
-    "totalBookmarks": serializers.IntegerField(),
-    "totalHighlights": serializers.IntegerField(),
-}
-MESSAGE = inline_serializer(name="ProgressMessage", fields={"message": serializers.CharField()})
 PAGE_PARAMS = [
     OpenApiParameter("trackId", OpenApiTypes.UUID, description="Only rows of this track."),
     *page_parameters(),
@@ -250,13 +193,8 @@ class TrackProgressView(ProgressView):
             "(and set at 95% of the duration), sessionData counts once per eventId. Without eventId the report "
             "counts as a new event; without playedAt it is taken as now."
         ),
-        request=_camel(TrackProgressInput),
-        responses={
-            200: inline_serializer(
-                name="TrackProgressResponse", fields={"message": serializers.CharField(), "progress": _progress()}
-            ),
-            **_errors(400, 403, 404),
-        },
+        request=camel_request(TrackProgressInput),
+        responses={200: shapes.TrackProgressResponse, **_errors(400, 403, 404)},
     )
     def post(self, request):
         data = _validated(TrackProgressInput, request)
@@ -264,7 +202,7 @@ class TrackProgressView(ProgressView):
         result = services.progress_sync(user=request.user, events=[event], strict=True)
         # Empty only when a replayed eventId belonged to another track: this one has no progress yet.
         progress = result.progress[0] if result.progress else selectors.empty_progress(event.track_id)
-        return Response({"message": _("Progress saved."), "progress": progress})
+        return Response(shapes.TrackProgressResponse.build(progress, message=_("Progress saved.")))
 
 
 class SyncView(ProgressView):
@@ -277,28 +215,8 @@ class SyncView(ProgressView):
             "that the user may no longer play are left out and listed in rejected (ours), so one of them never "
             "blocks the rest of the queue."
         ),
-        request=_camel(ProgressSyncInput),
-        responses={
-            200: inline_serializer(
-                name="SyncResponse",
-                fields={
-                    "applied": serializers.IntegerField(),
-                    "duplicates": serializers.IntegerField(),
-                    "progress": _progress(many=True),
-                    "rejected": serializers.ListField(
-                        child=inline_serializer(
-                            name="RejectedEvent",
-                            fields={
-                                "eventId": serializers.CharField(),
-                                "trackId": serializers.UUIDField(),
-                                "code": serializers.ChoiceField(choices=["not_found", "locked"]),
-                            },
-                        )
-                    ),
-                },
-            ),
-            **_errors(400),
-        },
+        request=camel_request(ProgressSyncInput),
+        responses={200: shapes.SyncResponse, **_errors(400)},
     )
     def post(self, request):
         events = request.data.get("events") if isinstance(request.data, dict) else None
@@ -316,14 +234,7 @@ class SyncView(ProgressView):
         result = services.progress_sync(
             user=request.user, events=[_event(item, event_id=item["event_id"]) for item in data["events"]]
         )
-        return Response(
-            {
-                "applied": result.applied,
-                "duplicates": result.duplicates,
-                "progress": result.progress,
-                "rejected": result.rejected,
-            }
-        )
+        return Response(shapes.SyncResponse.build(result))
 
 
 class UserProgressView(ProgressView):
@@ -331,37 +242,18 @@ class UserProgressView(ProgressView):
         operation_id="progress_user",
         summary="The user's progress, most recently played first",
         parameters=PAGE_PARAMS,
-        responses={
-            200: inline_serializer(
-                name="UserProgress",
-                fields={
-                    "progress": serializers.ListField(
-                        child=inline_serializer(
-                            name="TrackProgressWithBookmarks",
-                            fields={
-                                "trackId": serializers.UUIDField(),
-                                "position": serializers.FloatField(),
-                                "completed": serializers.BooleanField(),
-                                "lastPlayed": serializers.DateTimeField(),
-                                "totalListeningTime": serializers.FloatField(),
-                                "bookmarks": _bookmark(many=True),
-                            },
-                        )
-                    ),
-                    "statistics": inline_serializer(name="ProgressTotals", fields=_totals_fields),
-                    "totalCount": serializers.IntegerField(),
-                    "hasMore": serializers.BooleanField(),
-                },
-            ),
-            **_errors(400),
-        },
+        responses={200: shapes.UserProgress, **_errors(400)},
     )
     def get(self, request):
-        track_uuid, page = _track_filter(request), page_from(request)
-        items, total = selectors.user_progress_page(
-            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
+        page, rows, total = _own_rows(request, selectors.user_progress_page)
+        return Response(
+            shapes.UserProgress.build(
+                page,
+                total,
+                progress=[shapes.TrackProgressWithBookmarks.build(row) for row in rows],
+                statistics=shapes.ProgressTotals.build(selectors.totals(user=request.user)),
+            )
         )
-        return Response({"progress": items, "statistics": selectors.totals(user=request.user), **page.meta(total)})
 
 
 class StatsView(ProgressView):
@@ -369,43 +261,25 @@ class StatsView(ProgressView):
         operation_id="progress_stats",
         summary="Listening statistics",
         description="Days are counted in the user's time zone (UTC when unset); listeningByDay covers the last 30 days.",
-        responses={
-            200: inline_serializer(
-                name="ProgressStats",
-                fields={
-                    **_totals_fields,
-                    "currentStreakDays": serializers.IntegerField(),
-                    "listeningByDay": serializers.ListField(
-                        child=inline_serializer(
-                            name="ListeningDay",
-                            fields={"date": serializers.DateField(), "seconds": serializers.FloatField()},
-                        )
-                    ),
-                },
-            ),
-            **_errors(),
-        },
+        responses={200: shapes.ProgressStats, **_errors()},
     )
     def get(self, request):
-        return Response(selectors.stats(user=request.user))
+        return Response(shapes.ProgressStats.build(selectors.stats(user=request.user)))
 
 
 class BookmarkCreateView(ProgressView):
     @extend_schema(
         operation_id="progress_bookmark_create",
         summary="Bookmark a moment of a track",
-        request=_camel(NewBookmarkInput),
-        responses={
-            201: inline_serializer(name="BookmarkCreated", fields={"bookmark": _bookmark()}),
-            **_errors(400, 403, 404),
-        },
+        request=camel_request(NewBookmarkInput),
+        responses={201: shapes.BookmarkCreated, **_errors(400, 403, 404)},
     )
     def post(self, request):
         data = _validated(NewBookmarkInput, request)
         bookmark = services.bookmark_create(
             user=request.user, track_uuid=data["track_id"], position=data["position"], note=data["note"]
         )
-        return Response({"bookmark": bookmark}, status=status.HTTP_201_CREATED)
+        return Response(shapes.BookmarkCreated.build(bookmark), status=status.HTTP_201_CREATED)
 
 
 class BookmarkListView(ProgressView):
@@ -413,45 +287,30 @@ class BookmarkListView(ProgressView):
         operation_id="progress_bookmarks",
         summary="The user's bookmarks, newest first",
         parameters=PAGE_PARAMS,
-        responses={
-            200: inline_serializer(
-                name="BookmarkList",
-                fields={
-                    "bookmarks": _bookmark(many=True),
-                    "totalCount": serializers.IntegerField(),
-                    "hasMore": serializers.BooleanField(),
-                },
-            ),
-            **_errors(400),
-        },
+        responses={200: shapes.BookmarkList, **_errors(400)},
     )
     def get(self, request):
-        track_uuid, page = _track_filter(request), page_from(request)
-        items, total = selectors.bookmarks_page(
-            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
-        )
-        return Response({"bookmarks": items, **page.meta(total)})
+        page, rows, total = _own_rows(request, selectors.bookmarks_page)
+        return Response(shapes.BookmarkList.build(page, total, bookmarks=[shapes.Bookmark.build(row) for row in rows]))
 
 
 class BookmarkDetailView(ProgressView):
     @extend_schema(
-        operation_id="progress_bookmark_delete", summary="Delete a bookmark", responses={200: MESSAGE, **_errors(404)}
+        operation_id="progress_bookmark_delete",
+        summary="Delete a bookmark",
+        responses={200: shapes.ProgressMessage, **_errors(404)},
     )
     def delete(self, request, bookmark_id):
-        if not services.bookmark_delete(user=request.user, bookmark_uuid=bookmark_id):
-            raise APIError(_("No such bookmark."), code="not_found", status_code=404)
-        return Response({"message": _("Bookmark deleted.")})
+        deleted = services.bookmark_delete(user=request.user, bookmark_uuid=bookmark_id)
+        return _deleted(deleted, _("No such bookmark."), _("Bookmark deleted."))
 
 
 class HighlightCreateView(ProgressView):
     @extend_schema(
         operation_id="progress_highlight_create",
         summary="Highlight a passage of a transcript",
-        request=_camel(NewHighlightInput),
-        responses={
-            201: inline_serializer(name="HighlightCreated", fields={"highlight": _highlight()}),
-            **_errors(400, 403, 404),
-        },
+        request=camel_request(NewHighlightInput),
+        responses={201: shapes.HighlightCreated, **_errors(400, 403, 404)},
     )
     def post(self, request):
         data = _validated(NewHighlightInput, request)
@@ -463,7 +322,7 @@ class HighlightCreateView(ProgressView):
             color=data["color"],
             note=data["note"],
         )
-        return Response({"highlight": highlight}, status=status.HTTP_201_CREATED)
+        return Response(shapes.HighlightCreated.build(highlight), status=status.HTTP_201_CREATED)
 
 
 class HighlightListView(ProgressView):
@@ -471,31 +330,21 @@ class HighlightListView(ProgressView):
         operation_id="progress_highlights",
         summary="The user's highlights, newest first",
         parameters=PAGE_PARAMS,
-        responses={
-            200: inline_serializer(
-                name="HighlightList",
-                fields={
-                    "highlights": _highlight(many=True),
-                    "totalCount": serializers.IntegerField(),
-                    "hasMore": serializers.BooleanField(),
-                },
-            ),
-            **_errors(400),
-        },
+        responses={200: shapes.HighlightList, **_errors(400)},
     )
     def get(self, request):
-        track_uuid, page = _track_filter(request), page_from(request)
-        items, total = selectors.highlights_page(
-            user=request.user, track_uuid=track_uuid, limit=page.limit, offset=page.offset
+        page, rows, total = _own_rows(request, selectors.highlights_page)
+        return Response(
+            shapes.HighlightList.build(page, total, highlights=[shapes.Highlight.build(row) for row in rows])
         )
-        return Response({"highlights": items, **page.meta(total)})
 
 
 class HighlightDetailView(ProgressView):
     @extend_schema(
-        operation_id="progress_highlight_delete", summary="Delete a highlight", responses={200: MESSAGE, **_errors(404)}
+        operation_id="progress_highlight_delete",
+        summary="Delete a highlight",
+        responses={200: shapes.ProgressMessage, **_errors(404)},
     )
     def delete(self, request, highlight_id):
-        if not services.highlight_delete(user=request.user, highlight_uuid=highlight_id):
-            raise APIError(_("No such highlight."), code="not_found", status_code=404)
-        return Response({"message": _("Highlight deleted.")})
+        deleted = services.highlight_delete(user=request.user, highlight_uuid=highlight_id)
+        return _deleted(deleted, _("No such highlight."), _("Highlight deleted."))

@@ -1,7 +1,8 @@
 """Reads of listening progress, bookmarks and highlights.
 
-Every list is built from ``.values()`` rows in a constant number of queries, and every
-figure (totals, streaks, listening per day) is an aggregate computed by the database.
+Every list is read as ``.values()`` rows in a constant number of queries (``progress.shapes``
+builds the bodies), and every figure (totals, streaks, listening per day) is an aggregate
+computed by the database.
 """
 
 import datetime
@@ -15,7 +16,6 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
 from accounts.models import User
-from padmakara.api.renderers import format_datetime
 from retreats.access import AccessProfile, published_q
 from retreats.models import Retreat, Track
 
@@ -53,53 +53,26 @@ def transcript_page_count(*, track_id: int) -> int:
     return Track.objects.filter(pk=track_id).aggregate(pages=Max("transcripts__page_count"))["pages"] or 0
 
 
-def progress_dict(row: dict, track_uuid) -> dict:
-    return {
-        "trackId": track_uuid,
-        "position": row["position"],
-        "completed": row["completed"],
-        "lastPlayed": format_datetime(row["last_played"]),
-    }
-
-
-def empty_progress(track_uuid) -> dict:
-    return {"trackId": track_uuid, "position": 0.0, "completed": False, "lastPlayed": None}
-
-
-def progress_states(*, user, track_uuids_by_id: dict[int, object]) -> list[dict]:
-    """The merged state of these tracks (ids → uuids the caller already knows): one query."""
-    rows = (
-        TrackProgress.objects.filter(user=user, track_id__in=list(track_uuids_by_id))
-        .order_by("track_id")
-        .values("track_id", "position", "completed", "last_played")
-    )
-    return [progress_dict(row, track_uuids_by_id[row["track_id"]]) for row in rows]
-
-
-def bookmark_dict(row: dict) -> dict:
-    return {
-        "id": row["uuid"],
-        "trackId": row["track__uuid"],
-        "position": row["position"],
-        "note": row["note"],
-        "createdAt": format_datetime(row["created_at"]),
-    }
-
-
+PROGRESS_FIELDS = ("track_id", "position", "completed", "last_played")
 BOOKMARK_FIELDS = ("uuid", "track_id", "track__uuid", "position", "note", "created_at")
 HIGHLIGHT_FIELDS = ("uuid", "track__uuid", "page", "text", "color", "note", "created_at")
 
 
-def highlight_dict(row: dict) -> dict:
-    return {
-        "id": row["uuid"],
-        "trackId": row["track__uuid"],
-        "page": row["page"],
-        "text": row["text"],
-        "color": row["color"],
-        "note": row["note"],
-        "createdAt": format_datetime(row["created_at"]),
-    }
+def empty_progress(track_uuid) -> dict:
+    """The progress row of a track never played."""
+    return {"track__uuid": track_uuid, "position": 0.0, "completed": False, "last_played": None}
+
+
+def progress_states(*, user, track_uuids_by_id: dict[int, object]) -> list[dict]:
+    """The merged state of these tracks (ids → uuids the caller already knows): one query."""
+    rows = list(
+        TrackProgress.objects.filter(user=user, track_id__in=list(track_uuids_by_id))
+        .order_by("track_id")
+        .values(*PROGRESS_FIELDS)
+    )
+    for row in rows:
+        row["track__uuid"] = track_uuids_by_id[row["track_id"]]
+    return rows
 
 
 def listening_seconds():
@@ -115,7 +88,7 @@ def listening_seconds():
 
 
 def totals(*, user) -> dict:
-    """``statistics`` of ``GET /progress/user``: one query of scalar subqueries."""
+    """The row of ``statistics`` in ``GET /progress/user``: one query of scalar subqueries."""
 
     def count(queryset):
         return Coalesce(
@@ -139,17 +112,11 @@ def totals(*, user) -> dict:
         .values("total_tracks", "completed_tracks", "total_listening_time", "total_bookmarks", "total_highlights")
         .get()
     )
-    return {
-        "totalTracks": row["total_tracks"],
-        "completedTracks": row["completed_tracks"],
-        "totalListeningTime": row["total_listening_time"],
-        "totalBookmarks": row["total_bookmarks"],
-        "totalHighlights": row["total_highlights"],
-    }
+    return row
 
 
-def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
-    """``GET /progress/user``: most recently played first, each with its listening time and bookmarks."""
+def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[tuple[dict, list[dict]]], int]:
+    """``GET /progress/user``: most recently played first, each row with its listening time and its bookmark rows."""
     queryset = TrackProgress.objects.filter(user=user)
     if track_uuid is not None:
         queryset = queryset.filter(track__uuid=track_uuid)
@@ -168,23 +135,17 @@ def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tup
             .order_by("position", "created_at")
             .values(*BOOKMARK_FIELDS)
         ):
-            bookmarks[row["track_id"]].append(bookmark_dict(row))
-    items = []
-    for row in rows:
-        item = progress_dict(row, row["track__uuid"])
-        item["totalListeningTime"] = row["total_listening_time"]
-        item["bookmarks"] = bookmarks[row["track_id"]]
-        items.append(item)
-    return items, total
+            bookmarks[row["track_id"]].append(row)
+    return [(row, bookmarks[row["track_id"]]) for row in rows], total
 
 
 def bookmarks_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
+    """Bookmark rows (``BOOKMARK_FIELDS``), newest first, and how many there are."""
     queryset = Bookmark.objects.filter(user=user)
     if track_uuid is not None:
         queryset = queryset.filter(track__uuid=track_uuid)
     total = queryset.count()
-    rows = queryset.order_by("-created_at", "-pk").values(*BOOKMARK_FIELDS)[offset : offset + limit]
-    return [bookmark_dict(row) for row in rows], total
+    return list(queryset.order_by("-created_at", "-pk").values(*BOOKMARK_FIELDS)[offset : offset + limit]), total
 
 
 def highlights_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
@@ -192,8 +153,7 @@ def highlights_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[
     if track_uuid is not None:
         queryset = queryset.filter(track__uuid=track_uuid)
     total = queryset.count()
-    rows = queryset.order_by("-created_at", "-pk").values(*HIGHLIGHT_FIELDS)[offset : offset + limit]
-    return [highlight_dict(row) for row in rows], total
+    return list(queryset.order_by("-created_at", "-pk").values(*HIGHLIGHT_FIELDS)[offset : offset + limit]), total
 
 
 def user_zone(user) -> zoneinfo.ZoneInfo:
@@ -204,7 +164,14 @@ def user_zone(user) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo("UTC")
 
 
-def stats(*, user, now: datetime.datetime | None = None) -> dict:
+@dataclass(frozen=True)
+class ListeningStats:
+    totals: dict  # the row of :func:`totals`
+    current_streak_days: int
+    listening_by_day: list[tuple[datetime.date, float]]  # the last STATS_DAYS days, oldest first
+
+
+def stats(*, user, now: datetime.datetime | None = None) -> ListeningStats:
     """``GET /progress/stats``: the totals, the current streak and listening per day in the user's time zone."""
     zone = user_zone(user)
     today = timezone.localtime(now or timezone.now(), zone).date()
@@ -240,8 +207,8 @@ def stats(*, user, now: datetime.datetime | None = None) -> dict:
     listening = []
     for offset in range(STATS_DAYS):
         day = first_day + datetime.timedelta(days=offset)
-        listening.append({"date": day.isoformat(), "seconds": seconds_by_day.get(day, 0.0)})
-    return {**totals(user=user), "currentStreakDays": streak, "listeningByDay": listening}
+        listening.append((day, seconds_by_day.get(day, 0.0)))
+    return ListeningStats(totals=totals(user=user), current_streak_days=streak, listening_by_day=listening)
 
 
 def track_completion(*, track_id: int) -> dict:

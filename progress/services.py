@@ -27,7 +27,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from padmakara.api.errors import APIError, Locked
+from padmakara.errors import DomainError, Locked, NotFound
 
 from . import selectors
 from .models import Bookmark, Highlight, ListeningSession, TrackProgress
@@ -48,21 +48,25 @@ class ProgressEvent:
 
 
 @dataclass(frozen=True)
+class Rejection:
+    """An event left out of a sync: its track is unknown (``not_found``) or may not be played (``locked``)."""
+
+    event_id: str
+    track_id: uuid.UUID
+    code: str
+
+
+@dataclass(frozen=True)
 class SyncResult:
     applied: int
     duplicates: int
-    progress: list[dict]
-    rejected: list[dict]
-
-
-class TrackNotFound(APIError):
-    def __init__(self):
-        super().__init__(_("No such track."), code="not_found", status_code=404)
+    progress: list[dict]  # rows of selectors.progress_states
+    rejected: list[Rejection]
 
 
 def _require_playable(ref: selectors.TrackRef | None) -> selectors.TrackRef:
     if ref is None:
-        raise TrackNotFound()
+        raise NotFound(_("No such track."))
     if not ref.playable:
         raise Locked()
     return ref
@@ -253,9 +257,7 @@ def progress_sync(
         if ref is None or not ref.playable:
             if strict:
                 _require_playable(ref)
-            rejected.append(
-                {"eventId": event.event_id, "trackId": event.track_id, "code": "not_found" if ref is None else "locked"}
-            )
+            rejected.append(Rejection(event.event_id, event.track_id, "not_found" if ref is None else "locked"))
             continue
         touched[ref.id] = ref.uuid
         rows.append(_session_row(user_id=user.pk, ref=ref, event=event, now=now))
@@ -281,19 +283,17 @@ def new_event_id() -> str:
 
 
 def bookmark_create(*, user, track_uuid, position: float, note: str = "") -> dict:
-    """Bookmark a moment of a track the user may play (position within its duration)."""
+    """Bookmark a moment of a track the user may play (position within its duration); its row."""
     ref = playable_track(user=user, track_uuid=track_uuid)
     if ref.duration > 0 and position > ref.duration:
-        raise APIError(
+        raise DomainError(
             _("The position is past the end of the track."),
             code="validation_error",
             details={"position": [_("Must be <= %(duration)g.") % {"duration": ref.duration}]},
         )
     bookmark = Bookmark.objects.create(user=user, track_id=ref.id, position=position, note=note)
-    return selectors.bookmark_dict(
-        {"uuid": bookmark.uuid, "track__uuid": ref.uuid, "position": bookmark.position,
-         "note": bookmark.note, "created_at": bookmark.created_at}
-    )  # fmt: skip
+    return {"uuid": bookmark.uuid, "track__uuid": ref.uuid, "position": bookmark.position,
+            "note": bookmark.note, "created_at": bookmark.created_at}  # fmt: skip
 
 
 def bookmark_delete(*, user, bookmark_uuid) -> bool:
@@ -303,12 +303,12 @@ def bookmark_delete(*, user, bookmark_uuid) -> bool:
 
 
 def highlight_create(*, user, track_uuid, page: int, text: str, color: str = "", note: str = "") -> dict:
-    """Highlight a passage on a transcript page of a track the user may play."""
+    """Highlight a passage on a transcript page of a track the user may play; its row."""
     ref = playable_track(user=user, track_uuid=track_uuid)
     pages = selectors.transcript_page_count(track_id=ref.id)
     if page > pages:
         message = _("This track has no transcript.") if not pages else _("The page is past the end of the transcript.")
-        raise APIError(
+        raise DomainError(
             message,
             code="validation_error",
             details={"page": [_("Must be <= %(pages)d.") % {"pages": pages} if pages else message]},
@@ -316,10 +316,8 @@ def highlight_create(*, user, track_uuid, page: int, text: str, color: str = "",
     highlight = Highlight.objects.create(
         user=user, track_id=ref.id, page=page, text=text, color=color or Highlight.Color.YELLOW, note=note
     )
-    return selectors.highlight_dict(
-        {"uuid": highlight.uuid, "track__uuid": ref.uuid, "page": highlight.page, "text": highlight.text,
-         "color": highlight.color, "note": highlight.note, "created_at": highlight.created_at}
-    )  # fmt: skip
+    return {"uuid": highlight.uuid, "track__uuid": ref.uuid, "page": highlight.page, "text": highlight.text,
+            "color": highlight.color, "note": highlight.note, "created_at": highlight.created_at}  # fmt: skip
 
 
 def highlight_delete(*, user, highlight_uuid) -> bool:

@@ -1,113 +1,25 @@
-"""Content API (docs/api.md "Content"): read-only, camelCase built by the selectors, ETag first."""
+"""Content API (docs/api.md "Content"): read-only, selectors' rows built into ``retreats.shapes``, ETag first."""
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
 from padmakara.api.etag import make_etag, not_modified
 from padmakara.api.pagination import page_from, page_parameters
 from padmakara.api.renderers import dumps
-from padmakara.api.schema import error_responses
+from padmakara.api.schema import ERROR_RESPONSES
 from padmakara.api.throttles import ContentThrottle
 
-from . import selectors
+from . import selectors, shapes
 from .access import AccessProfile
 from .models import Retreat
 from .versioning import catalogue_version
 
-ERROR_RESPONSES = error_responses(400, 401, 404, 429)
-
-
-def _many(serializer):
-    """The list form of one documented component (the same identity, so one schema name)."""
-    return type(serializer)(many=True)
-
-
-_track_summary_fields = {
-    "id": serializers.UUIDField(),
-    "title": serializers.CharField(),
-    "duration": serializers.FloatField(),
-    "order": serializers.IntegerField(),
-    "language": serializers.CharField(),
-    "hasTranscript": serializers.BooleanField(),
-    "isTranslation": serializers.BooleanField(),
-    "originalTrackId": serializers.UUIDField(allow_null=True),
-}
-_session_fields = {
-    "id": serializers.UUIDField(),
-    "name": serializers.CharField(),
-    "type": serializers.ChoiceField(choices=["morning", "afternoon", "evening", "other"]),
-    "date": serializers.DateField(allow_null=True),
-    "tracks": inline_serializer(name="TrackSummary", fields=_track_summary_fields, many=True),
-}
-_gathering_fields = {
-    "id": serializers.UUIDField(),
-    "name": serializers.CharField(),
-    "season": serializers.ChoiceField(choices=["spring", "fall"]),
-    "year": serializers.IntegerField(),
-    "startDate": serializers.DateField(),
-    "endDate": serializers.DateField(),
-    "sessionCount": serializers.IntegerField(),
-    "trackCount": serializers.IntegerField(),
-    "locked": serializers.BooleanField(),
-}
-_gathering_detail_fields = {
-    **_gathering_fields,
-    "description": serializers.CharField(),
-    "sessions": inline_serializer(name="Session", fields=_session_fields, many=True),
-}
-GatheringDetail = inline_serializer(name="Gathering", fields=_gathering_detail_fields)
-_group_fields = {
-    "id": serializers.UUIDField(),
-    "name": serializers.CharField(),
-    "description": serializers.CharField(),
-    "imageUrl": serializers.CharField(allow_null=True),
-}
-_group_summary_fields = {
-    **_group_fields,
-    "gatherings": inline_serializer(name="GatheringSummary", fields=_gathering_fields, many=True),
-}
-GroupDetail = inline_serializer(
-    name="RetreatGroup",
-    fields={
-        **_group_fields,
-        "gatherings": _many(GatheringDetail),
-    },
-)
-_ref = {"id": serializers.UUIDField(), "name": serializers.CharField()}
-TrackDetail = inline_serializer(
-    name="Track",
-    fields={
-        "id": serializers.UUIDField(),
-        "title": serializers.CharField(),
-        "description": serializers.CharField(),
-        "duration": serializers.FloatField(),
-        "order": serializers.IntegerField(),
-        "language": serializers.CharField(),
-        "hasTranscript": serializers.BooleanField(),
-        "isTranslation": serializers.BooleanField(),
-        "originalTrackId": serializers.UUIDField(allow_null=True),
-        "tags": serializers.ListField(child=serializers.CharField()),
-        "retreat": inline_serializer(name="TrackRetreatRef", fields=_ref, allow_null=True),
-        "session": inline_serializer(
-            name="TrackSessionRef", fields={**_ref, "date": serializers.DateField(allow_null=True)}
-        ),
-        "gathering": inline_serializer(name="TrackGatheringRef", fields=_ref),
-        "speaker": inline_serializer(
-            name="Speaker",
-            fields={"name": serializers.CharField(), "abbreviation": serializers.CharField()},
-            allow_null=True,
-        ),
-        "fileSize": serializers.IntegerField(),
-        "locked": serializers.BooleanField(),
-    },
-)
 LANGUAGE_PARAM = OpenApiParameter(
     "language",
     OpenApiTypes.STR,
@@ -134,6 +46,16 @@ class ContentView(APIView):
             language=language,
             content_language=getattr(user, "content_language", "en"),
         )
+
+    def respond_object(self, request, shape, select, object_id):
+        """One object: the rows ``select(reader, object_id)`` reads, built into ``shape``; 404 without rows."""
+        reader = self.reader(request)
+
+        def build():
+            rows = select(reader, object_id)
+            return None if rows is None else shape.build(rows, reader.language)
+
+        return self.respond(request, reader, build)
 
     def respond(self, request, reader: selectors.Reader, build):
         # The body depends on the catalogue version, the access profile, the languages and the
@@ -172,19 +94,7 @@ class RetreatListView(ContentView):
             OpenApiParameter("season", OpenApiTypes.STR, enum=["spring", "fall"]),
             *page_parameters(),
         ],
-        responses={
-            200: inline_serializer(
-                name="RetreatList",
-                fields={
-                    "retreatGroups": inline_serializer(
-                        name="RetreatGroupSummary", fields=_group_summary_fields, many=True
-                    ),
-                    "totalCount": serializers.IntegerField(),
-                    "hasMore": serializers.BooleanField(),
-                },
-            ),
-            **ERROR_RESPONSES,
-        },
+        responses={200: shapes.RetreatList, **ERROR_RESPONSES},
     )
     def get(self, request):
         reader = self.reader(request)
@@ -193,7 +103,11 @@ class RetreatListView(ContentView):
 
         def build():
             groups, total = selectors.retreat_groups_page(reader, filters, limit=page.limit, offset=page.offset)
-            return {"retreatGroups": groups, **page.meta(total)}
+            return shapes.RetreatList.build(
+                page,
+                total,
+                retreatGroups=[shapes.RetreatGroupSummary.build(group, reader.language) for group in groups],
+            )
 
         return self.respond(request, reader, build)
 
@@ -218,30 +132,27 @@ class RetreatGroupDetailView(ContentView):
     @extend_schema(
         operation_id="content_retreat",
         parameters=[LANGUAGE_PARAM],
-        responses={200: GroupDetail, **ERROR_RESPONSES},
+        responses={200: shapes.RetreatGroup, **ERROR_RESPONSES},
     )
     def get(self, request, group_id):
-        reader = self.reader(request)
-        return self.respond(request, reader, lambda: selectors.retreat_group_detail(reader, group_id))
+        return self.respond_object(request, shapes.RetreatGroup, selectors.retreat_group_detail, group_id)
 
 
 class GatheringDetailView(ContentView):
     @extend_schema(
         operation_id="content_gathering",
         parameters=[LANGUAGE_PARAM],
-        responses={200: GatheringDetail, **ERROR_RESPONSES},
+        responses={200: shapes.Gathering, **ERROR_RESPONSES},
     )
     def get(self, request, gathering_id):
-        reader = self.reader(request)
-        return self.respond(request, reader, lambda: selectors.gathering_detail(reader, gathering_id))
+        return self.respond_object(request, shapes.Gathering, selectors.gathering_detail, gathering_id)
 
 
 class TrackDetailView(ContentView):
     @extend_schema(
         operation_id="content_track",
         parameters=[LANGUAGE_PARAM],
-        responses={200: TrackDetail, **ERROR_RESPONSES},
+        responses={200: shapes.Track, **ERROR_RESPONSES},
     )
     def get(self, request, track_id):
-        reader = self.reader(request)
-        return self.respond(request, reader, lambda: selectors.track_detail(reader, track_id))
+        return self.respond_object(request, shapes.Track, selectors.track_detail, track_id)

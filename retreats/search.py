@@ -88,19 +88,35 @@ def marks(fragment: str) -> str:
     return marked.replace(_START, "").replace(_STOP, "").strip()
 
 
-def _result(row: dict, highlights: list[str]) -> dict:
-    return {
-        "id": row["object_uuid"],
-        "type": row["kind"],
-        "title": row["title"],
-        "description": row["description"],
-        "duration": row["duration"],
-        "language": row["language"],
-        "relevanceScore": round(float(row["score"]), 4),
-        "highlights": highlights,
-        "trackId": row["track_uuid"],
-        "page": row["page_number"],
-    }
+@dataclass(frozen=True)
+class SearchHit:
+    """One result: a track, or a transcript at its best page (``retreats.shapes.SearchResult``)."""
+
+    kind: str  # "track" or "transcript"
+    object_uuid: object  # the track's uuid, or the transcript's
+    track_uuid: object
+    title: str
+    description: str
+    duration: float
+    language: str
+    score: float
+    page: int | None
+    highlights: list[str]
+
+
+def _hit(row: dict, highlights: list[str]) -> SearchHit:
+    return SearchHit(
+        kind=row["kind"],
+        object_uuid=row["object_uuid"],
+        track_uuid=row["track_uuid"],
+        title=row["title"],
+        description=row["description"],
+        duration=row["duration"],
+        language=row["language"],
+        score=float(row["score"]),
+        page=row["page_number"],
+        highlights=highlights,
+    )
 
 
 def _allowed_retreats(reader: Reader):
@@ -150,7 +166,7 @@ def _match_sql(vector: str, column: str, queries: dict[str, str]) -> tuple[str, 
 class PostgresBackend:
     name = "postgres"
 
-    def search(self, reader: Reader, request: SearchRequest) -> tuple[list[dict], int]:
+    def search(self, reader: Reader, request: SearchRequest) -> tuple[list[SearchHit], int]:
         if not _WORD.search(request.text):
             return [], 0
         queries = self._parse(request)
@@ -229,7 +245,7 @@ class PostgresBackend:
             if row["kind"] is None:  # the count row of an empty page
                 continue
             fragments = [row["title_headline"], row["text_headline"], *(row["page_headline"] or "").split(_FRAGMENTS)]
-            results.append(_result(row, [marks(f) for f in fragments if f and _START in f]))
+            results.append(_hit(row, [marks(f) for f in fragments if f and _START in f]))
         return results, total
 
     @staticmethod
@@ -321,7 +337,7 @@ class SubstringBackend:
     name = "substring"
     TITLE_SCORE, DESCRIPTION_SCORE, TRANSCRIPT_SCORE = 0.75, 0.5, 0.25
 
-    def search(self, reader: Reader, request: SearchRequest) -> tuple[list[dict], int]:
+    def search(self, reader: Reader, request: SearchRequest) -> tuple[list[SearchHit], int]:
         wanted, unwanted = _substring_terms(request.text)
         if not wanted:
             return [], 0
@@ -329,7 +345,7 @@ class SubstringBackend:
         if not reader.with_translations:
             tracks = tracks.filter(original__isnull=True)
         window = request.offset + request.limit
-        hits: list[dict] = []
+        hits: list[SearchHit] = []
         total = 0
         if request.wants_tracks:
             found = tracks
@@ -390,11 +406,11 @@ class SubstringBackend:
                         "transcript", track, self.TRANSCRIPT_SCORE, page["transcript__uuid"], page["number"], highlights
                     )
                 )
-        hits.sort(key=lambda hit: -hit["relevanceScore"])  # stable: keeps each list's own order
+        hits.sort(key=lambda hit: -hit.score)  # stable: keeps each list's own order
         return hits[request.offset : window], total
 
     @staticmethod
-    def _row(kind: str, track: dict, score: float, object_uuid, page: int | None, highlights: list[str]) -> dict:
+    def _row(kind: str, track: dict, score: float, object_uuid, page: int | None, highlights: list[str]) -> SearchHit:
         row = {
             "object_uuid": object_uuid,
             "kind": kind,
@@ -406,7 +422,7 @@ class SubstringBackend:
             "track_uuid": track["uuid"],
             "page_number": page,
         }
-        return _result(row, highlights)
+        return _hit(row, highlights)
 
     def index_tracks(self, track_ids: Iterable[int]) -> int:
         return 0  # nothing is stored: substring matching reads the fields themselves
@@ -428,7 +444,7 @@ def backend() -> PostgresBackend | SubstringBackend:
     return BACKENDS[name]()
 
 
-def search_content(reader: Reader, request: SearchRequest) -> tuple[list[dict], int]:
+def search_content(reader: Reader, request: SearchRequest) -> tuple[list[SearchHit], int]:
     """A page of search results for this reader, and how many there are in all."""
     return backend().search(reader, request)
 

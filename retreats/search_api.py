@@ -4,14 +4,15 @@ from django.conf import settings
 from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 
 from padmakara.api.errors import APIError
 from padmakara.api.pagination import page_from
+from padmakara.api.schema import ERROR_RESPONSES
 
-from . import search
-from .api import ERROR_RESPONSES, ContentView
+from . import search, shapes
+from .api import ContentView
 
 
 class SearchInput(serializers.Serializer):
@@ -29,22 +30,6 @@ class SearchInput(serializers.Serializer):
                 limit, message=_("Ensure this field has no more than %(limit)s characters.") % {"limit": limit}
             )
         )
-
-
-_result_fields = {
-    "id": serializers.UUIDField(help_text="The track's id, or the transcript's."),
-    "type": serializers.ChoiceField(choices=search.TYPES),
-    "title": serializers.CharField(),
-    "description": serializers.CharField(),
-    "duration": serializers.FloatField(),
-    "language": serializers.CharField(),
-    "relevanceScore": serializers.FloatField(help_text="0 to 1; title hits score 0.5 or more."),
-    "highlights": serializers.ListField(
-        child=serializers.CharField(), help_text="HTML-escaped fragments with each hit in <mark>…</mark>."
-    ),
-    "trackId": serializers.UUIDField(),
-    "page": serializers.IntegerField(allow_null=True, help_text="Transcripts: the best matching page."),
-}
 
 
 class SearchView(ContentView):
@@ -66,17 +51,7 @@ class SearchView(ContentView):
             OpenApiParameter("limit", OpenApiTypes.INT),
             OpenApiParameter("offset", OpenApiTypes.INT),
         ],
-        responses={
-            200: inline_serializer(
-                name="SearchResults",
-                fields={
-                    "results": inline_serializer(name="SearchResult", fields=_result_fields, many=True),
-                    "totalCount": serializers.IntegerField(),
-                    "hasMore": serializers.BooleanField(),
-                },
-            ),
-            **ERROR_RESPONSES,
-        },
+        responses={200: shapes.SearchResults, **ERROR_RESPONSES},
     )
     def get(self, request):
         params = SearchInput(data=request.query_params)
@@ -95,8 +70,8 @@ class SearchView(ContentView):
         )
 
         def build():
-            results, total = search.search_content(reader, query)
-            return {"results": results, **page.meta(total)}
+            hits, total = search.search_content(reader, query)
+            return shapes.SearchResults.build(page, total, results=[shapes.SearchResult.build(hit) for hit in hits])
 
         return self.respond(request, reader, build)
 

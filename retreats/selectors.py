@@ -1,19 +1,18 @@
 """Reads of the catalogue for the content API.
 
-The hot paths load rows with ``.values()`` and build the camelCase dicts of docs/api.md directly:
-a list costs the same few queries whether it holds 3 gatherings or 300, and no model
-instances are built for thousands of tracks.
+The hot paths load rows with ``.values()`` (and ``.values_list()`` for tracks), which
+``retreats.shapes`` turns into the bodies of docs/api.md: a list costs the same few queries
+whether it holds 3 gatherings or 300, and no model instances are built for thousands of tracks.
 """
 
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.core.files.storage import default_storage
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from .access import AccessProfile, published_q
-from .models import Retreat, RetreatGroup, Session, Tag, Track, Transcript, pick_language
+from .models import Retreat, RetreatGroup, Session, Tag, Track, Transcript
 
 
 @dataclass(frozen=True)
@@ -42,10 +41,6 @@ def _visible_tracks_q(reader: Reader, prefix: str = "") -> Q:
 def _count_subquery(queryset, group_field: str):
     counted = queryset.order_by().values(group_field).annotate(c=Count("pk")).values("c")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
-
-
-def _image_url(name: str) -> str | None:
-    return default_storage.url(name) if name else None
 
 
 def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters | None = None):
@@ -94,33 +89,12 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
     )
 
 
-def _gathering_dict(row: dict, reader: Reader, *, with_description: bool) -> dict:
-    gathering = {
-        "id": row["retreat__uuid"],
-        "name": pick_language(row["retreat__name"], row["retreat__name_pt"], reader.language),
-        "season": row["retreat__season"] or Retreat.season_for(row["retreat__start_date"]),
-        "year": row["retreat__start_date"].year,
-        "startDate": row["retreat__start_date"],
-        "endDate": row["retreat__end_date"],
-        "sessionCount": row["session_count"],
-        "trackCount": row["track_count"],
-        "locked": not row["playable"],
-    }
-    if with_description:
-        gathering["description"] = pick_language(
-            row["retreat__description"], row["retreat__description_pt"], reader.language
-        )
-    return gathering
+# A session's rows: the session (``.values()``) and its tracks (``session_id, *TRACK_SUMMARY_COLUMNS`` tuples).
+SessionRows = tuple[dict, list[tuple]]
+# A gathering's rows: the gathering (``_gathering_rows``) and its sessions.
+GatheringRows = tuple[dict, list[SessionRows]]
 
-
-def _group_dict(group: dict, reader: Reader) -> dict:
-    return {
-        "id": group["uuid"],
-        "name": pick_language(group["name"], group["name_pt"], reader.language),
-        "description": pick_language(group["description"], group["description_pt"], reader.language),
-        "imageUrl": _image_url(group["image"]),
-    }
-
+TRACK_SUMMARY_COLUMNS = ("uuid", "title", "duration", "order", "language", "has_transcript", "original__uuid")
 
 _GROUP_FIELDS = ("id", "uuid", "name", "name_pt", "description", "description_pt", "image")
 
@@ -134,8 +108,10 @@ def groups_with_published_gatherings(filters: RetreatFilters):
     return RetreatGroup.objects.filter(Exists(through)).order_by("order", "name")
 
 
-def retreat_groups_page(reader: Reader, filters: RetreatFilters, *, limit: int, offset: int) -> tuple[list[dict], int]:
-    """``GET /content/retreats``: a page of groups, each with its published gatherings."""
+def retreat_groups_page(
+    reader: Reader, filters: RetreatFilters, *, limit: int, offset: int
+) -> tuple[list[tuple[dict, list[dict]]], int]:
+    """``GET /content/retreats``: a page of groups, each with its published gathering rows."""
     groups_qs = groups_with_published_gatherings(filters)
     groups = list(groups_qs.values(*_GROUP_FIELDS)[offset : offset + limit])
     # A short page that is not past the end tells the total without a COUNT (the usual case:
@@ -145,17 +121,12 @@ def retreat_groups_page(reader: Reader, filters: RetreatFilters, *, limit: int, 
         return [], total
     gatherings_by_group = defaultdict(list)
     for row in _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters):
-        gatherings_by_group[row["retreatgroup_id"]].append(_gathering_dict(row, reader, with_description=False))
-    result = []
-    for group in groups:
-        item = _group_dict(group, reader)
-        item["gatherings"] = gatherings_by_group[group["id"]]
-        result.append(item)
-    return result, total
+        gatherings_by_group[row["retreatgroup_id"]].append(row)
+    return [(group, gatherings_by_group[group["id"]]) for group in groups], total
 
 
-def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, list[dict]]:
-    """Sessions of these gatherings with their track summaries: two queries in all."""
+def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, list[SessionRows]]:
+    """Sessions of these gatherings with their track rows: two queries in all."""
     sessions = list(
         Session.objects.filter(retreat_id__in=retreat_ids)
         .order_by("retreat_id", "order")
@@ -166,69 +137,40 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
         Track.objects.filter(_visible_tracks_q(reader), session__retreat_id__in=retreat_ids)
         .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
         .order_by("session_id", "order", "language")
-        .values_list("session_id", "uuid", "title", "duration", "order", "language", "has_transcript", "original__uuid")
+        .values_list("session_id", *TRACK_SUMMARY_COLUMNS)
     )
-    for session_id, uuid, title, duration, order, language, has_transcript, original_uuid in track_rows:
-        tracks_by_session[session_id].append(
-            {
-                "id": uuid,
-                "title": title,
-                "duration": duration,
-                "order": order,
-                "language": language,
-                "hasTranscript": has_transcript,
-                "isTranslation": original_uuid is not None,
-                "originalTrackId": original_uuid,
-            }
-        )
+    for track in track_rows:
+        tracks_by_session[track[0]].append(track)
     by_retreat = defaultdict(list)
     for session in sessions:
-        by_retreat[session["retreat_id"]].append(
-            {
-                "id": session["uuid"],
-                "name": pick_language(session["name"], session["name_pt"], reader.language),
-                "type": session["type"],
-                "date": session["date"],
-                "tracks": tracks_by_session[session["id"]],
-            }
-        )
+        by_retreat[session["retreat_id"]].append((session, tracks_by_session[session["id"]]))
     return by_retreat
 
 
-def retreat_group_detail(reader: Reader, group_uuid) -> dict | None:
-    """``GET /content/retreat/{groupId}``: the group with gatherings, sessions and tracks."""
+def retreat_group_detail(reader: Reader, group_uuid) -> tuple[dict, list[GatheringRows]] | None:
+    """``GET /content/retreat/{groupId}``: the group's row with its gatherings, sessions and tracks."""
     group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
     if group is None:
         return None
     rows = list(_gathering_rows(reader, Q(retreatgroup_id=group["id"])))
     sessions = _sessions_with_tracks(reader, [row["retreat_id"] for row in rows])
-    gatherings = []
-    for row in rows:
-        gathering = _gathering_dict(row, reader, with_description=True)
-        gathering["sessions"] = sessions[row["retreat_id"]]
-        gatherings.append(gathering)
-    item = _group_dict(group, reader)
-    item["gatherings"] = gatherings
-    return item
+    return group, [(row, sessions[row["retreat_id"]]) for row in rows]
 
 
-def gathering_detail(reader: Reader, gathering_uuid) -> dict | None:
-    """``GET /content/gathering/{id}``: one published gathering in the group listing's shape."""
+def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
+    """``GET /content/gathering/{id}``: one published gathering, in the rows of the group listing."""
     retreat = Retreat.objects.filter(published_q(), uuid=gathering_uuid).values("id").first()
     if retreat is None:
         return None
     # A gathering outside every group still has a detail page: read it through a stand-in row.
     rows = list(_gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
-    if not rows:
-        return _ungrouped_gathering(reader, retreat["id"])
-    gathering = _gathering_dict(rows[0], reader, with_description=True)
-    gathering["sessions"] = _sessions_with_tracks(reader, [retreat["id"]])[retreat["id"]]
-    return gathering
+    row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
+    return row, _sessions_with_tracks(reader, [retreat["id"]])[retreat["id"]]
 
 
-def _ungrouped_gathering(reader: Reader, retreat_id: int) -> dict:
+def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
     retreat = Retreat.objects.get(pk=retreat_id)
-    row = {
+    return {
         "retreat__uuid": retreat.uuid,
         "retreat__name": retreat.name,
         "retreat__name_pt": retreat.name_pt,
@@ -241,12 +183,19 @@ def _ungrouped_gathering(reader: Reader, retreat_id: int) -> dict:
         "track_count": Track.objects.filter(_visible_tracks_q(reader), session__retreat=retreat).count(),
         "playable": reader.profile.can_play_retreat(retreat),
     }
-    gathering = _gathering_dict(row, reader, with_description=True)
-    gathering["sessions"] = _sessions_with_tracks(reader, [retreat_id])[retreat_id]
-    return gathering
 
 
-def track_detail(reader: Reader, track_uuid) -> dict | None:
+@dataclass(frozen=True)
+class TrackRows:
+    """One track's row, its gathering's groups (``id, uuid, name, name_pt``), its tags' names and the access decision."""
+
+    row: dict
+    groups: list[tuple]
+    tags: list[tuple[str, str]]
+    playable: bool
+
+
+def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
     """``GET /content/track/{id}``: one track of a published gathering, locked or not.
 
     Three plain queries (track, its gathering's groups, its tags) compile faster than one query
@@ -293,35 +242,5 @@ def track_detail(reader: Reader, track_uuid) -> dict | None:
         required_plan=row["session__retreat__required_plan"],
         group_ids={group[0] for group in groups},
     )
-    first_group = groups[0] if groups else None
-    tags = Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt")
-    language = reader.language
-    return {
-        "id": row["uuid"],
-        "title": row["title"],
-        "description": row["description"],
-        "duration": row["duration"],
-        "order": row["order"],
-        "language": row["language"],
-        "hasTranscript": row["has_transcript"],
-        "isTranslation": row["original__uuid"] is not None,
-        "originalTrackId": row["original__uuid"],
-        "tags": [pick_language(name, name_pt, language) for name, name_pt in tags],
-        "retreat": {"id": first_group[1], "name": pick_language(first_group[2], first_group[3], language)}
-        if first_group
-        else None,
-        "session": {
-            "id": row["session__uuid"],
-            "name": pick_language(row["session__name"], row["session__name_pt"], language),
-            "date": row["session__date"],
-        },
-        "gathering": {
-            "id": row["session__retreat__uuid"],
-            "name": pick_language(row["session__retreat__name"], row["session__retreat__name_pt"], language),
-        },
-        "speaker": {"name": row["speaker__name"], "abbreviation": row["speaker__abbreviation"]}
-        if row["speaker__name"] is not None
-        else None,
-        "fileSize": row["file_size"],
-        "locked": not playable,
-    }
+    tags = list(Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt"))
+    return TrackRows(row=row, groups=groups, tags=tags, playable=playable)

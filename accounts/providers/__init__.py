@@ -15,10 +15,9 @@ from urllib.parse import quote, urlencode
 
 from django.conf import settings
 from django.utils.module_loading import import_string
-from django.utils.translation import gettext_lazy as _
-from rest_framework import status
+from django.utils.translation import gettext as _
 
-from padmakara.api.errors import APIError
+from padmakara.errors import DomainError
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -66,45 +65,33 @@ class TokenConfig:
     cache_key: tuple = field(default=())
 
 
-# Errors shared by both providers, in the envelope codes of docs/api.md.
-def invalid_credentials() -> APIError:
-    return APIError(
-        _("Incorrect email or password."), code="invalid_credentials", status_code=status.HTTP_401_UNAUTHORIZED
-    )
+# Errors shared by both providers, with the envelope codes of docs/api.md (statuses: padmakara.api.errors).
+def invalid_credentials() -> DomainError:
+    return DomainError(_("Incorrect email or password."), code="invalid_credentials")
 
 
-def invalid_token(message=None) -> APIError:
-    return APIError(
-        message or _("The token is invalid, expired or revoked."),
-        code="invalid_token",
-        status_code=status.HTTP_401_UNAUTHORIZED,
-    )
+def invalid_token(message=None) -> DomainError:
+    return DomainError(message or _("The token is invalid, expired or revoked."), code="invalid_token")
 
 
-def email_not_verified() -> APIError:
-    return APIError(
-        _("Confirm your email address first: enter the code we sent you."),
-        code="email_not_verified",
-        status_code=status.HTTP_403_FORBIDDEN,
-    )
+def email_not_verified() -> DomainError:
+    return DomainError(_("Confirm your email address first: enter the code we sent you."), code="email_not_verified")
 
 
-def email_taken() -> APIError:
-    return APIError(
-        _("An account with this email already exists."), code="email_taken", status_code=status.HTTP_409_CONFLICT
-    )
+def email_taken() -> DomainError:
+    return DomainError(_("An account with this email already exists."), code="email_taken")
 
 
-def invalid_code() -> APIError:
-    return APIError(
+def invalid_code() -> DomainError:
+    return DomainError(
         _("The code is wrong or has expired."),
         code="validation_error",
         details={"code": [str(_("The code is wrong or has expired."))]},
     )
 
 
-def weak_password(messages: list[str]) -> APIError:
-    return APIError(
+def weak_password(messages: list[str]) -> DomainError:
+    return DomainError(
         _("Choose a stronger password."), code="validation_error", details={"password": [str(m) for m in messages]}
     )
 

@@ -19,11 +19,10 @@ from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
-from rest_framework import status
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from padmakara.api.errors import APIError
+from padmakara.errors import DomainError
 
 from . import (
     IdentityProvider,
@@ -38,6 +37,7 @@ from . import (
     invalid_credentials,
     invalid_token,
     otpauth_uri,
+    weak_password,
 )
 
 logger = logging.getLogger(__name__)
@@ -52,25 +52,24 @@ ERROR_MAP = {
     "CodeMismatchException": invalid_code,
     "ExpiredCodeException": invalid_code,
     "EnableSoftwareTokenMFAException": invalid_code,
-    "InvalidPasswordException": lambda: APIError(
-        _("Choose a stronger password."),
-        code="validation_error",
-        details={"password": [str(_("The password does not meet the password policy."))]},
+    "InvalidPasswordException": lambda: weak_password([_("The password does not meet the password policy.")]),
+    "InvalidParameterException": lambda: invalid_fields(),
+    "PasswordResetRequiredException": lambda: DomainError(
+        _("Reset your password to sign in."), code="password_reset_required"
     ),
-    "InvalidParameterException": lambda: APIError(_("The request has invalid fields."), code="validation_error"),
-    "PasswordResetRequiredException": lambda: APIError(
-        _("Reset your password to sign in."), code="password_reset_required", status_code=status.HTTP_403_FORBIDDEN
-    ),
-    "LimitExceededException": lambda: APIError(
-        _("Too many requests. Try again later."), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS
-    ),
-    "TooManyRequestsException": lambda: APIError(
-        _("Too many requests. Try again later."), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS
-    ),
-    "TooManyFailedAttemptsException": lambda: APIError(
-        _("Too many requests. Try again later."), code="rate_limited", status_code=status.HTTP_429_TOO_MANY_REQUESTS
-    ),
+    "LimitExceededException": lambda: rate_limited(),
+    "TooManyRequestsException": lambda: rate_limited(),
+    "TooManyFailedAttemptsException": lambda: rate_limited(),
 }
+
+
+def invalid_fields() -> DomainError:
+    return DomainError(_("The request has invalid fields."), code="validation_error")
+
+
+def rate_limited() -> DomainError:
+    return DomainError(_("Too many requests. Try again later."), code="rate_limited")
+
 
 # Errors that must not tell a caller whether an email is registered.
 SILENT_FOR_UNKNOWN = {
@@ -85,19 +84,16 @@ def error_code(exc: ClientError) -> str:
     return exc.response.get("Error", {}).get("Code", "")
 
 
-def to_api_error(exc: Exception) -> APIError:
+def to_domain_error(exc: Exception) -> DomainError:
     if isinstance(exc, ClientError):
         factory = ERROR_MAP.get(error_code(exc))
         if factory is not None:
             return factory()
     if isinstance(exc, ParamValidationError):  # the client's input, refused before it left (length, pattern)
-        return APIError(_("The request has invalid fields."), code="validation_error")
+        return invalid_fields()
     logger.error("Cognito call failed: %s", exc)
-    return APIError(
-        _("The sign-in service is unavailable. Try again shortly."),
-        code="server_error",
-        status_code=status.HTTP_502_BAD_GATEWAY,
-    )
+    # The envelope code is server_error, answered 502: the fault is the sign-in service's.
+    return DomainError(_("The sign-in service is unavailable. Try again shortly."), code="server_error")
 
 
 @cache
@@ -137,7 +133,7 @@ class CognitoIdentityProvider(IdentityProvider):
         try:
             return getattr(self.client, operation)(**params)
         except (ClientError, BotoCoreError) as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
 
     # --- tokens ---------------------------------------------------------------------------
 
@@ -244,10 +240,10 @@ class CognitoIdentityProvider(IdentityProvider):
             getattr(self.client, operation)(**params)
         except ClientError as exc:
             if error_code(exc) not in SILENT_FOR_UNKNOWN:
-                raise to_api_error(exc) from exc
+                raise to_domain_error(exc) from exc
             logger.info("Cognito %s: %s (not told to the caller)", operation, error_code(exc))
         except BotoCoreError as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
 
     def resend_verification(self, *, email: str) -> None:
         email = email.strip().lower()
@@ -294,9 +290,9 @@ class CognitoIdentityProvider(IdentityProvider):
         except ClientError as exc:
             if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException", "RefreshTokenReuseException"}:
                 raise invalid_token(_("The refresh token is invalid, expired or revoked.")) from exc
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
         except BotoCoreError as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
         return self._tokens(response["AuthenticationResult"])
 
     def logout(self, *, refresh_token: str) -> None:
@@ -312,9 +308,9 @@ class CognitoIdentityProvider(IdentityProvider):
                 "NotAuthorizedException",
                 "InvalidParameterException",
             }:
-                raise to_api_error(exc) from exc
+                raise to_domain_error(exc) from exc
         except BotoCoreError as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
 
     def forgot_password(self, *, email: str) -> None:
         email = email.strip().lower()
@@ -333,9 +329,9 @@ class CognitoIdentityProvider(IdentityProvider):
         except ClientError as exc:
             if error_code(exc) == "UserNotFoundException":  # same answer as a wrong code
                 raise invalid_code() from exc
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
         except BotoCoreError as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
 
     def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
         secret = self.call("associate_software_token", AccessToken=access_token)["SecretCode"]
@@ -362,7 +358,7 @@ class CognitoIdentityProvider(IdentityProvider):
             logger.info("token for sub %s has no live Cognito account: %s", sub, error_code(exc))
             return None
         except BotoCoreError as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
         attributes = {item["Name"]: item["Value"] for item in response.get("UserAttributes", [])}
         if attributes.get("sub", sub) != sub or not attributes.get("email"):
             return None
@@ -381,9 +377,9 @@ class CognitoIdentityProvider(IdentityProvider):
             getattr(self.client, operation)(UserPoolId=self.pool_id, Username=user.email, **params)
         except ClientError as exc:
             if error_code(exc) != "UserNotFoundException":
-                raise to_api_error(exc) from exc
+                raise to_domain_error(exc) from exc
         except BotoCoreError as exc:
-            raise to_api_error(exc) from exc
+            raise to_domain_error(exc) from exc
 
     def delete_account(self, *, user: User) -> None:
         self._admin("admin_delete_user", user)
@@ -394,7 +390,7 @@ class CognitoIdentityProvider(IdentityProvider):
         except ClientError as exc:
             # Already confirmed is what we want.
             if error_code(exc) not in {"UserNotFoundException", "NotAuthorizedException"}:
-                raise to_api_error(exc) from exc
+                raise to_domain_error(exc) from exc
 
     def admin_disable(self, *, user: User) -> None:
         self._admin("admin_disable_user", user)

@@ -10,7 +10,6 @@ import sys
 from django.core.exceptions import PermissionDenied
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
-from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -18,6 +17,7 @@ from rest_framework.response import Response
 from padmakara.errors import DomainError
 
 from .case import camelize
+from .formats import now_iso
 
 logger = logging.getLogger(__name__)
 
@@ -34,11 +34,6 @@ class APIError(exceptions.APIException):
         self.details = details
 
 
-class Locked(APIError):
-    def __init__(self, message: str = "This content is not available with your access."):
-        super().__init__(message, code="locked", status_code=status.HTTP_403_FORBIDDEN)
-
-
 # The HTTP status of each domain error code (padmakara.errors); any other code is a 400.
 DOMAIN_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
@@ -50,16 +45,19 @@ DOMAIN_STATUS = {
     "request_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "service_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "provider_error": status.HTTP_502_BAD_GATEWAY,
+    "invalid_credentials": status.HTTP_401_UNAUTHORIZED,
+    "invalid_token": status.HTTP_401_UNAUTHORIZED,
+    "email_not_verified": status.HTTP_403_FORBIDDEN,
+    "password_reset_required": status.HTTP_403_FORBIDDEN,
+    "email_taken": status.HTTP_409_CONFLICT,
+    # A domain error is never our own bug: server_error from one is a service behind us failing.
+    "server_error": status.HTTP_502_BAD_GATEWAY,
 }
 
 
 def from_domain(exc: DomainError) -> APIError:
     """The API's form of a domain error: its code, message and details, with the code's status."""
     return APIError(exc.message, code=exc.code, status_code=DOMAIN_STATUS.get(exc.code, 400), details=exc.details)
-
-
-def now_iso() -> str:
-    return timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def envelope(code: str, message: str, details=None) -> dict:

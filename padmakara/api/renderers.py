@@ -18,13 +18,6 @@ def _default(value):
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def format_datetime(value: datetime.datetime | None) -> str | None:
-    """ISO 8601 UTC with a ``Z``, as docs/api.md asks."""
-    if value is None:
-        return None
-    return value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def dumps(data) -> bytes:
     return orjson.dumps(
         data, default=_default, option=orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS

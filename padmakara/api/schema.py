@@ -1,6 +1,11 @@
-"""OpenAPI pieces shared by every app: the error envelope and the schema hooks."""
+"""OpenAPI pieces shared by every app: the error envelope, request components and the schema hooks."""
 
+import copy
+
+from drf_spectacular.utils import inline_serializer
 from rest_framework import serializers
+
+from .case import camel_key
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -20,6 +25,30 @@ class ErrorEnvelopeSerializer(serializers.Serializer):
 def error_responses(*statuses: int) -> dict:
     """``responses`` entries for ``extend_schema``: the envelope for each status."""
     return dict.fromkeys(statuses, ErrorEnvelopeSerializer)
+
+
+# The errors of a read (content, notifications): invalid parameters, no token, no such object, rate limited.
+ERROR_RESPONSES = error_responses(400, 401, 404, 429)
+
+
+_camel_components: dict[str, type[serializers.Serializer]] = {}
+
+
+def camel_request(serializer_class, **kwargs):
+    """The wire shape of an input serializer for OpenAPI: the same fields under camelCase names,
+    one component per input class (``SyncEventInput`` → ``SyncEvent``, ``SyncEventRequest`` in the schema)."""
+    name = serializer_class.__name__.removesuffix("Input")
+    if name not in _camel_components:
+        fields = {}
+        for field_name, declared in serializer_class._declared_fields.items():
+            field = copy.deepcopy(declared)
+            if isinstance(field, serializers.Serializer):
+                field = camel_request(type(field), required=field.required, allow_null=field.allow_null)
+            elif isinstance(field, serializers.ListField) and isinstance(field.child, serializers.Serializer):
+                field = camel_request(type(field.child), many=True)
+            fields[camel_key(field_name)] = field
+        _camel_components[name] = type(inline_serializer(name=name, fields=fields))
+    return _camel_components[name](**kwargs)
 
 
 def drop_trailing_slash_twins(endpoints, **kwargs):

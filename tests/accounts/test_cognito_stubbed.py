@@ -194,7 +194,7 @@ def test_it_signs_a_disabled_user_out_everywhere(stub):
 
 def test_it_keeps_the_rows_when_the_pool_refuses_deletion(stub):
     from accounts.services import user_delete_account
-    from padmakara.api.errors import APIError
+    from padmakara.errors import DomainError
 
     user = User.objects.create_user(email="ana@example.org", cognito_sub="sub-1")
     stub.add_client_error(
@@ -204,6 +204,6 @@ def test_it_keeps_the_rows_when_the_pool_refuses_deletion(stub):
         500,
         expected_params={"UserPoolId": POOL, "Username": ANY},
     )
-    with pytest.raises(APIError):
+    with pytest.raises(DomainError):
         user_delete_account(user=user)
     assert User.objects.filter(pk=user.pk).exists()

@@ -4,13 +4,19 @@ import zoneinfo
 import pytest
 from django.utils import timezone
 
+from progress import selectors
 from progress.models import ListeningSession
-from progress.selectors import stats
+from progress.shapes import ProgressStats
 
 from .events import event
 
 URL = "/api/v1/progress/stats"
 pytestmark = pytest.mark.django_db
+
+
+def stats(**kwargs):
+    """The body of GET /progress/stats, from the selector's figures."""
+    return ProgressStats.build(selectors.stats(**kwargs))
 
 
 def _listen(user, track, when, seconds=60.0):

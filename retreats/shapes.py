@@ -1,0 +1,231 @@
+"""The content API's response shapes (API.md "Content"): each declared once, built from the
+rows of ``retreats.selectors`` and ``retreats.search``.
+
+The catalogue bodies are large (a group's detail lists every track), so ``build`` writes each
+dict literally from ``.values()`` rows; the renderer then only dumps it (``renders_camel_case``).
+"""
+
+from django.core.files.storage import default_storage
+from rest_framework import serializers
+
+from padmakara.api.shapes import PageShape, Shape
+
+from . import search
+from .models import Retreat, pick_language
+from .selectors import GatheringRows, SessionRows, TrackRows
+
+
+class TrackSummary(Shape):
+    id = serializers.UUIDField()
+    title = serializers.CharField()
+    duration = serializers.FloatField()
+    order = serializers.IntegerField()
+    language = serializers.CharField()
+    hasTranscript = serializers.BooleanField()
+    isTranslation = serializers.BooleanField()
+    originalTrackId = serializers.UUIDField(allow_null=True)
+
+    @classmethod
+    def build(cls, row: tuple) -> dict:
+        """``row``: ``session_id`` and ``selectors.TRACK_SUMMARY_COLUMNS``."""
+        _session_id, uuid, title, duration, order, language, has_transcript, original_uuid = row
+        return {
+            "id": uuid,
+            "title": title,
+            "duration": duration,
+            "order": order,
+            "language": language,
+            "hasTranscript": has_transcript,
+            "isTranslation": original_uuid is not None,
+            "originalTrackId": original_uuid,
+        }
+
+
+class Session(Shape):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=["morning", "afternoon", "evening", "other"])
+    date = serializers.DateField(allow_null=True)
+    tracks = TrackSummary(many=True)
+
+    @classmethod
+    def build(cls, rows: SessionRows, language: str) -> dict:
+        session, tracks = rows
+        return {
+            "id": session["uuid"],
+            "name": pick_language(session["name"], session["name_pt"], language),
+            "type": session["type"],
+            "date": session["date"],
+            "tracks": [TrackSummary.build(track) for track in tracks],
+        }
+
+
+class GatheringSummary(Shape):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    season = serializers.ChoiceField(choices=["spring", "fall"])
+    year = serializers.IntegerField()
+    startDate = serializers.DateField()
+    endDate = serializers.DateField()
+    sessionCount = serializers.IntegerField()
+    trackCount = serializers.IntegerField()
+    locked = serializers.BooleanField()
+
+    @classmethod
+    def build(cls, row: dict, language: str) -> dict:
+        """``row``: a gathering row of ``selectors._gathering_rows``."""
+        return {
+            "id": row["retreat__uuid"],
+            "name": pick_language(row["retreat__name"], row["retreat__name_pt"], language),
+            "season": row["retreat__season"] or Retreat.season_for(row["retreat__start_date"]),
+            "year": row["retreat__start_date"].year,
+            "startDate": row["retreat__start_date"],
+            "endDate": row["retreat__end_date"],
+            "sessionCount": row["session_count"],
+            "trackCount": row["track_count"],
+            "locked": not row["playable"],
+        }
+
+
+class Gathering(GatheringSummary):
+    description = serializers.CharField()
+    sessions = Session(many=True)
+
+    @classmethod
+    def build(cls, rows: GatheringRows, language: str) -> dict:
+        row, sessions = rows
+        gathering = GatheringSummary.build(row, language)
+        gathering["description"] = pick_language(row["retreat__description"], row["retreat__description_pt"], language)
+        gathering["sessions"] = [Session.build(session, language) for session in sessions]
+        return gathering
+
+
+class RetreatGroupSummary(Shape):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+    description = serializers.CharField()
+    imageUrl = serializers.CharField(allow_null=True)
+    gatherings = GatheringSummary(many=True)
+
+    gathering_shape = GatheringSummary  # what each of ``gatherings`` is built with
+
+    @classmethod
+    def build(cls, rows: tuple[dict, list], language: str) -> dict:
+        """``rows``: the group's row and its gatherings' (``list[dict]`` here, ``list[GatheringRows]`` in the detail)."""
+        group, gatherings = rows
+        return {
+            "id": group["uuid"],
+            "name": pick_language(group["name"], group["name_pt"], language),
+            "description": pick_language(group["description"], group["description_pt"], language),
+            "imageUrl": default_storage.url(group["image"]) if group["image"] else None,
+            "gatherings": [cls.gathering_shape.build(gathering, language) for gathering in gatherings],
+        }
+
+
+class RetreatGroup(RetreatGroupSummary):
+    gatherings = Gathering(many=True)
+
+    gathering_shape = Gathering
+
+
+class RetreatList(PageShape):
+    retreatGroups = RetreatGroupSummary(many=True)
+
+
+class TrackRetreatRef(Shape):
+    id = serializers.UUIDField()
+    name = serializers.CharField()
+
+
+class TrackGatheringRef(TrackRetreatRef):
+    pass
+
+
+class TrackSessionRef(TrackRetreatRef):
+    date = serializers.DateField(allow_null=True)
+
+
+class Speaker(Shape):
+    name = serializers.CharField()
+    abbreviation = serializers.CharField()
+
+
+class Track(TrackSummary):
+    field_order = ("id", "title", "description")
+
+    description = serializers.CharField()
+    tags = serializers.ListField(child=serializers.CharField())
+    retreat = TrackRetreatRef(allow_null=True)
+    session = TrackSessionRef()
+    gathering = TrackGatheringRef()
+    speaker = Speaker(allow_null=True)
+    fileSize = serializers.IntegerField()
+    locked = serializers.BooleanField()
+
+    @classmethod
+    def build(cls, rows: TrackRows, language: str) -> dict:
+        row = rows.row
+        first_group = rows.groups[0] if rows.groups else None
+        return {
+            "id": row["uuid"],
+            "title": row["title"],
+            "description": row["description"],
+            "duration": row["duration"],
+            "order": row["order"],
+            "language": row["language"],
+            "hasTranscript": row["has_transcript"],
+            "isTranslation": row["original__uuid"] is not None,
+            "originalTrackId": row["original__uuid"],
+            "tags": [pick_language(name, name_pt, language) for name, name_pt in rows.tags],
+            "retreat": {"id": first_group[1], "name": pick_language(first_group[2], first_group[3], language)}
+            if first_group
+            else None,
+            "session": {
+                "id": row["session__uuid"],
+                "name": pick_language(row["session__name"], row["session__name_pt"], language),
+                "date": row["session__date"],
+            },
+            "gathering": {
+                "id": row["session__retreat__uuid"],
+                "name": pick_language(row["session__retreat__name"], row["session__retreat__name_pt"], language),
+            },
+            "speaker": {"name": row["speaker__name"], "abbreviation": row["speaker__abbreviation"]}
+            if row["speaker__name"] is not None
+            else None,
+            "fileSize": row["file_size"],
+            "locked": not rows.playable,
+        }
+
+
+class SearchResult(Shape):
+    id = serializers.UUIDField(help_text="The track's id, or the transcript's.")
+    type = serializers.ChoiceField(choices=search.TYPES)
+    title = serializers.CharField()
+    description = serializers.CharField()
+    duration = serializers.FloatField()
+    language = serializers.CharField()
+    relevanceScore = serializers.FloatField(help_text="0 to 1; title hits score 0.5 or more.")
+    highlights = serializers.ListField(
+        child=serializers.CharField(), help_text="HTML-escaped fragments with each hit in <mark>…</mark>."
+    )
+    trackId = serializers.UUIDField()
+    page = serializers.IntegerField(allow_null=True, help_text="Transcripts: the best matching page.")
+
+    @classmethod
+    def build(cls, hit: search.SearchHit) -> dict:
+        return {
+            "id": hit.object_uuid,
+            "type": hit.kind,
+            "title": hit.title,
+            "description": hit.description,
+            "duration": hit.duration,
+            "language": hit.language,
+            "relevanceScore": round(hit.score, 4),
+            "highlights": hit.highlights,
+            "trackId": hit.track_uuid,
+            "page": hit.page,
+        }
+
+
+class SearchResults(PageShape):
+    results = SearchResult(many=True)
