@@ -1,4 +1,4 @@
-"""The Auth and User API's response shapes (API.md "Auth", "User"): each declared once, built
+"""The Auth and User API's response shapes (docs/api.md "Auth", "User"): each declared once, built
 from the user row, the provider's results (``accounts.providers``) or a device."""
 
 from rest_framework import serializers

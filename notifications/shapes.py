@@ -1,4 +1,4 @@
-"""The Notifications API's response shapes (API.md "Notifications"), built from the rows of
+"""The Notifications API's response shapes (docs/api.md "Notifications"), built from the rows of
 ``notifications.selectors``."""
 
 from rest_framework import serializers

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 import accounts.admin  # noqa: F401  (registers the User admin extended at the end of this module)
 import retreats.admin  # noqa: F401  (registers the Track admin extended at the end of this module)
 from padmakara.admin import extend_admin, insert_after, insert_fieldset
+from padmakara.api.formats import clock
 from retreats.models import Track
 
 from . import selectors
@@ -40,12 +41,6 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-def _duration(seconds: float) -> str:
-    seconds = int(seconds or 0)
-    hours, rest = divmod(seconds, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}"
-
-
 @admin.register(TrackProgress)
 class TrackProgressAdmin(ReadOnlyAdmin):
     list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display", "history")
@@ -60,11 +55,11 @@ class TrackProgressAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("position"), ordering="position")
     def position_display(self, obj):
-        return _duration(obj.position)
+        return clock(obj.position)
 
     @admin.display(description=_("listened"), ordering="listening_seconds")
     def listening_display(self, obj):
-        return _duration(obj.listening_seconds)
+        return clock(obj.listening_seconds)
 
     @admin.display(description=_("history"))
     def history(self, obj):

@@ -1,4 +1,4 @@
-"""The Progress API's response shapes (API.md "Progress"): each declared once, built from the
+"""The Progress API's response shapes (docs/api.md "Progress"): each declared once, built from the
 ``.values()`` rows of ``progress.selectors`` and the results of ``progress.services``."""
 
 from rest_framework import serializers

@@ -14,23 +14,10 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from padmakara.admin import LargeTablePaginator, api_id
+from padmakara.api.formats import clock
 
 from .actions import PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
-
-
-def hours_minutes(seconds: float | None) -> str:
-    """A total duration as ``h:mm`` (3,400 hours of archive do not fit in a clock)."""
-    minutes = round((seconds or 0) / 60)
-    return f"{minutes // 60}:{minutes % 60:02d}"
-
-
-def clock(seconds: float | None) -> str:
-    """A track's duration as ``m:ss`` or ``h:mm:ss``."""
-    total = round(seconds or 0)
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 def _subquery_total(queryset, group_by: str, aggregate, output_field):
@@ -258,7 +245,7 @@ class RetreatAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("total duration"), ordering="total_seconds")
     def total_duration(self, obj):
-        return hours_minutes(obj.total_seconds)
+        return clock(obj.total_seconds)
 
     def save_model(self, request, obj, form, change):
         # Publishing goes through its action (audit entry, signal, version stamp) like the admin
@@ -416,7 +403,7 @@ class SessionAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("total duration"), ordering="total_seconds")
     def total_duration(self, obj):
-        return hours_minutes(obj.total_seconds)
+        return clock(obj.total_seconds)
 
 
 # --- Tracks -------------------------------------------------------------------------------

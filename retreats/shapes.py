@@ -1,4 +1,4 @@
-"""The content API's response shapes (API.md "Content"): each declared once, built from the
+"""The content API's response shapes (docs/api.md "Content"): each declared once, built from the
 rows of ``retreats.selectors`` and ``retreats.search``.
 
 The catalogue bodies are large (a group's detail lists every track), so ``build`` writes each

@@ -38,7 +38,7 @@ class Shape(serializers.Serializer):
 class RowShape(Shape):
     # A shape whose ``build`` reads one ``.values()`` row: each field from the row's key named by
     # its ``source``, else its own name in snake_case (``createdAt`` ← ``created_at``), date-times
-    # formatted as API.md asks. Nested shapes are the subclass's to add.
+    # formatted as docs/api.md asks. Nested shapes are the subclass's to add.
 
     @classmethod
     def build(cls, row: dict) -> dict:
@@ -66,7 +66,7 @@ def _reading_plan(shape: type[RowShape]) -> list[tuple]:
 
 
 class PageShape(Shape):
-    # A page of a list (API.md pagination): the subclass's fields, then ``totalCount`` and ``hasMore``.
+    # A page of a list (docs/api.md pagination): the subclass's fields, then ``totalCount`` and ``hasMore``.
 
     totalCount = serializers.IntegerField()
     hasMore = serializers.BooleanField()
