@@ -27,7 +27,8 @@ test: $(VENV)/.installed
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Type-checked (pyproject.toml [tool.mypy]): the project-wide modules, and every app's services and selectors.
-TYPED := padmakara/*.py padmakara/api $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
+TYPED := padmakara/*.py padmakara/api retreats/actions.py media/jobs.py media/processing.py media/bundles.py media/uploads.py \
+         $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -198,4 +198,4 @@ def dashboard(filters: Filters) -> dict:
             "bundles": bundle_outcomes(filters),
         }
 
-    return cache.get_or_set(filters.cache_key, compute, timeout=settings.DASHBOARD_CACHE_SECONDS)
+    return cache.get_or_set(filters.cache_key, compute, timeout=settings.DASHBOARD_CACHE_SECONDS) or {}

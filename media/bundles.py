@@ -123,7 +123,8 @@ class _EntryNames:
 
 def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress, sha256: str = "") -> tuple[int, str]:
     """Stream one object into the archive; hash it only when processing did not already."""
-    digest, size = (None if sha256 else hashlib.sha256()), 0
+    digest = None if sha256 else hashlib.sha256()
+    size = 0
     info = zipfile.ZipInfo(entry, date_time=timezone.now().timetuple()[:6])
     info.compress_type = zipfile.ZIP_STORED  # audio and PDFs are already compressed
     with archive.open(info, "w", force_zip64=True) as out:
@@ -133,7 +134,7 @@ def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress, sha
                 digest.update(chunk)
             size += len(chunk)
             progress(len(chunk))
-    return size, sha256 or digest.hexdigest()
+    return size, digest.hexdigest() if digest is not None else sha256
 
 
 def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
@@ -152,7 +153,9 @@ def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
     names = _EntryNames()
     for uuid in bundle.track_ids:
         track = tracks.get(uuid)
-        source = selectors.audio_source(track, bundle.quality) if track else None
+        if track is None:
+            continue
+        source = selectors.audio_source(track, bundle.quality)
         if source is None:
             continue
         stem = media_storage.track_stem(track).removeprefix("retreats/")
@@ -168,7 +171,7 @@ def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
                 if transcript.pdf_file:
                     entry = names.add(f"{stem}.transcript-{transcript.language}.pdf")
                     fields = {**common, "type": "transcript", "language": transcript.language}
-                    plan.append((transcript.pdf_file.name, entry, fields))
+                    plan.append((transcript.pdf_file.name or "", entry, fields))
     try:
         total = sum(media_storage.default_storage.size(key) for key, _, _ in plan) or 1
         done = {"bytes": 0, "reported": 0.0, "at": time.monotonic()}

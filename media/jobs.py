@@ -88,13 +88,13 @@ class RowJob:
 
     def queue(self, object_id: int) -> None:
         """Mark the row waiting and send its job once the transaction commits."""
-        self.model.objects.filter(pk=object_id).update(
+        self.model._default_manager.filter(pk=object_id).update(
             **{self.status_field: self.waiting, self.error_field: ""}, updated_at=timezone.now()
         )
         self.send_on_commit(object_id)
 
     def waiting_ids(self, before: datetime.datetime) -> list[int]:
-        rows = self.model.objects.filter(self._status(self.waiting), updated_at__lt=before)
+        rows = self.model._default_manager.filter(self._status(self.waiting), updated_at__lt=before)
         if self.file_field:
             rows = rows.exclude(**{self.file_field: ""})
         return list(rows.values_list("pk", flat=True))
@@ -122,7 +122,7 @@ class RowJob:
         if not self._own_abandoned_claim(object_id, claim_id):
             abandoned &= Q(updated_at__lt=stale_before())
         claimed = bool(
-            self.model.objects.filter(self._status(self.waiting) | abandoned, pk=object_id).update(
+            self.model._default_manager.filter(self._status(self.waiting) | abandoned, pk=object_id).update(
                 **{self.status_field: self.running, self.error_field: "", **self.claim_fields},
                 updated_at=timezone.now(),
             )
@@ -133,19 +133,19 @@ class RowJob:
 
     def release(self, object_id: int) -> None:
         """Give the claim back so the retry of a transient failure can take it."""
-        self.model.objects.filter(self._status(self.running), pk=object_id).update(
+        self.model._default_manager.filter(self._status(self.running), pk=object_id).update(
             **{self.status_field: self.waiting}, updated_at=timezone.now()
         )
 
     def fail(self, object_id: int, message: str) -> None:
-        self.model.objects.filter(pk=object_id).update(
+        self.model._default_manager.filter(pk=object_id).update(
             **{self.status_field: self.failed, self.error_field: message}, updated_at=timezone.now()
         )
 
     def give_up(self, object_id: int, error: Exception) -> None:
         """After the last retry of a transient error: say so on the row instead of leaving it waiting."""
         message = f"Gave up after several attempts: storage or network unavailable ({type(error).__name__})."
-        self.model.objects.filter(self._status(self.waiting, self.running), pk=object_id).update(
+        self.model._default_manager.filter(self._status(self.waiting, self.running), pk=object_id).update(
             **{self.status_field: self.failed, self.error_field: message}, updated_at=timezone.now()
         )
 

@@ -24,7 +24,7 @@ from .signals import transcript_text_ready
 
 def track_adopt_file(*, track: Track) -> None:
     """Give a file saved through a plain admin form its stable key (never the uploader's name)."""
-    name = track.audio_file.name
+    name = track.audio_file.name or ""
     key = media_storage.track_audio_key(track, name)
     if name and name != key:
         media_storage.move(name, key)
@@ -65,7 +65,7 @@ def _track_process(*, track_id: int, claim_id: str | None = None) -> bool:
     if not track.audio_file:
         jobs.TRACK.fail(track_id, "The track has no audio file.")
         return True
-    key = track.audio_file.name
+    key = track.audio_file.name or ""
     try:
         with media_storage.local_copy(key) as (path, checksum, size):
             duplicate = (
@@ -182,7 +182,7 @@ def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bo
         jobs.TRANSCRIPT.fail(transcript_id, "The transcript has no PDF file.")
         return True
     try:
-        with media_storage.local_copy(transcript.pdf_file.name, suffix=".pdf") as (path, _checksum, size):
+        with media_storage.local_copy(transcript.pdf_file.name or "", suffix=".pdf") as (path, _checksum, size):
             pages = _read_pdf(path)
     except audio.MediaError as exc:
         jobs.TRANSCRIPT.fail(transcript_id, str(exc))

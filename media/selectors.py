@@ -51,7 +51,7 @@ def audio_source(track: Track, quality: str) -> AudioSource | None:
     for candidate in candidates:
         if candidate == "high":
             if track.audio_file and track.processing_status == Track.ProcessingStatus.READY:
-                name = track.audio_file.name
+                name = track.audio_file.name or ""
                 return AudioSource(name, "high", media_storage.content_type_for(name), track.file_size)
             continue
         rendition = (track.renditions or {}).get(candidate)

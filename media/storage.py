@@ -82,6 +82,18 @@ def s3_client(storage=None):
     return storage.connection.meta.client
 
 
+def s3_bucket(storage=None) -> str:
+    """The bucket an S3 storage writes to."""
+    storage = storage or default_storage
+    return storage.bucket_name
+
+
+def s3_object_parameters(name: str, storage=None) -> dict:
+    """The object parameters (encryption, cache control …) the storage sets on every upload."""
+    storage = storage or default_storage
+    return storage.get_object_parameters(name)
+
+
 def s3_object_key(name: str, storage=None) -> str:
     """The object key in the bucket: the storage name under the configured prefix."""
     storage = storage or default_storage

@@ -84,9 +84,9 @@ def upload_start(*, session: Session, user, filename: str, size: int, content_ty
     upload.key = f"uploads/{session.pk}/{upload.uuid}{ext}"
     if media_storage.is_s3():
         client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
-        extra = default_storage.get_object_parameters(upload.key)
+        extra = media_storage.s3_object_parameters(upload.key)
         created = client.create_multipart_upload(
-            Bucket=default_storage.bucket_name, Key=object_key, ContentType=content_type or "application/octet-stream",
+            Bucket=media_storage.s3_bucket(), Key=object_key, ContentType=content_type or "application/octet-stream",
             **extra,
         )  # fmt: skip
         upload.s3_upload_id = created["UploadId"]
@@ -106,7 +106,7 @@ def upload_part_urls(*, upload: Upload, part_numbers: list[int]) -> dict[int, st
             raise UploadError(_("Part %(n)d is out of range.") % {"n": number})
         urls[number] = client.generate_presigned_url(
             "upload_part",
-            Params={"Bucket": default_storage.bucket_name, "Key": object_key,
+            Params={"Bucket": media_storage.s3_bucket(), "Key": object_key,
                     "UploadId": upload.s3_upload_id, "PartNumber": number},
             ExpiresIn=3600,
         )  # fmt: skip
@@ -124,10 +124,10 @@ def upload_complete(*, upload: Upload, parts: list[dict] | None = None) -> Uploa
         ordered = sorted(({"PartNumber": int(p["part_number"]), "ETag": p["etag"]} for p in parts or []),
                          key=lambda p: p["PartNumber"])  # fmt: skip
         client.complete_multipart_upload(
-            Bucket=default_storage.bucket_name, Key=object_key, UploadId=upload.s3_upload_id,
+            Bucket=media_storage.s3_bucket(), Key=object_key, UploadId=upload.s3_upload_id,
             MultipartUpload={"Parts": ordered},
         )  # fmt: skip
-        size = client.head_object(Bucket=default_storage.bucket_name, Key=object_key)["ContentLength"]
+        size = client.head_object(Bucket=media_storage.s3_bucket(), Key=object_key)["ContentLength"]
     else:
         size = default_storage.size(upload.key) if default_storage.exists(upload.key) else 0
         digest = hashlib.sha256()
@@ -177,7 +177,7 @@ def upload_abort(*, upload: Upload) -> None:
 def _discard_staged(upload: Upload) -> None:
     if upload.s3_upload_id and upload.status == Upload.Status.UPLOADING:
         media_storage.s3_client().abort_multipart_upload(
-            Bucket=default_storage.bucket_name,
+            Bucket=media_storage.s3_bucket(),
             Key=media_storage.s3_object_key(upload.key),
             UploadId=upload.s3_upload_id,
         )
@@ -295,15 +295,15 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
                 batch.skipped.append(upload.filename)
             continue
         language = item.get("language") or "en"
-        track = (
+        owner = (
             created.get((int(item.get("order") or 0), language))
             or Track.objects.filter(session=session, order=item.get("order") or 0, language=language).first()
         )
-        if track is None:
+        if owner is None:
             errors[upload.filename] = _("No track number %(n)s in this session for this transcript.") % {
                 "n": item.get("order")}  # fmt: skip
             continue
-        transcript, _created = Transcript.objects.get_or_create(track=track, language=language)
+        transcript, _created = Transcript.objects.get_or_create(track=owner, language=language)
         staged.append((upload, transcript))
         batch.transcripts.append(transcript)
     if errors:

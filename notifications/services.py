@@ -11,7 +11,8 @@ import hashlib
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -97,7 +98,7 @@ def notification_events_retry(*, events, user=None) -> list[int]:
     )
     for event in failed:
         audit(user=user, obj=event, message="Queued again.")
-        transaction.on_commit(lambda event_id=event.pk: _send_fan_out(event_id))
+        transaction.on_commit(partial(_send_fan_out, event.pk))
     return ids
 
 
@@ -111,7 +112,7 @@ class FanOutResult:
     retry_pushes: int = 0  # pushes that failed transiently: they wait for the task's retry
 
 
-def _lease() -> timezone.datetime:
+def _lease() -> datetime:
     return timezone.now() + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
 
 
@@ -257,7 +258,7 @@ def _push_pending(*, event: NotificationEvent, backend, result: FanOutResult, li
     per_notification: dict[int, list] = {}
     for index, outcome in enumerate(outcomes):
         per_notification.setdefault(owner[index], []).append(outcome)
-    states = {state: [] for state in Notification.PushState.values}
+    states: dict[str, list[int]] = {state: [] for state in Notification.PushState.values}
     for pk, *_ in rows:
         got = per_notification.get(pk, [])
         if not got:

@@ -35,7 +35,7 @@ class LargeTablePaginator(Paginator):
     def count(self):
         query = getattr(self.object_list, "query", None)
         if query is not None and not query.where:
-            estimate = self._estimate(self.object_list.db, query.model._meta.db_table)
+            estimate = self._estimate(self.object_list.db, query.model._meta.db_table)  # type: ignore[attr-defined]
             if estimate > self.estimate_above:
                 return estimate
         return super().count

@@ -8,8 +8,9 @@ computed by the database.
 import datetime
 import zoneinfo
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Avg, Count, Exists, FloatField, IntegerField, Max, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, TruncDate
@@ -115,7 +116,9 @@ def totals(*, user) -> dict:
     return row
 
 
-def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[tuple[dict, list[dict]]], int]:
+def user_progress_page(
+    *, user, track_uuid=None, limit: int, offset: int
+) -> tuple[list[tuple[Mapping[str, Any], list[Mapping[str, Any]]]], int]:
     """``GET /progress/user``: most recently played first, each row with its listening time and its bookmark rows."""
     queryset = TrackProgress.objects.filter(user=user)
     if track_uuid is not None:
@@ -128,7 +131,7 @@ def user_progress_page(*, user, track_uuid=None, limit: int, offset: int) -> tup
             offset : offset + limit
         ]
     )
-    bookmarks = defaultdict(list)
+    bookmarks: defaultdict[int, list[Mapping[str, Any]]] = defaultdict(list)
     if rows:
         for row in (
             Bookmark.objects.filter(user=user, track_id__in=[r["track_id"] for r in rows])
@@ -188,7 +191,8 @@ def stats(*, user, now: datetime.datetime | None = None) -> ListeningStats:
     )
     # The database sums seconds per day (one row per day with listening, however many sessions);
     # here we only walk those days, newest first, until the streak has ended and the chart is full.
-    seconds_by_day, streak, expected, counting = {}, 0, today, True
+    seconds_by_day: dict[datetime.date, float] = {}
+    streak, expected, counting = 0, today, True
     for day, seconds in days:
         if day > today:  # up to the allowed clock skew past midnight: counts as today
             day = today

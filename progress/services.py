@@ -170,7 +170,7 @@ def _max_params(connection) -> int:
 def _insert_sessions(connection, rows: Sequence[dict]) -> set[str]:
     """Insert the events; return the eventIds that were new (known ones hit the unique key and are skipped)."""
     qn = connection.ops.quote_name
-    new_ids = set()
+    new_ids: set[str] = set()
     # VALUES has one parameter per cell: split only if a batch could exceed the driver's limit.
     # unnest() on PostgreSQL takes any number of rows in its 11 parameters.
     chunk = max(1, _max_params(connection) // len(_SESSION_COLUMNS)) if connection.vendor != "postgresql" else len(rows)

@@ -6,7 +6,9 @@ whether it holds 3 gatherings or 300, and no model instances are built for thous
 """
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
@@ -65,7 +67,7 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
     if filters and filters.season:
         queryset = queryset.filter(retreat__season=filters.season)
     return (
-        queryset.annotate(
+        queryset.annotate(  # type: ignore[misc]  # the plugin cannot see annotations on the auto-created through model
             playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
             session_count=_count_subquery(sessions, "retreat_id"),
             track_count=Coalesce(Subquery(track_totals, output_field=IntegerField()), Value(0)),
@@ -90,9 +92,9 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
 
 
 # A session's rows: the session (``.values()``) and its tracks (``session_id, *TRACK_SUMMARY_COLUMNS`` tuples).
-SessionRows = tuple[dict, list[tuple]]
+SessionRows = tuple[Mapping[str, Any], list[tuple]]
 # A gathering's rows: the gathering (``_gathering_rows``) and its sessions.
-GatheringRows = tuple[dict, list[SessionRows]]
+GatheringRows = tuple[Mapping[str, Any], list[SessionRows]]
 
 TRACK_SUMMARY_COLUMNS = ("uuid", "title", "duration", "order", "language", "has_transcript", "original__uuid")
 
@@ -132,7 +134,7 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
         .order_by("retreat_id", "order")
         .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date")
     )
-    tracks_by_session = defaultdict(list)
+    tracks_by_session: defaultdict[int, list[tuple]] = defaultdict(list)
     track_rows = (
         Track.objects.filter(_visible_tracks_q(reader), session__retreat_id__in=retreat_ids)
         .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
@@ -141,7 +143,7 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     )
     for track in track_rows:
         tracks_by_session[track[0]].append(track)
-    by_retreat = defaultdict(list)
+    by_retreat: defaultdict[int, list[SessionRows]] = defaultdict(list)
     for session in sessions:
         by_retreat[session["retreat_id"]].append((session, tracks_by_session[session["id"]]))
     return by_retreat
@@ -189,7 +191,7 @@ def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
 class TrackRows:
     """One track's row, its gathering's groups (``id, uuid, name, name_pt``), its tags' names and the access decision."""
 
-    row: dict
+    row: Mapping[str, Any]
     groups: list[tuple]
     tags: list[tuple[str, str]]
     playable: bool

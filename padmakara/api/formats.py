@@ -13,7 +13,7 @@ def iso_datetime(value: datetime.datetime | None) -> str | None:
 
 
 def now_iso() -> str:
-    return iso_datetime(timezone.now())
+    return timezone.now().astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def clock(seconds: float | None) -> str:

@@ -89,9 +89,7 @@ class WrapperShape(Shape):
 
     @classmethod
     def build(cls, row, **fields) -> dict:
-        key, nested = next(
-            (name, field) for name, field in cls._declared_fields.items() if isinstance(field, serializers.Serializer)
-        )
+        key, nested = next((name, field) for name, field in cls._declared_fields.items() if isinstance(field, Shape))
         return {**fields, key: type(nested).build(row)}
 
 
