@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
+from padmakara.api.inputs import validated
 from padmakara.api.schema import error_responses
 from padmakara.api.throttles import AuthThrottle
 
@@ -57,18 +58,13 @@ class RegisterView(PublicAuthView):
         responses={201: shapes.Registered, **error_responses(409)},
     )
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         user = get_provider().register(email=data["email"], password=data["password"], name=data["name"])
         message = _("Account created. Enter the code we emailed you to confirm your address.")
         return Response(shapes.Registered.build(message, user), status=status.HTTP_201_CREATED)
 
-    def validate(self, request) -> dict:
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return serializer.validated_data
 
-
-class VerifyEmailView(RegisterView):
+class VerifyEmailView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "VerifyEmailInput"
@@ -78,12 +74,12 @@ class VerifyEmailView(RegisterView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         get_provider().verify_email(email=data["email"], code=data["code"])
         return _message(_("Email confirmed. You can log in now."))
 
 
-class ResendVerificationView(RegisterView):
+class ResendVerificationView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "EmailInput"
@@ -92,14 +88,14 @@ class ResendVerificationView(RegisterView):
 
     @extend_schema(request=InputSerializer, responses={202: shapes.AuthMessage})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         get_provider().resend_verification(email=data["email"])
         return _message(
             _("If this email has an unconfirmed account, a new code is on its way."), status.HTTP_202_ACCEPTED
         )
 
 
-class LoginView(RegisterView):
+class LoginView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "LoginInput"
@@ -109,12 +105,12 @@ class LoginView(RegisterView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(401, 403)})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         result = get_provider().login(email=data["email"], password=data["password"], request=request)
         return Response(shapes.LoginResult.build(result))
 
 
-class LoginMfaView(RegisterView):
+class LoginMfaView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "LoginMfaInput"
@@ -125,14 +121,14 @@ class LoginMfaView(RegisterView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(401, 403)})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         result = get_provider().login_mfa(
             email=data["email"], session=data["session"], code=data["code"], request=request
         )
         return Response(shapes.LoginResult.build(result))
 
 
-class RefreshView(RegisterView):
+class RefreshView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "RefreshTokenInput"
@@ -141,7 +137,7 @@ class RefreshView(RegisterView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.RefreshResult, **error_responses(401)})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         tokens = get_provider().refresh(refresh_token=data["refresh_token"], request=request)
         return Response(shapes.RefreshResult.build(tokens))
 
@@ -149,7 +145,7 @@ class RefreshView(RegisterView):
 class LogoutView(RefreshView):
     @extend_schema(request=RefreshView.InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         get_provider().logout(refresh_token=data["refresh_token"])
         return _message(_("Logged out."))
 
@@ -157,12 +153,12 @@ class LogoutView(RefreshView):
 class ForgotPasswordView(ResendVerificationView):
     @extend_schema(request=ResendVerificationView.InputSerializer, responses={202: shapes.AuthMessage})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         get_provider().forgot_password(email=data["email"])
         return _message(_("If this email has an account, a reset code is on its way."), status.HTTP_202_ACCEPTED)
 
 
-class ResetPasswordView(RegisterView):
+class ResetPasswordView(PublicAuthView):
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "ResetPasswordInput"
@@ -173,7 +169,7 @@ class ResetPasswordView(RegisterView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
-        data = self.validate(request)
+        data = validated(self.InputSerializer, request)
         get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
         return _message(_("Password changed. Log in with your new password."))
 
@@ -197,9 +193,8 @@ class MfaVerifyView(TokenAuthView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        get_provider().mfa_verify(user=request.user, access_token=request.auth, code=serializer.validated_data["code"])
+        data = validated(self.InputSerializer, request)
+        get_provider().mfa_verify(user=request.user, access_token=request.auth, code=data["code"])
         return _message(_("Two-step verification is on from your next login."))
 
 
@@ -231,9 +226,7 @@ class ProfileView(APIView):
         responses={200: shapes.ProfileUpdated},
     )
     def put(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.user_update_profile(user=request.user, **serializer.validated_data)
+        user = services.user_update_profile(user=request.user, **validated(self.InputSerializer, request))
         return Response(shapes.ProfileUpdated.build(user, message=_("Profile updated.")))
 
 
@@ -244,9 +237,9 @@ class PreferencesView(APIView):
 
     @extend_schema(request=PreferencesSerializer, responses={200: shapes.Preferences})
     def put(self, request):
-        serializer = PreferencesSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        user = services.user_update_preferences(user=request.user, preferences=serializer.validated_data)
+        user = services.user_update_preferences(
+            user=request.user, preferences=validated(PreferencesSerializer, request)
+        )
         return Response(shapes.Preferences.build(user))
 
 
@@ -280,9 +273,7 @@ class DeviceListView(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.Device, 201: shapes.Device})
     def post(self, request):
-        serializer = self.InputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        device, created = services.device_register(user=request.user, **serializer.validated_data)
+        device, created = services.device_register(user=request.user, **validated(self.InputSerializer, request))
         return Response(shapes.Device.build(device), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -44,8 +44,17 @@ class Tick:
     label: str
 
 
+class SvgChart:
+    """A chart drawn by its SVG template (``template``), which reads the chart's fields."""
+
+    template: str
+
+    def render(self) -> str:
+        return render_to_string(self.template, {"chart": self})
+
+
 @dataclass
-class ColumnChart:
+class ColumnChart(SvgChart):
     """Vertical bars over time (days or weeks)."""
 
     title: str
@@ -60,9 +69,6 @@ class ColumnChart:
     total: str = ""
     empty: str = ""
     template: str = "dashboard/charts/columns.svg"
-
-    def render(self) -> str:
-        return render_to_string(self.template, {"chart": self})
 
 
 def column_chart(
@@ -107,7 +113,7 @@ class Row:
 
 
 @dataclass
-class BarChart:
+class BarChart(SvgChart):
     """Horizontal bars, for rankings (most played) and rates (completion)."""
 
     title: str
@@ -118,9 +124,6 @@ class BarChart:
     height: int = 40
     empty: str = ""
     template: str = "dashboard/charts/bars.svg"
-
-    def render(self) -> str:
-        return render_to_string(self.template, {"chart": self})
 
 
 def bar_chart(

@@ -58,14 +58,20 @@ def _retreats_of_group(group_id: int):
     return Retreat.groups.through.objects.filter(retreatgroup_id=group_id).values("retreat_id")
 
 
-def _sessions(filters: Filters):
-    ListeningSession = _model("progress.ListeningSession")
-    if ListeningSession is None:
+def _played_in_period(label: str, played_field: str, filters: Filters):
+    """The rows of the progress model ``label`` played in the period (``played_field``), of the
+    group's gatherings when one is chosen; None when the progress app is not installed."""
+    model = _model(label)
+    if model is None:
         return None
-    rows = ListeningSession.objects.filter(played_at__gte=filters.since, played_at__lt=filters.until)
+    rows = model.objects.filter(**{f"{played_field}__gte": filters.since, f"{played_field}__lt": filters.until})
     if filters.group_id:
         rows = rows.filter(track__session__retreat_id__in=_retreats_of_group(filters.group_id))
     return rows
+
+
+def _sessions(filters: Filters):
+    return _played_in_period("progress.ListeningSession", "played_at", filters)
 
 
 def _as_date(value) -> datetime.date:
@@ -124,12 +130,9 @@ def most_played_gatherings(filters: Filters, limit: int = 10) -> list[dict] | No
 
 def completion_per_gathering(filters: Filters, limit: int = 10) -> list[dict] | None:
     """Of the tracks people played in the period, the share they finished, per gathering."""
-    TrackProgress = _model("progress.TrackProgress")
-    if TrackProgress is None:
+    rows = _played_in_period("progress.TrackProgress", "last_played", filters)
+    if rows is None:
         return None
-    rows = TrackProgress.objects.filter(last_played__gte=filters.since, last_played__lt=filters.until)
-    if filters.group_id:
-        rows = rows.filter(track__session__retreat_id__in=_retreats_of_group(filters.group_id))
     return list(
         rows.values("track__session__retreat_id", "track__session__retreat__name")
         .annotate(started=Count("id"), completed=Count("id", filter=Q(completed=True)))

@@ -56,56 +56,66 @@ def reprocess_media(modeladmin, request, queryset):
     )
 
 
-class TrackMediaAdminMixin:
+class ProcessedFileAdminMixin:
+    """What the Track and Transcript admins share: the status badge among the read-only fields,
+    the ``reprocess_media`` action, and processing queued when a new file is saved."""
+
+    badge_field: str
+    file_field: str
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, self.badge_field)
+
+    def get_actions(self, request):
+        return add_actions(self, request, super().get_actions(request), reprocess_media)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if getattr(obj, self.file_field) and (not change or self.file_field in form.changed_data):
+            self.queue_processing(obj)
+
+    def queue_processing(self, obj) -> None:
+        raise NotImplementedError
+
+
+class TrackMediaAdminMixin(ProcessedFileAdminMixin):
     media_readonly_fields = ("processing_badge", "processing_error", "duration", "file_size", "checksum", "renditions")
+    badge_field = "processing_badge"
+    file_field = "audio_file"
 
     def get_list_display(self, request):
         return insert_after(super().get_list_display(request), None, "processing_badge")
 
-    def get_readonly_fields(self, request, obj=None):
-        return insert_after(super().get_readonly_fields(request, obj), None, "processing_badge")
-
     def get_fieldsets(self, request, obj=None):
         return add_to_fieldset(super().get_fieldsets(request, obj), _("Audio"), "processing_badge", after="checksum")
-
-    def get_actions(self, request):
-        return add_actions(self, request, super().get_actions(request), reprocess_media)
 
     @admin.display(description=_("processing"), ordering="processing_status")
     def processing_badge(self, obj):
         return _badge(obj.processing_status, obj.get_processing_status_display(), obj.processing_error)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if obj.audio_file and (not change or "audio_file" in form.changed_data):
-            processing.track_adopt_file(track=obj)
-            processing.track_queue_processing(track=obj)
+    def queue_processing(self, obj) -> None:
+        processing.track_adopt_file(track=obj)
+        processing.track_queue_processing(track=obj)
 
 
-class TranscriptMediaAdminMixin:
+class TranscriptMediaAdminMixin(ProcessedFileAdminMixin):
     media_readonly_fields = ("status_badge", "processing_error", "page_count", "file_size")
+    badge_field = "status_badge"
+    file_field = "pdf_file"
 
     def get_list_display(self, request):
         return insert_after(super().get_list_display(request), "language", "status_badge")
 
-    def get_readonly_fields(self, request, obj=None):
-        return insert_after(super().get_readonly_fields(request, obj), None, "status_badge")
-
     def get_fields(self, request, obj=None):
         return insert_after(super().get_fields(request, obj), "pdf_file", "status_badge")
-
-    def get_actions(self, request):
-        return add_actions(self, request, super().get_actions(request), reprocess_media)
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
         return _badge(obj.status, obj.get_status_display(), obj.processing_error)
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if obj.pdf_file and (not change or "pdf_file" in form.changed_data):
-            processing.transcript_adopt_file(transcript=obj)
-            processing.transcript_queue_processing(transcript=obj)
+    def queue_processing(self, obj) -> None:
+        processing.transcript_adopt_file(transcript=obj)
+        processing.transcript_queue_processing(transcript=obj)
 
 
 @admin.register(DownloadBundle)

@@ -58,6 +58,19 @@ def track_process(*, track_id: int, claim_id: str | None = None) -> bool:
     return done
 
 
+def _fail_or_retry(job: jobs.RowJob, object_id: int, error: Exception) -> None:
+    """Settle a job stopped by ``error``: a file that cannot be read (MediaError) or is missing
+    from storage fails the row for good; other storage or network trouble gives the claim back
+    and raises again, for the task to retry."""
+    if isinstance(error, audio.MediaError):
+        job.fail(object_id, str(error))
+    elif jobs.missing(error):
+        job.fail(object_id, jobs.MISSING_FILE)
+    else:
+        job.release(object_id)
+        raise error
+
+
 def _track_process(*, track_id: int, claim_id: str | None = None) -> bool:
     if not jobs.TRACK.claim(track_id, claim_id):
         return False
@@ -86,15 +99,9 @@ def _track_process(*, track_id: int, claim_id: str | None = None) -> bool:
             }
             for quality, kbps in settings.MEDIA_RENDITIONS.items():
                 renditions[quality] = _make_rendition(track, path, quality=quality, kbps=kbps)
-    except audio.MediaError as exc:
-        jobs.TRACK.fail(track_id, str(exc))
+    except (audio.MediaError, *jobs.TRANSIENT_ERRORS) as exc:
+        _fail_or_retry(jobs.TRACK, track_id, exc)
         return True
-    except jobs.TRANSIENT_ERRORS as exc:
-        if jobs.missing(exc):
-            jobs.TRACK.fail(track_id, jobs.MISSING_FILE)
-            return True
-        jobs.TRACK.release(track_id)
-        raise
     Track.objects.filter(pk=track_id, processing_status=Track.ProcessingStatus.PROCESSING).update(
         duration=info.duration,
         file_size=size,
@@ -184,15 +191,9 @@ def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bo
     try:
         with media_storage.local_copy(transcript.pdf_file.name or "", suffix=".pdf") as (path, _checksum, size):
             pages = _read_pdf(path)
-    except audio.MediaError as exc:
-        jobs.TRANSCRIPT.fail(transcript_id, str(exc))
+    except (audio.MediaError, *jobs.TRANSIENT_ERRORS) as exc:
+        _fail_or_retry(jobs.TRANSCRIPT, transcript_id, exc)
         return True
-    except jobs.TRANSIENT_ERRORS as exc:
-        if jobs.missing(exc):
-            jobs.TRANSCRIPT.fail(transcript_id, jobs.MISSING_FILE)
-            return True
-        jobs.TRANSCRIPT.release(transcript_id)
-        raise
     with transaction.atomic():
         TranscriptPage.objects.filter(transcript_id=transcript_id).delete()
         TranscriptPage.objects.bulk_create(

@@ -19,6 +19,11 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 WARN_EVERY_SECONDS = 10.0
 
 
+def _timeout(timeout) -> dict:
+    """The ``timeout`` argument to pass on: none when the caller gave none (the default applies)."""
+    return {} if timeout is ... else {"timeout": timeout}
+
+
 class FailOpenRedisCache(RedisCache):
     _last_warning = 0.0
 
@@ -28,68 +33,41 @@ class FailOpenRedisCache(RedisCache):
             FailOpenRedisCache._last_warning = now
             logger.warning("cache unreachable (%s: %s); serving without it, rate limits off", operation, exc)
 
-    def get(self, key, default=None, version=None):
+    def _fail_open(self, operation: str, fallback, call, *args, **kwargs):
+        """``call(*args, **kwargs)`` on Redis; ``fallback`` (what a miss or a dropped write
+        answers) while Redis is unreachable."""
         try:
-            return super().get(key, default, version)
+            return call(*args, **kwargs)
         except UNREACHABLE as exc:
-            self._unreachable("get", exc)
-            return default
+            self._unreachable(operation, exc)
+            return fallback
+
+    def get(self, key, default=None, version=None):
+        return self._fail_open("get", default, super().get, key, default, version)
 
     def get_many(self, keys, version=None):
-        try:
-            return super().get_many(keys, version)
-        except UNREACHABLE as exc:
-            self._unreachable("get_many", exc)
-            return {}
+        return self._fail_open("get_many", {}, super().get_many, keys, version)
 
     def has_key(self, key, version=None):
-        try:
-            return super().has_key(key, version)
-        except UNREACHABLE as exc:
-            self._unreachable("has_key", exc)
-            return False
+        return self._fail_open("has_key", False, super().has_key, key, version)
 
     def add(self, key, value, timeout=..., version=None):
-        try:
-            return super().add(key, value, **({} if timeout is ... else {"timeout": timeout}), version=version)
-        except UNREACHABLE as exc:
-            self._unreachable("add", exc)
-            return False
+        return self._fail_open("add", False, super().add, key, value, **_timeout(timeout), version=version)
 
     def set(self, key, value, timeout=..., version=None):
-        try:
-            return super().set(key, value, **({} if timeout is ... else {"timeout": timeout}), version=version)
-        except UNREACHABLE as exc:
-            self._unreachable("set", exc)
-            return None
+        return self._fail_open("set", None, super().set, key, value, **_timeout(timeout), version=version)
 
     def set_many(self, data, timeout=..., version=None):
-        try:
-            return super().set_many(data, **({} if timeout is ... else {"timeout": timeout}), version=version)
-        except UNREACHABLE as exc:
-            self._unreachable("set_many", exc)
-            return list(data)
+        return self._fail_open("set_many", list(data), super().set_many, data, **_timeout(timeout), version=version)
 
     def touch(self, key, timeout=..., version=None):
-        try:
-            return super().touch(key, **({} if timeout is ... else {"timeout": timeout}), version=version)
-        except UNREACHABLE as exc:
-            self._unreachable("touch", exc)
-            return False
+        return self._fail_open("touch", False, super().touch, key, **_timeout(timeout), version=version)
 
     def delete(self, key, version=None):
-        try:
-            return super().delete(key, version)
-        except UNREACHABLE as exc:
-            self._unreachable("delete", exc)
-            return False
+        return self._fail_open("delete", False, super().delete, key, version)
 
     def delete_many(self, keys, version=None):
-        try:
-            return super().delete_many(keys, version)
-        except UNREACHABLE as exc:
-            self._unreachable("delete_many", exc)
-            return None
+        return self._fail_open("delete_many", None, super().delete_many, keys, version)
 
     def incr(self, key, delta=1, version=None):
         try:

@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
+from padmakara.api.inputs import validated
 from padmakara.api.pagination import page_from, page_parameters
 from padmakara.api.schema import camel_request, error_responses
 from padmakara.api.throttles import ProgressThrottle
@@ -131,13 +132,6 @@ def _event(data: dict, *, event_id: str) -> services.ProgressEvent:
     )
 
 
-def _validated(serializer_class, request) -> dict:
-    # The envelope keys details as the client sent them (camelCase, list positions as strings).
-    serializer = serializer_class(data=request.data)
-    serializer.is_valid(raise_exception=True)
-    return serializer.validated_data
-
-
 def _track_filter(request):
     raw = request.query_params.get("trackId")
     if not raw:
@@ -197,7 +191,7 @@ class TrackProgressView(ProgressView):
         responses={200: shapes.TrackProgressResponse, **_errors(400, 403, 404)},
     )
     def post(self, request):
-        data = _validated(TrackProgressInput, request)
+        data = validated(TrackProgressInput, request)
         event = _event(data, event_id=data.get("event_id") or services.new_event_id())
         result = services.progress_sync(user=request.user, events=[event], strict=True)
         # Empty only when a replayed eventId belonged to another track: this one has no progress yet.
@@ -230,7 +224,7 @@ class SyncView(ProgressView):
                     "events": [_("At most %(limit)d events per request; send the rest in another.") % {"limit": limit}]
                 },
             )
-        data = _validated(ProgressSyncInput, request)
+        data = validated(ProgressSyncInput, request)
         result = services.progress_sync(
             user=request.user, events=[_event(item, event_id=item["event_id"]) for item in data["events"]]
         )
@@ -275,7 +269,7 @@ class BookmarkCreateView(ProgressView):
         responses={201: shapes.BookmarkCreated, **_errors(400, 403, 404)},
     )
     def post(self, request):
-        data = _validated(NewBookmarkInput, request)
+        data = validated(NewBookmarkInput, request)
         bookmark = services.bookmark_create(
             user=request.user, track_uuid=data["track_id"], position=data["position"], note=data["note"]
         )
@@ -313,7 +307,7 @@ class HighlightCreateView(ProgressView):
         responses={201: shapes.HighlightCreated, **_errors(400, 403, 404)},
     )
     def post(self, request):
-        data = _validated(NewHighlightInput, request)
+        data = validated(NewHighlightInput, request)
         highlight = services.highlight_create(
             user=request.user,
             track_uuid=data["track_id"],

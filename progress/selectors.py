@@ -142,21 +142,26 @@ def user_progress_page(
     return [(row, bookmarks[row["track_id"]]) for row in rows], total
 
 
-def bookmarks_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
-    """Bookmark rows (``BOOKMARK_FIELDS``), newest first, and how many there are."""
-    queryset = Bookmark.objects.filter(user=user)
+def _newest_first_page(queryset, fields, *, track_uuid, limit: int, offset: int) -> tuple[list[dict], int]:
+    """The user's rows of one track (or of all), as ``fields``, newest first; and how many there are."""
     if track_uuid is not None:
         queryset = queryset.filter(track__uuid=track_uuid)
     total = queryset.count()
-    return list(queryset.order_by("-created_at", "-pk").values(*BOOKMARK_FIELDS)[offset : offset + limit]), total
+    return list(queryset.order_by("-created_at", "-pk").values(*fields)[offset : offset + limit]), total
+
+
+def bookmarks_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
+    """Bookmark rows (``BOOKMARK_FIELDS``), newest first, and how many there are."""
+    return _newest_first_page(
+        Bookmark.objects.filter(user=user), BOOKMARK_FIELDS, track_uuid=track_uuid, limit=limit, offset=offset
+    )
 
 
 def highlights_page(*, user, track_uuid=None, limit: int, offset: int) -> tuple[list[dict], int]:
-    queryset = Highlight.objects.filter(user=user)
-    if track_uuid is not None:
-        queryset = queryset.filter(track__uuid=track_uuid)
-    total = queryset.count()
-    return list(queryset.order_by("-created_at", "-pk").values(*HIGHLIGHT_FIELDS)[offset : offset + limit]), total
+    """Highlight rows (``HIGHLIGHT_FIELDS``), newest first, and how many there are."""
+    return _newest_first_page(
+        Highlight.objects.filter(user=user), HIGHLIGHT_FIELDS, track_uuid=track_uuid, limit=limit, offset=offset
+    )
 
 
 def user_zone(user) -> zoneinfo.ZoneInfo:

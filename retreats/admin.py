@@ -39,6 +39,19 @@ def _track_duration(prefix: str):
     return _subquery_total(Track.objects.filter(**{prefix: OuterRef("pk")}), prefix, Sum("duration"), FloatField())
 
 
+class TrackTotalsColumns:
+    """The "tracks" and "total duration" columns of an admin whose queryset is annotated with
+    ``track_count`` (``_track_count``) and ``total_seconds`` (``_track_duration``)."""
+
+    @admin.display(description=_("tracks"), ordering="track_count")
+    def track_count(self, obj):
+        return obj.track_count
+
+    @admin.display(description=_("total duration"), ordering="total_seconds")
+    def total_duration(self, obj):
+        return clock(obj.total_seconds)
+
+
 class VerboseUniqueFormSet(BaseInlineFormSet):
     """Names duplicate fields by their (translated) labels, not their attribute names."""
 
@@ -197,7 +210,7 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Retreat)
-class RetreatAdmin(admin.ModelAdmin):
+class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
     form = RetreatForm
     list_display = [
         "name",
@@ -238,14 +251,6 @@ class RetreatAdmin(admin.ModelAdmin):
     @admin.display(description=_("sessions"), ordering="session_count")
     def session_count(self, obj):
         return obj.session_count
-
-    @admin.display(description=_("tracks"), ordering="track_count")
-    def track_count(self, obj):
-        return obj.track_count
-
-    @admin.display(description=_("total duration"), ordering="total_seconds")
-    def total_duration(self, obj):
-        return clock(obj.total_seconds)
 
     def save_model(self, request, obj, form, change):
         # Publishing goes through its action (audit entry, signal, version stamp) like the admin
@@ -367,7 +372,7 @@ class TrackInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(TrackTotalsColumns, admin.ModelAdmin):
     list_display = ["name", "retreat", "type", "date", "part_number", "order", "track_count", "total_duration"]
     list_filter = ["type", ("retreat", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["retreat"]
@@ -396,14 +401,6 @@ class SessionAdmin(admin.ModelAdmin):
             .select_related("retreat")
             .annotate(track_count=_track_count("session"), total_seconds=_track_duration("session"))
         )
-
-    @admin.display(description=_("tracks"), ordering="track_count")
-    def track_count(self, obj):
-        return obj.track_count
-
-    @admin.display(description=_("total duration"), ordering="total_seconds")
-    def total_duration(self, obj):
-        return clock(obj.total_seconds)
 
 
 # --- Tracks -------------------------------------------------------------------------------

@@ -133,6 +133,20 @@ def _configuration_sql(column: str) -> str:
     return f"(CASE {column} {whens} ELSE '{FALLBACK_CONFIGURATION}' END)"
 
 
+def _search_hash(config: str, *columns: str) -> str:
+    """SQL for the hash of what a row's search vector is made from (index version, configuration,
+    text columns): a row whose stored hash matches needs no new vector."""
+    parts = [f"'{INDEX_VERSION}'", config, *columns]
+    return "md5(" + " || chr(31) || ".join(parts) + ")"
+
+
+def _updated_rows(sql: str, ids: Iterable[int]) -> int:
+    """Run an indexing UPDATE over the rows ``ids`` (its one parameter); how many it changed."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids)])
+        return cursor.rowcount
+
+
 def _query_sql(column: str) -> str:
     """The parsed query matching the configuration of a language column."""
     whens = " ".join(f"WHEN '{language}' THEN (SELECT {language} FROM terms)" for language in CONFIGURATIONS)
@@ -264,35 +278,31 @@ class PostgresBackend:
 
     def index_tracks(self, track_ids: Iterable[int]) -> int:
         config = _configuration_sql("t.language")
-        digest = f"md5('{INDEX_VERSION}' || chr(31) || {config} || chr(31) || t.title || chr(31) || t.description)"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE retreats_track t
-                SET search_vector = setweight(to_tsvector({config}::regconfig, t.title), 'A')
-                                 || setweight(to_tsvector({config}::regconfig, t.description), 'B'),
-                    search_hash = {digest}
-                WHERE t.id = ANY(%s) AND t.search_hash <> {digest}
-                """,
-                [list(track_ids)],
-            )
-            return cursor.rowcount
+        digest = _search_hash(config, "t.title", "t.description")
+        return _updated_rows(
+            f"""
+            UPDATE retreats_track t
+            SET search_vector = setweight(to_tsvector({config}::regconfig, t.title), 'A')
+                             || setweight(to_tsvector({config}::regconfig, t.description), 'B'),
+                search_hash = {digest}
+            WHERE t.id = ANY(%s) AND t.search_hash <> {digest}
+            """,
+            track_ids,
+        )
 
     def index_transcripts(self, transcript_ids: Iterable[int]) -> int:
         config = _configuration_sql("tr.language")
-        digest = f"md5('{INDEX_VERSION}' || chr(31) || {config} || chr(31) || p.text)"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"""
-                UPDATE retreats_transcriptpage p
-                SET search_vector = setweight(to_tsvector({config}::regconfig, p.text), 'C'),
-                    search_hash = {digest}
-                FROM retreats_transcript tr
-                WHERE tr.id = p.transcript_id AND p.transcript_id = ANY(%s) AND p.search_hash <> {digest}
-                """,
-                [list(transcript_ids)],
-            )
-            return cursor.rowcount
+        digest = _search_hash(config, "p.text")
+        return _updated_rows(
+            f"""
+            UPDATE retreats_transcriptpage p
+            SET search_vector = setweight(to_tsvector({config}::regconfig, p.text), 'C'),
+                search_hash = {digest}
+            FROM retreats_transcript tr
+            WHERE tr.id = p.transcript_id AND p.transcript_id = ANY(%s) AND p.search_hash <> {digest}
+            """,
+            transcript_ids,
+        )
 
 
 # --- Substring fallback (SQLite) ------------------------------------------------------------

@@ -1,15 +1,2 @@
 #!/usr/bin/env bash
-# Fail the deployment on this instance unless the new version answers /health/ready: with a
-# rolling deployment that stops the rollout before a broken version reaches every instance.
-set -uo pipefail
-port="$(/opt/elasticbeanstalk/bin/get-config environment -k PORT 2>/dev/null || true)"
-url="http://127.0.0.1:${port:-8000}/health/ready"
-for _ in $(seq 30); do
-    if body="$(curl -fsS --max-time 5 "$url")"; then
-        echo "smoke check passed: $body"
-        exit 0
-    fi
-    sleep 2
-done
-echo "smoke check failed: $url did not answer 200 within 60 s: ${body:-no answer}" >&2
-exit 1
+exec "$(dirname "$0")/../../hooks/postdeploy/90_smoke.sh" "$@"
