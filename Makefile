@@ -23,8 +23,13 @@ setup: $(VENV)/.installed
 run: setup
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 
+# In parallel: one pytest-xdist worker per core (TEST_WORKERS=0 for one process), each with its
+# own test database, Redis database and moto server (tests/support.py); the deploy tests stay
+# together on one worker (--dist loadgroup), which builds their bundles and servers once.
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -167,17 +167,18 @@ def s3(settings, moto_endpoint):
 
 @pytest.fixture
 def make_audio(tmp_path):
-    """A real audio file of ``seconds`` of sine tone, encoded by ffmpeg."""
+    """A real audio file of ``seconds`` of sine tone, encoded by ffmpeg (WAV: 8 kHz mono unless
+    ``rate`` says otherwise, so that many bytes need not mean many seconds to transcode)."""
     if not shutil.which("ffmpeg"):
         pytest.fail("ffmpeg is required for the media tests")
     counter = itertools.count(1)
 
-    def make(seconds: float = 3, *, ext: str = "mp3", frequency: int = 440) -> bytes:
+    def make(seconds: float = 3, *, ext: str = "mp3", frequency: int = 440, rate: int = 8000) -> bytes:
         path = tmp_path / f"tone-{next(counter)}.{ext}"
         codec = {
             "mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
             "m4a": ["-c:a", "aac", "-b:a", "64k"],
-            "wav": ["-c:a", "pcm_s16le", "-ar", "8000", "-ac", "1"],
+            "wav": ["-c:a", "pcm_s16le", "-ar", str(rate), "-ac", "1"],
         }[ext]
         subprocess.run(
             [
