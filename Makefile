@@ -24,8 +24,8 @@ run: setup
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 
 # In parallel: one pytest-xdist worker per core (TEST_WORKERS=0 for one process), each with its
-# own test database, Redis database and moto server (tests/support.py); the deploy tests stay
-# together on one worker (--dist loadgroup), which builds their bundles and servers once.
+# own test database, Redis database and moto server (tests/support.py); the tests of the
+# deploy bundle's gunicorn stay on one worker (--dist loadgroup), which starts it once.
 TEST_WORKERS ?= auto
 
 test: $(VENV)/.installed

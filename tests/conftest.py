@@ -2,7 +2,6 @@ import itertools
 import os
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from botocore.config import Config
@@ -17,18 +16,18 @@ from .support import reachable as _reachable  # noqa: F401  (imported by the tes
 from .support import redis_url as worker_redis_url
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-TESTS_DIR = Path(__file__).resolve().parent
 
-# Folders whose tests share a costly session fixture (the deploy bundles, gunicorn and nginx):
-# under `--dist loadgroup` each runs on one xdist worker, so the fixture is built once.
-XDIST_GROUPS = {"deploy": "deploy"}
+# Tests that share a costly session fixture, by the fixture's name: under `--dist loadgroup`
+# they run on one xdist worker, which starts it once (gunicorn from the web bundle, and nginx
+# in front of it). Other session fixtures are cheap enough to start once per worker.
+XDIST_GROUPS = {"web_server": "web-server"}
 
 
 def pytest_collection_modifyitems(items):
     for item in items:
-        parts = Path(item.path).relative_to(TESTS_DIR).parts
-        if parts and parts[0] in XDIST_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(XDIST_GROUPS[parts[0]]))
+        for fixture, group in XDIST_GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(group))
 
 
 def require(condition: bool, what: str) -> None:
