@@ -24,12 +24,12 @@ run: setup
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 
 # In parallel: one pytest-xdist worker per core (TEST_WORKERS=0 for one process), each with its
-# own test database, Redis database and moto server (tests/support.py); the tests of the
-# deploy bundle's gunicorn stay on one worker (--dist loadgroup), which starts it once.
+# own test database, Redis database and moto server (tests/support.py). `--dist load`: the
+# schemathesis cases share one node id, which the scope and group modes would run only once.
 TEST_WORKERS ?= auto
 
 test: $(VENV)/.installed
-	$(BIN)/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

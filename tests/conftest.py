@@ -17,18 +17,6 @@ from .support import redis_url as worker_redis_url
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
-# Tests that share a costly session fixture, by the fixture's name: under `--dist loadgroup`
-# they run on one xdist worker, which starts it once (gunicorn from the web bundle, and nginx
-# in front of it). Other session fixtures are cheap enough to start once per worker.
-XDIST_GROUPS = {"web_server": "web-server"}
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        for fixture, group in XDIST_GROUPS.items():
-            if fixture in getattr(item, "fixturenames", ()):
-                item.add_marker(pytest.mark.xdist_group(group))
-
 
 def require(condition: bool, what: str) -> None:
     """Skip locally when a service is missing; in CI a missing service is a failure."""
