@@ -23,8 +23,13 @@ setup: $(VENV)/.installed
 run: setup
 	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
 
+# In parallel: one pytest-xdist worker per core (TEST_WORKERS=0 for one process), each with its
+# own test database, Redis database and moto server (tests/support.py). `--dist load`: the
+# schemathesis cases share one node id, which the scope and group modes would run only once.
+TEST_WORKERS ?= auto
+
 test: $(VENV)/.installed
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # Type-checked (pyproject.toml [tool.mypy]): the project-wide modules, and every app's services and selectors.
 TYPED := padmakara/*.py padmakara/api retreats/actions.py media/jobs.py media/processing.py media/bundles.py media/uploads.py \

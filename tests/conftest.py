@@ -1,22 +1,21 @@
+import itertools
 import os
-import socket
+import shutil
+import subprocess
 
 import pytest
+from botocore.config import Config
 from django.conf import settings
 from django.core.cache import cache
+from django.core.files.storage import default_storage
 from rest_framework.test import APIClient
 
 from . import factories
+from .support import AWS_REGION, AWS_TEST_ENV, aws_client, redis_up
+from .support import reachable as _reachable  # noqa: F401  (imported by the test folders)
+from .support import redis_url as worker_redis_url
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-
-
-def _reachable(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def require(condition: bool, what: str) -> None:
@@ -35,9 +34,17 @@ def postgres():
 
 @pytest.fixture
 def redis_url():
-    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-    require(_reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    return url
+    """This xdist worker's own Redis database (tests/support.py), empty at the start and the end
+    of the test; a skip without Redis (a failure in CI)."""
+    require(redis_up(), "Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/15)")
+    import redis
+
+    url = worker_redis_url()
+    client = redis.Redis.from_url(url)
+    client.flushdb()
+    yield url
+    client.flushdb()
+    client.close()
 
 
 @pytest.fixture(autouse=True)
@@ -77,6 +84,13 @@ def staff(db):
 
 
 @pytest.fixture
+def staff_client(client, staff):
+    """A browser session of a superuser (the admin, the dashboard)."""
+    client.force_login(staff)
+    return client
+
+
+@pytest.fixture
 def user_api(api, user):
     api.force_authenticate(user)
     return api
@@ -87,3 +101,117 @@ def _fast_passwords(settings):
     """Factories set a password on every user; PBKDF2's real cost is not under test (the
     identity tests that time hashing set their own hasher)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's server on a loopback port (S3, SQS, SNS, SES, Secrets Manager, Cognito over real
+    HTTP), started once per session, that is once per xdist worker."""
+    from moto.server import ThreadedMotoServer
+
+    for name, value in AWS_TEST_ENV.items():
+        os.environ.setdefault(name, value)
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+_buckets = itertools.count(1)
+
+
+@pytest.fixture
+def s3(settings, moto_endpoint):
+    """The default storage switched to S3 on moto (path-style addressing), one bucket per test."""
+    bucket = f"padmakara-test-{next(_buckets)}"
+    client = aws_client("s3", moto_endpoint, config=Config(s3={"addressing_style": "path"}))
+    client.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": AWS_REGION})
+    settings.STORAGE_BACKEND = "s3"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": bucket,
+                "region_name": AWS_REGION,
+                "endpoint_url": moto_endpoint,
+                "access_key": "testing",
+                "secret_key": "testing",
+                "location": "media",
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+                "addressing_style": "path",
+                "signature_version": "s3v4",
+                "object_parameters": {"ServerSideEncryption": "AES256"},
+            },
+        },
+    }
+    client.bucket = bucket
+    return client
+
+
+@pytest.fixture
+def make_audio(tmp_path):
+    """A real audio file of ``seconds`` of sine tone, encoded by ffmpeg (WAV: 8 kHz mono unless
+    ``rate`` says otherwise, so that many bytes need not mean many seconds to transcode)."""
+    if not shutil.which("ffmpeg"):
+        pytest.fail("ffmpeg is required for the media tests")
+    counter = itertools.count(1)
+
+    def make(seconds: float = 3, *, ext: str = "mp3", frequency: int = 440, rate: int = 8000) -> bytes:
+        path = tmp_path / f"tone-{next(counter)}.{ext}"
+        codec = {
+            "mp3": ["-c:a", "libmp3lame", "-b:a", "64k"],
+            "m4a": ["-c:a", "aac", "-b:a", "64k"],
+            "wav": ["-c:a", "pcm_s16le", "-ar", str(rate), "-ac", "1"],
+        }[ext]
+        subprocess.run(
+            [
+                "ffmpeg",
+                "-nostdin",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "lavfi",
+                "-i",
+                f"sine=frequency={frequency}:duration={seconds}",
+                *codec,
+                str(path),
+            ],
+            check=True,
+        )
+        return path.read_bytes()
+
+    return make
+
+
+@pytest.fixture
+def make_pdf():
+    def make(pages=("First page about meditation.", "Second page about compassion."), *, text=True) -> bytes:
+        from fpdf import FPDF
+
+        pdf = FPDF()
+        pdf.set_font("helvetica", size=12)
+        for body in pages:
+            pdf.add_page()
+            if text:
+                pdf.multi_cell(0, 8, body)
+            else:
+                pdf.rect(20, 20, 100, 60, style="F")  # a "scan": marks, no text layer
+        return bytes(pdf.output())
+
+    return make
+
+
+@pytest.fixture
+def stored():
+    """Write bytes at a storage key (whatever the default storage is) and return the key."""
+    from django.core.files.base import ContentFile
+
+    def store(key: str, data: bytes) -> str:
+        return default_storage.save(key, ContentFile(data))
+
+    return store

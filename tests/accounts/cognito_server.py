@@ -1,35 +1,10 @@
-"""moto's server on loopback as a Cognito stand-in (real HTTP through boto3)."""
-
-import os
-import socket
+"""moto's server on loopback (the ``moto_endpoint`` fixture) as a Cognito stand-in, real HTTP
+through boto3."""
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
 REGION = "eu-west-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-    }.items():
-        os.environ.setdefault(name, value)
-    port = free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
-    yield f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from django.core import mail
 
 from accounts.services import user_create_verified
 
-from .cognito_server import cognito_pool, moto_endpoint  # noqa: F401  (fixtures)
+from .cognito_server import cognito_pool  # noqa: F401  (fixture)
 
 PASSWORD = "a-long-pass-phrase"
 

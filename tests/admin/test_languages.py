@@ -2,20 +2,11 @@
 
 import re
 
-import pytest
-from django.test import Client
 from django.urls import reverse
 
 from tests import factories
 
 INDEX = reverse("admin:index")
-
-
-@pytest.fixture
-def staff_client(staff):
-    client = Client()
-    client.force_login(staff)
-    return client
 
 
 def test_it_speaks_portuguese_to_a_portuguese_browser(staff_client):

@@ -19,6 +19,18 @@ from tests import factories
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 IDS = [model._meta.label for model in REGISTERED]
 
+# The admins that offer no add page, by model name: their rows are made by the app or by the
+# listeners, and the add page answers 403. Every other admin's add page answers 200.
+WITHOUT_ADD_PAGE = {
+    "Bookmark",
+    "DownloadBundle",
+    "Highlight",
+    "ListeningSession",
+    "LocalPush",
+    "NotificationEvent",
+    "TrackProgress",
+}
+
 
 @pytest.fixture
 def _catalogue(db):
@@ -59,30 +71,32 @@ def _url(model, view, *args):
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=IDS)
-def test_it_renders_the_changelist(admin_site_client, _catalogue, model):
-    response = admin_site_client.get(_url(model, "changelist"))
+def test_it_renders_the_changelist(staff_client, _catalogue, model):
+    response = staff_client.get(_url(model, "changelist"))
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=IDS)
-def test_it_renders_the_add_page(admin_site_client, _catalogue, model):
-    response = admin_site_client.get(_url(model, "add"))
-    # Read-only admins (progress, devices registered by the app) refuse the add page.
-    can_add = admin.site._registry[model].has_add_permission(response.wsgi_request)
-    assert response.status_code == (200 if can_add else 403)
+def test_it_renders_the_add_page(staff_client, _catalogue, model):
+    response = staff_client.get(_url(model, "add"))
+    assert response.status_code == (403 if model._meta.object_name in WITHOUT_ADD_PAGE else 200)
+
+
+def test_it_names_only_registered_models_as_without_an_add_page():
+    assert {model._meta.object_name for model in REGISTERED} >= WITHOUT_ADD_PAGE
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=IDS)
-def test_it_renders_the_change_page(admin_site_client, _catalogue, model):
+def test_it_renders_the_change_page(staff_client, _catalogue, model):
     obj = model._default_manager.order_by("pk").first()
     assert obj is not None, f"add a {model.__name__} to the _catalogue fixture"
-    response = admin_site_client.get(_url(model, "change", obj.pk))
+    response = staff_client.get(_url(model, "change", obj.pk))
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("model", REGISTERED, ids=IDS)
-def test_it_renders_the_changelist_search(admin_site_client, _catalogue, model):
+def test_it_renders_the_changelist_search(staff_client, _catalogue, model):
     if not admin.site._registry[model].search_fields:
         pytest.skip("no search on this model")
-    response = admin_site_client.get(_url(model, "changelist"), {"q": "a"})
+    response = staff_client.get(_url(model, "changelist"), {"q": "a"})
     assert response.status_code == 200

@@ -23,32 +23,32 @@ def _messages(response):
     return [str(m) for m in response.context["messages"]]
 
 
-def test_it_publishes_the_selected_drafts(admin_site_client):
+def test_it_publishes_the_selected_drafts(staff_client):
     drafts = [factories.make_retreat(status="draft") for _ in range(2)]
 
-    response = _act(admin_site_client, "publish", *drafts)
+    response = _act(staff_client, "publish", *drafts)
 
     assert _messages(response) == ["2 gatherings published."]
     assert set(Retreat.objects.values_list("status", flat=True)) == {"published"}
     assert Retreat.objects.filter(published_at__isnull=True).count() == 0
 
 
-def test_it_says_how_many_were_already_published(admin_site_client):
+def test_it_says_how_many_were_already_published(staff_client):
     draft = factories.make_retreat(status="draft")
     published = factories.make_retreat(status="published")
 
-    response = _act(admin_site_client, "publish", draft, published)
+    response = _act(staff_client, "publish", draft, published)
 
     assert _messages(response) == ["1 gathering published. 1 was already published."]
 
 
-def test_it_does_nothing_on_a_second_publish(admin_site_client):
+def test_it_does_nothing_on_a_second_publish(staff_client):
     draft = factories.make_retreat(status="draft")
-    _act(admin_site_client, "publish", draft)
+    _act(staff_client, "publish", draft)
     draft.refresh_from_db()
     published_at = draft.published_at
 
-    response = _act(admin_site_client, "publish", draft)
+    response = _act(staff_client, "publish", draft)
 
     assert _messages(response) == ["Nothing changed: the selected gathering was already published."]
     draft.refresh_from_db()
@@ -56,38 +56,38 @@ def test_it_does_nothing_on_a_second_publish(admin_site_client):
     assert LogEntry.objects.filter(object_id=str(draft.pk), change_message="Published.").count() == 1
 
 
-def test_it_unpublishes_the_selected_gatherings(admin_site_client):
+def test_it_unpublishes_the_selected_gatherings(staff_client):
     published = [factories.make_retreat(status="published") for _ in range(3)]
 
-    response = _act(admin_site_client, "unpublish", *published)
+    response = _act(staff_client, "unpublish", *published)
 
     assert _messages(response) == ["3 gatherings unpublished."]
     assert set(Retreat.objects.values_list("status", flat=True)) == {"draft"}
 
 
-def test_it_does_nothing_on_a_second_unpublish(admin_site_client):
+def test_it_does_nothing_on_a_second_unpublish(staff_client):
     drafts = [factories.make_retreat(status="draft") for _ in range(2)]
 
-    response = _act(admin_site_client, "unpublish", *drafts)
+    response = _act(staff_client, "unpublish", *drafts)
 
     assert _messages(response) == ["Nothing changed: the 2 selected gatherings were already drafts."]
     assert LogEntry.objects.count() == 0
 
 
-def test_it_logs_who_published(admin_site_client, staff):
+def test_it_logs_who_published(staff_client, staff):
     draft = factories.make_retreat(status="draft")
 
-    _act(admin_site_client, "publish", draft)
+    _act(staff_client, "publish", draft)
 
     entry = LogEntry.objects.get(object_id=str(draft.pk))
     assert entry.user == staff
     assert entry.change_message == "Published."
 
 
-def test_it_publishes_through_the_service_from_the_change_form(admin_site_client, staff):
+def test_it_publishes_through_the_service_from_the_change_form(staff_client, staff):
     draft = factories.make_retreat(status="draft")
     url = reverse("admin:retreats_retreat_change", args=[draft.pk])
-    form = admin_site_client.get(url).context["adminform"].form
+    form = staff_client.get(url).context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
     data.update(
         {
@@ -100,7 +100,7 @@ def test_it_publishes_through_the_service_from_the_change_form(admin_site_client
         }
     )
 
-    response = admin_site_client.post(url, data)
+    response = staff_client.post(url, data)
 
     assert response.status_code == 302
     draft.refresh_from_db()
@@ -109,10 +109,10 @@ def test_it_publishes_through_the_service_from_the_change_form(admin_site_client
     assert LogEntry.objects.filter(object_id=str(draft.pk), change_message="Published.", user=staff).exists()
 
 
-def test_it_logs_who_unpublished(admin_site_client, staff):
+def test_it_logs_who_unpublished(staff_client, staff):
     published = factories.make_retreat(status="published")
 
-    _act(admin_site_client, "unpublish", published)
+    _act(staff_client, "unpublish", published)
 
     entry = LogEntry.objects.get(object_id=str(published.pk))
     assert entry.user == staff

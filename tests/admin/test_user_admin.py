@@ -20,27 +20,27 @@ def _add(client, email):
     )
 
 
-def test_it_adds_a_user_by_email(admin_site_client):
-    response = _add(admin_site_client, "Ana.Silva@Example.org")
+def test_it_adds_a_user_by_email(staff_client):
+    response = _add(staff_client, "Ana.Silva@Example.org")
 
     assert response.status_code == 302
     user = User.objects.get(email="ana.silva@example.org")
     assert user.check_password("a-long-pass-phrase")
 
 
-def test_it_refuses_an_email_taken_in_another_case(admin_site_client):
+def test_it_refuses_an_email_taken_in_another_case(staff_client):
     factories.make_user(email="ana@example.org")
 
-    response = _add(admin_site_client, "ANA@example.org")
+    response = _add(staff_client, "ANA@example.org")
 
     assert response.status_code == 200
     assert "A user with this email address already exists." in str(response.context["errors"])
 
 
-def test_it_adds_a_group_membership_inline(admin_site_client, user):
+def test_it_adds_a_group_membership_inline(staff_client, user):
     group = factories.make_group()
     url = reverse("admin:accounts_user_change", args=[user.pk])
-    page = admin_site_client.get(url).context
+    page = staff_client.get(url).context
     form = page["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None and name != "password"}
     for inline in page["inline_admin_formsets"]:  # every inline posts its (empty) management form
@@ -58,25 +58,23 @@ def test_it_adds_a_group_membership_inline(admin_site_client, user):
     )
     data.pop("date_joined")
 
-    response = admin_site_client.post(url, data)
+    response = staff_client.post(url, data)
 
     assert response.status_code == 302, response.context["errors"]
     assert GroupMembership.objects.get(user=user).group == group
 
 
-def test_it_finds_users_by_name(admin_site_client, user, other_user):
-    response = admin_site_client.get(reverse("admin:accounts_user_changelist"), {"q": "bruno"})
+def test_it_finds_users_by_name(staff_client, user, other_user):
+    response = staff_client.get(reverse("admin:accounts_user_changelist"), {"q": "bruno"})
 
     assert list(response.context["cl"].result_list) == [other_user]
 
 
-def test_it_filters_users_by_retreat_group(admin_site_client, user, other_user):
+def test_it_filters_users_by_retreat_group(staff_client, user, other_user):
     group = factories.make_group()
     factories.make_member(user, group)
     factories.make_member(other_user, factories.make_group())
 
-    response = admin_site_client.get(
-        reverse("admin:accounts_user_changelist"), {"memberships__group__id__exact": group.pk}
-    )
+    response = staff_client.get(reverse("admin:accounts_user_changelist"), {"memberships__group__id__exact": group.pk})
 
     assert list(response.context["cl"].result_list) == [user]

@@ -21,8 +21,8 @@ def _inline_management(prefix, total=0, initial=0):
     return {f"{prefix}-TOTAL_FORMS": total, f"{prefix}-INITIAL_FORMS": initial}
 
 
-def test_it_explains_an_end_date_before_the_start_date(admin_site_client):
-    response = admin_site_client.post(
+def test_it_explains_an_end_date_before_the_start_date(staff_client):
+    response = staff_client.post(
         reverse("admin:retreats_retreat_add"),
         {
             "name": "Backwards",
@@ -42,11 +42,11 @@ def test_it_explains_an_end_date_before_the_start_date(admin_site_client):
     assert not Retreat.objects.exists()
 
 
-def test_it_explains_a_track_number_taken_in_the_session(admin_site_client):
+def test_it_explains_a_track_number_taken_in_the_session(staff_client):
     session = factories.make_session(factories.make_retreat())
     factories.make_track(session, order=3, language="en")
 
-    response = admin_site_client.post(
+    response = staff_client.post(
         reverse("admin:retreats_track_add"),
         {
             "session": session.pk,
@@ -62,11 +62,11 @@ def test_it_explains_a_track_number_taken_in_the_session(admin_site_client):
     assert session.tracks.count() == 1
 
 
-def test_it_accepts_the_same_number_in_another_language(admin_site_client):
+def test_it_accepts_the_same_number_in_another_language(staff_client):
     session = factories.make_session(factories.make_retreat())
     original = factories.make_track(session, order=3, language="en")
 
-    response = admin_site_client.post(
+    response = staff_client.post(
         reverse("admin:retreats_track_add"),
         {
             "session": session.pk,
@@ -82,7 +82,7 @@ def test_it_accepts_the_same_number_in_another_language(admin_site_client):
     assert session.tracks.get(language="pt").original == original
 
 
-def test_it_explains_duplicate_numbers_among_inline_tracks(admin_site_client):
+def test_it_explains_duplicate_numbers_among_inline_tracks(staff_client):
     session = factories.make_session(factories.make_retreat())
     first, second = factories.make_track(session, order=1), factories.make_track(session, order=2)
     data = {
@@ -103,14 +103,14 @@ def test_it_explains_duplicate_numbers_among_inline_tracks(admin_site_client):
             }
         )
 
-    response = admin_site_client.post(reverse("admin:retreats_session_change", args=[session.pk]), data)
+    response = staff_client.post(reverse("admin:retreats_session_change", args=[session.pk]), data)
 
     assert response.status_code == 200
     assert "Please correct the duplicate data for language and number, which must be unique." in _errors(response)
     assert sorted(session.tracks.values_list("order", flat=True)) == [1, 2]
 
 
-def test_it_renumbers_inline_tracks(admin_site_client):
+def test_it_renumbers_inline_tracks(staff_client):
     session = factories.make_session(factories.make_retreat())
     track = factories.make_track(session, order=1)
     data = {
@@ -126,17 +126,17 @@ def test_it_renumbers_inline_tracks(admin_site_client):
         "tracks-0-language": "en",
     }
 
-    response = admin_site_client.post(reverse("admin:retreats_session_change", args=[session.pk]), data)
+    response = staff_client.post(reverse("admin:retreats_session_change", args=[session.pk]), data)
 
     assert response.status_code == 302
     track.refresh_from_db()
     assert track.order == 7
 
 
-def test_it_explains_a_track_that_is_its_own_original(admin_site_client):
+def test_it_explains_a_track_that_is_its_own_original(staff_client):
     track = factories.make_track(factories.make_session(factories.make_retreat()))
 
-    response = admin_site_client.post(
+    response = staff_client.post(
         reverse("admin:retreats_track_change", args=[track.pk]),
         {
             "session": track.session_id,
@@ -153,21 +153,21 @@ def test_it_explains_a_track_that_is_its_own_original(admin_site_client):
     assert Track.objects.get(pk=track.pk).original is None
 
 
-def test_it_explains_a_second_transcript_in_the_same_language(admin_site_client):
+def test_it_explains_a_second_transcript_in_the_same_language(staff_client):
     track = factories.make_track(factories.make_session(factories.make_retreat()))
     factories.make_transcript(track, language="en")
 
-    response = admin_site_client.post(reverse("admin:retreats_transcript_add"), {"track": track.pk, "language": "en"})
+    response = staff_client.post(reverse("admin:retreats_transcript_add"), {"track": track.pk, "language": "en"})
 
     assert response.status_code == 200
     assert "Transcript with this Track and Language already exists." in _errors(response)
 
 
-def test_it_explains_a_session_order_taken_in_the_gathering(admin_site_client):
+def test_it_explains_a_session_order_taken_in_the_gathering(staff_client):
     retreat = factories.make_retreat(start_date=datetime.date(2024, 5, 1))
     factories.make_session(retreat, order=1)
 
-    response = admin_site_client.post(
+    response = staff_client.post(
         reverse("admin:retreats_session_add"),
         {"retreat": retreat.pk, "order": 1, "name": "Again", "type": "morning", **_inline_management("tracks")},
     )
@@ -176,13 +176,13 @@ def test_it_explains_a_session_order_taken_in_the_gathering(admin_site_client):
     assert "Session with this Gathering and Order already exists." in _errors(response)
 
 
-def test_it_explains_a_gathering_listed_twice_in_a_group(admin_site_client):
+def test_it_explains_a_gathering_listed_twice_in_a_group(staff_client):
     group, retreat = factories.make_group(), factories.make_retreat()
     data = {"name": group.name, "slug": group.slug, "order": 0, **_inline_management("Retreat_groups", total=2)}
     for i in range(2):
         data[f"Retreat_groups-{i}-retreat"] = retreat.pk
 
-    response = admin_site_client.post(reverse("admin:retreats_retreatgroup_change", args=[group.pk]), data)
+    response = staff_client.post(reverse("admin:retreats_retreatgroup_change", args=[group.pk]), data)
 
     assert response.status_code == 200
     assert "Please correct the duplicate data for gathering." in _errors(response)

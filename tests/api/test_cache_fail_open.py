@@ -6,7 +6,7 @@ import logging
 import pytest
 from django.core.cache import caches
 
-from tests.deploy.conftest import free_port
+from tests.support import free_port
 
 
 @pytest.fixture

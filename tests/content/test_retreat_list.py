@@ -1,4 +1,6 @@
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from tests.factories import make_catalogue, make_group, make_member, make_retreat, make_session, make_track
@@ -204,7 +206,12 @@ def test_it_renders_again_for_a_listener_with_other_access(api, user, other_user
     make_retreat(groups=[group], visibility="members")
     make_member(other_user, group)
     api.force_authenticate(user)
-    assert api.get(URL).json()["retreatGroups"][0]["gatherings"][0]["locked"] is True
+    first = api.get(URL)
 
     api.force_authenticate(other_user)
-    assert api.get(URL).json()["retreatGroups"][0]["gatherings"][0]["locked"] is False
+    with CaptureQueriesContext(connection) as queries:
+        second = api.get(URL)
+
+    assert len(queries) > 1  # not the one query of a rendering served again
+    assert second["ETag"] != first["ETag"]
+    assert second.json()["retreatGroups"][0]["gatherings"][0]["locked"] is False

@@ -3,7 +3,6 @@
 import os
 import secrets
 import shlex
-import socket
 import subprocess
 import sys
 import time
@@ -13,21 +12,13 @@ import uuid
 import zipfile
 from pathlib import Path
 
-import boto3
 import pytest
 
 from deploy import build_bundle
-from tests.conftest import _reachable, require
+from tests.support import aws_client, free_port, redis_url
 
 PROJECT_DIR = Path(__file__).resolve().parents[2]
 VENV_BIN = Path(sys.executable).parent
-REDIS_URL = "redis://127.0.0.1:6379/8"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def wait_for(predicate, *, timeout: float, what: str, process: subprocess.Popen | None = None):
@@ -101,7 +92,7 @@ def make_production_env(folder: Path) -> dict:
         "ALLOWED_HOSTS": "api.padmakara.example",
         "CORS_ALLOWED_ORIGINS": "https://app.padmakara.example",
         "DATABASE_URL": f"sqlite:///{folder / 'production.sqlite3'}",
-        "CACHE_URL": "redis://127.0.0.1:6379/8",
+        "CACHE_URL": redis_url(),  # this xdist worker's Redis database
         "STORAGE_BACKEND": "s3",
         "AWS_STORAGE_BUCKET_NAME": "padmakara-media-test",
         "AWS_REGION": "eu-west-1",
@@ -119,35 +110,6 @@ def make_production_env(folder: Path) -> dict:
 @pytest.fixture
 def production_env(tmp_path):
     return make_production_env(tmp_path)
-
-
-@pytest.fixture
-def redis_db8():
-    require(_reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL)
-    client.flushdb()
-    yield REDIS_URL
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture(scope="session")
-def moto_endpoint():
-    """moto's server on a loopback port (S3 and Secrets Manager over real HTTP)."""
-    port = free_port()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        wait_for(lambda: _reachable("127.0.0.1", port), timeout=30, what="moto server", process=process)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def run_manage(args: list[str], *, env: dict, cwd: Path = PROJECT_DIR, timeout: float = 120):
@@ -179,13 +141,7 @@ def web_server(bundles, moto_endpoint, tmp_path_factory):
     """
     production_env = make_production_env(tmp_path_factory.mktemp("web"))
     production_env["AWS_STORAGE_BUCKET_NAME"] = f"padmakara-media-{uuid.uuid4().hex[:12]}"
-    boto3.client(
-        "s3",
-        region_name="eu-west-1",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_bucket(
+    aws_client("s3", moto_endpoint).create_bucket(
         Bucket=production_env["AWS_STORAGE_BUCKET_NAME"],
         CreateBucketConfiguration={"LocationConstraint": "eu-west-1"},
     )

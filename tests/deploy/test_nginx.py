@@ -13,8 +13,9 @@ import subprocess
 import pytest
 
 from tests.conftest import _reachable, require
+from tests.support import free_port
 
-from .conftest import free_port, http_get, stop, wait_for
+from .conftest import http_get, stop, wait_for
 
 EB_APPLICATION_LOCATION = """
 location / {

@@ -3,10 +3,11 @@
 import json
 import uuid
 
-import boto3
 import pytest
 
-from .conftest import free_port, http_get, run_manage, start_procfile_process, stop, wait_for
+from tests.support import aws_client, free_port
+
+from .conftest import http_get, run_manage, start_procfile_process, stop, wait_for
 
 
 def test_it_serves_health_ready_from_the_procfile_gunicorn(web_server):
@@ -44,9 +45,9 @@ def test_it_serves_https_requests_with_hsts_and_a_request_id(web_server):
 
 
 @pytest.fixture
-def worker(bundles, production_env, redis_db8):
+def worker(bundles, production_env, redis_url):
     """The worker environment's `worker` process on Redis, with the cache on Redis too."""
-    env = {**production_env, "CELERY_BROKER_URL": redis_db8, "CACHE_URL": redis_db8, "CELERY_WORKER_CONCURRENCY": "1"}
+    env = {**production_env, "CELERY_BROKER_URL": redis_url, "CACHE_URL": redis_url, "CELERY_WORKER_CONCURRENCY": "1"}
     process = start_procfile_process(bundles["worker"]["dir"], "worker", env)
     try:
         yield env, process
@@ -71,9 +72,9 @@ def test_it_runs_a_task_on_the_procfile_worker(bundles, worker):
     assert ping_lines[0]["task_name"] == "padmakara.ping"
 
 
-def test_it_starts_beat_from_the_worker_procfile(bundles, production_env, redis_db8, tmp_path):
+def test_it_starts_beat_from_the_worker_procfile(bundles, production_env, redis_url, tmp_path):
     schedule = tmp_path / "celerybeat-schedule"
-    env = {**production_env, "CELERY_BROKER_URL": redis_db8, "CELERY_BEAT_SCHEDULE_FILENAME": str(schedule)}
+    env = {**production_env, "CELERY_BROKER_URL": redis_url, "CELERY_BEAT_SCHEDULE_FILENAME": str(schedule)}
     process = start_procfile_process(bundles["worker"]["dir"], "beat", env)
     try:
         wait_for(lambda: list(tmp_path.glob("celerybeat-schedule*")), timeout=60, what="beat", process=process)
@@ -83,26 +84,20 @@ def test_it_starts_beat_from_the_worker_procfile(bundles, production_env, redis_
 
 
 def test_it_runs_a_task_through_sqs_with_the_production_broker_settings(
-    bundles, production_env, redis_db8, moto_endpoint
+    bundles, production_env, redis_url, moto_endpoint
 ):
     # moto's SQS over real HTTP: the predefined queue, no queue listing or creation, no
     # broadcast (remote control off), long polling through kombu's pycurl client.
-    queue_url = boto3.client(
-        "sqs",
-        region_name="eu-west-1",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    ).create_queue(QueueName=f"padmakara-test-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "7200"})[
-        "QueueUrl"
-    ]
+    queue_url = aws_client("sqs", moto_endpoint).create_queue(
+        QueueName=f"padmakara-test-{uuid.uuid4().hex[:8]}", Attributes={"VisibilityTimeout": "7200"}
+    )["QueueUrl"]
     host_port = moto_endpoint.removeprefix("http://")
     env = {
         **production_env,
         "CELERY_BROKER_URL": f"sqs://testing:testing@{host_port}",
         "CELERY_SQS_QUEUE_URL": queue_url,
         "CELERY_SQS_IS_SECURE": "false",
-        "CACHE_URL": redis_db8,
+        "CACHE_URL": redis_url,
         "CELERY_WORKER_CONCURRENCY": "1",
     }
     process = start_procfile_process(bundles["worker"]["dir"], "worker", env)

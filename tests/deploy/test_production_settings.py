@@ -1,8 +1,9 @@
 import json
 import sys
 
-import boto3
 import pytest
+
+from tests.support import aws_client
 
 from .conftest import PROJECT_DIR, run_manage
 
@@ -91,13 +92,7 @@ def test_it_warns_when_debug_is_asked_for_in_production(production_env):
 @pytest.fixture
 def secrets_env(production_env, moto_endpoint):
     production_env.update({"AWS_ENDPOINT_URL_SECRETS_MANAGER": moto_endpoint})
-    client = boto3.client(
-        "secretsmanager",
-        region_name="eu-west-1",
-        endpoint_url=moto_endpoint,
-        aws_access_key_id="testing",
-        aws_secret_access_key="testing",
-    )
+    client = aws_client("secretsmanager", moto_endpoint)
     return production_env, client
 
 

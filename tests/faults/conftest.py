@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from tests.conftest import _reachable, require
-from tests.deploy.conftest import free_port, stop, wait_for
+from tests.deploy.conftest import stop, wait_for
+from tests.support import free_port
 
 from .proxy import TcpProxy
 
@@ -116,11 +116,6 @@ def start_app(tmp_path):
     for process, log in processes:
         stop(process)
         log.close()
-
-
-@pytest.fixture
-def redis_up():
-    require(_reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
 
 
 def login(base: str, email: str) -> str:

@@ -1,6 +1,6 @@
 """Redis goes away: the API keeps serving reads, rate limiting falls back (fails
 open, with a warning in the log) and comes back with Redis. The machine's Redis is shared, so
-the outage is a cut TCP proxy between one gunicorn of ours and it (DB 9)."""
+the outage is a cut TCP proxy between one gunicorn of ours and it (this xdist worker's database)."""
 
 import datetime
 import json
@@ -12,6 +12,8 @@ from media import jobs
 from media.models import DownloadBundle
 from padmakara.celery import app as celery_app
 from tests import factories
+from tests.support import redis_address
+from tests.support import redis_url as redis_url_through
 
 from .conftest import PASSWORD, app_env, call, login
 from .proxy import TcpProxy
@@ -20,20 +22,18 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def redis_proxy(redis_up):
-    import redis
-
-    redis.Redis.from_url("redis://127.0.0.1:6379/9").flushdb()
-    proxy = TcpProxy(6379)
+def redis_proxy(redis_url):
+    host, port = redis_address()
+    proxy = TcpProxy(port, host)
+    proxy.url = redis_url_through(port=proxy.port)
     yield proxy
     proxy.close()
-    redis.Redis.from_url("redis://127.0.0.1:6379/9").flushdb()
 
 
 def test_it_serves_reads_and_suspends_rate_limits_while_redis_is_down(postgres, redis_proxy, start_app, tmp_path):
     user_create_verified(email="reader@example.org", password=PASSWORD, name="Reader")
     factories.make_catalogue(gatherings=1, sessions=1, tracks=2)
-    url = f"redis://127.0.0.1:{redis_proxy.port}/9"
+    url = redis_proxy.url
     from .conftest import database_url
 
     base = start_app(
@@ -59,13 +59,13 @@ def test_it_serves_reads_and_suspends_rate_limits_while_redis_is_down(postgres, 
     assert "cache unreachable" in log
 
 
-def test_it_keeps_a_job_requested_while_the_broker_is_down(postgres, redis_proxy, start_app, tmp_path):
+def test_it_keeps_a_job_requested_while_the_broker_is_down(postgres, redis_url, redis_proxy, start_app, tmp_path):
     import redis
 
     user_create_verified(email="offline@example.org", password=PASSWORD, name="Offline")
     _, retreats = factories.make_catalogue(gatherings=1, sessions=1, tracks=1, translations=False)
     track = retreats[0].sessions.get().tracks.get()
-    url = f"redis://127.0.0.1:{redis_proxy.port}/9"
+    url = redis_proxy.url
     from .conftest import database_url
 
     base = start_app(
@@ -77,14 +77,14 @@ def test_it_keeps_a_job_requested_while_the_broker_is_down(postgres, redis_proxy
         base, "POST", "/api/v1/media/download", token=token, body={"trackIds": [str(track.uuid)], "quality": "high"}
     )
     redis_proxy.restore()
-    broker = redis.Redis.from_url("redis://127.0.0.1:6379/9")
+    broker = redis.Redis.from_url(redis_url)
     queued_at_once = broker.llen("padmakara")
     bundle = DownloadBundle.objects.get()
 
     # The periodic sweep (media.tasks.requeue_waiting), run here against the same Redis.
     previous = {"task_always_eager": celery_app.conf.task_always_eager, "broker_url": celery_app.conf.broker_url}
     celery_app._after_fork()
-    celery_app.conf.update(task_always_eager=False, broker_url="redis://127.0.0.1:6379/9")
+    celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
     try:
         sent = jobs.requeue_waiting(older_than=datetime.timedelta(0))
     finally:

@@ -9,7 +9,7 @@ from botocore.config import Config
 from media import bundles, jobs, processing
 from media import storage as media_storage
 from media.models import DownloadBundle
-from tests.media.conftest import make_audio, public_track, s3, s3_endpoint, stored  # noqa: F401  (fixtures)
+from tests.media.conftest import public_track  # noqa: F401  (fixture)
 
 from .proxy import TcpProxy
 
@@ -17,9 +17,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def s3_down_switch(s3, s3_endpoint, settings):  # noqa: F811
+def s3_down_switch(s3, moto_endpoint, settings):
     """S3 through a proxy: ``.cut()`` makes every S3 call fail to connect."""
-    port = int(s3_endpoint.rsplit(":", 1)[1])
+    port = int(moto_endpoint.rsplit(":", 1)[1])
     proxy = TcpProxy(port)
     options = dict(settings.STORAGES["default"]["OPTIONS"])
     options["endpoint_url"] = f"http://127.0.0.1:{proxy.port}"

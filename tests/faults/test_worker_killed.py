@@ -19,14 +19,11 @@ from padmakara.celery import app as celery_app
 from retreats.models import Track
 from tests import factories
 from tests.deploy.conftest import stop
-from tests.media.conftest import make_audio, stored  # noqa: F401  (fixtures)
 
 from .conftest import database_url, until
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-# The broker and cache of this test only (it empties the database): FAULTS_REDIS_URL picks another.
-REDIS_URL = os.environ.get("FAULTS_REDIS_URL", "redis://127.0.0.1:6379/9")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -45,18 +42,14 @@ def _command(pid: int) -> str:
 
 
 @pytest.fixture
-def prefork_worker(postgres, redis_up, tmp_path):
-    import redis
-
-    broker = redis.Redis.from_url(REDIS_URL)
-    broker.flushdb()
+def prefork_worker(postgres, redis_url, tmp_path):
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "padmakara.settings",
-        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_BROKER_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         # Shared between the pool processes: the claim of the killed child must outlive it.
-        "CACHE_URL": REDIS_URL,
+        "CACHE_URL": redis_url,
         "DATABASE_URL": database_url(5432),
         "VAR_DIR": str(tmp_path),  # MEDIA_ROOT = tmp_path/media, as this test's storage
         "SECRET_KEY": "worker-fault-test-secret",
@@ -69,7 +62,7 @@ def prefork_worker(postgres, redis_up, tmp_path):
     )  # fmt: skip
     previous = {"task_always_eager": celery_app.conf.task_always_eager, "broker_url": celery_app.conf.broker_url}
     celery_app._after_fork()
-    celery_app.conf.update(task_always_eager=False, broker_url=REDIS_URL)
+    celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
     try:
         yield process, log
     finally:
@@ -77,13 +70,13 @@ def prefork_worker(postgres, redis_up, tmp_path):
         celery_app._after_fork()
         stop(process)
         log.close()
-        broker.flushdb()
 
 
-def test_it_finishes_a_transcode_whose_worker_was_killed_without_duplicates(prefork_worker, make_audio, stored):  # noqa: F811
+def test_it_finishes_a_transcode_whose_worker_was_killed_without_duplicates(prefork_worker, make_audio, stored):
     process, log = prefork_worker
     track = factories.make_track(factories.make_session(factories.make_retreat()), title="Killed mid-transcode")
-    track.audio_file = stored(media_storage.track_audio_key(track, "long.mp3"), make_audio(1200))
+    # Ten minutes of audio: seconds of transcoding, time enough to kill it midway.
+    track.audio_file = stored(media_storage.track_audio_key(track, "long.mp3"), make_audio(600))
     track.save()
 
     processing.track_queue_processing(track=track)  # autocommit: on Redis at once

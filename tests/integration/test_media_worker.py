@@ -15,26 +15,19 @@ from media import storage as media_storage
 from padmakara.celery import app as celery_app
 from retreats.models import Track
 from tests import factories
-from tests.conftest import _reachable, require
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres]
 
-REDIS_URL = os.environ.get("MEDIA_TEST_REDIS_URL", "redis://127.0.0.1:6379/4")
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def worker(postgres, transactional_db, tmp_path):
-    require(_reachable("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-    import redis
-
-    broker = redis.Redis.from_url(REDIS_URL)
-    broker.flushdb()
+def worker(postgres, transactional_db, redis_url, tmp_path):
     db = connection.settings_dict
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "padmakara.settings",
-        "CELERY_BROKER_URL": REDIS_URL,
+        "CELERY_BROKER_URL": redis_url,
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
         "VAR_DIR": str(tmp_path),  # the worker's MEDIA_ROOT is tmp_path/media, as this test's
@@ -65,7 +58,7 @@ def worker(postgres, transactional_db, tmp_path):
     # Drop the connection pools made earlier in this process (an eager run builds one for the
     # empty broker URL) so that messages really go to Redis; Celery does the same after a fork.
     celery_app._after_fork()
-    celery_app.conf.update(task_always_eager=False, broker_url=REDIS_URL)
+    celery_app.conf.update(task_always_eager=False, broker_url=redis_url)
     try:
         yield process
     finally:
@@ -73,7 +66,6 @@ def worker(postgres, transactional_db, tmp_path):
         celery_app._after_fork()
         if process.poll() is None:
             _stop(process)
-        broker.flushdb()
 
 
 def _stop(process) -> str:

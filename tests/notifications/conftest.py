@@ -66,28 +66,17 @@ def expo(settings):
     thread.join()
 
 
-@pytest.fixture(scope="session")
-def moto_server():
-    from moto.server import ThreadedMotoServer
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
-
-
 @pytest.fixture
-def sns(moto_server, settings, monkeypatch):
+def sns(moto_endpoint, settings, monkeypatch):
     """SNS on moto's server over HTTP, with an APNs and an FCM platform application."""
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    client = boto3.client("sns", region_name=settings.AWS_REGION, endpoint_url=moto_server)
+    client = boto3.client("sns", region_name=settings.AWS_REGION, endpoint_url=moto_endpoint)
     apns = client.create_platform_application(Name="padmakara-ios", Platform="APNS", Attributes={})
     fcm = client.create_platform_application(Name="padmakara-android", Platform="GCM", Attributes={})
     settings.PUSH_BACKEND = "notifications.push.SNSPushBackend"
-    settings.SNS_ENDPOINT_URL = moto_server
+    settings.SNS_ENDPOINT_URL = moto_endpoint
     settings.SNS_APNS_APPLICATION_ARN = apns["PlatformApplicationArn"]
     settings.SNS_FCM_APPLICATION_ARN = fcm["PlatformApplicationArn"]
     yield client

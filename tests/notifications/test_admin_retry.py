@@ -3,19 +3,14 @@ from django.contrib.admin.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
-from notifications.models import NotificationEvent
+from notifications.models import Notification, NotificationEvent
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 
-def test_the_retry_action_queues_failed_events_again_and_audits_it(
-    staff, monkeypatch, django_capture_on_commit_callbacks
-):
-    from notifications import services
-
-    sent = []
-    monkeypatch.setattr(services, "_send_fan_out", sent.append)
+def test_the_retry_action_queues_failed_events_again_and_audits_it(staff, django_capture_on_commit_callbacks):
+    listener = factories.make_user(name="Listener")
     retreat = factories.make_retreat(status="published")
     failed = NotificationEvent.objects.create(
         key="failed", kind="new_gathering", retreat=retreat, state="failed", last_error="boom"
@@ -24,7 +19,7 @@ def test_the_retry_action_queues_failed_events_again_and_audits_it(
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(staff)
 
-    with django_capture_on_commit_callbacks(execute=True):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(
             reverse("admin:notifications_notificationevent_changelist"),
             {"action": "retry", "_selected_action": [failed.pk, done.pk]},
@@ -34,6 +29,13 @@ def test_the_retry_action_queues_failed_events_again_and_audits_it(
     assert [str(m) for m in response.context["messages"]] == ["1 event queued again."]
     failed.refresh_from_db()
     assert (failed.state, failed.last_error) == ("queued", "")
-    assert sent == [failed.pk]
+    assert len(callbacks) == 1  # one fan-out job, for the failed event only, sent after commit
+
+    callbacks[0]()  # the job runs (eagerly here) and tells the gathering's audience
+    failed.refresh_from_db()
+    done.refresh_from_db()
+    assert failed.state == "sent" and done.state == "sent"
+    assert Notification.objects.filter(user=listener, event=failed).exists()
+    assert not Notification.objects.filter(event=done).exists()
     entry = LogEntry.objects.get()
     assert (entry.object_id, entry.user, entry.change_message) == (str(failed.pk), staff, "Queued again.")

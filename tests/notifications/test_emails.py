@@ -92,14 +92,14 @@ def test_it_sends_no_digest_twice_for_the_same_period():
 
 
 @pytest.mark.s3
-def test_it_sends_through_ses_with_django_ses(settings, moto_server, monkeypatch):
+def test_it_sends_through_ses_with_django_ses(settings, moto_endpoint, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     settings.EMAIL_BACKEND = "django_ses.SESBackend"
-    settings.AWS_SES_REGION_ENDPOINT_URL = moto_server
+    settings.AWS_SES_REGION_ENDPOINT_URL = moto_endpoint
     settings.AWS_SES_AUTO_THROTTLE = None  # moto has no GetAccount to read the send rate from
     settings.DEFAULT_FROM_EMAIL = "no-reply@padmakara.example"
-    ses = boto3.client("ses", region_name=settings.AWS_SES_REGION_NAME, endpoint_url=moto_server)
+    ses = boto3.client("ses", region_name=settings.AWS_SES_REGION_NAME, endpoint_url=moto_endpoint)
     ses.verify_email_identity(EmailAddress="no-reply@padmakara.example")
     before = ses.get_send_quota()["SentLast24Hours"]
 

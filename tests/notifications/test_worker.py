@@ -1,35 +1,20 @@
 """Exactly once with a real worker: Celery on Redis, PostgreSQL, tasks sent on commit."""
 
-import os
-import socket
-
 import pytest
 
 from accounts.models import Device
 from notifications.models import LocalPush, Notification, NotificationEvent
 from notifications.tasks import fan_out_event
 from retreats.services import retreat_publish
-from tests.conftest import require
 from tests.factories import make_retreat, make_user
 
 from .worker import broker, celery_worker, wait_for
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis]
 
-REDIS_URL = os.environ.get("NOTIFY_TEST_REDIS_URL", "redis://127.0.0.1:6379/7")
-
-
-def _redis_up() -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
-        return True
-    except OSError:
-        return False
-
 
 @pytest.fixture
-def listeners(transactional_db, postgres):
-    require(_redis_up(), "Redis on 127.0.0.1:6379")
+def listeners(transactional_db, postgres, redis_url):
     users = [make_user() for _ in range(25)]
     for n, user in enumerate(users):
         Device.objects.create(user=user, platform="ios", push_token=f"tok-{n}")
@@ -40,10 +25,10 @@ def _done(event_count: int = 1):
     return lambda: NotificationEvent.objects.filter(state="sent").count() == event_count
 
 
-def test_it_notifies_once_under_a_double_publish_and_a_replayed_job(listeners, tmp_path):
+def test_it_notifies_once_under_a_double_publish_and_a_replayed_job(listeners, redis_url, tmp_path):
     retreat = make_retreat(status="draft", visibility="public")
 
-    with celery_worker(REDIS_URL, log_path=tmp_path / "worker.log", env={"NOTIFY_BATCH_SIZE": "7"}), broker(REDIS_URL):
+    with celery_worker(redis_url, log_path=tmp_path / "worker.log", env={"NOTIFY_BATCH_SIZE": "7"}), broker(redis_url):
         assert retreat_publish(retreat=retreat)  # commits; the task goes to Redis on commit
         assert not retreat_publish(retreat=retreat)  # the second click
         event = NotificationEvent.objects.get()
@@ -60,7 +45,7 @@ def test_it_notifies_once_under_a_double_publish_and_a_replayed_job(listeners, t
     assert NotificationEvent.objects.get().notified_count == len(listeners)
 
 
-def test_it_notifies_once_when_the_task_is_retried(listeners, tmp_path):
+def test_it_notifies_once_when_the_task_is_retried(listeners, redis_url, tmp_path):
     retreat = make_retreat(status="draft", visibility="public")
     env = {
         "PUSH_BACKEND": "tests.notifications.flaky_push.FailFirstPushBackend",
@@ -68,7 +53,7 @@ def test_it_notifies_once_when_the_task_is_retried(listeners, tmp_path):
         "NOTIFY_BATCH_SIZE": "10",
     }
 
-    with celery_worker(REDIS_URL, log_path=tmp_path / "worker.log", env=env), broker(REDIS_URL):
+    with celery_worker(redis_url, log_path=tmp_path / "worker.log", env=env), broker(redis_url):
         retreat_publish(retreat=retreat)
         assert wait_for(_done()), (tmp_path / "worker.log").read_text()[-3000:]
 

@@ -28,12 +28,6 @@ def listened(user, track):
     return track
 
 
-@pytest.fixture
-def staff_client(client, staff):
-    client.force_login(staff)
-    return client
-
-
 @pytest.mark.parametrize("model", ["trackprogress", "listeningsession", "bookmark", "highlight"])
 def test_it_shows_progress_rows_to_staff(staff_client, listened, model):
     response = staff_client.get(f"/admin/progress/{model}/")

@@ -78,4 +78,11 @@ def test_it_stamps_the_publication_date():
     retreat = make_retreat(status="published")
 
     assert retreat.published_at is not None
-    assert Retreat.objects.filter(status="published", published_at__isnull=True).count() == 0
+
+
+def test_it_refuses_a_published_gathering_without_a_publication_date():
+    retreat = make_retreat(status="published")
+
+    # An update skips save(), which stamps the date: only the database can refuse it.
+    _violates(lambda: Retreat.objects.filter(pk=retreat.pk).update(published_at=None))
+    _violates(lambda: Retreat.objects.filter(pk=make_retreat(status="draft").pk).update(status="published"))

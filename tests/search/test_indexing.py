@@ -1,6 +1,7 @@
 """Search vectors follow the content: a task after each change, never twice for the same text."""
 
 import pytest
+from django.contrib.postgres.search import SearchQuery
 from django.core.files.base import ContentFile
 from django.db import connection
 
@@ -143,4 +144,25 @@ def test_it_indexes_text_extracted_by_the_media_pipeline(postgres, tmp_path):
     processing.transcript_process(transcript_id=transcript.pk)
 
     page = transcript.pages.get()
-    assert page.search_vector is not None
+    # English stems, weight C (transcript text), at the words' positions.
+    assert "'love':1C" in page.search_vector and "'kind':2C" in page.search_vector
+    assert TranscriptPage.objects.filter(search_vector=SearchQuery("kindness", config="padmakara_en")).get() == page
+
+
+@pytest.mark.parametrize(
+    ("model", "index"), [(Track, "retreats_track_search_gin"), (TranscriptPage, "retreats_page_search_gin")]
+)
+def test_it_searches_the_vectors_through_their_gin_index(model, index):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
+        [(definition,)] = cursor.fetchall()
+    assert f"ON public.{model._meta.db_table} USING gin (search_vector)" in definition
+
+    query = model.objects.filter(search_vector=SearchQuery("kindness", config="padmakara_en"))
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")  # a test table is tiny: the planner would scan it
+        try:
+            plan = query.explain()
+        finally:
+            cursor.execute("RESET enable_seqscan")
+    assert index in plan
