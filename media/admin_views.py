@@ -3,6 +3,7 @@
 The page drives them from media/static/media/upload.js: start → (S3: part URLs, PUTs to S3,
 complete | local: chunks, complete) → review the guesses → save."""
 
+import functools
 import json
 import math
 
@@ -15,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from padmakara.api.case import underscoreize
-from padmakara.api.errors import APIError, envelope, from_domain
+from padmakara.api.errors import envelope, from_domain
 from padmakara.errors import DomainError
 from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
 
@@ -41,15 +42,22 @@ def _json(request) -> dict:
     try:
         return underscoreize(json.loads(request.body or b"{}"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise APIError(_("The request body is not valid JSON."), code="invalid_json") from exc
+        raise DomainError(_("The request body is not valid JSON."), code="invalid_json") from exc
 
 
-def _answer(call):
-    try:
-        return JsonResponse(call())
-    except DomainError as exc:
-        error = from_domain(exc)
-        return JsonResponse(envelope(error.error_code, str(error.detail), error.details), status=error.status_code)
+def _answers_json(view):
+    """The view returns the body; a domain error, an invalid JSON body among them, answers in the
+    envelope with its status (400 for invalid_json). Staff checks still answer the admin's 403/404."""
+
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        try:
+            return JsonResponse(view(request, *args, **kwargs))
+        except DomainError as exc:
+            error = from_domain(exc)
+            return JsonResponse(envelope(error.error_code, str(error.detail), error.details), status=error.status_code)
+
+    return answer
 
 
 def _guess_body(parsed: ParsedName) -> dict:
@@ -106,31 +114,28 @@ def upload_page(request, session_id: int):
 
 
 @require_POST
+@_answers_json
 def upload_start(request, session_id: int):
     session = _staff_session(request, session_id)
     data = _json(request)
-
-    def start():
-        filename = str(data.get("filename", ""))
-        upload = uploads.upload_start(
-            session=session, user=request.user, filename=filename,
-            size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
-        )  # fmt: skip
-        return _plan_body(session, upload, filename)
-
-    return _answer(start)
+    filename = str(data.get("filename", ""))
+    upload = uploads.upload_start(
+        session=session, user=request.user, filename=filename,
+        size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
+    )  # fmt: skip
+    return _plan_body(session, upload, filename)
 
 
 @require_POST
+@_answers_json
 def upload_parts(request, upload_id):
     upload = _staff_upload(request, upload_id)
     numbers = [int(n) for n in _json(request).get("part_numbers", [])][:100]
-    return _answer(
-        lambda: {"urls": {str(k): v for k, v in uploads.upload_part_urls(upload=upload, part_numbers=numbers).items()}}
-    )
+    return {"urls": {str(k): v for k, v in uploads.upload_part_urls(upload=upload, part_numbers=numbers).items()}}
 
 
 @require_POST
+@_answers_json
 def upload_chunk(request, upload_id):
     upload = _staff_upload(request, upload_id)
     try:
@@ -139,65 +144,60 @@ def upload_chunk(request, upload_id):
     except ValueError:
         offset, length = -1, 0
     # request.read streams the body: a chunk never sits whole in memory.
-    return _answer(
-        lambda: {"received": uploads.upload_chunk(upload=upload, offset=offset, stream=request, length=length)}
-    )
+    return {"received": uploads.upload_chunk(upload=upload, offset=offset, stream=request, length=length)}
 
 
 @require_POST
+@_answers_json
 def upload_complete(request, upload_id):
     upload = _staff_upload(request, upload_id)
     parts = _json(request).get("parts") if upload.s3_upload_id else None
-
-    def complete():
-        done = uploads.upload_complete(upload=upload, parts=parts)
-        return {"uploadId": str(done.uuid), "status": done.status, "checksum": done.checksum}
-
-    return _answer(complete)
+    done = uploads.upload_complete(upload=upload, parts=parts)
+    return {"uploadId": str(done.uuid), "status": done.status, "checksum": done.checksum}
 
 
 @require_POST
+@_answers_json
 def upload_abort(request, upload_id):
     upload = _staff_upload(request, upload_id)
     uploads.upload_abort(upload=upload)
-    return JsonResponse({"status": "aborted"})
+    return {"status": "aborted"}
 
 
 @require_POST
+@_answers_json
 def upload_review(request, session_id: int):
     session = _staff_session(request, session_id)
     ids = _json(request).get("upload_ids", [])
     batch = list(Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED))
     batch.sort(key=lambda u: ids.index(str(u.uuid)))
-    return JsonResponse({"rows": [_review_body(row) for row in uploads.review_rows(session=session, uploads=batch)]})
+    return {"rows": [_review_body(row) for row in uploads.review_rows(session=session, uploads=batch)]}
 
 
 @require_POST
+@_answers_json
 def upload_save(request, session_id: int):
     session = _staff_session(request, session_id)
     items = _json(request).get("items", [])
-
-    def save():
-        batch = uploads.uploads_save(session=session, items=items)
-        messages.success(
-            request,
-            _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
-            % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
-        )
-        return {"tracks": [str(t.uuid) for t in batch.tracks], "skipped": batch.skipped}
-
-    return _answer(save)
+    batch = uploads.uploads_save(session=session, items=items)
+    messages.success(
+        request,
+        _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
+        % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
+    )
+    return {"tracks": [str(t.uuid) for t in batch.tracks], "skipped": batch.skipped}
 
 
 @require_GET
+@_answers_json
 def session_tracks(request, session_id: int):
     session = _staff_session(request, session_id)
     rows = Track.objects.filter(session=session).order_by("order", "language")
-    return JsonResponse({"tracks": [
+    return {"tracks": [
         {"id": str(t.uuid), "order": t.order, "language": t.language, "title": t.title, "duration": t.duration,
          "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error}
         for t in rows
-    ]})  # fmt: skip
+    ]}  # fmt: skip
 
 
 def urls(admin_site):
