@@ -5,7 +5,6 @@ complete | local: chunks, complete) → review the guesses → save."""
 
 import functools
 import json
-import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -20,8 +19,7 @@ from padmakara.api.errors import envelope, from_domain
 from padmakara.errors import DomainError
 from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
 
-from . import uploads
-from .filenames import ParsedName
+from . import shapes, uploads
 from .models import Upload
 
 
@@ -60,45 +58,6 @@ def _answers_json(view):
     return answer
 
 
-def _guess_body(parsed: ParsedName) -> dict:
-    """The parser's guesses for one file, as the review table shows them."""
-    return {
-        "kind": parsed.kind,
-        "order": parsed.number,
-        "title": parsed.title,
-        "speakers": parsed.speakers,
-        "language": parsed.language,
-        "isTranslation": parsed.is_translation,
-        "bilingual": parsed.bilingual,
-        "date": parsed.date.isoformat() if parsed.date else None,
-        "part": parsed.part,
-        "partNumber": parsed.part_number,
-    }
-
-
-def _plan_body(session: Session, upload: Upload, filename: str) -> dict:
-    """How the page sends the file: parts straight to S3, or chunks to the app."""
-    plan = {"uploadId": str(upload.uuid), "guess": _guess_body(uploads.guess(session, filename))}
-    if upload.s3_upload_id:
-        part = uploads.part_size_for(upload.size)
-        plan.update({"mode": "s3", "partSize": part, "partCount": math.ceil(upload.size / part)})
-    else:
-        plan.update({"mode": "local", "chunkSize": settings.MEDIA_UPLOAD_PART_BYTES})
-    return plan
-
-
-def _review_body(row: uploads.ReviewRow) -> dict:
-    upload, p = row.upload, row.parsed
-    return {
-        "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
-        "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
-        "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
-        "originalOrder": row.original_order, "bilingual": p.bilingual,
-        "date": p.date.isoformat() if p.date else None, "part": p.part, "partNumber": p.part_number,
-        "duplicateOf": row.duplicate_of,
-    }  # fmt: skip
-
-
 def upload_page(request, session_id: int):
     session = _staff_session(request, session_id)
     context = {
@@ -123,7 +82,7 @@ def upload_start(request, session_id: int):
         session=session, user=request.user, filename=filename,
         size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
     )  # fmt: skip
-    return _plan_body(session, upload, filename)
+    return shapes.upload_plan(upload, uploads.guess(session, filename))
 
 
 @require_POST
@@ -152,8 +111,7 @@ def upload_chunk(request, upload_id):
 def upload_complete(request, upload_id):
     upload = _staff_upload(request, upload_id)
     parts = _json(request).get("parts") if upload.s3_upload_id else None
-    done = uploads.upload_complete(upload=upload, parts=parts)
-    return {"uploadId": str(done.uuid), "status": done.status, "checksum": done.checksum}
+    return shapes.upload_done(uploads.upload_complete(upload=upload, parts=parts))
 
 
 @require_POST
@@ -171,7 +129,7 @@ def upload_review(request, session_id: int):
     ids = _json(request).get("upload_ids", [])
     batch = list(Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED))
     batch.sort(key=lambda u: ids.index(str(u.uuid)))
-    return {"rows": [_review_body(row) for row in uploads.review_rows(session=session, uploads=batch)]}
+    return {"rows": [shapes.review_row(row) for row in uploads.review_rows(session=session, uploads=batch)]}
 
 
 @require_POST
@@ -185,7 +143,7 @@ def upload_save(request, session_id: int):
         _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
         % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
     )
-    return {"tracks": [str(t.uuid) for t in batch.tracks], "skipped": batch.skipped}
+    return shapes.saved_batch(batch)
 
 
 @require_GET
@@ -193,11 +151,7 @@ def upload_save(request, session_id: int):
 def session_tracks(request, session_id: int):
     session = _staff_session(request, session_id)
     rows = Track.objects.filter(session=session).order_by("order", "language")
-    return {"tracks": [
-        {"id": str(t.uuid), "order": t.order, "language": t.language, "title": t.title, "duration": t.duration,
-         "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error}
-        for t in rows
-    ]}  # fmt: skip
+    return {"tracks": [shapes.session_track(track) for track in rows]}
 
 
 def urls(admin_site):
