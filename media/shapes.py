@@ -20,38 +20,33 @@ from .selectors import AudioSource
 from .signing import SignedURL
 
 
-class AudioURL(Shape):
+class _SignedFileURL(Shape):
+    # What the audio and transcript answers share, first in both: the signed URL, when it
+    # expires and what it serves. Not a component of its own.
     url = serializers.URLField()
     expiresAt = serializers.DateTimeField()
     contentType = serializers.CharField()
+
+    @staticmethod
+    def signed_fields(signed: SignedURL, content_type: str) -> dict:
+        return {"url": signed.url, "expiresAt": iso_datetime(signed.expires_at), "contentType": content_type}
+
+
+class AudioURL(_SignedFileURL):
     duration = serializers.FloatField()
     quality = serializers.ChoiceField(choices=QUALITIES)
 
     @classmethod
     def build(cls, signed: SignedURL, source: AudioSource, duration: float) -> dict:
-        return {
-            "url": signed.url,
-            "expiresAt": iso_datetime(signed.expires_at),
-            "contentType": source.content_type,
-            "duration": duration,
-            "quality": source.quality,
-        }
+        return {**cls.signed_fields(signed, source.content_type), "duration": duration, "quality": source.quality}
 
 
-class TranscriptURL(Shape):
-    url = serializers.URLField()
-    expiresAt = serializers.DateTimeField()
-    contentType = serializers.CharField()
+class TranscriptURL(_SignedFileURL):
     pageCount = serializers.IntegerField()
 
     @classmethod
     def build(cls, signed: SignedURL, transcript: Transcript) -> dict:
-        return {
-            "url": signed.url,
-            "expiresAt": iso_datetime(signed.expires_at),
-            "contentType": "application/pdf",
-            "pageCount": transcript.page_count,
-        }
+        return {**cls.signed_fields(signed, "application/pdf"), "pageCount": transcript.page_count}
 
 
 class DownloadBundle(Shape):
