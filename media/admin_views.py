@@ -3,8 +3,8 @@
 The page drives them from media/static/media/upload.js: start → (S3: part URLs, PUTs to S3,
 complete | local: chunks, complete) → review the guesses → save."""
 
+import functools
 import json
-import math
 
 from django.conf import settings
 from django.contrib import messages
@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from padmakara.api.case import underscoreize
-from padmakara.api.errors import APIError, envelope, from_domain
+from padmakara.api.errors import envelope, from_domain
 from padmakara.errors import DomainError
 from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
 
-from . import uploads
-from .filenames import ParsedName
+from . import shapes, uploads
 from .models import Upload
 
 
@@ -41,54 +40,22 @@ def _json(request) -> dict:
     try:
         return underscoreize(json.loads(request.body or b"{}"))
     except (ValueError, UnicodeDecodeError) as exc:
-        raise APIError(_("The request body is not valid JSON."), code="invalid_json") from exc
+        raise DomainError(_("The request body is not valid JSON."), code="invalid_json") from exc
 
 
-def _answer(call):
-    try:
-        return JsonResponse(call())
-    except DomainError as exc:
-        error = from_domain(exc)
-        return JsonResponse(envelope(error.error_code, str(error.detail), error.details), status=error.status_code)
+def _answers_json(view):
+    """The view returns the body; a domain error, an invalid JSON body among them, answers in the
+    envelope with its status (400 for invalid_json). Staff checks still answer the admin's 403/404."""
 
+    @functools.wraps(view)
+    def answer(request, *args, **kwargs):
+        try:
+            return JsonResponse(view(request, *args, **kwargs))
+        except DomainError as exc:
+            error = from_domain(exc)
+            return JsonResponse(envelope(error.error_code, str(error.detail), error.details), status=error.status_code)
 
-def _guess_body(parsed: ParsedName) -> dict:
-    """The parser's guesses for one file, as the review table shows them."""
-    return {
-        "kind": parsed.kind,
-        "order": parsed.number,
-        "title": parsed.title,
-        "speakers": parsed.speakers,
-        "language": parsed.language,
-        "isTranslation": parsed.is_translation,
-        "bilingual": parsed.bilingual,
-        "date": parsed.date.isoformat() if parsed.date else None,
-        "part": parsed.part,
-        "partNumber": parsed.part_number,
-    }
-
-
-def _plan_body(session: Session, upload: Upload, filename: str) -> dict:
-    """How the page sends the file: parts straight to S3, or chunks to the app."""
-    plan = {"uploadId": str(upload.uuid), "guess": _guess_body(uploads.guess(session, filename))}
-    if upload.s3_upload_id:
-        part = uploads.part_size_for(upload.size)
-        plan.update({"mode": "s3", "partSize": part, "partCount": math.ceil(upload.size / part)})
-    else:
-        plan.update({"mode": "local", "chunkSize": settings.MEDIA_UPLOAD_PART_BYTES})
-    return plan
-
-
-def _review_body(row: uploads.ReviewRow) -> dict:
-    upload, p = row.upload, row.parsed
-    return {
-        "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
-        "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
-        "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
-        "originalOrder": row.original_order, "bilingual": p.bilingual,
-        "date": p.date.isoformat() if p.date else None, "part": p.part, "partNumber": p.part_number,
-        "duplicateOf": row.duplicate_of,
-    }  # fmt: skip
+    return answer
 
 
 def upload_page(request, session_id: int):
@@ -106,31 +73,28 @@ def upload_page(request, session_id: int):
 
 
 @require_POST
+@_answers_json
 def upload_start(request, session_id: int):
     session = _staff_session(request, session_id)
     data = _json(request)
-
-    def start():
-        filename = str(data.get("filename", ""))
-        upload = uploads.upload_start(
-            session=session, user=request.user, filename=filename,
-            size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
-        )  # fmt: skip
-        return _plan_body(session, upload, filename)
-
-    return _answer(start)
+    filename = str(data.get("filename", ""))
+    upload = uploads.upload_start(
+        session=session, user=request.user, filename=filename,
+        size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
+    )  # fmt: skip
+    return shapes.upload_plan(upload, uploads.guess(session, filename))
 
 
 @require_POST
+@_answers_json
 def upload_parts(request, upload_id):
     upload = _staff_upload(request, upload_id)
     numbers = [int(n) for n in _json(request).get("part_numbers", [])][:100]
-    return _answer(
-        lambda: {"urls": {str(k): v for k, v in uploads.upload_part_urls(upload=upload, part_numbers=numbers).items()}}
-    )
+    return {"urls": {str(k): v for k, v in uploads.upload_part_urls(upload=upload, part_numbers=numbers).items()}}
 
 
 @require_POST
+@_answers_json
 def upload_chunk(request, upload_id):
     upload = _staff_upload(request, upload_id)
     try:
@@ -139,65 +103,55 @@ def upload_chunk(request, upload_id):
     except ValueError:
         offset, length = -1, 0
     # request.read streams the body: a chunk never sits whole in memory.
-    return _answer(
-        lambda: {"received": uploads.upload_chunk(upload=upload, offset=offset, stream=request, length=length)}
-    )
+    return {"received": uploads.upload_chunk(upload=upload, offset=offset, stream=request, length=length)}
 
 
 @require_POST
+@_answers_json
 def upload_complete(request, upload_id):
     upload = _staff_upload(request, upload_id)
     parts = _json(request).get("parts") if upload.s3_upload_id else None
-
-    def complete():
-        done = uploads.upload_complete(upload=upload, parts=parts)
-        return {"uploadId": str(done.uuid), "status": done.status, "checksum": done.checksum}
-
-    return _answer(complete)
+    return shapes.upload_done(uploads.upload_complete(upload=upload, parts=parts))
 
 
 @require_POST
+@_answers_json
 def upload_abort(request, upload_id):
     upload = _staff_upload(request, upload_id)
     uploads.upload_abort(upload=upload)
-    return JsonResponse({"status": "aborted"})
+    return {"status": "aborted"}
 
 
 @require_POST
+@_answers_json
 def upload_review(request, session_id: int):
     session = _staff_session(request, session_id)
     ids = _json(request).get("upload_ids", [])
     batch = list(Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED))
     batch.sort(key=lambda u: ids.index(str(u.uuid)))
-    return JsonResponse({"rows": [_review_body(row) for row in uploads.review_rows(session=session, uploads=batch)]})
+    return {"rows": [shapes.review_row(row) for row in uploads.review_rows(session=session, uploads=batch)]}
 
 
 @require_POST
+@_answers_json
 def upload_save(request, session_id: int):
     session = _staff_session(request, session_id)
     items = _json(request).get("items", [])
-
-    def save():
-        batch = uploads.uploads_save(session=session, items=items)
-        messages.success(
-            request,
-            _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
-            % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
-        )
-        return {"tracks": [str(t.uuid) for t in batch.tracks], "skipped": batch.skipped}
-
-    return _answer(save)
+    batch = uploads.uploads_save(session=session, items=items)
+    messages.success(
+        request,
+        _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
+        % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
+    )
+    return shapes.saved_batch(batch)
 
 
 @require_GET
+@_answers_json
 def session_tracks(request, session_id: int):
     session = _staff_session(request, session_id)
     rows = Track.objects.filter(session=session).order_by("order", "language")
-    return JsonResponse({"tracks": [
-        {"id": str(t.uuid), "order": t.order, "language": t.language, "title": t.title, "duration": t.duration,
-         "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error}
-        for t in rows
-    ]})  # fmt: skip
+    return {"tracks": [shapes.session_track(track) for track in rows]}
 
 
 def urls(admin_site):

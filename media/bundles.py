@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from padmakara import mail
+from padmakara.api.formats import now_iso
 from padmakara.errors import Locked, NotFound
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track
@@ -194,7 +195,7 @@ def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
                     manifest.append({"path": entry, **fields, "size": size, "sha256": sha256})
                 body = {
                     "bundleId": str(bundle.uuid),
-                    "createdAt": timezone.now().strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    "createdAt": now_iso(),
                     "quality": bundle.quality,
                     "files": manifest,
                 }

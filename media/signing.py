@@ -96,3 +96,15 @@ def sign(key: str, *, expires_in: int, request=None, filename: str | None = None
     if base:
         return SignedURL(base + path, expires_at)
     return SignedURL(request.build_absolute_uri(path) if request is not None else path, expires_at)
+
+
+def sign_bundle(bundle, *, request=None) -> SignedURL:
+    """A ready bundle's ZIP, saved as ``padmakara-<id>.zip``, until the bundle expires (at most
+    :data:`MAX_EXPIRY_SECONDS`)."""
+    seconds = max(1, int((bundle.expires_at - timezone.now()).total_seconds()))
+    return sign(
+        bundle.file,
+        expires_in=min(seconds, MAX_EXPIRY_SECONDS),
+        request=request,
+        filename=f"padmakara-{bundle.uuid}.zip",
+    )

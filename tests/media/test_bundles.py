@@ -1,6 +1,7 @@
 import datetime
 import io
 import json
+import re
 import zipfile
 from urllib.parse import urlparse
 
@@ -70,6 +71,7 @@ def test_it_builds_a_zip_with_a_manifest_and_unique_entry_names(user_api, pair, 
     names = archive.namelist()
     assert len(names) == len(set(names)) == 4
     manifest = json.loads(archive.read("manifest.json"))
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", manifest["createdAt"])
     by_track = {(f["trackId"], f["type"]): f for f in manifest["files"]}
     audio_en = by_track[(str(original.uuid), "audio")]
     audio_pt = by_track[(str(translation.uuid), "audio")]

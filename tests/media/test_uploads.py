@@ -195,6 +195,17 @@ def test_it_refuses_files_over_the_limit(staff_client, session, settings):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("route", ["admin:media_upload_start", "admin:media_upload_review", "admin:media_upload_save"])
+def test_it_answers_a_body_that_is_not_json_with_400_in_the_envelope(admin, session, route):
+    response = admin.post(reverse(route, args=[session.pk]), b'{"filename": ', content_type="application/json")
+
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["code"] == "invalid_json"
+    assert error["message"] == "The request body is not valid JSON."
+    assert not Upload.objects.exists()
+
+
 def test_it_is_for_staff_only(client, user, session):
     client.force_login(user)
 
