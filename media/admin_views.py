@@ -43,6 +43,17 @@ def _json(request) -> dict:
         raise DomainError(_("The request body is not valid JSON."), code="invalid_json") from exc
 
 
+def _whole_number(value, field: str) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError) as exc:
+        raise DomainError(
+            _("%(field)s must be a whole number.") % {"field": field},
+            code="validation_error",
+            details={field: [str(value)]},
+        ) from exc
+
+
 def _answers_json(view):
     """The view returns the body; a domain error, an invalid JSON body among them, answers in the
     envelope with its status (400 for invalid_json). Staff checks still answer the admin's 403/404."""
@@ -80,7 +91,7 @@ def upload_start(request, session_id: int):
     filename = str(data.get("filename", ""))
     upload = uploads.upload_start(
         session=session, user=request.user, filename=filename,
-        size=int(data.get("size") or 0), content_type=str(data.get("content_type") or ""),
+        size=_whole_number(data.get("size"), "size"), content_type=str(data.get("content_type") or ""),
     )  # fmt: skip
     return shapes.upload_plan(upload, uploads.guess(session, filename))
 
@@ -89,7 +100,7 @@ def upload_start(request, session_id: int):
 @_answers_json
 def upload_parts(request, upload_id):
     upload = _staff_upload(request, upload_id)
-    numbers = [int(n) for n in _json(request).get("part_numbers", [])][:100]
+    numbers = [_whole_number(n, "partNumbers") for n in _json(request).get("part_numbers", [])][:100]
     return {"urls": {str(k): v for k, v in uploads.upload_part_urls(upload=upload, part_numbers=numbers).items()}}
 
 

@@ -196,13 +196,25 @@ def test_it_refuses_files_over_the_limit(staff_client, session, settings):
 
 
 @pytest.mark.parametrize("route", ["admin:media_upload_start", "admin:media_upload_review", "admin:media_upload_save"])
-def test_it_answers_a_body_that_is_not_json_with_400_in_the_envelope(admin, session, route):
-    response = admin.post(reverse(route, args=[session.pk]), b'{"filename": ', content_type="application/json")
+def test_it_answers_a_body_that_is_not_json_with_400_in_the_envelope(staff_client, session, route):
+    response = staff_client.post(reverse(route, args=[session.pk]), b'{"filename": ', content_type="application/json")
 
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["code"] == "invalid_json"
     assert error["message"] == "The request body is not valid JSON."
+    assert not Upload.objects.exists()
+
+
+@pytest.mark.parametrize("size", ["a lot", "1.5e3", [1]])
+def test_it_answers_a_size_that_is_not_a_whole_number_with_400(staff_client, session, size):
+    response = staff_client.post(
+        reverse("admin:media_upload_start", args=[session.pk]), {"filename": "a.mp3", "size": size},
+        content_type="application/json",
+    )  # fmt: skip
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
     assert not Upload.objects.exists()
 
 
