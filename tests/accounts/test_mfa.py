@@ -15,6 +15,12 @@ def _enable(bearer) -> pyotp.TOTP:
     return totp
 
 
+def _password_step(client) -> str:
+    """Signs out, then logs in with the password: the session the second step (the TOTP code) needs."""
+    client.credentials()
+    return client.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+
+
 def test_it_needs_a_token_to_set_up_mfa(api, db):
     assert api.post("/api/v1/auth/mfa/setup").status_code == 401
 
@@ -33,8 +39,7 @@ def test_it_logs_in_with_the_totp_code(bearer, app_user):
     totp = _enable(bearer)
     # The setup code's time step is spent; the login needs a code of a later step.
     LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
-    bearer.credentials()
-    session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+    session = _password_step(bearer)
     response = bearer.post(
         "/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": totp.now()}
     )
@@ -45,8 +50,7 @@ def test_it_logs_in_with_the_totp_code(bearer, app_user):
 
 def test_it_refuses_a_replayed_totp_code(bearer, app_user):
     totp = _enable(bearer)
-    bearer.credentials()
-    session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+    session = _password_step(bearer)
     # The code just used to turn MFA on cannot log in again.
     code = totp.at(timezone.now())
     response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": code})
@@ -56,8 +60,7 @@ def test_it_refuses_a_replayed_totp_code(bearer, app_user):
 def test_it_refuses_a_wrong_totp_code(bearer, app_user):
     totp = _enable(bearer)
     LocalCredentials.objects.filter(user=app_user).update(mfa_last_step=0)
-    bearer.credentials()
-    session = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).json()["session"]
+    session = _password_step(bearer)
     wrong = f"{(int(totp.now()) + 1) % 1_000_000:06d}"
     response = bearer.post("/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": wrong})
     assert response.status_code == 400

@@ -74,14 +74,17 @@ def test_it_does_nothing_on_a_second_unpublish(staff_client):
     assert LogEntry.objects.count() == 0
 
 
-def test_it_logs_who_published(staff_client, staff):
-    draft = factories.make_retreat(status="draft")
+@pytest.mark.parametrize(
+    ("status", "action", "message"), [("draft", "publish", "Published."), ("published", "unpublish", "Unpublished.")]
+)
+def test_it_logs_who_published_or_unpublished(staff_client, staff, status, action, message):
+    gathering = factories.make_retreat(status=status)
 
-    _act(staff_client, "publish", draft)
+    _act(staff_client, action, gathering)
 
-    entry = LogEntry.objects.get(object_id=str(draft.pk))
+    entry = LogEntry.objects.get(object_id=str(gathering.pk))
     assert entry.user == staff
-    assert entry.change_message == "Published."
+    assert entry.change_message == message
 
 
 def test_it_publishes_through_the_service_from_the_change_form(staff_client, staff):
@@ -107,16 +110,6 @@ def test_it_publishes_through_the_service_from_the_change_form(staff_client, sta
     assert draft.status == "published"
     assert draft.published_at is not None
     assert LogEntry.objects.filter(object_id=str(draft.pk), change_message="Published.", user=staff).exists()
-
-
-def test_it_logs_who_unpublished(staff_client, staff):
-    published = factories.make_retreat(status="published")
-
-    _act(staff_client, "unpublish", published)
-
-    entry = LogEntry.objects.get(object_id=str(published.pk))
-    assert entry.user == staff
-    assert entry.change_message == "Unpublished."
 
 
 def test_the_publish_action_checks_the_permission_first(db):
