@@ -356,8 +356,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Proxies in front of the app that append to X-Forwarded-For: on Elastic Beanstalk the load
     # balancer and nginx (2). Rate limits per IP read the client address that far back; with 0
-    # they use the socket address, and a client could not spoof its way past them.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=2 if PRODUCTION else 0) or None,
+    # they use the socket address, and a client could not spoof its way past them. 0 stays 0:
+    # DRF reads None as "trust the whole header", which would let any client pick its own bucket.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=2 if PRODUCTION else 0),
 }
 
 SPECTACULAR_SETTINGS = {
