@@ -387,6 +387,8 @@ CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
 
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
+# No list comes near it; it keeps a huge offset from reaching the database (a 64-bit overflow).
+API_MAX_OFFSET = 1_000_000
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api/|\.well-known/).*$"
