@@ -44,7 +44,16 @@ class IsoDateTimeField(serializers.DateTimeField):
             parsed = datetime.datetime.fromisoformat(value)
         except ValueError:
             self.fail("invalid", format="ISO 8601, e.g. 2026-01-15T10:00:00Z")
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=datetime.UTC)
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            # An offset that pushes it past the calendar (0001-01-01T00:00:00+14:00): its end of the
+            # calendar, which the merge refuses as out of range rather than failing on it later.
+            if parsed.year == datetime.MINYEAR:
+                return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+            return datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
