@@ -232,6 +232,9 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Largest JSON body the API parses (a full 500-event sync is a few hundred KB); larger answers
+# 413 request_too_large unread. nginx refuses the same on /api/ (deploy/eb/.../nginx.conf).
+API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=1024 * 1024)
 
 # Set all three to serve media through CloudFront signed URLs instead of S3 presigned ones.
 CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
