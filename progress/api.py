@@ -215,8 +215,9 @@ class SyncView(ProgressView):
         description=(
             f"At most {settings.PROGRESS_SYNC_MAX_EVENTS} events. An eventId seen before (in an earlier request or "
             "earlier in this batch) counts in duplicates and changes nothing. Events on tracks that are unknown or "
-            "that the user may no longer play are left out and listed in rejected (ours), so one of them never "
-            "blocks the rest of the queue."
+            "that the user may no longer play, or with a time outside 2000-01-01 to 2100-01-01, are left out and "
+            "listed in rejected (ours), so one of them never blocks the rest of the queue. A session counts at most "
+            "the track's duration."
         ),
         request=camel_request(ProgressSyncInput),
         responses={200: shapes.SyncResponse, **_errors(400)},
