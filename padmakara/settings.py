@@ -232,6 +232,9 @@ STORAGES = {
 }
 FILE_UPLOAD_PERMISSIONS = 0o640
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=5 * 1024 * 1024)
+# Largest JSON body the API parses (a full 500-event sync is a few hundred KB); larger answers
+# 413 request_too_large unread. nginx refuses the same on /api/ (deploy/eb/.../nginx.conf).
+API_MAX_BODY_SIZE = env.int("API_MAX_BODY_SIZE", default=1024 * 1024)
 
 # Set all three to serve media through CloudFront signed URLs instead of S3 presigned ones.
 CLOUDFRONT_DOMAIN = env.str("CLOUDFRONT_DOMAIN", default="")
@@ -356,8 +359,9 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Proxies in front of the app that append to X-Forwarded-For: on Elastic Beanstalk the load
     # balancer and nginx (2). Rate limits per IP read the client address that far back; with 0
-    # they use the socket address, and a client could not spoof its way past them.
-    "NUM_PROXIES": env.int("NUM_PROXIES", default=2 if PRODUCTION else 0) or None,
+    # they use the socket address, and a client could not spoof its way past them. 0 stays 0:
+    # DRF reads None as "trust the whole header", which would let any client pick its own bucket.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=2 if PRODUCTION else 0),
 }
 
 SPECTACULAR_SETTINGS = {
@@ -386,6 +390,8 @@ CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
 
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100
+# No list comes near it; it keeps a huge offset from reaching the database (a 64-bit overflow).
+API_MAX_OFFSET = 1_000_000
 
 CORS_ALLOWED_ORIGINS = env.list("CORS_ALLOWED_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/(api/|\.well-known/).*$"

@@ -44,7 +44,16 @@ class IsoDateTimeField(serializers.DateTimeField):
             parsed = datetime.datetime.fromisoformat(value)
         except ValueError:
             self.fail("invalid", format="ISO 8601, e.g. 2026-01-15T10:00:00Z")
-        return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=datetime.UTC)
+        if parsed.tzinfo is None:
+            return parsed.replace(tzinfo=datetime.UTC)
+        try:
+            return parsed.astimezone(datetime.UTC)
+        except OverflowError:
+            # An offset that pushes it past the calendar (0001-01-01T00:00:00+14:00): its end of the
+            # calendar, which the merge refuses as out of range rather than failing on it later.
+            if parsed.year == datetime.MINYEAR:
+                return datetime.datetime.min.replace(tzinfo=datetime.UTC)
+            return datetime.datetime.max.replace(tzinfo=datetime.UTC)
 
 
 @extend_schema_field(OpenApiTypes.OBJECT)
@@ -206,8 +215,9 @@ class SyncView(ProgressView):
         description=(
             f"At most {settings.PROGRESS_SYNC_MAX_EVENTS} events. An eventId seen before (in an earlier request or "
             "earlier in this batch) counts in duplicates and changes nothing. Events on tracks that are unknown or "
-            "that the user may no longer play are left out and listed in rejected (ours), so one of them never "
-            "blocks the rest of the queue."
+            "that the user may no longer play, or with a time outside 2000-01-01 to 2100-01-01, are left out and "
+            "listed in rejected (ours), so one of them never blocks the rest of the queue. A session counts at most "
+            "the track's duration."
         ),
         request=camel_request(ProgressSyncInput),
         responses={200: shapes.SyncResponse, **_errors(400)},

@@ -49,7 +49,8 @@ class ProgressEvent:
 
 @dataclass(frozen=True)
 class Rejection:
-    """An event left out of a sync: its track is unknown (``not_found``) or may not be played (``locked``)."""
+    """An event left out of a sync: its track is unknown (``not_found``), may not be played
+    (``locked``), or one of its times is out of range (``validation_error``)."""
 
     event_id: str
     track_id: uuid.UUID
@@ -77,6 +78,35 @@ def playable_track(*, user, track_uuid) -> selectors.TrackRef:
     return _require_playable(selectors.track_refs(user=user, track_uuids=[track_uuid]).get(track_uuid))
 
 
+# The times an event may carry (playedAt, startTime, endTime): nothing was played before the app
+# existed, and the bounds keep arithmetic and the database far from the ends of the calendar.
+EARLIEST_TIME = datetime.datetime(2000, 1, 1, tzinfo=datetime.UTC)
+LATEST_TIME = datetime.datetime(2100, 1, 1, tzinfo=datetime.UTC)
+
+
+def _in_range(value: datetime.datetime) -> bool:
+    try:
+        return EARLIEST_TIME <= value.astimezone(datetime.UTC) < LATEST_TIME
+    except OverflowError:
+        return False
+
+
+def _times_out_of_range(event: ProgressEvent) -> dict:
+    """The event's times outside [EARLIEST_TIME, LATEST_TIME), as validation details (empty when all fit)."""
+    message = [_("Must be between 2000-01-01 and 2100-01-01.")]
+    details: dict = {}
+    if event.played_at is not None and not _in_range(event.played_at):
+        details["played_at"] = message
+    session = {
+        name: message
+        for name, value in (("start_time", event.start_time), ("end_time", event.end_time))
+        if value is not None and not _in_range(value)
+    }
+    if session:
+        details["session_data"] = session
+    return details
+
+
 def _played_at(value: datetime.datetime | None, now: datetime.datetime) -> datetime.datetime:
     """A device clock running ahead must not pin the position: far-future times are taken as now."""
     if value is None or value > now + datetime.timedelta(seconds=settings.PROGRESS_CLOCK_SKEW_SECONDS):
@@ -94,6 +124,8 @@ def _session_row(*, user_id: int, ref: selectors.TrackRef, event: ProgressEvent,
     seconds = 0.0
     if event.start_time is not None and event.end_time is not None:
         seconds = max(0.0, (event.end_time - event.start_time).total_seconds())
+        if ref.duration > 0:
+            seconds = min(seconds, ref.duration)  # one event counts at most the whole track
     return {
         "user_id": user_id,
         "track_id": ref.id,
@@ -240,8 +272,10 @@ def progress_sync(
     """Apply a batch of progress events (an offline queue, or one live report).
 
     An eventId seen before, in an earlier request or earlier in this batch, counts as a
-    duplicate and changes nothing. Events on unknown or locked tracks are ``rejected`` and
-    left out; with ``strict`` (``POST /progress/track``) they answer 404 / 403 instead.
+    duplicate and changes nothing. Events on unknown or locked tracks, or with a time out of
+    range, are ``rejected`` and left out; with ``strict`` (``POST /progress/track``) they
+    answer 404 / 403 / 400 ``validation_error`` instead. A session counts at most the track's
+    duration.
     """
     now = now or timezone.now()
     refs = selectors.track_refs(user=user, track_uuids={event.track_id for event in events})
@@ -253,6 +287,12 @@ def progress_sync(
             duplicates += 1
             continue
         seen.add(event.event_id)
+        out_of_range = _times_out_of_range(event)
+        if out_of_range:
+            if strict:
+                raise DomainError(_("A time is out of range."), code="validation_error", details=out_of_range)
+            rejected.append(Rejection(event.event_id, event.track_id, "validation_error"))
+            continue
         ref = refs.get(event.track_id)
         if ref is None or not ref.playable:
             if strict:

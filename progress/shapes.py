@@ -49,7 +49,7 @@ class TrackProgressResponse(WrapperShape):
 class RejectedEvent(Shape):
     eventId = serializers.CharField()
     trackId = serializers.UUIDField()
-    code = serializers.ChoiceField(choices=["not_found", "locked"])
+    code = serializers.ChoiceField(choices=["not_found", "locked", "validation_error"])
 
     @classmethod
     def build(cls, rejection: Rejection) -> dict:

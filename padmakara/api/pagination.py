@@ -1,4 +1,5 @@
-"""limit/offset pagination of docs/api.md: ``limit`` default 20, max 100; ``totalCount``, ``hasMore``."""
+"""limit/offset pagination of docs/api.md: ``limit`` default 20, max 100; ``offset`` at most
+``API_MAX_OFFSET``; ``totalCount``, ``hasMore``."""
 
 from dataclasses import dataclass
 
@@ -39,7 +40,7 @@ def page_from(request) -> Page:
     """The requested window; out-of-range values answer 400 ``validation_error``."""
     return Page(
         limit=_int_param(request, "limit", settings.API_PAGE_SIZE, minimum=1, maximum=settings.API_MAX_PAGE_SIZE),
-        offset=_int_param(request, "offset", 0, minimum=0),
+        offset=_int_param(request, "offset", 0, minimum=0, maximum=settings.API_MAX_OFFSET),
     )
 
 
@@ -54,5 +55,9 @@ def page_parameters():
             {"type": "integer", "minimum": 1, "maximum": settings.API_MAX_PAGE_SIZE},
             description=f"Default {settings.API_PAGE_SIZE}, at most {settings.API_MAX_PAGE_SIZE}.",
         ),
-        OpenApiParameter("offset", {"type": "integer", "minimum": 0}),
+        OpenApiParameter(
+            "offset",
+            {"type": "integer", "minimum": 0, "maximum": settings.API_MAX_OFFSET},
+            description=f"Default 0, at most {settings.API_MAX_OFFSET}.",
+        ),
     ]

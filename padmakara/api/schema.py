@@ -63,6 +63,7 @@ _GENERAL_ERRORS = {
     "400": "The request has invalid fields or is not valid JSON (validation_error, invalid_json).",
     "401": "The access token is missing (not_authenticated) or invalid or expired (invalid_token).",
     "404": "No such object, or not one of yours (not_found).",
+    "413": "The JSON body is larger than API_MAX_BODY_SIZE (request_too_large).",
     "429": "Too many requests (rate_limited); Retry-After says when to try again.",
     "503": "A service the API depends on is unavailable for a moment (service_unavailable); retry.",
 }
@@ -76,6 +77,8 @@ def _needs(status: str, operation: dict, has_path_params: bool) -> bool:
         return bool(operation.get("security")) and {} not in operation["security"]
     if status == "404":
         return has_path_params
+    if status == "413":
+        return "requestBody" in operation
     return True
 
 

@@ -43,6 +43,8 @@ def _prefix(bundle_dir, folder, *, listen_port: int, upstream_port: int):
     conf = conf.replace("/var/log/nginx/", f"{folder}/").replace("/var/run/nginx.pid", f"{folder}/nginx.pid")
     conf = conf.replace("listen        80 default_server;", f"listen        127.0.0.1:{listen_port} default_server;")
     assert f"127.0.0.1:{listen_port}" in conf, "the listen line of nginx.conf changed; update this test"
+    assert "proxy_pass          http://127.0.0.1:8000;" in conf, "the /api/ proxy line changed; update this test"
+    conf = conf.replace("http://127.0.0.1:8000;", f"http://127.0.0.1:{upstream_port};")
     (folder / "conf.d" / "elasticbeanstalk").mkdir(parents=True)
     (folder / "conf.d" / "elasticbeanstalk" / "00_application.conf").write_text(
         EB_APPLICATION_LOCATION % {"port": upstream_port}
@@ -120,6 +122,39 @@ def test_it_refuses_a_body_over_the_size_limit_before_django_sees_it(nginx):
         body=b"",
     )
     assert status == 413
+
+
+def test_it_refuses_an_api_body_over_the_apis_limit_before_django_sees_it(nginx):
+    status, _headers, _body = _request(
+        nginx,
+        "POST",
+        "/api/v1/auth/login",
+        {**HTTPS_FROM_ALB, "Content-Type": "application/json", "Content-Length": str(2 * 1024 * 1024)},
+        body=b"",
+    )
+    assert status == 413
+
+
+def test_it_passes_an_api_body_within_the_limit_to_django(nginx):
+    status, _headers, body = _request(
+        nginx,
+        "POST",
+        "/api/v1/auth/login",
+        {**HTTPS_FROM_ALB, "Content-Type": "application/json"},
+        body=b"{",
+    )
+    assert (status, b"invalid_json" in body) == (400, True)
+
+
+def test_it_keeps_the_large_limit_for_the_admin(nginx):
+    status, _headers, _body = _request(
+        nginx,
+        "POST",
+        "/admin/login/",
+        {**HTTPS_FROM_ALB, "Content-Type": "application/octet-stream"},
+        body=b"x" * (2 * 1024 * 1024),
+    )
+    assert status != 413  # Django answers it (the staff chunked upload sends parts this large)
 
 
 def test_it_answers_health_checks_by_instance_ip_through_nginx(nginx):

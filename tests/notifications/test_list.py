@@ -69,3 +69,13 @@ def test_it_needs_a_token(api):
 @pytest.mark.django_db
 def test_it_rejects_a_bad_limit(user_api):
     assert user_api.get("/api/v1/notifications?limit=500").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("offset", [2**63, 1_000_001])
+def test_it_refuses_an_offset_past_the_maximum(user_api, offset):
+    response = user_api.get(f"/api/v1/notifications?offset={offset}")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "offset" in response.json()["error"]["details"]

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def listened(user, track):
     now = timezone.now()
-    progress_sync(user=user, events=[event(track, at=now, position=990, seconds=1800)], now=now)
-    progress_sync(user=make_user(), events=[event(track, at=now, position=10, seconds=1800)], now=now)
+    progress_sync(user=user, events=[event(track, at=now, position=990, seconds=900)], now=now)
+    progress_sync(user=make_user(), events=[event(track, at=now, position=10, seconds=900)], now=now)
     Bookmark.objects.create(user=user, track=track, position=5, note="n")
     Highlight.objects.create(user=user, track=track, page=1, text="t")
     return track
@@ -37,7 +37,7 @@ def test_it_shows_progress_rows_to_staff(staff_client, listened, model):
 
 
 def test_it_shows_listening_time_per_progress_row(staff_client, listened):
-    assert b"0:30:00" in staff_client.get("/admin/progress/trackprogress/").content
+    assert b"0:15:00" in staff_client.get("/admin/progress/trackprogress/").content
 
 
 @pytest.mark.parametrize("model", ["trackprogress", "listeningsession"])
@@ -62,7 +62,7 @@ def test_it_lists_progress_in_the_same_queries_for_2_and_40_rows(
 def test_it_gives_per_track_completion_figures(listened):
     figures = str(track_progress_figures(listened))
 
-    assert "listeners — 2" in figures and "completed — 1" in figures and "50%" in figures and "1.0" in figures
+    assert "listeners — 2" in figures and "completed — 1" in figures and "50%" in figures and "0.5" in figures
     assert f"?track__id__exact={listened.pk}" in figures
 
 

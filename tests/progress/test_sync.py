@@ -201,3 +201,26 @@ def test_it_answers_429_past_the_progress_rate(user_api, monkeypatch):
     assert response.status_code == 429
     assert response.json()["error"]["code"] == "rate_limited"
     assert "Retry-After" in response
+
+
+def test_it_rejects_an_event_with_a_played_at_out_of_range_and_applies_the_rest(user_api, user, track, now):
+    good = wire(event(track, at=now, position=100, seconds=10))
+    bad = {**wire(event(track, at=now, position=900)), "playedAt": "0001-01-01T00:00:00+14:00"}
+
+    response = user_api.post(URL, {"events": [good, bad]}, format="json")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["applied"] == 1
+    assert body["rejected"] == [{"eventId": bad["eventId"], "trackId": str(track.uuid), "code": "validation_error"}]
+    assert TrackProgress.objects.get(user=user, track=track).position == 100
+
+
+def test_it_rejects_an_event_with_a_session_time_out_of_range(user_api, user, track, now):
+    bad = wire(event(track, at=now, position=100, seconds=10))
+    bad["sessionData"].update(startTime="1990-01-01T00:00:00Z", endTime="1990-01-01T00:10:00Z")
+
+    body = user_api.post(URL, {"events": [bad]}, format="json").json()
+
+    assert (body["applied"], [r["code"] for r in body["rejected"]]) == (0, ["validation_error"])
+    assert not ListeningSession.objects.filter(user=user).exists()

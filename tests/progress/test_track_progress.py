@@ -119,3 +119,24 @@ def test_it_reads_played_at_in_any_iso_form_as_utc(user_api, track, played_at):
     body = user_api.post(URL, _body(track, playedAt=played_at), format="json").json()
 
     assert body["progress"]["lastPlayed"] == "2026-01-15T10:02:00Z"
+
+
+@pytest.mark.parametrize(
+    "played_at", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00", "1999-12-31T23:59:59Z"]
+)
+def test_it_refuses_a_played_at_out_of_range(user_api, user, track, played_at):
+    response = user_api.post(URL, {"trackId": str(track.uuid), "position": 10, "playedAt": played_at}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "playedAt" in response.json()["error"]["details"]
+    assert not TrackProgress.objects.filter(user=user).exists()
+
+
+def test_it_counts_a_session_at_most_as_long_as_the_track(user_api, user, track):
+    session = {"startTime": "2026-01-15T10:00:00Z", "endTime": "2026-01-16T10:00:00Z"}  # 24 hours, track 1000 s
+
+    response = user_api.post(URL, {"trackId": str(track.uuid), "position": 10, "sessionData": session}, format="json")
+
+    assert response.status_code == 200
+    assert ListeningSession.objects.get(user=user).seconds == track.duration
