@@ -17,6 +17,14 @@ def test_it_creates_an_unverified_user_and_emails_a_code(api, db, on_commit):
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ana@example.org"]
 
 
+def test_it_sends_no_attacker_text_to_the_address_it_registers(api, db, on_commit):
+    name = '<a href="https://evil.example">Claim your prize</a>'
+    with on_commit():
+        api.post("/api/v1/auth/register", {"name": name, "email": "victim@example.org", "password": PASSWORD})
+    message = mail.outbox[0]
+    assert "prize" not in message.body and "evil.example" not in message.alternatives[0][0]
+
+
 def test_it_answers_409_for_a_taken_email(api, app_user):
     response = api.post("/api/v1/auth/register", {"name": "X", "email": "ANA@example.org", "password": PASSWORD})
     assert response.status_code == 409
