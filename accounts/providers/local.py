@@ -333,12 +333,16 @@ class LocalIdentityProvider(IdentityProvider):
 
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
         user = User.objects.filter(email=_normalize(email), is_active=True).first()
-        if user is not None:
-            try:
-                validate_password(new_password, user=user)
-            except ValidationError as exc:
-                raise weak_password(exc.messages) from exc
-        if not self._consume_code(user, EmailCode.Purpose.RESET, code):
+        # The code first: only its holder learns anything about the password rules, so a
+        # stranger gets "the code is wrong" whether the email has an account or not.
+        with transaction.atomic():
+            accepted = self._consume_code(user, EmailCode.Purpose.RESET, code)
+            if accepted:
+                try:
+                    validate_password(new_password, user=user)
+                except ValidationError as exc:
+                    raise weak_password(exc.messages) from exc  # rolls back: the code stays usable
+        if not accepted or user is None:
             raise invalid_code()
         with transaction.atomic():
             user.set_password(new_password)
