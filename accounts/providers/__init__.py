@@ -96,6 +96,14 @@ def weak_password(messages: list[str]) -> DomainError:
     )
 
 
+def rate_limited(wait: float) -> DomainError:
+    """429 with ``Retry-After``: too many failures just now (accounts.login_limits)."""
+    seconds = max(1, int(wait + 0.999))
+    return DomainError(
+        _("Too many attempts. Try again in a moment."), code="rate_limited", details={"retry_after": seconds}
+    )
+
+
 class IdentityProvider:
     """The operations of docs/api.md "Auth", plus what deletion, linking and admin need."""
 

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import keys
+from accounts import keys, login_limits
 from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
 from padmakara import mail
 
@@ -227,29 +227,20 @@ class LocalIdentityProvider(IdentityProvider):
     def _credentials(self, user: User) -> LocalCredentials:
         return LocalCredentials.objects.get_or_create(user=user)[0]
 
-    def _record_failure(self, credentials: LocalCredentials) -> None:
-        LocalCredentials.objects.filter(pk=credentials.pk).update(failed_logins=F("failed_logins") + 1)
-        credentials.refresh_from_db(fields=["failed_logins"])
-        if credentials.failed_logins >= settings.IDENTITY_LOCKOUT_THRESHOLD:
-            LocalCredentials.objects.filter(pk=credentials.pk).update(
-                failed_logins=0, locked_until=timezone.now() + timedelta(seconds=settings.IDENTITY_LOCKOUT_SECONDS)
-            )
-
     def login(self, *, email: str, password: str, request=None) -> LoginResult:
-        user = User.objects.filter(email=_normalize(email)).first()
+        email = _normalize(email)
+        # Slowed, never locked (accounts/login_limits.py); by the email as typed, account or not.
+        login_limits.check(email=email, request=request)
+        user = User.objects.filter(email=email).first()
         if user is None or not user.has_usable_password():
             _burn_password_hash(password)
-            raise invalid_credentials()
-        credentials = self._credentials(user)
-        if credentials.locked_until and credentials.locked_until > timezone.now():
-            # Locked out: same answer and cost as a wrong password, so the lock tells nothing.
-            _burn_password_hash(password)
+            login_limits.record_failure(email=email, request=request)
             raise invalid_credentials()
         if not user.check_password(password) or not user.is_active:
-            self._record_failure(credentials)
+            login_limits.record_failure(email=email, request=request)
             raise invalid_credentials()
-        if credentials.failed_logins or credentials.locked_until:
-            LocalCredentials.objects.filter(pk=credentials.pk).update(failed_logins=0, locked_until=None)
+        login_limits.clear(email=email)
+        credentials = self._credentials(user)
         if not user.email_verified:
             raise email_not_verified()
         if credentials.mfa_enabled:
@@ -276,14 +267,14 @@ class LocalIdentityProvider(IdentityProvider):
             data = signing.loads(session, salt=MFA_SALT, max_age=MFA_SESSION_SECONDS)
         except signing.BadSignature as exc:
             raise invalid_credentials() from exc
-        user = User.objects.filter(uuid=data.get("u"), email=_normalize(email), is_active=True).first()
+        email = _normalize(email)
+        user = User.objects.filter(uuid=data.get("u"), email=email, is_active=True).first()
         if user is None:
             raise invalid_credentials()
+        login_limits.check(email=email, request=request)
         credentials = self._credentials(user)
-        if credentials.locked_until and credentials.locked_until > timezone.now():
-            raise invalid_credentials()
         if not credentials.mfa_enabled or not self._accept_totp(credentials, code):
-            self._record_failure(credentials)
+            login_limits.record_failure(email=email, request=request)
             raise invalid_code()
         return LoginResult(user=user, tokens=self._issue(user, request))
 
@@ -346,11 +337,11 @@ class LocalIdentityProvider(IdentityProvider):
             raise invalid_code()
         with transaction.atomic():
             user.set_password(new_password)
-            # Receiving the code proves the address; a reset also ends every session and lock.
+            # Receiving the code proves the address; a reset also ends every session and login wait.
             user.email_verified = True
             user.save(update_fields=["password", "email_verified"])
             RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-            LocalCredentials.objects.filter(user=user).update(failed_logins=0, locked_until=None)
+        login_limits.clear(email=user.email)
 
     def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
         secret = pyotp.random_base32()
