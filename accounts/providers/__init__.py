@@ -96,6 +96,14 @@ def weak_password(messages: list[str]) -> DomainError:
     )
 
 
+def mfa_proof_required() -> DomainError:
+    return DomainError(
+        _("Two-step verification is on: confirm with a code from your authenticator app or your password."),
+        code="validation_error",
+        details={"code": [str(_("Enter a current code from your authenticator app, or your password."))]},
+    )
+
+
 def rate_limited(wait: float) -> DomainError:
     """429 with ``Retry-After``: too many failures just now (accounts.login_limits)."""
     seconds = max(1, int(wait + 0.999))
@@ -134,7 +142,10 @@ class IdentityProvider:
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
         raise NotImplementedError
 
-    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+    def mfa_setup(self, *, user: User, access_token: str, code: str = "", password: str = "") -> MfaSetup:
+        """A new secret to verify. While MFA is on, only with a current ``code`` or the ``password``
+        (a stolen access token alone must not move MFA to another device); MFA stays on with
+        the current secret until :meth:`mfa_verify` accepts a code of the new one."""
         raise NotImplementedError
 
     def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:

@@ -36,6 +36,7 @@ from . import (
     invalid_code,
     invalid_credentials,
     invalid_token,
+    mfa_proof_required,
     otpauth_uri,
     weak_password,
 )
@@ -333,7 +334,25 @@ class CognitoIdentityProvider(IdentityProvider):
         except BotoCoreError as exc:
             raise to_domain_error(exc) from exc
 
-    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+    def _password_ok(self, email: str, password: str) -> bool:
+        """The password is right (Cognito answers tokens or an MFA challenge, not an error)."""
+        params = self._with_secret(email, {"USERNAME": email, "PASSWORD": password}, key="SECRET_HASH")
+        try:
+            self.client.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+        except ClientError as exc:
+            if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+                return False
+            raise to_domain_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_domain_error(exc) from exc
+        return True
+
+    def mfa_setup(self, *, user: User, access_token: str, code: str = "", password: str = "") -> MfaSetup:
+        # Cognito keeps the current device until the new one is verified; while MFA is on, a
+        # setup needs the password too (a TOTP code cannot be checked outside a login here).
+        on = "SOFTWARE_TOKEN_MFA" in (self.call("get_user", AccessToken=access_token).get("UserMFASettingList") or [])
+        if on and not (password and self._password_ok(user.email, password)):
+            raise mfa_proof_required()
         secret = self.call("associate_software_token", AccessToken=access_token)["SecretCode"]
         return MfaSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 

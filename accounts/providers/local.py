@@ -37,6 +37,7 @@ from . import (
     invalid_code,
     invalid_credentials,
     invalid_token,
+    mfa_proof_required,
     otpauth_uri,
     weak_password,
 )
@@ -343,20 +344,34 @@ class LocalIdentityProvider(IdentityProvider):
             RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
         login_limits.clear(email=user.email)
 
-    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
-        secret = pyotp.random_base32()
+    def mfa_setup(self, *, user: User, access_token: str, code: str = "", password: str = "") -> MfaSetup:
         credentials = self._credentials(user)
-        credentials.mfa_secret = secret
-        credentials.mfa_enabled = False
-        credentials.mfa_last_step = 0
-        credentials.save(update_fields=["mfa_secret", "mfa_enabled", "mfa_last_step"])
+        if credentials.mfa_enabled:
+            login_limits.check(email=user.email)
+            proven = (code and self._accept_totp(credentials, code)) or (password and user.check_password(password))
+            if not proven:
+                login_limits.record_failure(email=user.email)
+                raise mfa_proof_required()
+        secret = pyotp.random_base32()
+        LocalCredentials.objects.filter(pk=credentials.pk).update(mfa_pending_secret=secret)
         return MfaSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 
     def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:
+        """A code of the pending secret makes it the secret, and MFA on."""
         credentials = self._credentials(user)
-        if not self._accept_totp(credentials, code):
+        pending = credentials.mfa_pending_secret
+        if not pending:
             raise invalid_code()
-        LocalCredentials.objects.filter(pk=credentials.pk).update(mfa_enabled=True)
+        totp = pyotp.TOTP(pending)
+        step = totp.timecode(timezone.now())
+        for candidate in (step - 1, step, step + 1):
+            if hmac.compare_digest(totp.generate_otp(candidate), str(code)):
+                swapped = LocalCredentials.objects.filter(pk=credentials.pk, mfa_pending_secret=pending).update(
+                    mfa_secret=pending, mfa_pending_secret="", mfa_enabled=True, mfa_last_step=candidate
+                )
+                if swapped:
+                    return
+        raise invalid_code()
 
     # --- linking, deletion, admin ---------------------------------------------------------
 
@@ -373,4 +388,6 @@ class LocalIdentityProvider(IdentityProvider):
         RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
     def admin_reset_mfa(self, *, user: User) -> None:
-        LocalCredentials.objects.filter(user=user).update(mfa_enabled=False, mfa_secret="", mfa_last_step=0)
+        LocalCredentials.objects.filter(user=user).update(
+            mfa_enabled=False, mfa_secret="", mfa_pending_secret="", mfa_last_step=0
+        )
