@@ -7,6 +7,7 @@ same Cognito-format tokens, checked by :mod:`accounts.authentication`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -110,6 +111,31 @@ def rate_limited(wait: float) -> DomainError:
     return DomainError(
         _("Too many attempts. Try again in a moment."), code="rate_limited", details={"retry_after": seconds}
     )
+
+
+def email_refused() -> DomainError:
+    message = _("Enter this email address in plain characters: it changes when written in lower case.")
+    return DomainError(message, code="validation_error", details={"email": [str(message)]})
+
+
+def canonical_email(email: str) -> str:
+    """The form an email is stored and looked up in: NFKC, case-folded.
+
+    An address that this would change beyond plain lower-casing is refused (``email_refused``),
+    never silently turned into another one: the Kelvin sign ``K`` (U+212A) becomes an ASCII
+    ``k``, ``İ`` (U+0130) an ``i`` with a combining dot, ``ß`` ``ss``, so ``\u212aate@…``
+    would otherwise sign in, register or reset as ``kate@…``.
+    """
+    email = (email or "").strip()
+    folded = email.casefold()
+    if (
+        unicodedata.normalize("NFKC", email) != email
+        or folded != email.lower()
+        or len(folded) != len(email)
+        or unicodedata.normalize("NFKC", folded) != folded
+    ):
+        raise email_refused()
+    return folded
 
 
 class IdentityProvider:

@@ -31,6 +31,7 @@ from . import (
     ProviderUser,
     TokenConfig,
     Tokens,
+    canonical_email,
     email_not_verified,
     email_taken,
     invalid_code,
@@ -203,7 +204,7 @@ class CognitoIdentityProvider(IdentityProvider):
     # --- docs/api.md "Auth" ---------------------------------------------------------------
 
     def register(self, *, email: str, password: str, name: str) -> User:
-        email = User.objects.normalize_email(email).strip().lower()
+        email = canonical_email(email)
         if User.objects.filter(email=email).exists():
             raise email_taken()
         response = self.call(
@@ -228,7 +229,7 @@ class CognitoIdentityProvider(IdentityProvider):
         return user
 
     def verify_email(self, *, email: str, code: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         self.call(
             "confirm_sign_up",
             **self._with_secret(email, {"ClientId": self.client_id, "Username": email, "ConfirmationCode": str(code)}),
@@ -247,13 +248,13 @@ class CognitoIdentityProvider(IdentityProvider):
             raise to_domain_error(exc) from exc
 
     def resend_verification(self, *, email: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         self._silently(
             "resend_confirmation_code", **self._with_secret(email, {"ClientId": self.client_id, "Username": email})
         )
 
     def login(self, *, email: str, password: str, request=None) -> LoginResult:
-        email = email.strip().lower()
+        email = canonical_email(email)
         params = self._with_secret(email, {"USERNAME": email, "PASSWORD": password}, key="SECRET_HASH")
         response = self.call(
             "initiate_auth", ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
@@ -261,7 +262,7 @@ class CognitoIdentityProvider(IdentityProvider):
         return self._login_result(response)
 
     def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
-        email = email.strip().lower()
+        email = canonical_email(email)
         responses = self._with_secret(
             email, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": str(code)}, key="SECRET_HASH"
         )
@@ -314,11 +315,11 @@ class CognitoIdentityProvider(IdentityProvider):
             raise to_domain_error(exc) from exc
 
     def forgot_password(self, *, email: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         self._silently("forgot_password", **self._with_secret(email, {"ClientId": self.client_id, "Username": email}))
 
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         params = {
             "ClientId": self.client_id,
             "Username": email,

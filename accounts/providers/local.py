@@ -32,6 +32,7 @@ from . import (
     ProviderUser,
     TokenConfig,
     Tokens,
+    canonical_email,
     email_not_verified,
     email_taken,
     invalid_code,
@@ -58,7 +59,7 @@ def _hash_code(user_id: int, purpose: str, code: str) -> str:
 
 
 def _normalize(email: str) -> str:
-    return User.objects.normalize_email(email or "").strip().lower()
+    return canonical_email(email)
 
 
 def _burn_password_hash(password: str) -> None:

@@ -161,3 +161,10 @@ def test_it_ignores_a_stale_bearer_token_on_public_auth_endpoints(api, db, path)
     api.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
     response = api.post(path, {})
     assert response.status_code == 400  # the body is checked; the token is not
+
+
+def test_it_refuses_a_kelvin_sign_email_that_lower_cases_into_another_account(api, db):
+    user_create_verified(email="kate@example.org", password=PASSWORD)
+    response = api.post("/api/v1/auth/login", {"email": "\u212aate@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"

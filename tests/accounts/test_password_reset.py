@@ -4,6 +4,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import EmailCode, RefreshToken
+from accounts.services import user_create_verified
 
 from .conftest import PASSWORD, last_code
 
@@ -92,3 +93,15 @@ def test_it_ends_every_session_on_reset(api, tokens, on_commit):
     api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW})
     assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
     assert api.post("/api/v1/auth/refresh", {"refreshToken": tokens["refreshToken"]}).status_code == 401
+
+
+def test_it_refuses_a_kelvin_sign_email_for_a_reset(api, db, on_commit):
+    user_create_verified(email="kate@example.org", password=PASSWORD)
+    with on_commit():
+        forgot = api.post("/api/v1/auth/forgot-password", {"email": "\u212aate@example.org"})
+    reset = api.post(
+        "/api/v1/auth/reset-password", {"email": "\u212aate@example.org", "code": "000000", "newPassword": NEW}
+    )
+    assert forgot.status_code == reset.status_code == 400
+    assert reset.json()["error"]["code"] == "validation_error" and "email" in reset.json()["error"]["details"]
+    assert not mail.outbox

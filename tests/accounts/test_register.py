@@ -1,3 +1,4 @@
+import pytest
 from django.core import mail
 
 from accounts.models import EmailCode, User
@@ -52,3 +53,11 @@ def test_it_stores_codes_hashed(api, db, on_commit):
         api.post("/api/v1/auth/register", {"name": "Ana", "email": "a@example.org", "password": PASSWORD})
     row = EmailCode.objects.get()
     assert last_code() not in row.code_hash
+
+
+@pytest.mark.parametrize("email", ["\u212aate@example.org", "\u0130nes@example.org", "stra\u00dfe@example.org"])
+def test_it_refuses_an_email_that_changes_when_lower_cased(api, db, email):
+    response = api.post("/api/v1/auth/register", {"name": "K", "email": email, "password": PASSWORD})
+    assert response.status_code == 400
+    assert "email" in response.json()["error"]["details"]
+    assert not User.objects.exists()
