@@ -241,13 +241,15 @@ class LocalIdentityProvider(IdentityProvider):
         if not user.check_password(password) or not user.is_active:
             login_limits.record_failure(email=email, request=request)
             raise invalid_credentials()
-        login_limits.clear(email=email)
         credentials = self._credentials(user)
         if not user.email_verified:
             raise email_not_verified()
         if credentials.mfa_enabled:
+            # The count ends only with the second step: else the password alone would let wrong
+            # codes be guessed without ever waiting.
             session = signing.dumps({"u": str(user.uuid), "n": secrets.token_hex(8)}, salt=MFA_SALT)
             return LoginResult(challenge="SOFTWARE_TOKEN_MFA", session=session)
+        login_limits.clear(email=email)
         return LoginResult(user=user, tokens=self._issue(user, request))
 
     def _accept_totp(self, credentials: LocalCredentials, code: str) -> bool:
@@ -278,6 +280,7 @@ class LocalIdentityProvider(IdentityProvider):
         if not credentials.mfa_enabled or not self._accept_totp(credentials, code):
             login_limits.record_failure(email=email, request=request)
             raise invalid_code()
+        login_limits.clear(email=email)
         return LoginResult(user=user, tokens=self._issue(user, request))
 
     def refresh(self, *, refresh_token: str, request=None) -> Tokens:

@@ -129,3 +129,12 @@ def test_it_switches_to_the_new_secret_once_verified(bearer, app_user):
     assert bearer.post("/api/v1/auth/mfa/verify", {"code": new.now()}).status_code == 200
     credentials = LocalCredentials.objects.get(user=app_user)
     assert credentials.mfa_enabled and credentials.mfa_secret == new.secret != old.secret
+
+
+def test_it_keeps_counting_wrong_codes_across_password_steps(bearer, app_user):
+    _enable(bearer)
+    for _ in range(5):
+        body = {"email": "ana@example.org", "session": _password_step(bearer), "code": "000000"}
+        assert bearer.post("/api/v1/auth/login/mfa", body).status_code == 400
+    response = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD})
+    assert response.status_code == 429
