@@ -15,13 +15,17 @@ from padmakara.errors import DomainError
 
 from . import services
 from .models import Device, GroupMembership, User
+from .providers import canonical_email
 
 
 class EmailFormMixin:
-    """Emails are stored lower-case (as ``UserManager`` does) and unique whatever their case."""
+    """Emails are stored case-folded (``canonical_email``, as the API does) and unique whatever their case."""
 
     def clean_email(self):
-        email = User.objects.normalize_email(self.cleaned_data["email"]).lower()
+        try:
+            email = canonical_email(self.cleaned_data["email"])
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message, code="invalid") from exc
         taken = User.objects.filter(email__iexact=email)
         if self.instance.pk:
             taken = taken.exclude(pk=self.instance.pk)

@@ -175,12 +175,24 @@ class ResetPasswordView(PublicAuthView):
 
 
 class MfaSetupView(TokenAuthView):
+    class InputSerializer(serializers.Serializer):
+        """While MFA is on, one of these proves the caller is the owner, not a stolen token."""
+
+        class Meta:
+            ref_name = "MfaSetupInput"
+
+        code = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+        password = serializers.CharField(**PASSWORD, required=False, allow_blank=True, default="")
+
     @extend_schema(
-        request=None,
+        request=InputSerializer,
         responses={200: shapes.MfaSetup},
     )
     def post(self, request):
-        setup = get_provider().mfa_setup(user=request.user, access_token=request.auth)
+        data = validated(self.InputSerializer, request)
+        setup = get_provider().mfa_setup(
+            user=request.user, access_token=request.auth, code=data["code"], password=data["password"]
+        )
         return Response(shapes.MfaSetup.build(setup))
 
 

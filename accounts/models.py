@@ -243,12 +243,15 @@ class LocalCredentials(models.Model):
     user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="credentials", verbose_name=_("user"))
     mfa_secret = models.CharField(max_length=64, blank=True)
     mfa_enabled = models.BooleanField(_("MFA on"), default=False)
+    # A secret from a new setup, in use only once a code from it is verified: until then the
+    # current secret (if MFA is on) keeps working, so an unfinished setup changes nothing.
+    mfa_pending_secret = models.CharField(max_length=64, blank=True, default="")
     # The last TOTP time step accepted, so one code cannot be replayed within its window.
     mfa_last_step = models.BigIntegerField(default=0)
     failed_logins = models.PositiveSmallIntegerField(default=0)
     locked_until = models.DateTimeField(null=True, blank=True)
 
-    export_exclude = ("mfa_secret", "mfa_last_step")
+    export_exclude = ("mfa_secret", "mfa_pending_secret", "mfa_last_step")
 
     class Meta:
         verbose_name = _("local credentials")

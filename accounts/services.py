@@ -12,7 +12,7 @@ from django.utils import timezone
 from padmakara.audit import audit
 
 from .models import Device, User
-from .providers import ProviderUser, get_provider
+from .providers import ProviderUser, canonical_email, get_provider
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ def user_create_verified(*, email: str, password: str, name: str = "", **extra) 
     On the local provider this is the whole account; with Cognito the pool account must exist
     too (create it there and link it by ``sub``), so this is meant for the local provider.
     """
-    email = User.objects.normalize_email(email).strip().lower()
+    email = canonical_email(email)
     user = User.objects.filter(email=email).first()
     if user is None:
         user = User.objects.create_user(email=email, password=password, name=name, email_verified=True, **extra)

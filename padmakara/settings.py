@@ -448,8 +448,12 @@ IDENTITY_PRIVATE_KEY = env.str("IDENTITY_PRIVATE_KEY", default="").replace("\\n"
 IDENTITY_PRIVATE_KEY_FILE = Path(env.str("IDENTITY_PRIVATE_KEY_FILE", default=str(VAR_DIR / "identity-rs256.pem")))
 IDENTITY_ACCESS_TOKEN_SECONDS = env.int("IDENTITY_ACCESS_TOKEN_SECONDS", default=3600)
 IDENTITY_REFRESH_TOKEN_DAYS = env.int("IDENTITY_REFRESH_TOKEN_DAYS", default=30)
-IDENTITY_LOCKOUT_THRESHOLD = env.int("IDENTITY_LOCKOUT_THRESHOLD", default=5)
-IDENTITY_LOCKOUT_SECONDS = env.int("IDENTITY_LOCKOUT_SECONDS", default=15 * 60)
+# Failed logins are slowed, never locked (accounts/login_limits.py): past the free failures,
+# a wait of 1, 2, 4 … seconds, at most the maximum, per account and per client IP.
+IDENTITY_LOGIN_FREE_FAILURES = env.int("IDENTITY_LOGIN_FREE_FAILURES", default=5)
+IDENTITY_LOGIN_FREE_FAILURES_PER_IP = env.int("IDENTITY_LOGIN_FREE_FAILURES_PER_IP", default=20)
+IDENTITY_LOGIN_MAX_DELAY_SECONDS = env.int("IDENTITY_LOGIN_MAX_DELAY_SECONDS", default=60)
+IDENTITY_LOGIN_FAILURE_MEMORY_SECONDS = env.int("IDENTITY_LOGIN_FAILURE_MEMORY_SECONDS", default=15 * 60)
 IDENTITY_MFA_ISSUER = env.str("IDENTITY_MFA_ISSUER", default="Padmakara")
 # Token checks (both providers).
 IDENTITY_JWKS_URL = env.str("IDENTITY_JWKS_URL", default="")

@@ -7,6 +7,7 @@ same Cognito-format tokens, checked by :mod:`accounts.authentication`.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cache
@@ -96,6 +97,47 @@ def weak_password(messages: list[str]) -> DomainError:
     )
 
 
+def mfa_proof_required() -> DomainError:
+    return DomainError(
+        _("Two-step verification is on: confirm with a code from your authenticator app or your password."),
+        code="validation_error",
+        details={"code": [str(_("Enter a current code from your authenticator app, or your password."))]},
+    )
+
+
+def rate_limited(wait: float) -> DomainError:
+    """429 with ``Retry-After``: too many failures just now (accounts.login_limits)."""
+    seconds = max(1, int(wait + 0.999))
+    return DomainError(
+        _("Too many attempts. Try again in a moment."), code="rate_limited", details={"retry_after": seconds}
+    )
+
+
+def email_refused() -> DomainError:
+    message = _("Enter this email address in plain characters: it changes when written in lower case.")
+    return DomainError(message, code="validation_error", details={"email": [str(message)]})
+
+
+def canonical_email(email: str) -> str:
+    """The form an email is stored and looked up in: NFKC, case-folded.
+
+    An address that this would change beyond plain lower-casing is refused (``email_refused``),
+    never silently turned into another one: the Kelvin sign ``K`` (U+212A) becomes an ASCII
+    ``k``, ``İ`` (U+0130) an ``i`` with a combining dot, ``ß`` ``ss``, so ``\u212aate@…``
+    would otherwise sign in, register or reset as ``kate@…``.
+    """
+    email = (email or "").strip()
+    folded = email.casefold()
+    if (
+        unicodedata.normalize("NFKC", email) != email
+        or folded != email.lower()
+        or len(folded) != len(email)
+        or unicodedata.normalize("NFKC", folded) != folded
+    ):
+        raise email_refused()
+    return folded
+
+
 class IdentityProvider:
     """The operations of docs/api.md "Auth", plus what deletion, linking and admin need."""
 
@@ -126,7 +168,10 @@ class IdentityProvider:
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
         raise NotImplementedError
 
-    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+    def mfa_setup(self, *, user: User, access_token: str, code: str = "", password: str = "") -> MfaSetup:
+        """A new secret to verify. While MFA is on, only with a current ``code`` or the ``password``
+        (a stolen access token alone must not move MFA to another device); MFA stays on with
+        the current secret until :meth:`mfa_verify` accepts a code of the new one."""
         raise NotImplementedError
 
     def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:

@@ -31,11 +31,13 @@ from . import (
     ProviderUser,
     TokenConfig,
     Tokens,
+    canonical_email,
     email_not_verified,
     email_taken,
     invalid_code,
     invalid_credentials,
     invalid_token,
+    mfa_proof_required,
     otpauth_uri,
     weak_password,
 )
@@ -202,7 +204,7 @@ class CognitoIdentityProvider(IdentityProvider):
     # --- docs/api.md "Auth" ---------------------------------------------------------------
 
     def register(self, *, email: str, password: str, name: str) -> User:
-        email = User.objects.normalize_email(email).strip().lower()
+        email = canonical_email(email)
         if User.objects.filter(email=email).exists():
             raise email_taken()
         response = self.call(
@@ -227,7 +229,7 @@ class CognitoIdentityProvider(IdentityProvider):
         return user
 
     def verify_email(self, *, email: str, code: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         self.call(
             "confirm_sign_up",
             **self._with_secret(email, {"ClientId": self.client_id, "Username": email, "ConfirmationCode": str(code)}),
@@ -246,13 +248,13 @@ class CognitoIdentityProvider(IdentityProvider):
             raise to_domain_error(exc) from exc
 
     def resend_verification(self, *, email: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         self._silently(
             "resend_confirmation_code", **self._with_secret(email, {"ClientId": self.client_id, "Username": email})
         )
 
     def login(self, *, email: str, password: str, request=None) -> LoginResult:
-        email = email.strip().lower()
+        email = canonical_email(email)
         params = self._with_secret(email, {"USERNAME": email, "PASSWORD": password}, key="SECRET_HASH")
         response = self.call(
             "initiate_auth", ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params
@@ -260,7 +262,7 @@ class CognitoIdentityProvider(IdentityProvider):
         return self._login_result(response)
 
     def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
-        email = email.strip().lower()
+        email = canonical_email(email)
         responses = self._with_secret(
             email, {"USERNAME": email, "SOFTWARE_TOKEN_MFA_CODE": str(code)}, key="SECRET_HASH"
         )
@@ -313,11 +315,11 @@ class CognitoIdentityProvider(IdentityProvider):
             raise to_domain_error(exc) from exc
 
     def forgot_password(self, *, email: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         self._silently("forgot_password", **self._with_secret(email, {"ClientId": self.client_id, "Username": email}))
 
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
-        email = email.strip().lower()
+        email = canonical_email(email)
         params = {
             "ClientId": self.client_id,
             "Username": email,
@@ -333,7 +335,25 @@ class CognitoIdentityProvider(IdentityProvider):
         except BotoCoreError as exc:
             raise to_domain_error(exc) from exc
 
-    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
+    def _password_ok(self, email: str, password: str) -> bool:
+        """The password is right (Cognito answers tokens or an MFA challenge, not an error)."""
+        params = self._with_secret(email, {"USERNAME": email, "PASSWORD": password}, key="SECRET_HASH")
+        try:
+            self.client.initiate_auth(ClientId=self.client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters=params)
+        except ClientError as exc:
+            if error_code(exc) in {"NotAuthorizedException", "UserNotFoundException"}:
+                return False
+            raise to_domain_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_domain_error(exc) from exc
+        return True
+
+    def mfa_setup(self, *, user: User, access_token: str, code: str = "", password: str = "") -> MfaSetup:
+        # Cognito keeps the current device until the new one is verified; while MFA is on, a
+        # setup needs the password too (a TOTP code cannot be checked outside a login here).
+        on = "SOFTWARE_TOKEN_MFA" in (self.call("get_user", AccessToken=access_token).get("UserMFASettingList") or [])
+        if on and not (password and self._password_ok(user.email, password)):
+            raise mfa_proof_required()
         secret = self.call("associate_software_token", AccessToken=access_token)["SecretCode"]
         return MfaSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import keys
+from accounts import keys, login_limits
 from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
 from padmakara import mail
 
@@ -32,11 +32,13 @@ from . import (
     ProviderUser,
     TokenConfig,
     Tokens,
+    canonical_email,
     email_not_verified,
     email_taken,
     invalid_code,
     invalid_credentials,
     invalid_token,
+    mfa_proof_required,
     otpauth_uri,
     weak_password,
 )
@@ -57,7 +59,7 @@ def _hash_code(user_id: int, purpose: str, code: str) -> str:
 
 
 def _normalize(email: str) -> str:
-    return User.objects.normalize_email(email or "").strip().lower()
+    return canonical_email(email)
 
 
 def _burn_password_hash(password: str) -> None:
@@ -227,34 +229,27 @@ class LocalIdentityProvider(IdentityProvider):
     def _credentials(self, user: User) -> LocalCredentials:
         return LocalCredentials.objects.get_or_create(user=user)[0]
 
-    def _record_failure(self, credentials: LocalCredentials) -> None:
-        LocalCredentials.objects.filter(pk=credentials.pk).update(failed_logins=F("failed_logins") + 1)
-        credentials.refresh_from_db(fields=["failed_logins"])
-        if credentials.failed_logins >= settings.IDENTITY_LOCKOUT_THRESHOLD:
-            LocalCredentials.objects.filter(pk=credentials.pk).update(
-                failed_logins=0, locked_until=timezone.now() + timedelta(seconds=settings.IDENTITY_LOCKOUT_SECONDS)
-            )
-
     def login(self, *, email: str, password: str, request=None) -> LoginResult:
-        user = User.objects.filter(email=_normalize(email)).first()
+        email = _normalize(email)
+        # Slowed, never locked (accounts/login_limits.py); by the email as typed, account or not.
+        login_limits.check(email=email, request=request)
+        user = User.objects.filter(email=email).first()
         if user is None or not user.has_usable_password():
             _burn_password_hash(password)
-            raise invalid_credentials()
-        credentials = self._credentials(user)
-        if credentials.locked_until and credentials.locked_until > timezone.now():
-            # Locked out: same answer and cost as a wrong password, so the lock tells nothing.
-            _burn_password_hash(password)
+            login_limits.record_failure(email=email, request=request)
             raise invalid_credentials()
         if not user.check_password(password) or not user.is_active:
-            self._record_failure(credentials)
+            login_limits.record_failure(email=email, request=request)
             raise invalid_credentials()
-        if credentials.failed_logins or credentials.locked_until:
-            LocalCredentials.objects.filter(pk=credentials.pk).update(failed_logins=0, locked_until=None)
+        credentials = self._credentials(user)
         if not user.email_verified:
             raise email_not_verified()
         if credentials.mfa_enabled:
+            # The count ends only with the second step: else the password alone would let wrong
+            # codes be guessed without ever waiting.
             session = signing.dumps({"u": str(user.uuid), "n": secrets.token_hex(8)}, salt=MFA_SALT)
             return LoginResult(challenge="SOFTWARE_TOKEN_MFA", session=session)
+        login_limits.clear(email=email)
         return LoginResult(user=user, tokens=self._issue(user, request))
 
     def _accept_totp(self, credentials: LocalCredentials, code: str) -> bool:
@@ -276,15 +271,16 @@ class LocalIdentityProvider(IdentityProvider):
             data = signing.loads(session, salt=MFA_SALT, max_age=MFA_SESSION_SECONDS)
         except signing.BadSignature as exc:
             raise invalid_credentials() from exc
-        user = User.objects.filter(uuid=data.get("u"), email=_normalize(email), is_active=True).first()
+        email = _normalize(email)
+        user = User.objects.filter(uuid=data.get("u"), email=email, is_active=True).first()
         if user is None:
             raise invalid_credentials()
+        login_limits.check(email=email, request=request)
         credentials = self._credentials(user)
-        if credentials.locked_until and credentials.locked_until > timezone.now():
-            raise invalid_credentials()
         if not credentials.mfa_enabled or not self._accept_totp(credentials, code):
-            self._record_failure(credentials)
+            login_limits.record_failure(email=email, request=request)
             raise invalid_code()
+        login_limits.clear(email=email)
         return LoginResult(user=user, tokens=self._issue(user, request))
 
     def refresh(self, *, refresh_token: str, request=None) -> Tokens:
@@ -333,35 +329,53 @@ class LocalIdentityProvider(IdentityProvider):
 
     def reset_password(self, *, email: str, code: str, new_password: str) -> None:
         user = User.objects.filter(email=_normalize(email), is_active=True).first()
-        if user is not None:
-            try:
-                validate_password(new_password, user=user)
-            except ValidationError as exc:
-                raise weak_password(exc.messages) from exc
-        if not self._consume_code(user, EmailCode.Purpose.RESET, code):
+        # The code first: only its holder learns anything about the password rules, so a
+        # stranger gets "the code is wrong" whether the email has an account or not.
+        with transaction.atomic():
+            accepted = self._consume_code(user, EmailCode.Purpose.RESET, code)
+            if accepted:
+                try:
+                    validate_password(new_password, user=user)
+                except ValidationError as exc:
+                    raise weak_password(exc.messages) from exc  # rolls back: the code stays usable
+        if not accepted or user is None:
             raise invalid_code()
         with transaction.atomic():
             user.set_password(new_password)
-            # Receiving the code proves the address; a reset also ends every session and lock.
+            # Receiving the code proves the address; a reset also ends every session and login wait.
             user.email_verified = True
             user.save(update_fields=["password", "email_verified"])
             RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-            LocalCredentials.objects.filter(user=user).update(failed_logins=0, locked_until=None)
+        login_limits.clear(email=user.email)
 
-    def mfa_setup(self, *, user: User, access_token: str) -> MfaSetup:
-        secret = pyotp.random_base32()
+    def mfa_setup(self, *, user: User, access_token: str, code: str = "", password: str = "") -> MfaSetup:
         credentials = self._credentials(user)
-        credentials.mfa_secret = secret
-        credentials.mfa_enabled = False
-        credentials.mfa_last_step = 0
-        credentials.save(update_fields=["mfa_secret", "mfa_enabled", "mfa_last_step"])
+        if credentials.mfa_enabled:
+            login_limits.check(email=user.email)
+            proven = (code and self._accept_totp(credentials, code)) or (password and user.check_password(password))
+            if not proven:
+                login_limits.record_failure(email=user.email)
+                raise mfa_proof_required()
+        secret = pyotp.random_base32()
+        LocalCredentials.objects.filter(pk=credentials.pk).update(mfa_pending_secret=secret)
         return MfaSetup(secret=secret, otpauth_uri=otpauth_uri(secret, user.email))
 
     def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:
+        """A code of the pending secret makes it the secret, and MFA on."""
         credentials = self._credentials(user)
-        if not self._accept_totp(credentials, code):
+        pending = credentials.mfa_pending_secret
+        if not pending:
             raise invalid_code()
-        LocalCredentials.objects.filter(pk=credentials.pk).update(mfa_enabled=True)
+        totp = pyotp.TOTP(pending)
+        step = totp.timecode(timezone.now())
+        for candidate in (step - 1, step, step + 1):
+            if hmac.compare_digest(totp.generate_otp(candidate), str(code)):
+                swapped = LocalCredentials.objects.filter(pk=credentials.pk, mfa_pending_secret=pending).update(
+                    mfa_secret=pending, mfa_pending_secret="", mfa_enabled=True, mfa_last_step=candidate
+                )
+                if swapped:
+                    return
+        raise invalid_code()
 
     # --- linking, deletion, admin ---------------------------------------------------------
 
@@ -378,4 +392,6 @@ class LocalIdentityProvider(IdentityProvider):
         RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
     def admin_reset_mfa(self, *, user: User) -> None:
-        LocalCredentials.objects.filter(user=user).update(mfa_enabled=False, mfa_secret="", mfa_last_step=0)
+        LocalCredentials.objects.filter(user=user).update(
+            mfa_enabled=False, mfa_secret="", mfa_pending_secret="", mfa_last_step=0
+        )

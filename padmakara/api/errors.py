@@ -133,6 +133,8 @@ def exception_handler(exc, context):
     details = None
     if isinstance(exc, APIError):
         code, message, details = exc.error_code, str(exc.detail), exc.details
+        if code == "rate_limited" and isinstance(details, dict) and "retry_after" in details:
+            headers["Retry-After"] = str(details["retry_after"])
     elif isinstance(exc, exceptions.ValidationError):
         code, message = "validation_error", "The request has invalid fields."
         details = _flatten(exc.detail)

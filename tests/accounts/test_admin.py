@@ -37,6 +37,17 @@ def test_it_adds_a_user(staff_client, db):
     assert User.objects.get(email="new@example.org").check_password("a-long-pass-phrase")
 
 
+@pytest.mark.parametrize("email", ["\u212aate@example.org", "\u0130nes@example.org"])
+def test_it_refuses_an_email_that_changes_when_lower_cased(staff_client, db, email):
+    response = staff_client.post(
+        reverse("admin:accounts_user_add"),
+        {"email": email, "password1": "a-long-pass-phrase", "password2": "a-long-pass-phrase"},
+    )
+    assert response.status_code == 200
+    assert "email" in response.context["adminform"].form.errors
+    assert not User.objects.exclude(is_staff=True).exists()
+
+
 def _act(staff_client, action, user):
     return staff_client.post(
         reverse("admin:accounts_user_changelist"), {"action": action, "_selected_action": [user.pk]}, follow=True

@@ -176,3 +176,13 @@ def test_it_links_a_pool_account_seen_first_in_a_token(api, db, cognito_pool):
     assert response.status_code == 200
     assert response.json()["email"] == "console@example.org"
     assert User.objects.get(email="console@example.org").cognito_sub
+
+
+def test_it_refuses_to_set_up_mfa_again_without_the_password(api, registered, cognito_pool):
+    tokens = _login(api)
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens['accessToken']}")
+    api.post("/api/v1/auth/mfa/setup")
+    api.post("/api/v1/auth/mfa/verify", {"code": "123456"})
+    assert api.post("/api/v1/auth/mfa/setup").status_code == 400
+    assert api.post("/api/v1/auth/mfa/setup", {"password": "not-the-password"}).status_code == 400
+    assert api.post("/api/v1/auth/mfa/setup", {"password": PASSWORD}).status_code == 200

@@ -1,8 +1,8 @@
 import jwt
 import pytest
 
+from accounts import login_limits
 from accounts.authentication import validate_access_token
-from accounts.models import LocalCredentials
 from accounts.services import user_create_verified
 from tests.factories import make_user
 
@@ -70,21 +70,84 @@ def test_it_refuses_a_disabled_user(api, db):
     assert response.status_code == 401
 
 
-def test_it_locks_out_after_repeated_failures(api, app_user, settings):
-    settings.IDENTITY_LOCKOUT_THRESHOLD = 3
-    for _ in range(3):
-        api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": "wrong-password"})
-    response = api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD})
-    assert response.status_code == 401
-    assert LocalCredentials.objects.get(user=app_user).locked_until is not None
+class Clock:
+    """accounts.login_limits' clock, moved by hand."""
+
+    def __init__(self, monkeypatch):
+        self.now = 1_000_000.0
+        monkeypatch.setattr(login_limits, "_now", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
 
 
-def test_it_resets_the_failure_counter_on_success(api, app_user, settings):
-    settings.IDENTITY_LOCKOUT_THRESHOLD = 3
-    for _ in range(2):
-        api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": "wrong-password"})
-    assert api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD}).status_code == 200
-    assert LocalCredentials.objects.get(user=app_user).failed_logins == 0
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock(monkeypatch)
+
+
+def _attempt(api, password, email="ana@example.org", ip="203.0.113.9"):
+    return api.post("/api/v1/auth/login", {"email": email, "password": password}, REMOTE_ADDR=ip)
+
+
+def test_it_lets_the_owner_in_after_an_attackers_30_wrong_passwords(api, app_user, clock):
+    for _ in range(30):
+        _attempt(api, "wrong-password", ip="198.51.100.66")
+        clock.advance(1)
+    response = _attempt(api, PASSWORD)
+    if response.status_code == 429:  # the attacker's last failure is at most a minute old
+        assert int(response["Retry-After"]) <= 60
+        clock.advance(int(response["Retry-After"]))
+        response = _attempt(api, PASSWORD)
+    assert response.status_code == 200
+
+
+def test_it_slows_a_burst_of_failures_with_429_whatever_the_password(api, app_user, clock):
+    statuses = [_attempt(api, "wrong-password").status_code for _ in range(5)]
+    response = _attempt(api, PASSWORD)
+    assert statuses == [401] * 5
+    assert response.status_code == 429
+    assert response.json()["error"]["code"] == "rate_limited"
+    assert response["Retry-After"] == "1"
+
+
+def test_it_slows_an_account_from_every_ip(api, app_user, clock):
+    for n in range(5):
+        _attempt(api, "wrong-password", ip=f"198.51.100.{n}")
+    assert _attempt(api, PASSWORD, ip="192.0.2.1").status_code == 429
+
+
+def test_it_slows_one_ip_trying_many_accounts(api, app_user, clock, settings):
+    for n in range(settings.IDENTITY_LOGIN_FREE_FAILURES_PER_IP):
+        _attempt(api, "wrong-password", email=f"someone{n}@example.org")
+    assert _attempt(api, PASSWORD).status_code == 429
+    assert _attempt(api, PASSWORD, ip="192.0.2.1").status_code == 200
+
+
+def test_it_grows_the_wait_up_to_a_minute(api, app_user, clock):
+    waits = []
+    for _ in range(12):
+        response = _attempt(api, "wrong-password")
+        if response.status_code == 429:
+            waits.append(int(response["Retry-After"]))
+            clock.advance(waits[-1])
+            _attempt(api, "wrong-password")
+    assert waits == sorted(waits) and waits[0] == 1 and max(waits) == 60
+
+
+def test_it_slows_an_unknown_email_exactly_like_a_known_one(api, app_user, clock):
+    known = [_attempt(api, "wrong-password").status_code for _ in range(7)]
+    unknown = [
+        _attempt(api, "wrong-password", email="nobody@example.org", ip="192.0.2.1").status_code for _ in range(7)
+    ]
+    assert known == unknown == [401] * 5 + [429] * 2
+
+
+def test_it_forgets_the_account_failures_after_a_success(api, app_user, clock):
+    for _ in range(4):
+        _attempt(api, "wrong-password")
+    assert _attempt(api, PASSWORD).status_code == 200
+    assert _attempt(api, "wrong-password").status_code == 401
 
 
 def test_it_issues_tokens_the_validator_accepts(api, app_user, login, rf):
@@ -98,3 +161,10 @@ def test_it_ignores_a_stale_bearer_token_on_public_auth_endpoints(api, db, path)
     api.credentials(HTTP_AUTHORIZATION="Bearer not.a.token")
     response = api.post(path, {})
     assert response.status_code == 400  # the body is checked; the token is not
+
+
+def test_it_refuses_a_kelvin_sign_email_that_lower_cases_into_another_account(api, db):
+    user_create_verified(email="kate@example.org", password=PASSWORD)
+    response = api.post("/api/v1/auth/login", {"email": "\u212aate@example.org", "password": PASSWORD})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"

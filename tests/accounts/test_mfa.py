@@ -1,3 +1,5 @@
+import datetime
+
 import pyotp
 from django.utils import timezone
 
@@ -82,3 +84,57 @@ def test_it_refuses_a_wrong_code_when_turning_mfa_on(bearer, app_user):
     response = bearer.post("/api/v1/auth/mfa/verify", {"code": "000000"})
     assert response.status_code == 400
     assert not LocalCredentials.objects.get(user=app_user).mfa_enabled
+
+
+def _next_code(totp: pyotp.TOTP) -> str:
+    """A code of the next time step: the current one was used up turning MFA on."""
+    return totp.at(timezone.now() + datetime.timedelta(seconds=30))
+
+
+def test_it_refuses_to_set_up_mfa_again_with_only_an_access_token(bearer, app_user):
+    totp = _enable(bearer)
+    response = bearer.post("/api/v1/auth/mfa/setup")
+    assert response.status_code == 400
+    assert "code" in response.json()["error"]["details"]
+    credentials = LocalCredentials.objects.get(user=app_user)
+    assert credentials.mfa_enabled and credentials.mfa_secret == totp.secret
+
+
+def test_it_refuses_to_set_up_mfa_again_with_a_wrong_password(bearer, app_user):
+    _enable(bearer)
+    response = bearer.post("/api/v1/auth/mfa/setup", {"password": "not-the-password"})
+    assert response.status_code == 400
+
+
+def test_it_sets_up_mfa_again_with_a_current_code(bearer, app_user):
+    totp = _enable(bearer)
+    response = bearer.post("/api/v1/auth/mfa/setup", {"code": _next_code(totp)})
+    assert response.status_code == 200
+    assert response.json()["secret"] != totp.secret
+
+
+def test_it_keeps_the_old_secret_until_the_new_one_is_verified(bearer, app_user):
+    old = _enable(bearer)
+    bearer.post("/api/v1/auth/mfa/setup", {"password": PASSWORD})
+    session = _password_step(bearer)
+    response = bearer.post(
+        "/api/v1/auth/login/mfa", {"email": "ana@example.org", "session": session, "code": _next_code(old)}
+    )
+    assert response.status_code == 200
+
+
+def test_it_switches_to_the_new_secret_once_verified(bearer, app_user):
+    old = _enable(bearer)
+    new = pyotp.TOTP(bearer.post("/api/v1/auth/mfa/setup", {"password": PASSWORD}).json()["secret"])
+    assert bearer.post("/api/v1/auth/mfa/verify", {"code": new.now()}).status_code == 200
+    credentials = LocalCredentials.objects.get(user=app_user)
+    assert credentials.mfa_enabled and credentials.mfa_secret == new.secret != old.secret
+
+
+def test_it_keeps_counting_wrong_codes_across_password_steps(bearer, app_user):
+    _enable(bearer)
+    for _ in range(5):
+        body = {"email": "ana@example.org", "session": _password_step(bearer), "code": "000000"}
+        assert bearer.post("/api/v1/auth/login/mfa", body).status_code == 400
+    response = bearer.post("/api/v1/auth/login", {"email": "ana@example.org", "password": PASSWORD})
+    assert response.status_code == 429

@@ -4,6 +4,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import EmailCode, RefreshToken
+from accounts.services import user_create_verified
 
 from .conftest import PASSWORD, last_code
 
@@ -68,9 +69,39 @@ def test_it_refuses_a_weak_new_password(api, app_user, on_commit):
     assert "password" in response.json()["error"]["details"]
 
 
+def test_it_keeps_the_code_usable_after_a_weak_new_password(api, app_user, on_commit):
+    with on_commit():
+        api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
+    body = {"email": "ana@example.org", "code": last_code(), "newPassword": "password"}
+    api.post("/api/v1/auth/reset-password", body)
+    assert api.post("/api/v1/auth/reset-password", {**body, "newPassword": NEW}).status_code == 200
+
+
+def test_it_answers_a_weak_password_with_a_wrong_code_alike_for_known_and_unknown_emails(api, app_user):
+    body = {"code": "000000", "newPassword": "password"}
+    known = api.post("/api/v1/auth/reset-password", {**body, "email": "ana@example.org"})
+    unknown = api.post("/api/v1/auth/reset-password", {**body, "email": "nobody@example.org"})
+    assert known.status_code == unknown.status_code == 400
+    known_error, unknown_error = known.json()["error"], unknown.json()["error"]
+    assert known_error["details"] == unknown_error["details"] == {"code": ["The code is wrong or has expired."]}
+    assert known_error["message"] == unknown_error["message"]
+
+
 def test_it_ends_every_session_on_reset(api, tokens, on_commit):
     with on_commit():
         api.post("/api/v1/auth/forgot-password", {"email": "ana@example.org"})
     api.post("/api/v1/auth/reset-password", {"email": "ana@example.org", "code": last_code(), "newPassword": NEW})
     assert not RefreshToken.objects.filter(revoked_at__isnull=True).exists()
     assert api.post("/api/v1/auth/refresh", {"refreshToken": tokens["refreshToken"]}).status_code == 401
+
+
+def test_it_refuses_a_kelvin_sign_email_for_a_reset(api, db, on_commit):
+    user_create_verified(email="kate@example.org", password=PASSWORD)
+    with on_commit():
+        forgot = api.post("/api/v1/auth/forgot-password", {"email": "\u212aate@example.org"})
+    reset = api.post(
+        "/api/v1/auth/reset-password", {"email": "\u212aate@example.org", "code": "000000", "newPassword": NEW}
+    )
+    assert forgot.status_code == reset.status_code == 400
+    assert reset.json()["error"]["code"] == "validation_error" and "email" in reset.json()["error"]["details"]
+    assert not mail.outbox

@@ -25,7 +25,7 @@ def test_it_sends_the_verification_code_in_english():
 
     message = mail.outbox[0]
     assert message.to == [user.email] and message.subject == "Your Padmakara verification code: 123456"
-    assert "Hello Ana," in message.body and "valid for 24 hours" in message.body
+    assert "Hello,\n" in message.body and "valid for 24 hours" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "123456" in html and '<html lang="en">' in html
     assert message.extra_headers["Content-Language"] == "en"
@@ -38,7 +38,18 @@ def test_it_sends_the_verification_code_in_portuguese():
 
     message = mail.outbox[0]
     assert message.subject == "O seu código de verificação Padmakara: 654321"
-    assert "Olá Rita," in message.body and '<html lang="pt">' in message.alternatives[0][0]
+    assert "Olá,\n" in message.body and '<html lang="pt">' in message.alternatives[0][0]
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+def test_it_keeps_the_name_out_of_the_verification_mail(language):
+    # The name is whatever the registration said, and the address is not yet proven its owner's.
+    user = make_user(name="Your account is suspended: call +1 555 0100", language=language)
+
+    send_verification_code(user=user, code="123456")
+
+    message = mail.outbox[0]
+    assert "suspended" not in message.body and "suspended" not in message.alternatives[0][0]
 
 
 @pytest.mark.parametrize(("language", "subject"), [("en", "password reset code"), ("pt", "redefinir a palavra-passe")])
