@@ -377,3 +377,28 @@ def test_it_refuses_a_file_over_5_gb_before_anything_is_stored(staff_client, ses
 
     assert response.status_code == 400
     assert not Upload.objects.exists()
+
+
+@pytest.mark.s3
+def test_it_types_an_s3_upload_from_its_extension_not_from_the_browser(staff_client, session, s3):
+    response = staff_client.post(
+        reverse("admin:media_upload_start", args=[session.pk]),
+        {"filename": "001 JKR - Teaching.mp3", "size": 5, "contentType": "text/html"},
+        content_type="application/json",
+    )
+    plan = response.json()
+    url = staff_client.post(
+        reverse("admin:media_upload_parts", args=[plan["uploadId"]]), {"partNumbers": [1]},
+        content_type="application/json",
+    ).json()["urls"]["1"]  # fmt: skip
+    etag = requests.put(url, data=b"<b>!</b>"[:5], timeout=30).headers["ETag"]
+    done = staff_client.post(
+        reverse("admin:media_upload_complete", args=[plan["uploadId"]]),
+        {"parts": [{"partNumber": 1, "etag": etag}]},
+        content_type="application/json",
+    )
+    assert done.status_code == 200, done.content
+
+    upload = Upload.objects.get(uuid=plan["uploadId"])
+    head = s3.head_object(Bucket=s3.bucket, Key=media_storage.s3_object_key(upload.key))
+    assert head["ContentType"] == "audio/mpeg"
