@@ -261,7 +261,9 @@ MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 *
 
 # --- Celery and beat --------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Production needs a broker: without one every task (transcodes, bundles, push) would run
+# inside the web request that queued it.
+CELERY_BROKER_URL = _required("CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", default=""))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 if not CELERY_BROKER_URL:
     # Celery still builds a producer for eager tasks: an in-memory one, rather than a guess at
