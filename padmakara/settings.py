@@ -536,6 +536,10 @@ PADMAKARA_RELEASE = env.str("PADMAKARA_RELEASE", default="") or (
     _release_file.read_text().strip() if _release_file.exists() else ""
 )
 
+# /health/ready answers from its last result for this many seconds (per process), so a flood
+# of calls costs one round of checks per window; 0 checks on every call.
+HEALTH_READY_CACHE_SECONDS = env.float("HEALTH_READY_CACHE_SECONDS", default=5.0)
+
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:
     from padmakara.observability import init_sentry
