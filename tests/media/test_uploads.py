@@ -92,7 +92,7 @@ def test_it_uploads_in_chunks_and_saves_reviewed_tracks(
     assert en.title == "The Daily Practice"  # the staff correction, not the guess
     assert en.speaker.abbreviation == "JKR"
     assert pt.original == en
-    assert en.audio_file.name == "retreats/spring-2024/01-day-1-morning/001-en-the-daily-practice.mp3"
+    assert en.audio_file.name == f"retreats/spring-2024/01-day-1-morning/001-en-the-daily-practice-{en.uuid.hex}.mp3"
     assert (en.processing_status, pt.processing_status) == ("ready", "ready")
     assert default_storage.listdir(f"uploads/{session.pk}") == ([], [])
     assert set(Upload.objects.values_list("status", flat=True)) == {"attached"}
@@ -128,7 +128,9 @@ def test_it_attaches_a_transcript_to_the_track_of_its_number(
     transcript = Transcript.objects.get()
     assert transcript.track.order == 1
     assert transcript.status == "ready" and transcript.page_count == 2
-    assert transcript.pdf_file.name.endswith("001-en-teaching.transcript-en.pdf")
+    assert transcript.pdf_file.name.endswith(
+        f"001-en-teaching-{transcript.track.uuid.hex}.transcript-en-{transcript.uuid.hex}.pdf"
+    )
 
 
 def test_it_saves_nothing_when_a_number_is_taken(staff_client, session, make_audio):
