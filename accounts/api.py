@@ -283,7 +283,7 @@ class DeviceListView(APIView):
         push_token = serializers.CharField(max_length=512)
         app_version = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
 
-    @extend_schema(request=InputSerializer, responses={200: shapes.Device, 201: shapes.Device})
+    @extend_schema(request=InputSerializer, responses={200: shapes.Device, 201: shapes.Device, **error_responses(409)})
     def post(self, request):
         device, created = services.device_register(user=request.user, **validated(self.InputSerializer, request))
         return Response(shapes.Device.build(device), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

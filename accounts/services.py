@@ -8,8 +8,10 @@ from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from padmakara.audit import audit
+from padmakara.errors import Conflict
 
 from .models import Device, User
 from .providers import ProviderUser, canonical_email, get_provider
@@ -81,8 +83,10 @@ def user_update_preferences(*, user: User, preferences: dict) -> User:
 def device_register(*, user: User, platform: str, push_token: str, app_version: str = "") -> tuple[Device, bool]:
     """The device of this push token, now the user's; ``created`` is False for a known token.
 
-    A token that was another account's moves to this one: the phone changed hands or
-    accounts, and the earlier account must stop getting its notifications.
+    A token another active account holds is refused (:class:`Conflict`): a push token is no
+    secret, and taking it over would silence that account's phone, or send its pushes here.
+    The phone's new account registers it once the earlier one signed out there (the app
+    deletes its device) or the account is deactivated; an inactive account's token moves.
     """
     device = Device.objects.select_for_update().filter(push_token=push_token).first()
     if device is None:
@@ -93,6 +97,8 @@ def device_register(*, user: User, platform: str, push_token: str, app_version: 
                 ), True
         except IntegrityError:  # registered concurrently
             device = Device.objects.select_for_update().get(push_token=push_token)
+    if device.user_id != user.pk and User.objects.filter(pk=device.user_id, is_active=True).exists():
+        raise Conflict(_("This push token is registered to another account; sign out of it on this device first."))
     device.user = user
     device.platform = platform
     device.app_version = app_version or device.app_version

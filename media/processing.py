@@ -27,7 +27,7 @@ def track_adopt_file(*, track: Track) -> None:
     name = track.audio_file.name or ""
     key = media_storage.track_audio_key(track, name)
     if name and name != key:
-        media_storage.move(name, key)
+        key = media_storage.move(name, key)  # another name if the key is taken: never replaces
         track.audio_file.name = key
         Track.objects.filter(pk=track.pk).update(audio_file=key)
 
@@ -36,7 +36,7 @@ def transcript_adopt_file(*, transcript: Transcript) -> None:
     name = transcript.pdf_file.name
     key = media_storage.transcript_key(transcript)
     if name and name != key:
-        media_storage.move(name, key)
+        key = media_storage.move(name, key)
         transcript.pdf_file.name = key
         Transcript.objects.filter(pk=transcript.pk).update(pdf_file=key)
 

@@ -2,11 +2,17 @@
 
 Keys never contain the uploader's filename (docs/field-notes.md: two sessions with ``001 Teaching.mp3``
 overwrote each other). A track's key is built from its gathering, session, number, language
-and title, which the ``track_unique_order_in_session`` constraint makes unique per track.
+and title for people to read, and ends with the row's uuid, which alone makes it unique: the
+readable parts can be shared by two rows over time (a track renumbered, then another given its
+old number), and must never let one row's file land on another's. Transcripts end with their
+own uuid the same way. :func:`move` never replaces an existing object either.
+
+Keys stored before the uuid was added stay valid; only files adopted from then on get it.
 """
 
 import hashlib
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -42,8 +48,9 @@ def session_prefix(session) -> str:
 
 
 def track_stem(track) -> str:
-    """``retreats/<gathering>/<nn>-<session>/<nnn>-<lang>-<title>`` without extension."""
-    return f"{session_prefix(track.session)}/{track.order:03d}-{track.language}-{_slug(track.title, 'track')}"
+    """``retreats/<gathering>/<nn>-<session>/<nnn>-<lang>-<title>-<uuid>`` without extension."""
+    readable = f"{track.order:03d}-{track.language}-{_slug(track.title, 'track')}"
+    return f"{session_prefix(track.session)}/{readable}-{track.uuid.hex}"
 
 
 def extension_of(name: str, default: str = ".mp3") -> str:
@@ -60,7 +67,7 @@ def rendition_key(track, quality: str) -> str:
 
 
 def transcript_key(transcript) -> str:
-    return f"{track_stem(transcript.track)}.transcript-{transcript.language}.pdf"
+    return f"{track_stem(transcript.track)}.transcript-{transcript.language}-{transcript.uuid.hex}.pdf"
 
 
 def bundle_key(bundle) -> str:
@@ -143,12 +150,25 @@ def local_copy(key: str, *, storage=None, suffix: str = ""):
         os.unlink(path)
 
 
+def _another_name(target: str) -> str:
+    """``target`` with a random part before its extension: ``a/b-3f9c1e07.mp3``."""
+    path = PurePosixPath(target)
+    return str(path.with_name(f"{path.stem}-{secrets.token_hex(4)}{path.suffix}"))
+
+
 def move(source: str, target: str, *, storage=None) -> str:
-    """Give an uploaded object its final key: a server-side copy on S3, a rename on disk."""
+    """Give an uploaded object its final key: a server-side copy on S3, a rename on disk.
+
+    Never replaces an object: when ``target`` is taken (a file the row had before, or
+    anything else), the object gets ``target`` with a random part added, and that key is
+    returned. Callers store the returned key.
+    """
     storage = storage or default_storage
     if source == target:
         return target
     if is_s3(storage):
+        while storage.exists(target):
+            target = _another_name(target)
         client = s3_client(storage)
         bucket = storage.bucket_name
         extra = dict(storage.get_object_parameters(target))
@@ -161,10 +181,23 @@ def move(source: str, target: str, *, storage=None) -> str:
         )
         client.delete_object(Bucket=bucket, Key=s3_object_key(source, storage))
         return target
-    src, dst = storage.path(source), storage.path(target)
-    os.makedirs(os.path.dirname(dst), exist_ok=True)
-    shutil.move(src, dst)
-    return target
+    src = storage.path(source)
+    while True:
+        dst = storage.path(target)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        try:
+            os.link(src, dst)  # fails if dst exists, where a rename would replace it
+        except FileExistsError:
+            target = _another_name(target)
+            continue
+        except OSError:  # no hard links here (another device, a file system without them)
+            if os.path.lexists(dst):
+                target = _another_name(target)
+                continue
+            shutil.move(src, dst)
+            return target
+        os.unlink(src)
+        return target
 
 
 @contextmanager

@@ -86,7 +86,10 @@ def upload_start(*, session: Session, user, filename: str, size: int, content_ty
         client, object_key = media_storage.s3_client(), media_storage.s3_object_key(upload.key)
         extra = media_storage.s3_object_parameters(upload.key)
         created = client.create_multipart_upload(
-            Bucket=media_storage.s3_bucket(), Key=object_key, ContentType=content_type or "application/octet-stream",
+            Bucket=media_storage.s3_bucket(), Key=object_key,
+            # From the key's extension, never the browser's word: a "text/html" audio file
+            # would be served as a page from the media domain.
+            ContentType=media_storage.content_type_for(upload.key),
             **extra,
         )  # fmt: skip
         upload.s3_upload_id = created["UploadId"]

@@ -5,6 +5,8 @@ instance IP as Host, is answered before Django's host validation rejects it.
 """
 
 import logging
+import threading
+import time
 import uuid
 
 from django.conf import settings
@@ -57,6 +59,39 @@ def readiness() -> tuple[bool, dict]:
     return all(value == "ok" for value in results.values()), results
 
 
+_last: tuple[float, bool, dict] | None = None  # (monotonic time, ok, checks) of the last round
+_lock = threading.Lock()
+
+
+def cached_readiness() -> tuple[bool, dict]:
+    """:func:`readiness`, at most once per ``HEALTH_READY_CACHE_SECONDS`` in this process.
+
+    ``/health/ready`` needs no credentials: without this every call would open a database
+    query, a cache round trip, a broker connection and a storage request. Concurrent calls
+    after the window wait for the one round running rather than starting their own.
+    """
+    global _last
+    ttl = settings.HEALTH_READY_CACHE_SECONDS
+    if ttl <= 0:
+        return readiness()
+    last = _last
+    if last is not None and time.monotonic() - last[0] < ttl:
+        return last[1], last[2]
+    with _lock:
+        last = _last
+        if last is not None and time.monotonic() - last[0] < ttl:
+            return last[1], last[2]
+        ok, checks = readiness()
+        _last = (time.monotonic(), ok, checks)
+        return ok, checks
+
+
+def forget_readiness() -> None:
+    """Drop the remembered answer (tests)."""
+    global _last
+    _last = None
+
+
 class HealthCheckMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -66,6 +101,6 @@ class HealthCheckMiddleware:
         if path == "/health":
             return JsonResponse({"status": "ok"})
         if path == "/health/ready":
-            ok, checks = readiness()
+            ok, checks = cached_readiness()
             return JsonResponse({"status": "ok" if ok else "unavailable", "checks": checks}, status=200 if ok else 503)
         return self.get_response(request)

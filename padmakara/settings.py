@@ -264,7 +264,9 @@ MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 *
 
 # --- Celery and beat --------------------------------------------------------------------
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
+# Production needs a broker: without one every task (transcodes, bundles, push) would run
+# inside the web request that queued it.
+CELERY_BROKER_URL = _required("CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", default=""))
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 if not CELERY_BROKER_URL:
     # Celery still builds a producer for eager tasks: an in-memory one, rather than a guess at
@@ -543,6 +545,10 @@ _release_file = BASE_DIR / "RELEASE"
 PADMAKARA_RELEASE = env.str("PADMAKARA_RELEASE", default="") or (
     _release_file.read_text().strip() if _release_file.exists() else ""
 )
+
+# /health/ready answers from its last result for this many seconds (per process), so a flood
+# of calls costs one round of checks per window; 0 checks on every call.
+HEALTH_READY_CACHE_SECONDS = env.float("HEALTH_READY_CACHE_SECONDS", default=5.0)
 
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 if SENTRY_DSN:

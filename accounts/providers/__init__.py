@@ -181,8 +181,9 @@ class IdentityProvider:
         """The account behind a valid token whose ``sub`` we have never seen, or None."""
         raise NotImplementedError
 
-    def link(self, info: ProviderUser) -> User:
-        """Create or link the row for an account found by :meth:`lookup`."""
+    def link(self, info: ProviderUser) -> User | None:
+        """Create or link the row for an account found by :meth:`lookup`; an existing row is
+        linked by email only when the provider says the email is verified (else ``None``)."""
         raise NotImplementedError
 
     def delete_account(self, *, user: User) -> None:

@@ -168,21 +168,37 @@ class CognitoIdentityProvider(IdentityProvider):
     def _user_from_id_token(self, id_token: str) -> User:
         # Received straight from Cognito over TLS, so its claims are read, not re-verified.
         claims = jwt.decode(id_token, options={"verify_signature": False})
-        return self._link(
+        user = self._link(
             ProviderUser(
                 sub=claims["sub"],
                 email=claims.get("email", ""),
                 name=claims.get("name", ""),
-                email_verified=bool(claims.get("email_verified", True)),
+                # Cognito sends a JSON boolean; a string or a missing claim is not a proof.
+                email_verified=claims.get("email_verified") in (True, "true"),
             )
         )
+        if user is None:
+            raise email_not_verified()
+        return user
 
     @transaction.atomic
-    def _link(self, info: ProviderUser) -> User:
-        """The row for a Cognito account: by ``sub``, else by email, else a new one."""
+    def _link(self, info: ProviderUser) -> User | None:
+        """The row for a Cognito account: by ``sub``, else by email, else a new one.
+
+        An existing row is taken over by email only when Cognito says the address is
+        verified: anyone can sign up (or change their address) to someone else's email, and
+        must not inherit that account. ``None`` when the email is unverified and already
+        belongs to a row.
+        """
         user = User.objects.select_for_update().filter(cognito_sub=info.sub).first()
         if user is None and info.email:
-            user = User.objects.select_for_update().filter(email=info.email.lower(), cognito_sub__isnull=True).first()
+            email = info.email.lower()
+            if not info.email_verified:
+                if User.objects.filter(email=email).exists():
+                    logger.warning("not linking Cognito sub %s to an existing row: email not verified", info.sub)
+                    return None
+            else:
+                user = User.objects.select_for_update().filter(email=email, cognito_sub__isnull=True).first()
         if user is None:
             user = User(email=info.email.lower(), name=info.name)
             user.set_unusable_password()
@@ -389,7 +405,7 @@ class CognitoIdentityProvider(IdentityProvider):
             email_verified=attributes.get("email_verified", "false") == "true",
         )
 
-    def link(self, info: ProviderUser) -> User:
+    def link(self, info: ProviderUser) -> User | None:
         return self._link(info)
 
     def _admin(self, operation: str, user: User, **params) -> None:

@@ -186,3 +186,42 @@ def test_it_refuses_to_set_up_mfa_again_without_the_password(api, registered, co
     assert api.post("/api/v1/auth/mfa/setup").status_code == 400
     assert api.post("/api/v1/auth/mfa/setup", {"password": "not-the-password"}).status_code == 400
     assert api.post("/api/v1/auth/mfa/setup", {"password": PASSWORD}).status_code == 200
+
+
+def _pool_token(cognito_pool, email: str) -> str:
+    """Someone signs up in the pool with ``email`` without proving it is theirs."""
+    client, pool_id, client_id = cognito_pool
+    client.sign_up(
+        ClientId=client_id, Username=email, Password=PASSWORD, UserAttributes=[{"Name": "email", "Value": email}]
+    )
+    client.admin_confirm_sign_up(UserPoolId=pool_id, Username=email)
+    result = client.initiate_auth(
+        ClientId=client_id, AuthFlow="USER_PASSWORD_AUTH", AuthParameters={"USERNAME": email, "PASSWORD": PASSWORD}
+    )
+    return result["AuthenticationResult"]["AccessToken"]
+
+
+def test_it_does_not_hand_an_existing_row_to_a_pool_account_with_an_unverified_email(api, db, cognito_pool):
+    victim = User.objects.create_user(email="victim@example.org", password=PASSWORD, name="Victim")
+
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {_pool_token(cognito_pool, 'victim@example.org')}")
+
+    assert api.get("/api/v1/user/profile").status_code == 401
+    victim.refresh_from_db()
+    assert victim.cognito_sub is None
+
+
+def test_it_links_an_existing_row_when_the_pool_says_the_email_is_verified(api, db, cognito_pool):
+    client, pool_id, _ = cognito_pool
+    member = User.objects.create_user(email="member@example.org", password=PASSWORD, name="Member")
+    token = _pool_token(cognito_pool, "member@example.org")
+    client.admin_update_user_attributes(
+        UserPoolId=pool_id, Username="member@example.org",
+        UserAttributes=[{"Name": "email_verified", "Value": "true"}],
+    )  # fmt: skip
+
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    assert api.get("/api/v1/user/profile").json()["id"] == str(member.uuid)
+    member.refresh_from_db()
+    assert member.cognito_sub

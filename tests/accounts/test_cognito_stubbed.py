@@ -207,3 +207,18 @@ def test_it_keeps_the_rows_when_the_pool_refuses_deletion(stub):
     with pytest.raises(DomainError):
         user_delete_account(user=user)
     assert User.objects.filter(pk=user.pk).exists()
+
+
+@pytest.mark.parametrize("claim", [{"email_verified": False}, {"email_verified": "false"}, {}])
+def test_it_refuses_a_login_that_would_take_over_a_row_by_an_unverified_email(api, stub, claim):
+    victim = User.objects.create_user(email="ana@example.org", password="pass-phrase-1")
+    claims = {"sub": "7b1c2d3e-0000-4000-8000-0000000000ff", "email": "ana@example.org", "token_use": "id", **claim}
+    result = {**AUTH_RESULT["AuthenticationResult"], "IdToken": jwt.encode(claims, "k" * 32, algorithm="HS256")}
+    stub.add_response("initiate_auth", {"AuthenticationResult": result}, None)
+
+    response = api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": "pass-phrase-1"})
+
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "email_not_verified"
+    victim.refresh_from_db()
+    assert victim.cognito_sub is None

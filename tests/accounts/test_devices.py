@@ -1,5 +1,5 @@
 from accounts.models import Device
-from accounts.services import device_register
+from accounts.services import device_delete, device_register
 from tests.factories import make_user
 
 
@@ -19,10 +19,37 @@ def test_it_answers_200_with_the_same_device_for_a_known_token(bearer, app_user)
     assert Device.objects.count() == 1
 
 
-def test_it_moves_a_token_to_the_account_now_on_the_phone(bearer, app_user, db):
+def test_it_refuses_a_token_another_active_account_holds(bearer, app_user, db):
     other = make_user()
     device, _ = device_register(user=other, platform="android", push_token="shared")
+
     response = bearer.post("/api/v1/user/devices", {"platform": "android", "pushToken": "shared"})
+
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "conflict"
+    device.refresh_from_db()
+    assert device.user == other
+
+
+def test_it_registers_the_token_once_the_other_account_signed_out_on_the_phone(bearer, app_user, db):
+    other = make_user()
+    device, _ = device_register(user=other, platform="android", push_token="shared")
+    device_delete(user=other, device_id=device.uuid)
+
+    response = bearer.post("/api/v1/user/devices", {"platform": "android", "pushToken": "shared"})
+
+    assert response.status_code == 201
+    assert Device.objects.get(push_token="shared").user == app_user
+
+
+def test_it_moves_a_token_of_a_deactivated_account(bearer, app_user, db):
+    other = make_user()
+    device, _ = device_register(user=other, platform="android", push_token="shared")
+    other.is_active = False
+    other.save(update_fields=["is_active"])
+
+    response = bearer.post("/api/v1/user/devices", {"platform": "android", "pushToken": "shared"})
+
     assert response.status_code == 200
     device.refresh_from_db()
     assert device.user == app_user

@@ -93,6 +93,7 @@ def make_production_env(folder: Path) -> dict:
         "CORS_ALLOWED_ORIGINS": "https://app.padmakara.example",
         "DATABASE_URL": f"sqlite:///{folder / 'production.sqlite3'}",
         "CACHE_URL": redis_url(),  # this xdist worker's Redis database
+        "CELERY_BROKER_URL": redis_url(),
         "STORAGE_BACKEND": "s3",
         "AWS_STORAGE_BUCKET_NAME": "padmakara-media-test",
         "AWS_REGION": "eu-west-1",

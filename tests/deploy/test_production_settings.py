@@ -70,6 +70,7 @@ def test_it_configures_celery_for_a_predefined_sqs_queue(production_env):
         ({"ALLOWED_HOSTS": ""}, "ALLOWED_HOSTS must be set"),
         ({"CACHE_URL": ""}, "CACHE_URL must be set"),
         ({"DATABASE_URL": ""}, "DATABASE_URL must be set"),
+        ({"CELERY_BROKER_URL": ""}, "CELERY_BROKER_URL must be set"),
         ({"CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS must be https://"),
         ({"CORS_ALLOWED_ORIGINS": "http://app.padmakara.example"}, "CORS_ALLOWED_ORIGINS must be https://"),
         ({"CELERY_BROKER_URL": "sqs://"}, "CELERY_SQS_QUEUE_URL must be set"),

@@ -9,7 +9,9 @@ def test_it_builds_a_readable_key_from_gathering_session_and_track(db):
 
     key = media_storage.track_audio_key(track, "001 JKR - The daily practice-(17 April AM).MP3")
 
-    assert key == "retreats/spring-gathering-2024/03-day-1-morning/007-en-the-daily-practice-in-three-parts.mp3"
+    assert key == (
+        f"retreats/spring-gathering-2024/03-day-1-morning/007-en-the-daily-practice-in-three-parts-{track.uuid.hex}.mp3"
+    )
 
 
 def test_it_never_uses_the_uploaded_filename(db):
@@ -19,7 +21,7 @@ def test_it_never_uses_the_uploaded_filename(db):
     key = media_storage.track_audio_key(track, "../../etc/001 Teaching (copy).m4a")
 
     assert "copy" not in key and ".." not in key
-    assert key.endswith("/001-en-teaching.m4a")
+    assert key.endswith(f"/001-en-teaching-{track.uuid.hex}.m4a")
 
 
 def test_it_gives_an_original_and_its_translation_different_keys(db):
@@ -44,4 +46,4 @@ def test_it_names_renditions_and_transcripts_beside_the_track(db):
 
     stem = media_storage.track_stem(track)
     assert media_storage.rendition_key(track, "low") == f"{stem}.low.m4a"
-    assert media_storage.transcript_key(transcript) == f"{stem}.transcript-pt.pdf"
+    assert media_storage.transcript_key(transcript) == f"{stem}.transcript-pt-{transcript.uuid.hex}.pdf"

@@ -92,7 +92,7 @@ def test_it_uploads_in_chunks_and_saves_reviewed_tracks(
     assert en.title == "The Daily Practice"  # the staff correction, not the guess
     assert en.speaker.abbreviation == "JKR"
     assert pt.original == en
-    assert en.audio_file.name == "retreats/spring-2024/01-day-1-morning/001-en-the-daily-practice.mp3"
+    assert en.audio_file.name == f"retreats/spring-2024/01-day-1-morning/001-en-the-daily-practice-{en.uuid.hex}.mp3"
     assert (en.processing_status, pt.processing_status) == ("ready", "ready")
     assert default_storage.listdir(f"uploads/{session.pk}") == ([], [])
     assert set(Upload.objects.values_list("status", flat=True)) == {"attached"}
@@ -128,7 +128,9 @@ def test_it_attaches_a_transcript_to_the_track_of_its_number(
     transcript = Transcript.objects.get()
     assert transcript.track.order == 1
     assert transcript.status == "ready" and transcript.page_count == 2
-    assert transcript.pdf_file.name.endswith("001-en-teaching.transcript-en.pdf")
+    assert transcript.pdf_file.name.endswith(
+        f"001-en-teaching-{transcript.track.uuid.hex}.transcript-en-{transcript.uuid.hex}.pdf"
+    )
 
 
 def test_it_saves_nothing_when_a_number_is_taken(staff_client, session, make_audio):
@@ -377,3 +379,28 @@ def test_it_refuses_a_file_over_5_gb_before_anything_is_stored(staff_client, ses
 
     assert response.status_code == 400
     assert not Upload.objects.exists()
+
+
+@pytest.mark.s3
+def test_it_types_an_s3_upload_from_its_extension_not_from_the_browser(staff_client, session, s3):
+    response = staff_client.post(
+        reverse("admin:media_upload_start", args=[session.pk]),
+        {"filename": "001 JKR - Teaching.mp3", "size": 5, "contentType": "text/html"},
+        content_type="application/json",
+    )
+    plan = response.json()
+    url = staff_client.post(
+        reverse("admin:media_upload_parts", args=[plan["uploadId"]]), {"partNumbers": [1]},
+        content_type="application/json",
+    ).json()["urls"]["1"]  # fmt: skip
+    etag = requests.put(url, data=b"<b>!</b>"[:5], timeout=30).headers["ETag"]
+    done = staff_client.post(
+        reverse("admin:media_upload_complete", args=[plan["uploadId"]]),
+        {"parts": [{"partNumber": 1, "etag": etag}]},
+        content_type="application/json",
+    )
+    assert done.status_code == 200, done.content
+
+    upload = Upload.objects.get(uuid=plan["uploadId"])
+    head = s3.head_object(Bucket=s3.bucket, Key=media_storage.s3_object_key(upload.key))
+    assert head["ContentType"] == "audio/mpeg"

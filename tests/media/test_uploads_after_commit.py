@@ -94,7 +94,7 @@ def test_a_failed_save_moves_no_file_and_saving_again_works(
     for upload in Upload.objects.filter(pk__in=[u.pk for u in staged]):
         assert upload.status == Upload.Status.UPLOADED
         assert default_storage.exists(upload.key), f"{upload.filename} is no longer where its upload points"
-    assert not default_storage.exists(_stable_key(session, "001-en-first-teaching.mp3"))
+    assert not default_storage.exists(media_storage.session_prefix(session))  # nothing moved to a stable key
 
     clash_on_second_track["on"] = False
     with django_capture_on_commit_callbacks(execute=True):
@@ -102,11 +102,13 @@ def test_a_failed_save_moves_no_file_and_saving_again_works(
 
     assert [t.order for t in saved.tracks] == [1, 2] and saved.skipped == ["003 JKR - Not kept.mp3"]
     first, second = Track.objects.filter(session=session).order_by("order")
-    assert first.audio_file.name == _stable_key(session, "001-en-first-teaching.mp3")
-    assert second.audio_file.name == _stable_key(session, "002-en-second-teaching.mp3")
+    assert first.audio_file.name == _stable_key(session, f"001-en-first-teaching-{first.uuid.hex}.mp3")
+    assert second.audio_file.name == _stable_key(session, f"002-en-second-teaching-{second.uuid.hex}.mp3")
     assert (first.processing_status, second.processing_status) == ("ready", "ready"), first.processing_error
     transcript = Transcript.objects.get()
-    assert transcript.pdf_file.name == _stable_key(session, "001-en-first-teaching.transcript-en.pdf")
+    assert transcript.pdf_file.name == _stable_key(
+        session, f"001-en-first-teaching-{first.uuid.hex}.transcript-en-{transcript.uuid.hex}.pdf"
+    )
     assert transcript.status == "ready"
     assert all(default_storage.exists(name) for name in (first.audio_file.name, transcript.pdf_file.name))
     assert not any(default_storage.exists(u.key) for u in staged)  # staging emptied once committed
