@@ -75,8 +75,9 @@ def prefork_worker(postgres, redis_url, tmp_path):
 def test_it_finishes_a_transcode_whose_worker_was_killed_without_duplicates(prefork_worker, make_audio, stored):
     process, log = prefork_worker
     track = factories.make_track(factories.make_session(factories.make_retreat()), title="Killed mid-transcode")
-    # Ten minutes of audio: seconds of transcoding, time enough to kill it midway.
-    track.audio_file = stored(media_storage.track_audio_key(track, "long.mp3"), make_audio(600))
+    # Five minutes of audio: seconds of transcoding, time enough to kill it midway (the kill
+    # comes as soon as ffmpeg starts).
+    track.audio_file = stored(media_storage.track_audio_key(track, "long.mp3"), make_audio(300))
     track.save()
 
     processing.track_queue_processing(track=track)  # autocommit: on Redis at once
