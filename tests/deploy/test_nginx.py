@@ -113,23 +113,20 @@ def test_it_passes_the_load_balancers_scheme_through_to_django(nginx):
     assert headers["Location"].startswith("https://api.padmakara.example/")
 
 
-def test_it_refuses_a_body_over_the_size_limit_before_django_sees_it(nginx):
+@pytest.mark.parametrize(
+    ("path", "size"),
+    [
+        ("/api/v1/progress/sync", 26 * 1024 * 1024),  # over every limit
+        ("/api/v1/auth/login", 2 * 1024 * 1024),  # over the API's 1 MB, under the admin's 25 MB
+        ("/admin/login/", 26 * 1024 * 1024),  # over the admin's 25 MB
+    ],
+)
+def test_it_refuses_a_body_over_its_paths_limit_before_django_sees_it(nginx, path, size):
     status, _headers, _body = _request(
         nginx,
         "POST",
-        "/api/v1/progress/sync",
-        {**HTTPS_FROM_ALB, "Content-Type": "application/json", "Content-Length": str(26 * 1024 * 1024)},
-        body=b"",
-    )
-    assert status == 413
-
-
-def test_it_refuses_an_api_body_over_the_apis_limit_before_django_sees_it(nginx):
-    status, _headers, _body = _request(
-        nginx,
-        "POST",
-        "/api/v1/auth/login",
-        {**HTTPS_FROM_ALB, "Content-Type": "application/json", "Content-Length": str(2 * 1024 * 1024)},
+        path,
+        {**HTTPS_FROM_ALB, "Content-Type": "application/json", "Content-Length": str(size)},
         body=b"",
     )
     assert status == 413

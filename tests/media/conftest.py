@@ -12,3 +12,11 @@ def public_track(db):
     retreat = factories.make_retreat(slug="spring-2024", visibility="public")
     session = factories.make_session(retreat, name="Day 1 morning")
     return factories.make_track(session, order=1, title="The daily practice", duration=120)
+
+
+@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
+def storage(request):
+    """Runs the test on local files and again on moto's S3 server; the value names which."""
+    if request.param == "s3":
+        request.getfixturevalue("s3")
+    return request.param

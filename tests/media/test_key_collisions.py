@@ -11,13 +11,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def storage(request):
-    if request.param == "s3":
-        request.getfixturevalue("s3")
-    return request.param
-
-
 def _read(key: str) -> bytes:
     with default_storage.open(key, "rb") as fh:
         return fh.read()

@@ -19,13 +19,6 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["local", pytest.param("s3", marks=pytest.mark.s3)])
-def storage(request):
-    if request.param == "s3":
-        request.getfixturevalue("s3")
-    return request.param
-
-
 @pytest.fixture
 def session(db):
     factories.make_teacher(name="Jigme Khyentse Rinpoche", abbreviation="JKR")
