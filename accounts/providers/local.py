@@ -62,6 +62,17 @@ def _normalize(email: str) -> str:
     return canonical_email(email)
 
 
+def _totp_step(secret: str, code: str, *, after: int = 0) -> int | None:
+    """The time step (now, or one either side for clock drift) whose code ``code`` is, if any
+    is later than ``after`` (the last step already used)."""
+    totp = pyotp.TOTP(secret)
+    now = totp.timecode(timezone.now())
+    for step in (now - 1, now, now + 1):
+        if step > after and hmac.compare_digest(totp.generate_otp(step), str(code)):
+            return step
+    return None
+
+
 def _burn_password_hash(password: str) -> None:
     """Hash against nothing, so an unknown email costs what a known one does."""
     User().set_password(password)
@@ -256,15 +267,12 @@ class LocalIdentityProvider(IdentityProvider):
         """A code of the current step (±1 for clock drift), never one already used."""
         if not credentials.mfa_secret:
             return False
-        totp = pyotp.TOTP(credentials.mfa_secret)
-        step = totp.timecode(timezone.now())
-        for candidate in (step - 1, step, step + 1):
-            if candidate > credentials.mfa_last_step and hmac.compare_digest(totp.generate_otp(candidate), str(code)):
-                updated = LocalCredentials.objects.filter(pk=credentials.pk, mfa_last_step__lt=candidate).update(
-                    mfa_last_step=candidate
-                )
-                return bool(updated)
-        return False
+        step = _totp_step(credentials.mfa_secret, code, after=credentials.mfa_last_step)
+        if step is None:
+            return False
+        return bool(
+            LocalCredentials.objects.filter(pk=credentials.pk, mfa_last_step__lt=step).update(mfa_last_step=step)
+        )
 
     def login_mfa(self, *, email: str, session: str, code: str, request=None) -> LoginResult:
         try:
@@ -366,16 +374,12 @@ class LocalIdentityProvider(IdentityProvider):
         pending = credentials.mfa_pending_secret
         if not pending:
             raise invalid_code()
-        totp = pyotp.TOTP(pending)
-        step = totp.timecode(timezone.now())
-        for candidate in (step - 1, step, step + 1):
-            if hmac.compare_digest(totp.generate_otp(candidate), str(code)):
-                swapped = LocalCredentials.objects.filter(pk=credentials.pk, mfa_pending_secret=pending).update(
-                    mfa_secret=pending, mfa_pending_secret="", mfa_enabled=True, mfa_last_step=candidate
-                )
-                if swapped:
-                    return
-        raise invalid_code()
+        step = _totp_step(pending, code)
+        swapped = step is not None and LocalCredentials.objects.filter(
+            pk=credentials.pk, mfa_pending_secret=pending
+        ).update(mfa_secret=pending, mfa_pending_secret="", mfa_enabled=True, mfa_last_step=step)
+        if not swapped:
+            raise invalid_code()
 
     # --- linking, deletion, admin ---------------------------------------------------------
 
