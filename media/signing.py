@@ -81,7 +81,7 @@ def sign(key: str, *, expires_in: int, request=None, filename: str | None = None
         object_key = media_storage.s3_object_key(key, storage)
         if settings.CLOUDFRONT_DOMAIN:
             return SignedURL(_cloudfront_url(object_key, expires_at), expires_at)
-        params = {"Bucket": storage.bucket_name, "Key": object_key}
+        params = {"Bucket": media_storage.s3_bucket(storage), "Key": object_key}
         if filename:
             params["ResponseContentDisposition"] = f'attachment; filename="{filename}"'
         url = media_storage.s3_client(storage).generate_presigned_url("get_object", Params=params, ExpiresIn=expires_in)

@@ -170,8 +170,8 @@ def move(source: str, target: str, *, storage=None) -> str:
         while storage.exists(target):
             target = _another_name(target)
         client = s3_client(storage)
-        bucket = storage.bucket_name
-        extra = dict(storage.get_object_parameters(target))
+        bucket = s3_bucket(storage)
+        extra = dict(s3_object_parameters(target, storage))
         # Managed copy: multipart server-side copy for objects over 5 GB, no bytes through us.
         client.copy(
             {"Bucket": bucket, "Key": s3_object_key(source, storage)},
