@@ -248,8 +248,6 @@ class LocalCredentials(models.Model):
     mfa_pending_secret = models.CharField(max_length=64, blank=True, default="")
     # The last TOTP time step accepted, so one code cannot be replayed within its window.
     mfa_last_step = models.BigIntegerField(default=0)
-    failed_logins = models.PositiveSmallIntegerField(default=0)
-    locked_until = models.DateTimeField(null=True, blank=True)
 
     export_exclude = ("mfa_secret", "mfa_pending_secret", "mfa_last_step")
 
