@@ -25,7 +25,8 @@ API_PREFIXES = ("/api/", "/.well-known/", "/health")
 
 
 class APIError(exceptions.APIException):
-    """An error with one of the stable envelope codes; raise it from views and services."""
+    """An error with one of the stable envelope codes, raised by the API layer (views, parsers);
+    services raise the domain errors of padmakara.errors, which map onto it."""
 
     def __init__(self, message: str, *, code: str, status_code: int = 400, details=None):
         super().__init__(detail=message, code=code)
