@@ -79,7 +79,6 @@ class ProcessedFileAdminMixin:
 
 
 class TrackMediaAdminMixin(ProcessedFileAdminMixin):
-    media_readonly_fields = ("processing_badge", "processing_error", "duration", "file_size", "checksum", "renditions")
     badge_field = "processing_badge"
     file_field = "audio_file"
 
@@ -99,7 +98,6 @@ class TrackMediaAdminMixin(ProcessedFileAdminMixin):
 
 
 class TranscriptMediaAdminMixin(ProcessedFileAdminMixin):
-    media_readonly_fields = ("status_badge", "processing_error", "page_count", "file_size")
     badge_field = "status_badge"
     file_field = "pdf_file"
 

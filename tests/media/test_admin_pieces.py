@@ -70,8 +70,14 @@ def test_it_offers_the_reprocess_action(staff):
     assert "reprocess_media" in actions
 
 
-def test_it_lists_the_media_facts_as_read_only():
-    assert {"duration", "checksum", "processing_error"} <= set(TrackMediaAdminMixin.media_readonly_fields)
+def test_it_lists_the_media_facts_as_read_only(staff, public_track):
+    track_admin = admin.site.get_model_admin(Track)
+
+    read_only = track_admin.get_readonly_fields(_request(staff), public_track)
+
+    facts = {"processing_badge", "processing_error", "duration_display", "file_size", "checksum", "renditions"}
+    assert facts <= set(read_only)
+    assert not facts & set(track_admin.form.base_fields)  # shown, never editable
 
 
 def test_it_gives_a_file_saved_through_the_admin_form_its_stable_key(
