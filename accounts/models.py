@@ -151,7 +151,9 @@ class User(AbstractBaseUser, PermissionsMixin):
                 else set(update_fields)
             )
             saving_password = self._password is not None and "password" in fields
-            deactivating = getattr(self, "_loaded_active", None) is True and not self.is_active and "is_active" in fields
+            deactivating = (
+                getattr(self, "_loaded_active", None) is True and not self.is_active and "is_active" in fields
+            )
             if saving_password or deactivating:
                 self.tokens_valid_after = timezone.now()
                 self.revoked_sessions = {}

@@ -100,9 +100,7 @@ def test_a_stale_copy_of_the_user_saved_later_does_not_bring_a_session_back(api,
 def test_a_password_change_ends_every_session(api, two_sessions, login):
     phone, other_phone = two_sessions
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {phone['accessToken']}")
-    response = api.post(
-        "/api/v1/auth/change-password", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD}
-    )
+    response = api.post("/api/v1/auth/change-password", {"currentPassword": PASSWORD, "newPassword": NEW_PASSWORD})
     assert response.status_code == 200, response.content
     assert_ended(phone)
     assert_ended(other_phone)
@@ -203,9 +201,7 @@ def test_deleting_the_account_ends_every_session(app_user, two_sessions):
 # --- cost and independence from the cache ------------------------------------------------
 
 
-def test_the_check_adds_no_query_to_an_authenticated_request(
-    api, app_user, two_sessions, django_assert_num_queries
-):
+def test_the_check_adds_no_query_to_an_authenticated_request(api, app_user, two_sessions, django_assert_num_queries):
     phone, other_phone = two_sessions
     api.post("/api/v1/auth/logout", {"refreshToken": other_phone["refreshToken"]})  # one revoked entry
     client = APIClient()
