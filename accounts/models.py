@@ -145,11 +145,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         update_fields = kwargs.get("update_fields")
         existing = self.pk is not None and not self._state.adding and not kwargs.get("force_insert")
         if existing:
-            fields = (
-                {f.name for f in self._meta.concrete_fields if not f.primary_key} - REVOCATION_FIELDS
-                if update_fields is None
-                else set(update_fields)
-            )
+            if update_fields is None:
+                # What a full save writes (a deferred field is not loaded, so not written either).
+                deferred = self.get_deferred_fields()
+                fields = {
+                    f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in deferred
+                } - REVOCATION_FIELDS
+            else:
+                fields = set(update_fields)
             saving_password = self._password is not None and "password" in fields
             deactivating = (
                 getattr(self, "_loaded_active", None) is True and not self.is_active and "is_active" in fields
