@@ -2,9 +2,13 @@
 session; a password change (API or admin), a reset, disabling and deletion end them all.
 Each case also checks that the refresh token is refused and that a new login works."""
 
+import time
+
+import jwt
 import pytest
 from rest_framework.test import APIClient
 
+from accounts import revocation
 from accounts.models import User
 from accounts.services import user_delete_account, user_disable
 from tests.support import free_port
@@ -233,3 +237,29 @@ def test_revocation_holds_while_the_cache_is_unreachable(api, two_sessions, unre
     api.post("/api/v1/auth/logout", {"refreshToken": phone["refreshToken"]})
     assert status_with(phone["accessToken"]) == 401
     assert status_with(other_phone["accessToken"]) == 200
+
+
+# --- the list of logged-out sessions stays small -----------------------------------------
+
+
+def test_the_list_forgets_sessions_whose_tokens_have_all_expired(app_user):
+    revocation.revoke_session(user_id=app_user.pk, sid="long-gone", until=int(time.time()) - 1)
+    revocation.revoke_session(user_id=app_user.pk, sid="just-now", until=revocation.access_token_horizon())
+    assert list(User.objects.get(pk=app_user.pk).revoked_sessions) == ["just-now"]
+
+
+def test_too_many_logouts_at_once_end_every_session(api, app_user, login, monkeypatch):
+    monkeypatch.setattr(revocation, "MAX_REVOKED_SESSIONS", 2)
+    sessions = [login() for _ in range(4)]
+    for session in sessions[:3]:
+        api.post("/api/v1/auth/logout", {"refreshToken": session["refreshToken"]})
+    assert_ended(sessions[3])  # the safe side: the one still logged in must log in again
+    assert_alive(login_in_a_new_second(login, app_user))
+
+
+def login_in_a_new_second(login, user):
+    """Local logins in the second of a revocation are dated after it; this one just checks it."""
+    session = login()
+    claims = jwt.decode(session["accessToken"], options={"verify_signature": False})
+    assert claims["auth_time"] > int(User.objects.get(pk=user.pk).tokens_valid_after.timestamp())
+    return session
