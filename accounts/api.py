@@ -142,11 +142,22 @@ class RefreshView(PublicAuthView):
         return Response(shapes.RefreshResult.build(tokens))
 
 
+def _bearer(request) -> str | None:
+    """The access token of an ``Authorization: Bearer`` header, if one came along."""
+    scheme, _sep, token = request.META.get("HTTP_AUTHORIZATION", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
+
+
 class LogoutView(RefreshView):
+    """Public like refresh (an expired access token must not stop a logout); the access token,
+    when sent, is revoked with its session."""
+
     @extend_schema(request=RefreshView.InputSerializer, responses={200: shapes.AuthMessage})
     def post(self, request):
         data = validated(self.InputSerializer, request)
-        get_provider().logout(refresh_token=data["refresh_token"])
+        services.auth_logout(refresh_token=data["refresh_token"], access_token=_bearer(request), request=request)
         return _message(_("Logged out."))
 
 
@@ -172,6 +183,26 @@ class ResetPasswordView(PublicAuthView):
         data = validated(self.InputSerializer, request)
         get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
         return _message(_("Password changed. Log in with your new password."))
+
+
+class ChangePasswordView(TokenAuthView):
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "ChangePasswordInput"
+
+        current_password = serializers.CharField(**PASSWORD)
+        new_password = serializers.CharField(**PASSWORD)
+
+    @extend_schema(request=InputSerializer, responses={200: shapes.AuthMessage, **error_responses(401)})
+    def post(self, request):
+        data = validated(self.InputSerializer, request)
+        services.user_change_password(
+            user=request.user,
+            access_token=request.auth,
+            current_password=data["current_password"],
+            new_password=data["new_password"],
+        )
+        return _message(_("Password changed. Log in again with your new password."))
 
 
 class MfaSetupView(TokenAuthView):

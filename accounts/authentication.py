@@ -24,6 +24,8 @@ from django_cognito_jwt import backend, validator
 from jwt.algorithms import RSAAlgorithm
 from rest_framework import exceptions
 
+from . import revocation
+
 logger = logging.getLogger(__name__)
 
 TokenError = validator.TokenError
@@ -214,7 +216,9 @@ class CognitoTokenAuthentication(backend.JSONWebTokenAuthentication):
         except TokenError as exc:
             raise exceptions.AuthenticationFailed() from exc
         user = self.get_user_model().objects.get_or_create_for_cognito(payload, token=token)
-        if user is None or not user.is_active:
+        # Revocation (logout, password change, disabling) is read from the row just fetched:
+        # no query of its own, and no dependence on the cache (accounts/revocation.py).
+        if user is None or not user.is_active or revocation.is_revoked(user, payload):
             raise exceptions.AuthenticationFailed()
         return user, token
 

@@ -47,6 +47,9 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
         return user_link_from_provider(sub=payload["sub"], access_token=token)
 
 
+REVOCATION_FIELDS = frozenset({"tokens_valid_after", "revoked_sessions"})
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A listener or a staff member. Email is the login; ``cognito_sub`` links the identity provider."""
 
@@ -90,6 +93,15 @@ class User(AbstractBaseUser, PermissionsMixin):
     subscription_plan = models.CharField(_("plan"), max_length=8, choices=Plan.choices, default=Plan.BASIC)
     subscription_expires_at = models.DateTimeField(_("subscription expires"), null=True, blank=True)
 
+    # Token revocation (accounts/revocation.py), on the row the authenticator reads anyway, so
+    # checking it costs no query and does not depend on the cache. Tokens of sessions begun
+    # (``auth_time``) at or before this second are refused: a password change, reset or
+    # disabling ends every session.
+    tokens_valid_after = models.DateTimeField(_("signed out everywhere at"), null=True, blank=True, editable=False)
+    # Single sessions ended by a logout: session id (``origin_jti``) -> epoch second after which
+    # none of its access tokens can still be unexpired (entries are dropped past it).
+    revoked_sessions = models.JSONField(default=dict, blank=True, editable=False)
+
     objects = UserManager()
 
     USERNAME_FIELD = "email"
@@ -115,6 +127,43 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def __str__(self):
         return self.email
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_active = instance.__dict__.get("is_active")
+        return instance
+
+    def save(self, **kwargs):
+        """Saving a new password, or deactivating the account, ends every session
+        (``tokens_valid_after``); the admin's password form and ``changepassword`` included.
+
+        A save of an existing row never writes the revocation fields otherwise: they change
+        through ``accounts.revocation`` only, and a full save of a row read before a logout
+        must not bring the logged-out session back.
+        """
+        update_fields = kwargs.get("update_fields")
+        existing = self.pk is not None and not self._state.adding and not kwargs.get("force_insert")
+        if existing:
+            if update_fields is None:
+                # What a full save writes (a deferred field is not loaded, so not written either).
+                deferred = self.get_deferred_fields()
+                fields = {
+                    f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in deferred
+                } - REVOCATION_FIELDS
+            else:
+                fields = set(update_fields)
+            saving_password = self._password is not None and "password" in fields
+            deactivating = (
+                getattr(self, "_loaded_active", None) is True and not self.is_active and "is_active" in fields
+            )
+            if saving_password or deactivating:
+                self.tokens_valid_after = timezone.now()
+                self.revoked_sessions = {}
+                fields |= REVOCATION_FIELDS
+            kwargs["update_fields"] = fields
+        super().save(**kwargs)
+        self._loaded_active = self.is_active
 
     def get_full_name(self):
         return self.name or self.email

@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from padmakara.audit import audit
 from padmakara.errors import Conflict
 
+from . import revocation
+from .authentication import TokenError, validate_access_token
 from .models import Device, User
 from .providers import ProviderUser, canonical_email, get_provider
 
@@ -59,6 +61,36 @@ def user_link_from_provider(*, sub: str, access_token: str | None) -> User | Non
         return provider.link(info)
     except IntegrityError:  # another request linked it first
         return User.objects.filter(cognito_sub=sub).first()
+
+
+def auth_logout(*, refresh_token: str, access_token: str | None = None, request=None) -> None:
+    """End one session: its refresh token at the provider, and its access tokens at once.
+
+    The local provider finds the session from the refresh token. Cognito's refresh tokens are
+    opaque, so its session is the one of ``access_token`` (the caller's bearer token, when
+    sent): its ``origin_jti`` is revoked until the token's ``exp``. An invalid or expired
+    access token changes nothing: logging out always succeeds.
+    """
+    get_provider().logout(refresh_token=refresh_token)
+    if not access_token:
+        return
+    try:
+        payload = validate_access_token(access_token, request)
+    except TokenError:
+        return
+    sid = revocation.session_id(payload)
+    user_id = User.objects.filter(cognito_sub=payload["sub"]).values_list("pk", flat=True).first()
+    if sid is not None and user_id is not None:
+        revocation.revoke_session(
+            user_id=user_id, sid=sid, until=int(payload["exp"]) + settings.IDENTITY_CLOCK_SKEW_SECONDS
+        )
+
+
+def user_change_password(*, user: User, access_token: str, current_password: str, new_password: str) -> None:
+    """The signed-in user's new password; every session of theirs ends, this one too."""
+    get_provider().change_password(
+        user=user, access_token=access_token, current_password=current_password, new_password=new_password
+    )
 
 
 @transaction.atomic
@@ -168,6 +200,8 @@ def user_disable(*, user: User, by=None) -> None:
     """Staff action: no more logins or refreshes; issued access tokens are refused too.
     ``by``: the staff member, named in the audit entry."""
     User.objects.filter(pk=user.pk).update(is_active=False)
+    # Issued tokens stay refused if the account is enabled again.
+    revocation.revoke_all(user_id=user.pk)
     get_provider().admin_disable(user=user)
     audit(user=by, obj=user, message="Disabled.")
 

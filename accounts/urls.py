@@ -12,6 +12,7 @@ urlpatterns = [
     *slash_optional("auth/logout", api.LogoutView.as_view(), "auth-logout"),
     *slash_optional("auth/forgot-password", api.ForgotPasswordView.as_view(), "auth-forgot-password"),
     *slash_optional("auth/reset-password", api.ResetPasswordView.as_view(), "auth-reset-password"),
+    *slash_optional("auth/change-password", api.ChangePasswordView.as_view(), "auth-change-password"),
     *slash_optional("auth/mfa/setup", api.MfaSetupView.as_view(), "auth-mfa-setup"),
     *slash_optional("auth/mfa/verify", api.MfaVerifyView.as_view(), "auth-mfa-verify"),
     *slash_optional("user/profile", api.ProfileView.as_view(), "user-profile"),

@@ -1,7 +1,8 @@
 """Token checks: what a Bearer token costs per request.
 
 Prints (1) the median time to validate one access token with a warm key cache, (2) the
-median of the whole authenticator (validation + the user lookup by ``sub``), and (3) the
+median of the whole authenticator (validation + the user lookup by ``sub`` + the revocation
+check on that row, also timed alone with a full list of logged-out sessions), and (3) the
 ratio of an authenticated ``GET /api/v1/content/track/{id}`` to the same request with
 ``force_authenticate`` (target <= 1.2).
 
@@ -38,7 +39,9 @@ from django.db import connection  # noqa: E402
 from django.test.utils import setup_test_environment, teardown_test_environment  # noqa: E402
 from rest_framework.test import APIClient, APIRequestFactory  # noqa: E402
 
+from accounts import revocation  # noqa: E402
 from accounts.authentication import CognitoTokenAuthentication, get_validator, validate_access_token  # noqa: E402
+from accounts.models import User  # noqa: E402
 from accounts.services import user_create_verified  # noqa: E402
 from tests.factories import make_catalogue  # noqa: E402
 
@@ -86,6 +89,12 @@ def main() -> None:
         validation = median_us(first_sight, args.n)
         repeat = median_us(lambda: validate_access_token(token), args.n)
 
+        payload = validate_access_token(token)
+        crowded = User.objects.get(pk=user.pk)
+        crowded.tokens_valid_after = crowded.date_joined
+        crowded.revoked_sessions = {f"session-{i}": 2**40 for i in range(revocation.MAX_REVOKED_SESSIONS)}
+        check = median_us(lambda: revocation.is_revoked(crowded, payload), args.n)
+
         request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
         authenticator = CognitoTokenAuthentication()
         authentication = median_us(lambda: authenticator.authenticate(request), args.n)
@@ -116,7 +125,10 @@ def main() -> None:
             f"token validation, first sight (RS256 verify, warm key cache of {keys_fetched} key), median over {args.n}: {validation:.1f} µs"
         )
         print(f"token validation, same token again (verified-token cache), median over {args.n}: {repeat:.1f} µs")
-        print(f"authenticator (validation + user by sub), median over {args.n}: {authentication:.1f} µs")
+        print(
+            f"revocation check alone (user row with {revocation.MAX_REVOKED_SESSIONS} logged-out sessions), median over {args.n}: {check:.2f} µs"
+        )
+        print(f"authenticator (validation + user by sub + revocation), median over {args.n}: {authentication:.1f} µs")
         print(f"GET /content/track/{{id}} with Bearer token, median over {args.requests}: {bearer_ms:.3f} ms")
         print(f"GET /content/track/{{id}} with force_authenticate, median over {args.requests}: {forced_ms:.3f} ms")
         ratio = bearer_ms / forced_ms

@@ -160,6 +160,13 @@ class IdentityProvider:
         raise NotImplementedError
 
     def logout(self, *, refresh_token: str) -> None:
+        """Revoke the refresh token's session with the provider. Its access tokens are revoked
+        here by the caller (``accounts.services.auth_logout``) or by the provider itself."""
+        raise NotImplementedError
+
+    def change_password(self, *, user: User, access_token: str, current_password: str, new_password: str) -> None:
+        """A new password for the signed-in user, who proves the current one. Every session
+        of the user ends (``accounts.revocation``), this one too."""
         raise NotImplementedError
 
     def forgot_password(self, *, email: str) -> None:

@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts import revocation
 from accounts.models import User
 from padmakara.errors import DomainError
 
@@ -311,7 +312,30 @@ class CognitoIdentityProvider(IdentityProvider):
             raise to_domain_error(exc) from exc
         except BotoCoreError as exc:
             raise to_domain_error(exc) from exc
-        return self._tokens(response["AuthenticationResult"])
+        tokens = self._tokens(response["AuthenticationResult"])
+        if self._revoked(tokens.access_token):
+            # Cognito still honoured a refresh token of a session we ended (a password change
+            # in the admin, a sign-out Cognito missed): its tokens would be refused anyway.
+            try:
+                self.logout(refresh_token=refresh_token)
+            except DomainError:
+                logger.warning("could not revoke a refresh token of an ended session in Cognito")
+            raise invalid_token(_("The refresh token is invalid, expired or revoked."))
+        return tokens
+
+    def _revoked(self, access_token: str) -> bool:
+        """The session of a token just received from Cognito over TLS (read, not re-verified)
+        has been ended here. Cognito keeps ``auth_time`` and ``origin_jti`` across refreshes."""
+        try:
+            claims = jwt.decode(access_token, options={"verify_signature": False})
+        except jwt.PyJWTError:
+            return False  # not for this check to judge: the validator refuses it where it is used
+        user = User.objects.filter(cognito_sub=claims.get("sub")).first()
+        return user is not None and revocation.is_revoked(user, claims)
+
+    def _sign_out_everywhere(self, user: User) -> None:
+        """Cognito's refresh tokens of every session die too (AdminUserGlobalSignOut)."""
+        self._admin("admin_user_global_sign_out", user)
 
     def logout(self, *, refresh_token: str) -> None:
         params = {"Token": refresh_token, "ClientId": self.client_id}
@@ -350,6 +374,23 @@ class CognitoIdentityProvider(IdentityProvider):
             raise to_domain_error(exc) from exc
         except BotoCoreError as exc:
             raise to_domain_error(exc) from exc
+        # A reset ends every session, as with the local provider.
+        user = User.objects.filter(email=email).first()
+        if user is not None:
+            revocation.revoke_all(user_id=user.pk)
+            self._sign_out_everywhere(user)
+
+    def change_password(self, *, user: User, access_token: str, current_password: str, new_password: str) -> None:
+        """Cognito checks the current password (and slows wrong ones); then every session ends,
+        this one too, here and in Cognito."""
+        self.call(
+            "change_password",
+            PreviousPassword=current_password,
+            ProposedPassword=new_password,
+            AccessToken=access_token,
+        )
+        revocation.revoke_all(user_id=user.pk)
+        self._sign_out_everywhere(user)
 
     def _password_ok(self, email: str, password: str) -> bool:
         """The password is right (Cognito answers tokens or an MFA challenge, not an error)."""

@@ -21,7 +21,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts import keys, login_limits
+from accounts import keys, login_limits, revocation
 from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
 from padmakara import mail
 
@@ -115,6 +115,7 @@ class LocalIdentityProvider(IdentityProvider):
         return jwt.encode(claims, key.private_key, algorithm="RS256", headers={"kid": key.kid})
 
     def _tokens(self, user: User, *, request, origin_jti: str, auth_time: int, refresh_token: str | None) -> Tokens:
+        """``origin_jti`` is the session (the refresh token family): logout revokes it."""
         now = int(time.time())
         lifetime = settings.IDENTITY_ACCESS_TOKEN_SECONDS
         common = {
@@ -122,7 +123,7 @@ class LocalIdentityProvider(IdentityProvider):
             "iss": self.issuer(request),
             "origin_jti": origin_jti,
             "event_id": str(uuid.uuid4()),
-            "auth_time": auth_time,
+            "auth_time": revocation.session_start(user, auth_time),
             "iat": now,
             "exp": now + lifetime,
         }
@@ -150,22 +151,23 @@ class LocalIdentityProvider(IdentityProvider):
         )
         return Tokens(access_token=access, id_token=id_token, expires_in=lifetime, refresh_token=refresh_token)
 
-    def _new_refresh_token(self, user: User, *, family: uuid.UUID | None = None) -> str:
+    def _new_refresh_token(self, user: User, *, family: uuid.UUID) -> str:
         token = secrets.token_urlsafe(48)
         RefreshToken.objects.create(
             user=user,
             token_hash=_hash_refresh(token),
-            family=family or uuid.uuid4(),
+            family=family,
             expires_at=timezone.now() + timedelta(days=settings.IDENTITY_REFRESH_TOKEN_DAYS),
         )
         return token
 
     def _issue(self, user: User, request) -> Tokens:
-        refresh = self._new_refresh_token(user)
+        family = uuid.uuid4()  # the new session: its refresh tokens and the origin_jti of its tokens
+        refresh = self._new_refresh_token(user, family=family)
         user.last_login = timezone.now()
         User.objects.filter(pk=user.pk).update(last_login=user.last_login)
         return self._tokens(
-            user, request=request, origin_jti=str(uuid.uuid4()), auth_time=int(time.time()), refresh_token=refresh
+            user, request=request, origin_jti=str(family), auth_time=int(time.time()), refresh_token=refresh
         )
 
     # --- email codes ----------------------------------------------------------------------
@@ -309,7 +311,13 @@ class LocalIdentityProvider(IdentityProvider):
                 reused = True
             else:
                 reused = False
-        if reused or row.expires_at <= timezone.now() or not row.user.is_active:
+        if (
+            reused
+            or row.expires_at <= timezone.now()
+            or not row.user.is_active
+            # A password change or reset, or disabling, since this token was made.
+            or revocation.refresh_refused(row.user, created_at=row.created_at)
+        ):
             raise invalid_token(_("The refresh token is invalid, expired or revoked."))
         with transaction.atomic():
             rotated = RefreshToken.objects.filter(pk=row.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
@@ -325,9 +333,34 @@ class LocalIdentityProvider(IdentityProvider):
         )
 
     def logout(self, *, refresh_token: str) -> None:
+        """Ends the session of the refresh token: its refresh tokens and, at once, its access
+        tokens (the family is their ``origin_jti``)."""
         row = RefreshToken.objects.filter(token_hash=_hash_refresh(refresh_token or "")).first()
         if row is not None:
-            RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(revoked_at=timezone.now())
+            with transaction.atomic():
+                RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
+                    revoked_at=timezone.now()
+                )
+                revocation.revoke_session(
+                    user_id=row.user_id, sid=str(row.family), until=revocation.access_token_horizon()
+                )
+
+    def change_password(self, *, user: User, access_token: str, current_password: str, new_password: str) -> None:
+        """Needs the current password (a stolen access token alone must not take the account
+        over); wrong ones are slowed like failed logins. Ends every session, this one too."""
+        login_limits.check(email=user.email)
+        if not user.check_password(current_password):
+            login_limits.record_failure(email=user.email)
+            raise invalid_credentials()
+        try:
+            validate_password(new_password, user=user)
+        except ValidationError as exc:
+            raise weak_password(exc.messages) from exc
+        with transaction.atomic():
+            user.set_password(new_password)
+            user.save(update_fields=["password"])  # also ends every session (User.save)
+            RefreshToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        login_limits.clear(email=user.email)
 
     def forgot_password(self, *, email: str) -> None:
         user = User.objects.filter(email=_normalize(email), is_active=True).first()
