@@ -259,6 +259,19 @@ MEDIA_TASK_MAX_RETRIES = env.int("MEDIA_TASK_MAX_RETRIES", default=5)
 MEDIA_REQUEUE_AFTER_SECONDS = env.int("MEDIA_REQUEUE_AFTER_SECONDS", default=600)
 MEDIA_BUNDLE_TTL_HOURS = env.int("MEDIA_BUNDLE_TTL_HOURS", default=48)
 MEDIA_BUNDLE_MAX_TRACKS = env.int("MEDIA_BUNDLE_MAX_TRACKS", default=500)
+# Each listener's allowance of offline bundles (staff have none): bundles waiting or building
+# at once, bundles alive at once (waiting, building or ready and not expired), and bytes asked
+# for in any 24 hours. Past one, a new request answers 429 quota_exceeded.
+MEDIA_BUNDLE_USER_MAX_BUILDING = env.int("MEDIA_BUNDLE_USER_MAX_BUILDING", default=2)
+MEDIA_BUNDLE_USER_MAX_LIVE = env.int("MEDIA_BUNDLE_USER_MAX_LIVE", default=5)
+MEDIA_BUNDLE_USER_MAX_BYTES_PER_DAY = env.int("MEDIA_BUNDLE_USER_MAX_BYTES_PER_DAY", default=10 * 1024**3)
+# Text extraction from transcript PDFs stops at these limits, and the transcript is marked
+# failed with the reason: a hostile PDF cannot hold a worker for long.
+MEDIA_PDF_MAX_PAGES = env.int("MEDIA_PDF_MAX_PAGES", default=2000)
+MEDIA_PDF_MAX_PAGE_CHARS = env.int("MEDIA_PDF_MAX_PAGE_CHARS", default=100_000)
+MEDIA_PDF_MAX_TOTAL_CHARS = env.int("MEDIA_PDF_MAX_TOTAL_CHARS", default=5_000_000)
+MEDIA_PDF_MAX_PAGE_CONTENT_BYTES = env.int("MEDIA_PDF_MAX_PAGE_CONTENT_BYTES", default=4 * 1024 * 1024)
+MEDIA_PDF_MAX_SECONDS = env.int("MEDIA_PDF_MAX_SECONDS", default=120)
 MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
 MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
 
