@@ -293,6 +293,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="padmakara")
+# Offline bundles on a queue of their own, so that a crowd of them cannot hold up the processing
+# of uploads (empty: the default queue, shared). A worker must consume it (`-Q <name>`).
+MEDIA_BUNDLE_QUEUE = env.str("MEDIA_BUNDLE_QUEUE", default="")
+CELERY_TASK_ROUTES = {"media.tasks.build_bundle": {"queue": MEDIA_BUNDLE_QUEUE}} if MEDIA_BUNDLE_QUEUE else {}
 # Longer than the longest task or countdown, or Redis/SQS redeliver a running task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
@@ -304,12 +308,18 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Celery on SQS: the queue is created by CloudFormation and named here, so the worker needs no
 # permission to list or create queues. SQS has no broadcast, so remote control is off.
 CELERY_SQS_QUEUE_URL = env.str("CELERY_SQS_QUEUE_URL", default="")
+CELERY_SQS_BUNDLE_QUEUE_URL = env.str("CELERY_SQS_BUNDLE_QUEUE_URL", default="")
 if CELERY_BROKER_URL.startswith("sqs://"):
     if not CELERY_SQS_QUEUE_URL:
         raise ImproperlyConfigured("CELERY_SQS_QUEUE_URL must be set when CELERY_BROKER_URL is sqs://.")
+    _predefined_queues = {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}}
+    if MEDIA_BUNDLE_QUEUE:
+        if not CELERY_SQS_BUNDLE_QUEUE_URL:
+            raise ImproperlyConfigured("CELERY_SQS_BUNDLE_QUEUE_URL must be set with MEDIA_BUNDLE_QUEUE on sqs://.")
+        _predefined_queues[MEDIA_BUNDLE_QUEUE] = {"url": CELERY_SQS_BUNDLE_QUEUE_URL}
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
-            "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}},
+            "predefined_queues": _predefined_queues,
             "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
             "polling_interval": 1,
             # Off only for an SQS-compatible server over plain http on loopback (the tests).
