@@ -4,6 +4,7 @@ layer's (media/jobs.py); media/tasks.py runs these functions by id."""
 
 import hashlib
 import os
+import re
 import tempfile
 import time
 from dataclasses import dataclass
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 from pypdf import PageObject, PdfReader, apply_configuration
 from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
-from pypdf.generic import ArrayObject, IndirectObject, StreamObject
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from retreats.models import Track, Transcript, TranscriptPage
 from retreats.versioning import bump_catalogue_version
@@ -201,6 +202,40 @@ def _text_key(page: PageObject, streams: list) -> tuple | None:
     return contents, repr(resources)
 
 
+# A content stream drawing a named XObject: ``/Name Do``.
+_DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do(?![^\s/\[\]<>(){}%])")
+
+
+def _xobjects(resources) -> dict:
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    return xobjects if isinstance(xobjects, DictionaryObject) else {}
+
+
+def _content_work(data: bytes, xobjects: dict, limit: int, seen: dict, depth: int = 0) -> int:
+    """Bytes text extraction parses for this content: its own, plus each form XObject it
+    draws, once per drawing (pypdf parses a form again at every ``Do``), recursively. Counting
+    stops past ``limit``; a form's cost is worked out once (``seen``)."""
+    total = len(data)
+    if depth > 10:
+        return total
+    for raw_name in _DRAW.findall(data):
+        if total > limit:
+            break
+        name = "/" + NameObject.unnumber(raw_name).decode("utf-8", "replace")
+        form = xobjects.get(name)
+        form = form.get_object() if form is not None else None
+        if not isinstance(form, StreamObject) or form.get("/Subtype") != "/Form":
+            continue
+        if id(form) not in seen:
+            seen[id(form)] = limit + 1  # a form that draws itself costs too much
+            inner = _xobjects(form.get("/Resources")) or xobjects
+            seen[id(form)] = _content_work(form.get_data(), inner, limit, seen, depth + 1)
+        total += seen[id(form)]
+    return total
+
+
 def _too_big(message: str) -> audio.MediaError:
     return audio.MediaError(
         f"{message} Its text was not indexed; if the PDF is genuine, raise the limit and process it again."
@@ -247,11 +282,13 @@ def _read_pdf(path: str) -> PdfText:
                 if key is not None and key in known:
                     text = known[key]
                 else:
-                    size = sum(len(stream.get_data()) for _, stream in streams if isinstance(stream, StreamObject))
+                    data = b"\n".join(stream.get_data() for _, stream in streams if isinstance(stream, StreamObject))
+                    xobjects = _xobjects(page.raw_get("/Resources") if "/Resources" in page else None)
+                    size = _content_work(data, xobjects, max_content, {})
                     if size > max_content:
                         raise _too_big(
-                            f"Page {number}'s content is {size} bytes, more than the {max_content} that are read "
-                            "(MEDIA_PDF_MAX_PAGE_CONTENT_BYTES)."
+                            f"Page {number}'s content, with the forms it draws, is more than {max_content} bytes, "
+                            "the most that are read (MEDIA_PDF_MAX_PAGE_CONTENT_BYTES)."
                         )
                     text = (page.extract_text() or "").strip()
                     parsed += 1

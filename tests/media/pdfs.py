@@ -63,3 +63,26 @@ def shared_content(pages: int = 10, size: int = 2 * 1024 * 1024) -> bytes:
         page[_name("/Resources")] = resources
         page[_name("/Contents")] = contents
     return _bytes(writer)
+
+
+def form_drawn_many_times(times: int = 200, size: int = 64 * 1024) -> bytes:
+    """One page whose short content draws one form XObject of ``size`` bytes ``times`` times:
+    pypdf parses the form again at every drawing (200 × 64 KB took 53 s)."""
+    writer = PdfWriter()
+    filler = b"0 0 m 10 10 l S\n"
+    form = DecodedStreamObject()
+    form.set_data(TEXT + filler * ((size - len(TEXT)) // len(filler)))
+    form.update(
+        {
+            _name("/Type"): _name("/XObject"),
+            _name("/Subtype"): _name("/Form"),
+            _name("/BBox"): ArrayObject([NumberObject(0), NumberObject(0), NumberObject(612), NumberObject(792)]),
+            _name("/Resources"): _font_resources(writer),
+        }
+    )
+    resources = _font_resources(writer)
+    resources[_name("/XObject")] = DictionaryObject({_name("/X0"): writer._add_object(form)})
+    page = writer.add_blank_page(612, 792)
+    page[_name("/Resources")] = resources
+    page[_name("/Contents")] = _stream(writer, b"/X0 Do\n" * times)
+    return _bytes(writer)

@@ -154,7 +154,24 @@ def test_the_celery_task_refuses_a_page_whose_content_is_over_the_limit(transcri
 
     process_transcript.delay(transcript.pk).get()
 
-    _failed_with(transcript, "Page 1's content is", "MEDIA_PDF_MAX_PAGE_CONTENT_BYTES")
+    _failed_with(transcript, "Page 1's content", "MEDIA_PDF_MAX_PAGE_CONTENT_BYTES")
+
+
+def test_it_counts_a_form_as_often_as_a_page_draws_it(transcript_with):
+    """68 KB: one page drawing a 64 KB form 200 times parses 12.8 MB, past the default 4 MB."""
+    data = pdfs.form_drawn_many_times(times=200, size=64 * 1024)
+    assert len(data) < 80 * 1024
+
+    process_transcript.delay(transcript_with(data).pk).get()
+
+    _failed_with(Transcript.objects.get(), "Page 1's content, with the forms it draws", "more than 4194304 bytes")
+
+
+def test_it_reads_the_text_of_a_form_drawn_once(tmp_path):
+    path = tmp_path / "form.pdf"
+    path.write_bytes(pdfs.form_drawn_many_times(times=1, size=1024))
+
+    assert processing._read_pdf(str(path)).pages == ["Calm abiding"]
 
 
 def test_it_refuses_a_page_with_more_text_than_a_page_holds(transcript_with, make_pdf, settings):
