@@ -2,11 +2,17 @@
 requests from one account answers 429 quota_exceeded instead of building a ZIP for each."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection, transaction
 from django.utils import timezone
 
+from accounts.models import User
+from media import bundles
 from media.models import DownloadBundle
+from padmakara.errors import QuotaExceeded
+from retreats.access import AccessProfile
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -144,3 +150,56 @@ def test_staff_have_no_allowance(api, tracks, settings):
 
     assert {r.status_code for r in answers} == {202}
     assert DownloadBundle.objects.count() == 4
+
+
+@pytest.mark.postgres
+def test_two_requests_at_once_cannot_both_pass_on_the_same_count(postgres, transactional_db, tracks, settings):
+    """A request counts the listener's bundles under a lock on the listener's row: one that
+    arrives while another holds it waits, then sees the other's bundle and is refused."""
+    settings.MEDIA_BUNDLE_USER_MAX_BUILDING = 1
+    user = factories.make_user(name="Ana")
+    outcome: dict = {}
+
+    def other_request():
+        try:
+            outcome["bundle"] = bundles.bundle_request(
+                profile=AccessProfile.for_user(user),
+                user=user,
+                track_ids=[tracks[1].uuid],
+                include_transcripts=False,
+                quality="high",
+            )
+        except QuotaExceeded as exc:
+            outcome["refused"] = exc
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        # This transaction plays the first request: it holds the row while it creates its bundle.
+        User.objects.select_for_update().get(pk=user.pk)
+        thread = threading.Thread(target=other_request)
+        thread.start()
+        for _ in range(600):  # until the other request waits for the row (or, unlocked, is done)
+            if not thread.is_alive() or _waiting_for_a_lock():
+                break
+            thread.join(0.05)
+        DownloadBundle.objects.create(
+            request_key="first",
+            track_ids=[str(tracks[0].uuid)],
+            created_by=user,
+            expires_at=timezone.now() + datetime.timedelta(hours=1),
+        )
+    thread.join(60)
+
+    assert "refused" in outcome, outcome
+    assert outcome["refused"].details["limit"] == "bundles_building"
+    assert DownloadBundle.objects.count() == 1
+
+
+def _waiting_for_a_lock() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0] > 0
