@@ -172,8 +172,8 @@ def _transcript_done(transcript_id: int, *, status: str, message: str = "", **fi
 
 @dataclass
 class PdfText:
-    """A PDF's text, page by page. ``parsed``: content streams parsed; pages that share one
-    (the same page object listed again, or one stream drawn by many pages) parse it once."""
+    """A PDF's text, page by page. ``parsed``: how many pages' content was parsed; pages that
+    share theirs (one page object listed again, or one stream drawn by many pages) parse it once."""
 
     pages: list[str]
     parsed: int
@@ -245,8 +245,9 @@ def _too_big(message: str) -> audio.MediaError:
 def _read_pdf(path: str) -> PdfText:
     """The text of each page, within the limits of MEDIA_PDF_*: past one, a MediaError saying
     which, and the transcript is marked failed (nothing of it indexed). The page tree is not
-    walked past the page limit; a content stream over the size limit is not parsed; pages
-    that share a content stream reuse its text; the time limit is checked between pages."""
+    walked far past the page limit; a page whose content, with the forms it draws, passes the
+    size limit is not parsed; pages that share a content stream reuse its text; the time limit
+    is checked between pages."""
     with open(path, "rb") as fh:
         if fh.read(5) != b"%PDF-":
             raise audio.MediaError("This is not a PDF file.")
