@@ -1,12 +1,12 @@
 """Media API (docs/api.md "Media"): signed URLs for audio and transcripts, offline bundles;
 the bodies are built by ``media.shapes``."""
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from padmakara.api.schema import error_responses
+from padmakara.api.schema import ErrorEnvelopeSerializer, error_responses
 from padmakara.api.throttles import MediaThrottle
 from retreats.access import AccessProfile
 
@@ -72,7 +72,15 @@ class DownloadCreateView(MediaView):
     @extend_schema(
         request=InputSerializer,
         # 404: unknown track ids; 403: tracks of a gathering the user may not play.
-        responses={202: shapes.DownloadBundle, **error_responses(403, 404)},
+        responses={
+            202: shapes.DownloadBundle,
+            **error_responses(403, 404),
+            429: OpenApiResponse(
+                ErrorEnvelopeSerializer,
+                description="Too many requests (rate_limited), or the listener's allowance of offline "
+                "downloads is used up (quota_exceeded, details.limit says which); Retry-After when known.",
+            ),
+        },
         summary="Request an offline bundle",
     )
     def post(self, request):

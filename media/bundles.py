@@ -10,12 +10,14 @@ import time
 import zipfile
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from padmakara import mail
 from padmakara.api.formats import now_iso
-from padmakara.errors import Locked, NotFound
+from padmakara.errors import Locked, NotFound, QuotaExceeded
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track
 
@@ -26,6 +28,8 @@ from .models import DownloadBundle
 logger = logging.getLogger(__name__)
 
 LIVE_BUNDLE = [DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING, DownloadBundle.Status.READY]
+IN_PROGRESS = [DownloadBundle.Status.PREPARING, DownloadBundle.Status.BUILDING]
+QUOTA_WINDOW = datetime.timedelta(hours=24)
 
 
 def bundle_max_tracks() -> int:
@@ -74,6 +78,8 @@ def bundle_request(
         estimated += source.size if source else 0
         if include_transcripts:
             estimated += sum(t.file_size for t in track.transcripts.all())
+    if user.is_authenticated and not user.is_staff:
+        _check_quota(user=user, estimated=estimated, now=now)
     try:
         with transaction.atomic():
             bundle = DownloadBundle.objects.create(
@@ -90,6 +96,65 @@ def bundle_request(
         return DownloadBundle.objects.get(request_key=key, status__in=LIVE_BUNDLE)
     jobs.BUNDLE.send_on_commit(bundle.pk)
     return bundle
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024**3:.1f} GB" if n >= 1024**3 else f"{n / 1024**2:.0f} MB"
+
+
+def _seconds_until(moment: datetime.datetime, now: datetime.datetime) -> int:
+    return int((moment - now).total_seconds() + 0.999)
+
+
+def _check_quota(*, user, estimated: int, now: datetime.datetime) -> None:
+    """Refuse a new bundle past the listener's allowance (MEDIA_BUNDLE_USER_*): bundles being
+    prepared at once, bundles alive at once, and bytes asked for in the last 24 hours. Only
+    bundles this user's requests created count; one shared with an identical earlier request
+    is returned before this is reached. The user's row is locked first, so that two requests
+    at once cannot both pass on the same count."""
+    get_user_model().objects.select_for_update().filter(pk=user.pk).exists()
+    mine = DownloadBundle.objects.filter(created_by=user)
+    max_building = settings.MEDIA_BUNDLE_USER_MAX_BUILDING
+    if mine.filter(status__in=IN_PROGRESS, expires_at__gt=now).count() >= max_building:
+        raise QuotaExceeded(
+            f"You already have {max_building} downloads being prepared, the most at once: "
+            "ask again when one of them is ready.",
+            limit="bundles_building",
+        )
+    max_live = settings.MEDIA_BUNDLE_USER_MAX_LIVE
+    live = mine.filter(status__in=LIVE_BUNDLE, expires_at__gt=now)
+    if live.count() >= max_live:
+        soonest = live.order_by("expires_at").values_list("expires_at", flat=True).first()
+        raise QuotaExceeded(
+            f"You already have {max_live} downloads ready or being prepared, the most at once: "
+            "ask again when one of them has expired.",
+            limit="bundles_live",
+            retry_after=_seconds_until(soonest, now) if soonest else None,
+        )
+    max_bytes = settings.MEDIA_BUNDLE_USER_MAX_BYTES_PER_DAY
+    if estimated > max_bytes:
+        raise QuotaExceeded(
+            f"This download ({_size(estimated)}) is larger than the daily allowance of {_size(max_bytes)}: "
+            "ask for fewer tracks or a lower quality.",
+            limit="bytes_per_day",
+        )
+    recent = mine.filter(created_at__gt=now - QUOTA_WINDOW).exclude(status=DownloadBundle.Status.FAILED)
+    used = recent.aggregate(total=Sum("estimated_size"))["total"] or 0
+    if used + estimated > max_bytes:
+        # When enough of the window's bundles have left it for this one to fit.
+        retry_after = None
+        freed = 0
+        for created_at, size in recent.order_by("created_at").values_list("created_at", "estimated_size"):
+            freed += size
+            if used - freed + estimated <= max_bytes:
+                retry_after = _seconds_until(created_at + QUOTA_WINDOW, now)
+                break
+        raise QuotaExceeded(
+            f"Your downloads of the last 24 hours come to {_size(used)}; with this one "
+            f"({_size(estimated)}) they would pass the daily allowance of {_size(max_bytes)}.",
+            limit="bytes_per_day",
+            retry_after=retry_after,
+        )
 
 
 def bundle_for(*, profile: AccessProfile, bundle_uuid) -> DownloadBundle:

@@ -4,13 +4,17 @@ layer's (media/jobs.py); media/tasks.py runs these functions by id."""
 
 import hashlib
 import os
+import re
 import tempfile
+import time
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
-from pypdf import PdfReader
-from pypdf.errors import PdfReadError, PyPdfError
+from pypdf import PageObject, PdfReader, apply_configuration
+from pypdf.errors import LimitReachedError, PdfReadError, PyPdfError
+from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, NameObject, StreamObject
 
 from retreats.models import Track, Transcript, TranscriptPage
 from retreats.versioning import bump_catalogue_version
@@ -166,15 +170,145 @@ def _transcript_done(transcript_id: int, *, status: str, message: str = "", **fi
     )
 
 
-def _read_pdf(path: str) -> list[str]:
+@dataclass
+class PdfText:
+    """A PDF's text, page by page. ``parsed``: how many pages' content was parsed; pages that
+    share theirs (one page object listed again, or one stream drawn by many pages) parse it once."""
+
+    pages: list[str]
+    parsed: int
+
+
+def _content_streams(page: PageObject) -> list:
+    """The page's /Contents as a list of (raw entry, stream) pairs, unparsed."""
+    raw = page.raw_get("/Contents") if "/Contents" in page else None
+    if raw is None:
+        return []
+    resolved = raw.get_object()
+    if isinstance(resolved, ArrayObject):
+        return [(item, item.get_object()) for item in resolved]
+    return [(raw, resolved)]
+
+
+def _text_key(page: PageObject, streams: list) -> tuple | None:
+    """What a page's text depends on: its content streams and its resources. Only streams
+    that are objects of their own can be shared, so only they make a key."""
+    if not streams or not all(isinstance(raw, IndirectObject) for raw, _ in streams):
+        return None
+    contents = tuple((raw.idnum, raw.generation) for raw, _ in streams)
+    resources = page.raw_get("/Resources") if "/Resources" in page else None
+    if isinstance(resources, IndirectObject):
+        return contents, (resources.idnum, resources.generation)
+    return contents, repr(resources)
+
+
+# A content stream drawing a named XObject: ``/Name Do``.
+_DRAW = re.compile(rb"/([^\s/\[\]<>(){}%]+)\s*Do(?![^\s/\[\]<>(){}%])")
+
+
+def _xobjects(resources) -> dict:
+    resources = resources.get_object() if resources is not None else None
+    xobjects = resources.get("/XObject") if isinstance(resources, DictionaryObject) else None
+    xobjects = xobjects.get_object() if xobjects is not None else None
+    return xobjects if isinstance(xobjects, DictionaryObject) else {}
+
+
+def _content_work(data: bytes, xobjects: dict, limit: int, seen: dict, depth: int = 0) -> int:
+    """Bytes text extraction parses for this content: its own, plus each form XObject it
+    draws, once per drawing (pypdf parses a form again at every ``Do``), recursively. Counting
+    stops past ``limit``; a form's cost is worked out once (``seen``)."""
+    total = len(data)
+    if depth > 10:
+        return total
+    for raw_name in _DRAW.findall(data):
+        if total > limit:
+            break
+        name = "/" + NameObject.unnumber(raw_name).decode("utf-8", "replace")
+        form = xobjects.get(name)
+        form = form.get_object() if form is not None else None
+        if not isinstance(form, StreamObject) or form.get("/Subtype") != "/Form":
+            continue
+        if id(form) not in seen:
+            seen[id(form)] = limit + 1  # a form that draws itself costs too much
+            inner = _xobjects(form.get("/Resources")) or xobjects
+            seen[id(form)] = _content_work(form.get_data(), inner, limit, seen, depth + 1)
+        total += seen[id(form)]
+    return total
+
+
+def _too_big(message: str) -> audio.MediaError:
+    return audio.MediaError(
+        f"{message} Its text was not indexed; if the PDF is genuine, raise the limit and process it again."
+    )
+
+
+def _read_pdf(path: str) -> PdfText:
+    """The text of each page, within the limits of MEDIA_PDF_*: past one, a MediaError saying
+    which, and the transcript is marked failed (nothing of it indexed). The page tree is not
+    walked far past the page limit; a page whose content, with the forms it draws, passes the
+    size limit is not parsed; pages that share a content stream reuse its text; the time limit
+    is checked between pages."""
     with open(path, "rb") as fh:
         if fh.read(5) != b"%PDF-":
             raise audio.MediaError("This is not a PDF file.")
+    max_pages = settings.MEDIA_PDF_MAX_PAGES
+    max_page_chars = settings.MEDIA_PDF_MAX_PAGE_CHARS
+    max_total_chars = settings.MEDIA_PDF_MAX_TOTAL_CHARS
+    max_content = settings.MEDIA_PDF_MAX_PAGE_CONTENT_BYTES
+    max_seconds = settings.MEDIA_PDF_MAX_SECONDS
+    too_many_pages = f"The PDF has more than {max_pages} pages, the most that are read (MEDIA_PDF_MAX_PAGES)."
+    started = time.monotonic()
+    texts: list[str] = []
+    known: dict[tuple, str] = {}
+    total = parsed = 0
     try:
-        reader = PdfReader(path)
-        return [(page.extract_text() or "").strip() for page in reader.pages]
+        # A page tree of N leaves has fewer than 2N entries: walking stops well short of a tree
+        # that repeats its kids to make millions of pages from a few bytes.
+        with apply_configuration(page_tree_maximum_entries=2 * max_pages + 100):
+            reader = PdfReader(path)
+            try:
+                count = len(reader.pages)
+            except LimitReachedError as exc:
+                raise _too_big(too_many_pages) from exc
+            if count > max_pages:
+                raise _too_big(too_many_pages)
+            for number, page in enumerate(reader.pages, start=1):
+                if time.monotonic() - started >= max_seconds:
+                    raise _too_big(
+                        f"Reading its text took more than {max_seconds} s (MEDIA_PDF_MAX_SECONDS); "
+                        f"stopped at page {number} of {count}."
+                    )
+                streams = _content_streams(page)
+                key = _text_key(page, streams)
+                if key is not None and key in known:
+                    text = known[key]
+                else:
+                    data = b"\n".join(stream.get_data() for _, stream in streams if isinstance(stream, StreamObject))
+                    xobjects = _xobjects(page.raw_get("/Resources") if "/Resources" in page else None)
+                    size = _content_work(data, xobjects, max_content, {})
+                    if size > max_content:
+                        raise _too_big(
+                            f"Page {number}'s content, with the forms it draws, is more than {max_content} bytes, "
+                            "the most that are read (MEDIA_PDF_MAX_PAGE_CONTENT_BYTES)."
+                        )
+                    text = (page.extract_text() or "").strip()
+                    parsed += 1
+                    if key is not None:
+                        known[key] = text
+                if len(text) > max_page_chars:
+                    raise _too_big(
+                        f"Page {number} has {len(text)} characters of text, more than the {max_page_chars} "
+                        "that are kept (MEDIA_PDF_MAX_PAGE_CHARS)."
+                    )
+                total += len(text)
+                if total > max_total_chars:
+                    raise _too_big(
+                        f"Its text passes {max_total_chars} characters (MEDIA_PDF_MAX_TOTAL_CHARS) at page {number}."
+                    )
+                texts.append(text)
     except (PdfReadError, PyPdfError, ValueError, KeyError) as exc:
         raise audio.MediaError(f"The PDF could not be read ({exc}).") from exc
+    return PdfText(pages=texts, parsed=parsed)
 
 
 def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bool:
@@ -190,7 +324,7 @@ def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bo
         return True
     try:
         with media_storage.local_copy(transcript.pdf_file.name or "", suffix=".pdf") as (path, _checksum, size):
-            pages = _read_pdf(path)
+            pages = _read_pdf(path).pages
     except (audio.MediaError, *jobs.TRANSIENT_ERRORS) as exc:
         _fail_or_retry(jobs.TRANSCRIPT, transcript_id, exc)
         return True

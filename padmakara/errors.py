@@ -3,8 +3,8 @@ request. They know nothing of HTTP; the API layer (``padmakara.api.errors``) map
 to its status and the error envelope, and the admin shows the message to staff as it is.
 
 Codes are the stable envelope codes of ``docs/api.md`` (``not_found``, ``locked``,
-``conflict``, ``validation_error``, ``not_ready``, ``invalid_code`` …); a new code gets its
-status in ``padmakara.api.errors.DOMAIN_STATUS`` (400 when it has none).
+``conflict``, ``validation_error``, ``not_ready``, ``quota_exceeded``, ``invalid_code`` …); a
+new code gets its status in ``padmakara.api.errors.DOMAIN_STATUS`` (400 when it has none).
 """
 
 
@@ -40,3 +40,16 @@ class Locked(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+class QuotaExceeded(DomainError):
+    """A per-user allowance is used up (offline bundles). ``limit`` names which one;
+    ``retry_after`` (seconds) is given when the allowance frees at a known time."""
+
+    code = "quota_exceeded"
+
+    def __init__(self, message: str, *, limit: str, retry_after: int | None = None, **kwargs):
+        details: dict = {"limit": limit}
+        if retry_after is not None:
+            details["retry_after"] = max(1, retry_after)
+        super().__init__(message, details=details, **kwargs)

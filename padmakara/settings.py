@@ -259,6 +259,19 @@ MEDIA_TASK_MAX_RETRIES = env.int("MEDIA_TASK_MAX_RETRIES", default=5)
 MEDIA_REQUEUE_AFTER_SECONDS = env.int("MEDIA_REQUEUE_AFTER_SECONDS", default=600)
 MEDIA_BUNDLE_TTL_HOURS = env.int("MEDIA_BUNDLE_TTL_HOURS", default=48)
 MEDIA_BUNDLE_MAX_TRACKS = env.int("MEDIA_BUNDLE_MAX_TRACKS", default=500)
+# Each listener's allowance of offline bundles (staff have none): bundles waiting or building
+# at once, bundles alive at once (waiting, building or ready and not expired), and bytes asked
+# for in any 24 hours. Past one, a new request answers 429 quota_exceeded.
+MEDIA_BUNDLE_USER_MAX_BUILDING = env.int("MEDIA_BUNDLE_USER_MAX_BUILDING", default=2)
+MEDIA_BUNDLE_USER_MAX_LIVE = env.int("MEDIA_BUNDLE_USER_MAX_LIVE", default=5)
+MEDIA_BUNDLE_USER_MAX_BYTES_PER_DAY = env.int("MEDIA_BUNDLE_USER_MAX_BYTES_PER_DAY", default=10 * 1024**3)
+# Text extraction from transcript PDFs stops at these limits, and the transcript is marked
+# failed with the reason: a hostile PDF cannot hold a worker for long.
+MEDIA_PDF_MAX_PAGES = env.int("MEDIA_PDF_MAX_PAGES", default=2000)
+MEDIA_PDF_MAX_PAGE_CHARS = env.int("MEDIA_PDF_MAX_PAGE_CHARS", default=100_000)
+MEDIA_PDF_MAX_TOTAL_CHARS = env.int("MEDIA_PDF_MAX_TOTAL_CHARS", default=5_000_000)
+MEDIA_PDF_MAX_PAGE_CONTENT_BYTES = env.int("MEDIA_PDF_MAX_PAGE_CONTENT_BYTES", default=4 * 1024 * 1024)
+MEDIA_PDF_MAX_SECONDS = env.int("MEDIA_PDF_MAX_SECONDS", default=120)
 MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
 MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
 
@@ -280,6 +293,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=60 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 60
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="padmakara")
+# Offline bundles on a queue of their own, so that a crowd of them cannot hold up the processing
+# of uploads (empty: the default queue, shared). A worker must consume it (`-Q <name>`).
+MEDIA_BUNDLE_QUEUE = env.str("MEDIA_BUNDLE_QUEUE", default="")
+CELERY_TASK_ROUTES = {"media.tasks.build_bundle": {"queue": MEDIA_BUNDLE_QUEUE}} if MEDIA_BUNDLE_QUEUE else {}
 # Longer than the longest task or countdown, or Redis/SQS redeliver a running task.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=2 * 60 * 60),
@@ -291,12 +308,18 @@ CELERY_ACCEPT_CONTENT = ["json"]
 # Celery on SQS: the queue is created by CloudFormation and named here, so the worker needs no
 # permission to list or create queues. SQS has no broadcast, so remote control is off.
 CELERY_SQS_QUEUE_URL = env.str("CELERY_SQS_QUEUE_URL", default="")
+CELERY_SQS_BUNDLE_QUEUE_URL = env.str("CELERY_SQS_BUNDLE_QUEUE_URL", default="")
 if CELERY_BROKER_URL.startswith("sqs://"):
     if not CELERY_SQS_QUEUE_URL:
         raise ImproperlyConfigured("CELERY_SQS_QUEUE_URL must be set when CELERY_BROKER_URL is sqs://.")
+    _predefined_queues = {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}}
+    if MEDIA_BUNDLE_QUEUE:
+        if not CELERY_SQS_BUNDLE_QUEUE_URL:
+            raise ImproperlyConfigured("CELERY_SQS_BUNDLE_QUEUE_URL must be set with MEDIA_BUNDLE_QUEUE on sqs://.")
+        _predefined_queues[MEDIA_BUNDLE_QUEUE] = {"url": CELERY_SQS_BUNDLE_QUEUE_URL}
     CELERY_BROKER_TRANSPORT_OPTIONS.update(
         {
-            "predefined_queues": {CELERY_TASK_DEFAULT_QUEUE: {"url": CELERY_SQS_QUEUE_URL}},
+            "predefined_queues": _predefined_queues,
             "wait_time_seconds": 20,  # long polling: fewer empty receives, lower cost
             "polling_interval": 1,
             # Off only for an SQS-compatible server over plain http on loopback (the tests).

@@ -43,6 +43,7 @@ DOMAIN_STATUS = {
     "conflict": status.HTTP_409_CONFLICT,
     "not_ready": status.HTTP_409_CONFLICT,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
+    "quota_exceeded": status.HTTP_429_TOO_MANY_REQUESTS,
     "request_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
     "service_unavailable": status.HTTP_503_SERVICE_UNAVAILABLE,
     "provider_error": status.HTTP_502_BAD_GATEWAY,
@@ -134,7 +135,7 @@ def exception_handler(exc, context):
     details = None
     if isinstance(exc, APIError):
         code, message, details = exc.error_code, str(exc.detail), exc.details
-        if code == "rate_limited" and isinstance(details, dict) and "retry_after" in details:
+        if code in {"rate_limited", "quota_exceeded"} and isinstance(details, dict) and "retry_after" in details:
             headers["Retry-After"] = str(details["retry_after"])
     elif isinstance(exc, exceptions.ValidationError):
         code, message = "validation_error", "The request has invalid fields."

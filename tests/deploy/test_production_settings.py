@@ -74,6 +74,10 @@ def test_it_configures_celery_for_a_predefined_sqs_queue(production_env):
         ({"CORS_ALLOWED_ORIGINS": "*"}, "CORS_ALLOWED_ORIGINS must be https://"),
         ({"CORS_ALLOWED_ORIGINS": "http://app.padmakara.example"}, "CORS_ALLOWED_ORIGINS must be https://"),
         ({"CELERY_BROKER_URL": "sqs://"}, "CELERY_SQS_QUEUE_URL must be set"),
+        (
+            {"CELERY_BROKER_URL": "sqs://", "CELERY_SQS_QUEUE_URL": "https://sqs.example/q", "MEDIA_BUNDLE_QUEUE": "b"},
+            "CELERY_SQS_BUNDLE_QUEUE_URL must be set",
+        ),
         ({"CELERY_VISIBILITY_TIMEOUT": "3600"}, "CELERY_VISIBILITY_TIMEOUT must be longer"),
     ],
 )
@@ -154,3 +158,26 @@ def test_it_starts_without_sentry_when_the_sdk_is_missing(production_env):
     result = run_manage(["check", "--deploy", "--fail-level", "WARNING"], env=production_env)
     assert result.returncode == 0, result.stderr
     assert "sentry-sdk is not installed" in result.stderr
+
+
+def test_it_routes_bundle_builds_to_their_own_sqs_queue_when_named(production_env):
+    tasks_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/padmakara-tasks"
+    bundles_url = "https://sqs.eu-west-1.amazonaws.com/123456789012/padmakara-bundles"
+    production_env.update(
+        {
+            "CELERY_BROKER_URL": "sqs://",
+            "CELERY_SQS_QUEUE_URL": tasks_url,
+            "MEDIA_BUNDLE_QUEUE": "padmakara-bundles",
+            "CELERY_SQS_BUNDLE_QUEUE_URL": bundles_url,
+        }
+    )
+    values = _settings(production_env, "CELERY_BROKER_TRANSPORT_OPTIONS", "CELERY_TASK_ROUTES")
+    assert values["CELERY_BROKER_TRANSPORT_OPTIONS"]["predefined_queues"] == {
+        "padmakara": {"url": tasks_url},
+        "padmakara-bundles": {"url": bundles_url},
+    }
+    assert values["CELERY_TASK_ROUTES"] == {"media.tasks.build_bundle": {"queue": "padmakara-bundles"}}
+
+
+def test_it_shares_the_default_queue_unless_a_bundle_queue_is_named(production_env):
+    assert _settings(production_env, "CELERY_TASK_ROUTES") == {"CELERY_TASK_ROUTES": {}}

@@ -13,8 +13,9 @@ from django.db import connection
 from media import processing
 from media import storage as media_storage
 from padmakara.celery import app as celery_app
-from retreats.models import Track
+from retreats.models import Track, Transcript
 from tests import factories
+from tests.media import pdfs
 
 pytestmark = [pytest.mark.worker, pytest.mark.redis, pytest.mark.postgres]
 
@@ -103,3 +104,26 @@ def test_it_processes_a_track_on_a_real_worker(worker, make_audio, stored):
     assert Track.objects.get(pk=track.pk).renditions["low"]["key"].endswith(".low.m4a")
     output = _stop(worker)
     assert "media.tasks.process_track" in output and "succeeded" in output, output
+
+
+def test_a_real_worker_stops_at_the_page_limit_of_a_hostile_pdf(worker, stored):
+    """1.9 KB whose page tree repeats its kids into 10,000 pages: the worker marks it failed
+    with the reason instead of indexing 10,000 pages (MEDIA_PDF_MAX_PAGES, 2000 by default)."""
+    track = factories.make_track(factories.make_session(factories.make_retreat(slug="hostile-pdf")))
+    transcript = Transcript.objects.create(
+        track=track, language="en", pdf_file=stored("hostile.pdf", pdfs.repeated_page_tree(fanout=100))
+    )
+
+    processing.transcript_queue_processing(transcript=transcript)
+
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        transcript.refresh_from_db()
+        if transcript.status in ("ready", "no_text", "failed"):
+            break
+        assert worker.poll() is None, "the worker exited"
+        time.sleep(0.5)
+    if transcript.status != "failed":
+        pytest.fail(f"{transcript.status}: {transcript.processing_error}; worker said:\n{_stop(worker)}")
+    assert "more than 2000 pages" in transcript.processing_error
+    assert not transcript.pages.exists()
