@@ -8,3 +8,9 @@ class NotificationsConfig(AppConfig):
 
     def ready(self):
         from . import receivers  # noqa: F401
+        from padmakara import audit
+
+        from .models import NotificationEvent
+
+        # Staff retry failed events (padmakara.audit.audit); the fan-out's own progress leaves no entry.
+        audit.register(NotificationEvent, exclude=["cursor", "locked_until"])
