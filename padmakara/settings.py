@@ -548,6 +548,8 @@ DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
 AUDITLOG_MASK_CALLABLE = "padmakara.audit.mask"
 # Fixtures and raw loads are not staff writes.
 AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# A foreign key is recorded by its object's name, which the entry keeps after the object is gone.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # --- Observability (release, Sentry, logs) ----------------------------------------------
 
