@@ -9,10 +9,9 @@ class MediaConfig(AppConfig):
     def ready(self):
         # Registers media's jobs with Celery in every process: media sends them by name
         # (media/jobs.py), so the modules that queue work never import the tasks.
-        from . import tasks  # noqa: F401
-
         from padmakara import audit
 
+        from . import tasks  # noqa: F401
         from .models import Upload
 
         # Staff's uploads: started, completed, aborted, saved. The S3 upload id is a credential of sorts.

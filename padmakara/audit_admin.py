@@ -195,7 +195,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     def object_link(self, entry):
         model = _model(entry)
         kind = capfirst(model._meta.verbose_name) if model else EMPTY
-        history = "?%s=%s-%s" % (ObjectFilter.parameter_name, entry.content_type_id, entry.object_pk)
+        history = f"?{ObjectFilter.parameter_name}={entry.content_type_id}-{entry.object_pk}"
         try:
             if entry.action == LogEntry.Action.DELETE or model is None:
                 raise NoReverseMatch

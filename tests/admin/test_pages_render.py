@@ -11,8 +11,8 @@ from django.utils import timezone
 
 from accounts.models import Device
 from media.models import DownloadBundle, Upload
-from padmakara.audit import audit
 from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
+from padmakara.audit import audit
 from progress.models import Bookmark, Highlight, ListeningSession, TrackProgress
 from retreats.models import Place, Tag
 from tests import factories

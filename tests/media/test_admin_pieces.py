@@ -131,5 +131,8 @@ def test_it_audits_a_reprocess_naming_the_staff_member(
         staff,
         "Queued for processing again.",
     )
-    assert entry.changes_dict == {"processing_status": ["failed", "pending"], "processing_error": ["ffmpeg said no", ""]}
+    assert entry.changes_dict == {
+        "processing_status": ["failed", "pending"],
+        "processing_error": ["ffmpeg said no", ""],
+    }
     assert not LogEntry.objects.filter(object_id=transcript.pk, content_type__model="transcript").exists()
