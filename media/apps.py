@@ -7,10 +7,10 @@ class MediaConfig(AppConfig):
     verbose_name = _("Media")
 
     def ready(self):
-        # Registers media's jobs with Celery in every process: media sends them by name
-        # (media/jobs.py), so the modules that queue work never import the tasks.
         from padmakara import audit
 
+        # Registers media's jobs with Celery in every process: media sends them by name
+        # (media/jobs.py), so the modules that queue work never import the tasks.
         from . import tasks  # noqa: F401
         from .models import Upload
 
