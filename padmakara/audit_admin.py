@@ -159,7 +159,8 @@ class AuditEntryAdmin(admin.ModelAdmin):
     paginator = LargeTablePaginator
     list_per_page = 50
     actions = None
-    fields = ["when", "who", "action_label", "object_link", "message", "changes", "remote_addr"]
+    # Not the model's own names (``changes`` is its raw JSON): the admin would show the field.
+    fields = ["when", "who", "action_label", "object_link", "service_message", "before_and_after", "remote_addr"]
     readonly_fields = fields
 
     def has_add_permission(self, request):
@@ -217,12 +218,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
         return ""
 
     @admin.display(description=_("message"))
-    def message(self, entry):
+    def service_message(self, entry):
         message = (entry.additional_data or {}).get("message")
         return gettext(message) if message else EMPTY
 
     @admin.display(description=_("fields before and after"))
-    def changes(self, entry):
+    def before_and_after(self, entry):
         return changes_table(entry) or EMPTY
 
 
