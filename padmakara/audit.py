@@ -42,9 +42,15 @@ def acting_as(user):
 
 
 class AuditMiddleware(AuditlogMiddleware):
-    """auditlog's middleware (remote address, correlation id), plus: the logged-in user of the
-    request is the actor of its writes. The remote address is the one the rate limits count
-    (``NUM_PROXIES`` proxies back in ``X-Forwarded-For``), not a header the client picks."""
+    """auditlog's middleware (remote address, correlation id), plus: the logged-in staff member
+    of the request (a session: the admin, the dashboard) is the actor of its writes; anyone else's
+    writes leave no entry. The remote address is the one the rate limits count (``NUM_PROXIES``
+    proxies back in ``X-Forwarded-For``), not a header the client picks."""
+
+    @staticmethod
+    def _get_actor(request):
+        user = AuditlogMiddleware._get_actor(request)
+        return user if user is not None and user.is_staff else None
 
     @staticmethod
     def _get_remote_addr(request):

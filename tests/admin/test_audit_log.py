@@ -344,3 +344,15 @@ def test_the_log_lists_with_a_bounded_number_of_queries(staff, django_assert_num
     with django_assert_num_queries(len(few)):
         response = client.get(LOG)
     assert response.context["cl"].result_count == 5 * 14  # track, user, group, membership, disable
+
+
+def test_a_listeners_session_writes_leave_no_entry(client, user):
+    # A listener signed in with a session (the API accepts one) is not staff: no entry.
+    client.force_login(user)
+
+    response = client.put("/api/v1/user/profile", {"name": "Renamed"}, content_type="application/json")
+
+    assert response.status_code == 200
+    user.refresh_from_db()
+    assert user.name == "Renamed"
+    assert not LogEntry.objects.exists()
