@@ -160,7 +160,7 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_per_page = 50
     actions = None
     # Not the model's own names (``changes`` is its raw JSON): the admin would show the field.
-    fields = ["when", "who", "action_label", "object_link", "service_message", "before_and_after", "remote_addr"]
+    fields = ("when", "who", "action_label", "object_link", "service_message", "before_and_after", "remote_addr")
     readonly_fields = fields
 
     def has_add_permission(self, request):
