@@ -302,6 +302,8 @@ def test_an_entry_outlives_its_actor_with_their_name(entry, staff):
     entry.refresh_from_db()
     assert entry.actor is None
     assert (entry.actor_email, entry.additional_data["actor_name"]) == (staff.email, "Staff")
+    deletion = LogEntry.objects.get(action=LogEntry.Action.DELETE, object_id=staff.pk)
+    assert (deletion.actor, deletion.object_repr) == (boss, staff.email)
     listing = client.get(LOG).content.decode()
     assert f"Staff &lt;{staff.email}&gt; (account deleted)" in listing
     assert client.get(LOG, {"actor": staff.email}).context["cl"].result_count == 1
