@@ -9,9 +9,10 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from padmakara.audit import audit
-from padmakara.errors import Conflict
+from padmakara.audit import audit, changes_since, values
+from padmakara.errors import Conflict, DomainError
 
 from . import revocation
 from .authentication import TokenError, validate_access_token
@@ -170,8 +171,15 @@ def user_delete_account(*, user: User) -> None:
     user only touched (``SET_NULL``, e.g. staff authorship) lose the reference. The provider
     account goes last, inside the transaction: if it fails, nothing is deleted; if the commit
     then failed, a retry finds the provider account already gone and carries on.
+
+    A staff account is not deleted by its owner (``staff_account``): staff's audit entries name
+    them, and another superuser removes a staff account in the admin, where it is audited.
     """
     user = User.objects.select_for_update().get(pk=user.pk)
+    if user.is_staff or user.is_superuser:
+        raise DomainError(
+            _("Staff accounts cannot be deleted from the app; ask another administrator."), code="staff_account"
+        )
     for field in user_foreign_keys():
         on_delete = field.remote_field.on_delete
         if on_delete in (models.SET_NULL, models.SET_DEFAULT, models.DO_NOTHING) and field.null:
@@ -190,20 +198,24 @@ def user_delete_account(*, user: User) -> None:
 def user_confirm(*, user: User, by=None) -> None:
     """Staff action: mark the email verified (and confirm the provider's account).
     ``by``: the staff member, named in the audit entry."""
+    before = values(user, ["email_verified"])
     get_provider().admin_confirm(user=user)
     User.objects.filter(pk=user.pk).update(email_verified=True)
-    audit(user=by, obj=user, message="Email confirmed.")
+    user.email_verified = True
+    audit(user=by, obj=user, message=gettext_noop("Email confirmed."), changes=changes_since(before, user))
 
 
 @transaction.atomic
 def user_disable(*, user: User, by=None) -> None:
     """Staff action: no more logins or refreshes; issued access tokens are refused too.
     ``by``: the staff member, named in the audit entry."""
+    before = values(user, ["is_active"])
     User.objects.filter(pk=user.pk).update(is_active=False)
     # Issued tokens stay refused if the account is enabled again.
     revocation.revoke_all(user_id=user.pk)
     get_provider().admin_disable(user=user)
-    audit(user=by, obj=user, message="Disabled.")
+    user.is_active = False
+    audit(user=by, obj=user, message=gettext_noop("Disabled."), changes=changes_since(before, user))
 
 
 @transaction.atomic
@@ -211,4 +223,4 @@ def user_reset_mfa(*, user: User, by=None) -> None:
     """Staff action for a lost authenticator: next login asks for the password only.
     ``by``: the staff member, named in the audit entry."""
     get_provider().admin_reset_mfa(user=user)
-    audit(user=by, obj=user, message="Two-step verification reset.")
+    audit(user=by, obj=user, message=gettext_noop("Two-step verification reset."))

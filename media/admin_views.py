@@ -31,9 +31,11 @@ def _staff_session(request, session_id: int) -> Session:
 
 
 def _staff_upload(request, upload_id) -> Upload:
+    """The caller's own upload. Staff share the catalogue, but an upload is one browser's
+    session: another staff member's upload id answers 404, as an unknown one does."""
     if not request.user.has_perm("retreats.add_track"):
         raise PermissionDenied
-    return get_object_or_404(Upload.objects.select_related("session__retreat"), uuid=upload_id)
+    return get_object_or_404(Upload.objects.select_related("session__retreat"), uuid=upload_id, created_by=request.user)
 
 
 def _json(request) -> dict:
@@ -138,7 +140,9 @@ def upload_abort(request, upload_id):
 def upload_review(request, session_id: int):
     session = _staff_session(request, session_id)
     ids = _json(request).get("upload_ids", [])
-    batch = list(Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED))
+    batch = list(
+        Upload.objects.filter(session=session, uuid__in=ids, status=Upload.Status.UPLOADED, created_by=request.user)
+    )
     batch.sort(key=lambda u: ids.index(str(u.uuid)))
     return {"rows": [shapes.review_row(row) for row in uploads.review_rows(session=session, uploads=batch)]}
 
@@ -148,7 +152,7 @@ def upload_review(request, session_id: int):
 def upload_save(request, session_id: int):
     session = _staff_session(request, session_id)
     items = _json(request).get("items", [])
-    batch = uploads.uploads_save(session=session, items=items)
+    batch = uploads.uploads_save(session=session, items=items, user=request.user)
     messages.success(
         request,
         _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")

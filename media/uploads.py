@@ -239,16 +239,18 @@ class SavedBatch:
 
 
 @transaction.atomic
-def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
+def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatch:
     """Create the reviewed tracks and transcripts and queue processing; each file moves to
     its stable key once the transaction commits. ``items``: ``{uploadId, kind, order, title,
     language, speaker, originalOrder, skip}`` as corrected by staff. Duplicates flagged in
-    review are not stored twice.
+    review are not stored twice. ``user``: when given, only that staff member's uploads are
+    saved (another's answers "not uploaded", as an unknown id does).
 
     Storage changes wait for the commit: until then every row points at an object that exists
     (a new row at its upload's staging object), so a rollback, whatever causes it, leaves each
     upload as it was and staff can save again."""
-    uploads = {str(u.uuid): u for u in Upload.objects.select_for_update().filter(
+    mine = Upload.objects.filter(created_by=user) if user is not None else Upload.objects.all()
+    uploads = {str(u.uuid): u for u in mine.select_for_update().filter(
         session=session, uuid__in=[i["upload_id"] for i in items], status=Upload.Status.UPLOADED)}  # fmt: skip
     teachers = {t.abbreviation.upper(): t for t in Teacher.objects.all()}
     aliases = speaker_aliases()

@@ -19,10 +19,10 @@ from django.db import transaction
 from django.db.models import Count, F, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
-from padmakara.audit import audit
+from padmakara.audit import audit, changes_since, values
 from padmakara.errors import NotFound
 from retreats.access import audience_q
 from retreats.models import Retreat, Track, pick_language
@@ -97,7 +97,9 @@ def notification_events_retry(*, events, user=None) -> list[int]:
         state=NotificationEvent.State.QUEUED, last_error="", finished_at=None
     )
     for event in failed:
-        audit(user=user, obj=event, message="Queued again.")
+        before = values(event, ["state", "last_error", "finished_at"])
+        event.state, event.last_error, event.finished_at = NotificationEvent.State.QUEUED, "", None
+        audit(user=user, obj=event, message=gettext_noop("Queued again."), changes=changes_since(before, event))
         transaction.on_commit(partial(_send_fan_out, event.pk))
     return ids
 

@@ -107,3 +107,7 @@ def add_actions(model_admin, request, actions: dict, *functions) -> dict:
         return actions
     extra = model_admin._filter_actions_by_permissions(request, [model_admin.get_action(f) for f in functions])
     return {**actions, **{name: (func, name, description) for func, name, description in extra}}
+
+
+# The audit log's admin (read-only), in place of the one django-auditlog registers.
+from padmakara import audit_admin  # noqa: E402,F401

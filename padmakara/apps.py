@@ -6,6 +6,7 @@ class PadmakaraConfig(AppConfig):
     verbose_name = "Padmakara"
 
     def ready(self):
+        from padmakara import audit  # noqa: F401  (connects the audit log's receivers)
         from padmakara.observability import connect_celery_signals
 
         connect_celery_signals()

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "storages",
+    # Before padmakara: padmakara's admin replaces auditlog's log entry admin (padmakara/audit_admin.py).
+    "auditlog",
     "padmakara",
     "accounts",
     "retreats",
@@ -121,6 +123,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # After authentication: the logged-in staff member is the actor of the request's audited writes.
+    "padmakara.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -560,6 +564,15 @@ APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
 # --- Staff dashboard --------------------------------------------------------------------
 
 DASHBOARD_CACHE_SECONDS = env.int("DASHBOARD_CACHE_SECONDS", default=300)
+
+# --- Audit log (django-auditlog; no variables: docs/architecture.md, "Audit log") -----------
+
+# A masked value is stored as a fixed placeholder, nothing of it kept (auditlog's default keeps half).
+AUDITLOG_MASK_CALLABLE = "padmakara.audit.mask"
+# Fixtures and raw loads are not staff writes.
+AUDITLOG_DISABLE_ON_RAW_SAVE = True
+# A foreign key is recorded by its object's name, which the entry keeps after the object is gone.
+AUDITLOG_USE_FK_STRING_REPRESENTATION = True
 
 # --- Observability (release, Sentry, logs) ----------------------------------------------
 

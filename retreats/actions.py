@@ -11,8 +11,9 @@ entry, the signal and the catalogue version bump. The admin (save, actions) and 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from padmakara.audit import audit
+from padmakara.audit import audit, changes_since, values
 
 from .models import Retreat
 from .signals import gathering_published
@@ -55,12 +56,13 @@ class RetreatStatusAction:
     @transaction.atomic
     def _change(self) -> bool:
         retreat = self.retreat
+        before = values(retreat, ["status", "published_at"])
         changed = Retreat.objects.filter(pk=retreat.pk, status=self.from_status).update(
             status=self.to_status, **self.values(), updated_at=timezone.now()
         )
         if changed:
             retreat.refresh_from_db(fields=["status", "published_at", "updated_at"])
-            audit(user=self.user, obj=retreat, message=self.audit_message)
+            audit(user=self.user, obj=retreat, message=self.audit_message, changes=changes_since(before, retreat))
             self.after_change()
             transaction.on_commit(bump_catalogue_version)
         return bool(changed)
@@ -72,7 +74,7 @@ class PublishRetreatAction(RetreatStatusAction):
 
     from_status = Retreat.Status.DRAFT
     to_status = Retreat.Status.PUBLISHED
-    audit_message = "Published."
+    audit_message = gettext_noop("Published.")
 
     def values(self) -> dict:
         return {"published_at": timezone.now()}
@@ -86,7 +88,7 @@ class UnpublishRetreatAction(RetreatStatusAction):
 
     from_status = Retreat.Status.PUBLISHED
     to_status = Retreat.Status.DRAFT
-    audit_message = "Unpublished."
+    audit_message = gettext_noop("Unpublished.")
 
     def values(self) -> dict:
         return {"published_at": None}

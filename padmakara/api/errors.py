@@ -40,6 +40,7 @@ DOMAIN_STATUS = {
     "not_found": status.HTTP_404_NOT_FOUND,
     "locked": status.HTTP_403_FORBIDDEN,
     "permission_denied": status.HTTP_403_FORBIDDEN,
+    "staff_account": status.HTTP_403_FORBIDDEN,
     "conflict": status.HTTP_409_CONFLICT,
     "not_ready": status.HTTP_409_CONFLICT,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,

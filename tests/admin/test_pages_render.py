@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Device
 from media.models import DownloadBundle, Upload
 from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
+from padmakara.audit import audit
 from progress.models import Bookmark, Highlight, ListeningSession, TrackProgress
 from retreats.models import Place, Tag
 from tests import factories
@@ -27,6 +28,7 @@ WITHOUT_ADD_PAGE = {
     "Highlight",
     "ListeningSession",
     "LocalPush",
+    "LogEntry",
     "NotificationEvent",
     "TrackProgress",
 }
@@ -64,6 +66,7 @@ def _catalogue(db):
     LocalPush.objects.create(platform="ios", token=device.push_token, title="New", body="A new gathering.")
     PushEndpoint.objects.create(device=device)
     DigestSubscription.objects.create(user=member)
+    audit(user=member, obj=track, message="Published.", changes={"title": ("Before", "After")})
 
 
 def _url(model, view, *args):

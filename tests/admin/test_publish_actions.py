@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.admin.models import LogEntry
+from auditlog.models import LogEntry
 from django.urls import reverse
 
 from retreats.actions import PublishPermissionError, PublishRetreatAction
@@ -53,7 +53,7 @@ def test_it_does_nothing_on_a_second_publish(staff_client):
     assert _messages(response) == ["Nothing changed: the selected gathering was already published."]
     draft.refresh_from_db()
     assert draft.published_at == published_at
-    assert LogEntry.objects.filter(object_id=str(draft.pk), change_message="Published.").count() == 1
+    assert LogEntry.objects.filter(object_id=draft.pk, additional_data__message="Published.").count() == 1
 
 
 def test_it_unpublishes_the_selected_gatherings(staff_client):
@@ -82,9 +82,9 @@ def test_it_logs_who_published_or_unpublished(staff_client, staff, status, actio
 
     _act(staff_client, action, gathering)
 
-    entry = LogEntry.objects.get(object_id=str(gathering.pk))
-    assert entry.user == staff
-    assert entry.change_message == message
+    entry = LogEntry.objects.get(object_id=gathering.pk)
+    assert entry.actor == staff
+    assert entry.additional_data["message"] == message
 
 
 def test_it_publishes_through_the_service_from_the_change_form(staff_client, staff):
@@ -109,7 +109,7 @@ def test_it_publishes_through_the_service_from_the_change_form(staff_client, sta
     draft.refresh_from_db()
     assert draft.status == "published"
     assert draft.published_at is not None
-    assert LogEntry.objects.filter(object_id=str(draft.pk), change_message="Published.", user=staff).exists()
+    assert LogEntry.objects.filter(object_id=draft.pk, additional_data__message="Published.", actor=staff).exists()
 
 
 def test_the_publish_action_checks_the_permission_first(db):
@@ -142,6 +142,6 @@ def test_the_publish_action_is_one_path_for_the_update_the_audit_the_signal_and_
         gathering_published.disconnect(receiver)
 
     assert draft.status == "published" and draft.published_at is not None
-    assert LogEntry.objects.get(object_id=str(draft.pk)).user == staff
+    assert LogEntry.objects.get(object_id=draft.pk).actor == staff
     assert sent == [draft.pk]
     assert catalogue_version() != before

@@ -114,9 +114,10 @@ def test_it_links_a_saved_session_to_its_upload_page(public_track):
 def test_it_audits_a_reprocess_naming_the_staff_member(
     staff, public_track, stored, make_audio, django_capture_on_commit_callbacks
 ):
-    from django.contrib.admin.models import LogEntry
+    from auditlog.models import LogEntry
 
     public_track.audio_file = stored("a.mp3", make_audio(2))
+    public_track.processing_status, public_track.processing_error = "failed", "ffmpeg said no"
     public_track.save()
     transcript = Transcript.objects.create(track=public_track, pdf_file="", status="failed")  # no file: not queued
 
@@ -125,9 +126,13 @@ def test_it_audits_a_reprocess_naming_the_staff_member(
         reprocess_media(_TranscriptAdmin(Transcript, admin.site), _request(staff), Transcript.objects.all())
 
     entry = LogEntry.objects.get()
-    assert (entry.object_id, entry.user, entry.change_message) == (
-        str(public_track.pk),
+    assert (entry.object_id, entry.actor, entry.additional_data["message"]) == (
+        public_track.pk,
         staff,
         "Queued for processing again.",
     )
-    assert not LogEntry.objects.filter(object_id=str(transcript.pk), content_type__model="transcript").exists()
+    assert entry.changes_dict == {
+        "processing_status": ["failed", "pending"],
+        "processing_error": ["ffmpeg said no", ""],
+    }
+    assert not LogEntry.objects.filter(object_id=transcript.pk, content_type__model="transcript").exists()

@@ -1,5 +1,5 @@
 import pytest
-from django.contrib.admin.models import LogEntry
+from auditlog.models import LogEntry
 from django.test import Client
 from django.urls import reverse
 
@@ -38,4 +38,5 @@ def test_the_retry_action_queues_failed_events_again_and_audits_it(staff, django
     assert Notification.objects.filter(user=listener, event=failed).exists()
     assert not Notification.objects.filter(event=done).exists()
     entry = LogEntry.objects.get()
-    assert (entry.object_id, entry.user, entry.change_message) == (str(failed.pk), staff, "Queued again.")
+    assert (entry.object_id, entry.actor, entry.additional_data["message"]) == (failed.pk, staff, "Queued again.")
+    assert entry.changes_dict == {"state": ["failed", "queued"], "last_error": ["boom", ""]}
