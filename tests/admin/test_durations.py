@@ -103,3 +103,23 @@ def test_languages_read_as_names(staff_client):
     assert label.endswith("(Português)")
     body = transcripts.content.decode()
     assert "[pt]" not in body and ">Português<" in body
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "english", "portuguese"),
+    [
+        ((2024, 4, 12), (2024, 4, 14), "12–14 Apr 2024", "12–14 Abr 2024"),
+        ((2024, 4, 30), (2024, 5, 2), "30 Apr – 2 May 2024", "30 Abr – 2 Mai 2024"),
+        ((2024, 12, 30), (2025, 1, 2), "30 Dec 2024 – 2 Jan 2025", "30 Dez 2024 – 2 Jan 2025"),
+        ((2024, 4, 12), (2024, 4, 12), "12 Apr 2024", "12 Abr 2024"),
+        ((2024, 4, 12), None, "12 Apr 2024", "12 Abr 2024"),
+    ],
+)
+def test_a_gathering_lists_its_dates_in_one_short_column(start, end, english, portuguese):
+    from retreats.admin import date_span
+
+    start, end = datetime.date(*start), end and datetime.date(*end)
+    with translation.override("en"):
+        assert date_span(start, end) == english
+    with translation.override("pt"):
+        assert date_span(start, end) == portuguese
