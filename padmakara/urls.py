@@ -1,5 +1,5 @@
 from django.contrib import admin
-from django.urls import include, path, re_path, reverse_lazy
+from django.urls import include, path, re_path
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
@@ -38,7 +38,7 @@ handler500 = "padmakara.api.errors.handler500"
 admin.site.site_header = "Padmakara"
 admin.site.site_title = _("Padmakara admin")
 admin.site.index_title = _("Retreat teachings")
-admin.site.site_url = reverse_lazy("home")  # "View site": the home page, with the API docs and health
+admin.site.site_url = "/"  # "View site": the home page (padmakara.views.home), with the API docs and health
 
 # The admin index's link for view-only models: Django's own Portuguese catalogue leaves it as
 # "View". Marked here so that the project's catalogue (LOCALE_PATHS, which takes precedence) has it.
