@@ -60,3 +60,5 @@ gettext_noop("The {name} “{obj}” was changed successfully. You may edit it a
 gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below.")
 gettext_noop("The %(name)s “%(obj)s” was deleted successfully.")
 gettext_noop("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+# The User list's filter and page: Django's Portuguese reads "Status de superuser".
+gettext_noop("superuser status")

@@ -117,3 +117,9 @@ def test_it_tells_the_visibility_everyone_from_all_in_the_filter(staff_client):
 
     visibility = page.split("Por visibilidade")[1].split("</ul>")[0]
     assert visibility.count(">Todos<") == 1 and "Qualquer pessoa" in visibility
+
+
+def test_it_names_the_superuser_filter_in_european_portuguese(staff_client):
+    page = staff_client.get(reverse("admin:accounts_user_changelist"), HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    assert "Por superutilizador" in page and "Status de superuser" not in page
