@@ -11,36 +11,43 @@ HOST ?= 127.0.0.1:8000
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
+# Two stamps: the demo needs only the runtime requirements (`make run`); the test tools (moto,
+# schemathesis, selenium, cfn-lint, mypy…) come with `make test` and `make lint`.
+$(VENV)/.installed-run: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements-dev.txt $(VENV)/.installed-run
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed-run
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py demo_content
 
+# Django's "development server, not for production" banner: the README says so once.
 run: setup
-	DEBUG=1 $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=1 DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver $(HOST)
 
 # In parallel: one pytest-xdist worker per core (TEST_WORKERS=0 for one process), each with its
 # own test database, Redis database and moto server (tests/support.py). `--dist load`: the
 # schemathesis cases share one node id, which the scope and group modes would run only once.
 TEST_WORKERS ?= auto
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed-dev
 	$(BIN)/pytest -n $(TEST_WORKERS) --dist load $(PYTEST_ARGS)
 
 # Type-checked (pyproject.toml [tool.mypy]): the project-wide modules, and every app's services and selectors.
 TYPED := padmakara/*.py padmakara/api retreats/actions.py media/jobs.py media/processing.py media/bundles.py media/uploads.py \
          $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy $(TYPED)
 
-typecheck: $(VENV)/.installed
+typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy $(TYPED)
 
 # Elastic Beanstalk source bundles for the web and worker environments, in dist/ (deploy/README.md).

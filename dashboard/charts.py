@@ -3,9 +3,11 @@
 Django's autoescaping like any other text."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.template.loader import render_to_string
+from django.utils.formats import number_format
 from django.utils.translation import gettext
 
 
@@ -21,10 +23,23 @@ def nice_ceiling(value: float) -> float:
     return 10 ** (exponent + 1)
 
 
+def whole_ceiling(value: float, intervals: int = 4) -> tuple[int, int]:
+    """A top for an axis of counts and its tick step, both whole numbers: people are counted
+    one by one, so the axis never reads 0.5 listeners. Small counts get a tick per unit."""
+    needed = max(math.ceil(value - 1e-9), 1)
+    if needed <= intervals:
+        return needed, 1
+    step = math.ceil(nice_ceiling(needed / intervals))
+    return step * math.ceil(needed / step), step
+
+
 def _fmt(value: float) -> str:
-    if value >= 100 or value == int(value):
-        return f"{value:,.0f}"
-    return f"{value:,.1f}"
+    """A figure as text in the active language ("1,234.5" in English, "1234,5" in Portuguese).
+    Only labels go through here: SVG coordinates are written unlocalised by the templates."""
+    decimals = 0
+    if value < 100 and value != int(value):
+        decimals = 1 if round(value, 1) == round(value, 2) else 2
+    return number_format(value, decimals, force_grouping=True)
 
 
 @dataclass
@@ -72,15 +87,31 @@ class ColumnChart(SvgChart):
 
 
 def column_chart(
-    title: str, points: list[tuple[str, float]], *, unit: str = "", empty: str = "", additive: bool = True
+    title: str,
+    points: list[tuple[str, float]],
+    *,
+    unit: str = "",
+    empty: str = "",
+    additive: bool = True,
+    counts: bool = False,
+    shown: Callable[[float], str] | None = None,
 ) -> ColumnChart:
     """``points``: (label, value) in order. Every ~8th label is drawn so they never overlap.
-    ``additive``: the values add up to a meaningful total (hours do; weekly distinct listeners do not)."""
+    ``additive``: the values add up to a meaningful total (hours do; weekly distinct listeners do not).
+    ``counts``: the values are whole numbers (people, sign-ups), and so are the axis ticks.
+    ``shown``: how a value and the total read (hours as ``h:mm:ss``), a plain figure by default."""
     chart = ColumnChart(title=title, unit=unit, empty=empty)
-    chart.total = _fmt(sum(v for _, v in points)) if additive else ""
+    shown = shown or _fmt
+    chart.total = shown(sum(v for _, v in points)) if additive else ""
     if not points or not any(v for _, v in points):
         chart.empty = chart.empty or gettext("no data in this period")
-    top = nice_ceiling(max((v for _, v in points), default=0))
+    highest = max((v for _, v in points), default=0)
+    if counts:
+        top, step = whole_ceiling(highest)
+        fractions = [n * step / top for n in range(top // step + 1)]
+    else:
+        top = nice_ceiling(highest)
+        fractions = [0, 0.25, 0.5, 0.75, 1]
     plot_width = chart.width - chart.plot_left - 8
     plot_height = chart.plot_bottom - chart.plot_top
     slot = plot_width / max(len(points), 1)
@@ -94,12 +125,13 @@ def column_chart(
                 width=round(max(slot * 0.8, 1), 2),
                 height=round(height, 2),
                 label=label,
-                value=_fmt(value),
+                value=shown(value),
                 show_label=i % every == 0,
             )
         )
     chart.ticks = [
-        Tick(y=round(chart.plot_bottom - plot_height * f, 2), label=_fmt(top * f)) for f in (0, 0.25, 0.5, 0.75, 1)
+        Tick(y=round(chart.plot_bottom - plot_height * f, 2), label=_fmt(round(top * f) if counts else top * f))
+        for f in fractions
     ]
     return chart
 

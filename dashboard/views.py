@@ -7,9 +7,10 @@ from django.contrib import admin
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
+from padmakara.api.formats import clock
 from retreats.models import RetreatGroup
 
 from . import charts, selectors
@@ -41,11 +42,16 @@ NO_BUNDLES = _("No data source yet: offline bundles are not installed.")
 
 
 def _day(d: datetime.date) -> str:
-    return date_format(d, "d M")  # month abbreviation in the active language
+    return date_format(d, "j M")  # month abbreviation in the active language ("3 Dec", "3 Dez")
 
 
 def _hours(seconds) -> str:
-    return f"{(seconds or 0) / 3600:,.1f} h"
+    """Listening time reads as a duration, like every duration of the admin."""
+    return clock(seconds)
+
+
+def _hours_as_clock(hours: float) -> str:
+    return clock(hours * 3600)
 
 
 def _bundle_status(status: str) -> str:
@@ -63,7 +69,7 @@ def build_charts(figures: dict) -> dict:
         "listening": charts.column_chart(
             _("Listening hours per day"),
             [(_day(d), v) for d, v in listening or []],
-            unit="h",
+            shown=_hours_as_clock,
             empty="" if listening is not None else NO_SOURCE,
         ),
         "listeners": charts.column_chart(
@@ -71,8 +77,11 @@ def build_charts(figures: dict) -> dict:
             [(_("wk of %(day)s") % {"day": _day(d)}, v) for d, v in listeners or []],
             empty="" if listeners is not None else NO_SOURCE,
             additive=False,
+            counts=True,
         ),
-        "sign_ups": charts.column_chart(_("New sign-ups per day"), [(_day(d), v) for d, v in figures["sign_ups"]]),
+        "sign_ups": charts.column_chart(
+            _("New sign-ups per day"), [(_day(d), v) for d, v in figures["sign_ups"]], counts=True
+        ),
         "tracks": charts.bar_chart(
             _("Most played tracks (hours)"),
             [
@@ -103,7 +112,7 @@ def build_charts(figures: dict) -> dict:
         "bundles": charts.bar_chart(
             _("Offline bundles by outcome"),
             [
-                (_bundle_status(status), n, f"{n:,}")
+                (_bundle_status(status), n, number_format(n, force_grouping=True))
                 for status, n in sorted((bundles or {}).get("by_status", {}).items())
             ],
             empty="" if bundles is not None else NO_BUNDLES,

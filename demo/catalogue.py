@@ -3,7 +3,8 @@
 Two retreat groups, three gatherings (one public, one for members of its group, one draft for
 premium subscribers, so the access rule shows in the app and the admin), sessions split into
 mornings, afternoons and parts, English talks with Portuguese translation tracks, PDF
-transcripts, an admin and three listeners.
+transcripts, an admin and three listeners with a few weeks of listening (so the staff
+dashboard draws every chart).
 
 Audio and PDFs are generated here at setup time (nothing binary is committed): a few seconds
 of tone per talk through ffmpeg (MP3), or Python's ``wave`` module when ffmpeg is missing,
@@ -11,14 +12,16 @@ and PDFs written with fpdf2 whose page text is also stored as ``TranscriptPage``
 through the default storage, so the same code fills ``var/media`` or an S3 bucket.
 
 Loading is idempotent: rows are looked up by their natural keys (slugs, abbreviations,
-emails, order numbers) and never modified once they exist, so staff edits survive a rerun;
-only a file missing from storage is written again.
+emails, order numbers, listening event ids) and never modified once they exist, so staff
+edits survive a rerun; only a file missing from storage is written again, and listening for the
+days since the last run is added.
 """
 
 import datetime
 import functools
 import hashlib
 import math
+import random
 import struct
 import subprocess
 import tempfile
@@ -32,12 +35,15 @@ import mutagen
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from accounts.models import GroupMembership, User
 from accounts.services import user_create_verified
 from media import storage as media_storage
+from media.models import DownloadBundle
+from progress.models import ListeningSession, TrackProgress
 from retreats.models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript, TranscriptPage
 
 ADMIN_EMAIL = "admin@padmakara.local"
@@ -258,13 +264,28 @@ TRACKS_PER_SESSION = 2
 LISTENERS = [
     # Member of the study group: plays the members-only gathering; hears translations too.
     {"email": "listener@padmakara.local", "name": "Ana Listener", "language": "en", "content_language": "en-pt",
-     "groups": ["way-of-the-bodhisattva"], "subscription": None},
+     "groups": ["way-of-the-bodhisattva"], "subscription": None,
+     "joined_days_ago": 44, "plays": ["spring-gathering-2024", "autumn-gathering-2024"], "keenness": 0.7},
     # No group, no subscription: sees the members-only gathering locked.
     {"email": "guest@padmakara.local", "name": "Bruno Guest", "language": "pt", "content_language": "en",
-     "groups": [], "subscription": None},
+     "groups": [], "subscription": None,
+     "joined_days_ago": 30, "plays": ["spring-gathering-2024"], "keenness": 0.35},
     # Premium subscriber: will play the subscribers' gathering once staff publish it.
     {"email": "subscriber@padmakara.local", "name": "Carla Subscriber", "language": "pt",
-     "content_language": "en-pt", "groups": [], "subscription": "premium"},
+     "content_language": "en-pt", "groups": [], "subscription": "premium",
+     "joined_days_ago": 12, "plays": ["spring-gathering-2024"], "keenness": 0.5},
+]  # fmt: skip
+
+# Listening by the demo listeners over the last weeks, so that the staff dashboard has
+# something to draw. The demo audio is a few seconds of tone standing in for a talk, so the
+# time listened is a talk's (minutes), not the tone's.
+LISTENING_DAYS = 42
+
+# Offline bundles the listeners made in those weeks, long expired (and one that failed): they
+# are never served, only counted by the dashboard. (days ago, status, error)
+BUNDLES = [
+    (27, "expired", ""), (22, "expired", ""), (16, "failed", "Demonstration: no space left on device."),
+    (9, "expired", ""), (3, "expired", ""),
 ]  # fmt: skip
 
 
@@ -389,6 +410,8 @@ class DemoLoader:
         self._catalogue()
         self._audio_files()
         self._people()
+        self._listening()
+        self._bundles()
         return self.report
 
     def _get_or_create(self, model, counter: str, defaults: dict | None = None, **lookup):
@@ -554,10 +577,99 @@ class DemoLoader:
                     content_language=spec["content_language"],
                     **extra,
                 )
+                # Joined over the last weeks, so the sign-ups chart is not a single bar.
+                user.date_joined = timezone.now() - datetime.timedelta(days=spec["joined_days_ago"])
+                user.save(update_fields=["date_joined"])
                 self.report.created["listeners"] += 1
                 self.report.new_accounts.append(spec["email"])
             for slug in spec["groups"]:
                 self._get_or_create(GroupMembership, "group memberships", user=user, group=self.groups[slug])
+
+    def _listening(self) -> None:
+        """A few weeks of listening by each demo listener, drawn from a generator seeded by the
+        listener and the day: the same day always gives the same sessions. Each session's event
+        id names its day, so a rerun adds only the days since the last run; progress rows are
+        created for tracks never played before and left alone afterwards."""
+        today = timezone.now().date()
+        for spec in LISTENERS:
+            user = User.objects.get(email=spec["email"])
+            languages = ["en", "pt"] if spec["content_language"] == "en-pt" else ["en"]
+            tracks = list(
+                Track.objects.filter(
+                    session__retreat__slug__in=spec["plays"], language__in=languages, duration__gt=0
+                ).order_by("pk")
+            )
+            if not tracks:
+                continue
+            known = set(
+                ListeningSession.objects.filter(user=user, event_id__startswith="demo-").values_list(
+                    "event_id", flat=True
+                )
+            )
+            sessions = []
+            for back in range(LISTENING_DAYS, 0, -1):  # up to yesterday: a day's listening is complete
+                day = today - datetime.timedelta(days=back)
+                rng = random.Random(f"{spec['email']}:{day.isoformat()}")
+                if rng.random() > spec["keenness"]:
+                    continue
+                for n in range(rng.randint(1, 3)):
+                    track = rng.choice(tracks)
+                    played = datetime.datetime.combine(
+                        day, datetime.time(rng.randint(6, 22), rng.randrange(60)), tzinfo=datetime.UTC
+                    )
+                    seconds = 60.0 * rng.randint(8, 55)
+                    completed, share = rng.random() < 0.45, rng.random()
+                    event_id = f"demo-{day.isoformat()}-{n}"
+                    if event_id in known:
+                        continue
+                    sessions.append(
+                        ListeningSession(
+                            user=user, track=track, event_id=event_id, played_at=played,
+                            position=track.duration if completed else round(track.duration * share, 1),
+                            completed=completed, start_time=played - datetime.timedelta(seconds=seconds),
+                            end_time=played, seconds=seconds, device_info={"platform": "demo"}, created_at=played,
+                        )
+                    )  # fmt: skip
+            ListeningSession.objects.bulk_create(sessions)
+            self.report.created["listening sessions"] += len(sessions)
+            self._progress(user, sessions)
+
+    def _progress(self, user: User, sessions: list) -> None:
+        played = set(TrackProgress.objects.filter(user=user).values_list("track_id", flat=True))
+        merged: dict[int, TrackProgress] = {}
+        for event in sessions:  # in order of play
+            if event.track_id in played:
+                continue
+            row = merged.get(event.track_id)
+            if row is None:
+                row = merged[event.track_id] = TrackProgress(user=user, track_id=event.track_id,
+                                                             created_at=event.played_at)  # fmt: skip
+            row.position, row.last_played, row.updated_at = event.position, event.played_at, event.played_at
+            row.completed = row.completed or event.completed
+        TrackProgress.objects.bulk_create(merged.values())
+        self.report.created["track progress rows"] += len(merged)
+
+    def _bundles(self) -> None:
+        owner = User.objects.get(email=LISTENERS[0]["email"])
+        track_ids = list(
+            Track.objects.filter(session__retreat__slug=GATHERINGS[0]["slug"]).values_list("pk", flat=True)
+        )
+        for n, (days_ago, status, error) in enumerate(BUNDLES, start=1):
+            made = timezone.now() - datetime.timedelta(days=days_ago)
+            bundle, created = self._get_or_create(
+                DownloadBundle,
+                "offline bundles",
+                defaults={
+                    "track_ids": track_ids,
+                    "status": status,
+                    "error": error,
+                    "created_by": owner,
+                    "expires_at": made + datetime.timedelta(days=1),
+                },  # fmt: skip
+                request_key=f"demo-bundle-{n}",
+            )
+            if created:  # created_at is set on insert; the bundle was made days ago
+                DownloadBundle.objects.filter(pk=bundle.pk).update(created_at=made, updated_at=made)
 
 
 @transaction.atomic

@@ -135,6 +135,7 @@ def saved_batch(batch: uploads.SavedBatch) -> dict:
 def session_track(t: Track) -> dict:
     """A track of the session, as the page's list shows it while processing runs."""
     return {
-        "id": str(t.uuid), "order": t.order, "language": t.language, "title": t.title, "duration": t.duration,
+        "id": str(t.uuid), "order": t.order, "language": t.language, "languageLabel": t.get_language_display(),
+        "title": t.title, "duration": t.duration,
         "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error,
     }  # fmt: skip

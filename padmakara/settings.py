@@ -287,8 +287,9 @@ CELERY_BROKER_URL = _required("CELERY_BROKER_URL", env.str("CELERY_BROKER_URL", 
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=not CELERY_BROKER_URL)
 if not CELERY_BROKER_URL:
     # Celery still builds a producer for eager tasks: an in-memory one, rather than a guess at
-    # an AMQP server on localhost (and a warning on every task).
-    CELERY_BROKER_URL = "memory://"
+    # an AMQP server on localhost (and a warning on every task). With a host named, kombu does
+    # not warn "No hostname was supplied" either.
+    CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
@@ -616,6 +617,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["request_id"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print every "django" line a second
+        # time, beside the root handler's; its lines go to the root handler alone.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        # runserver's access line ("GET / 200") repeats RequestIdMiddleware's: errors only.
+        "django.server": {"handlers": [], "level": "ERROR", "propagate": True},
         "django.db.backends": {"level": "INFO"},
         # One line per request is written by RequestIdMiddleware; this one would repeat 4xx/5xx.
         "django.request": {"level": "ERROR"},

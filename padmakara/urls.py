@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from padmakara.api import errors
 from padmakara.api.routing import slash_optional
+from padmakara.views import home
 
 api_v1 = [
     *slash_optional("schema", SpectacularAPIView.as_view(), "schema"),
@@ -18,6 +19,7 @@ api_v1 = [
 ]
 
 urlpatterns = [
+    path("", home, name="home"),
     path("admin/dashboard/", include("dashboard.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -36,7 +38,27 @@ handler500 = "padmakara.api.errors.handler500"
 admin.site.site_header = "Padmakara"
 admin.site.site_title = _("Padmakara admin")
 admin.site.index_title = _("Retreat teachings")
+admin.site.site_url = "/"  # "View site": the home page (padmakara.views.home), with the API docs and health
 
 # The admin index's link for view-only models: Django's own Portuguese catalogue leaves it as
 # "View". Marked here so that the project's catalogue (LOCALE_PATHS, which takes precedence) has it.
 gettext_noop("View")
+
+# Django's admin messages that name a model: its Portuguese catalogue writes them for a masculine
+# noun ("Adicionar outro Faixa", "O faixa … foi adicionado"), and Portuguese nouns have genders.
+# The project's catalogue words them so that they read right for any model.
+gettext_noop("Add another %(verbose_name)s")  # an inline's "add a row" link
+gettext_noop("Add another %(model)s")  # the + beside a related field
+gettext_noop("Change selected %(model)s")
+gettext_noop("Delete selected %(model)s")
+gettext_noop("View selected %(model)s")
+gettext_noop("Delete selected %(verbose_name_plural)s")
+gettext_noop("The {name} “{obj}” was added successfully.")
+gettext_noop("The {name} “{obj}” was added successfully. You may add another {name} below.")
+gettext_noop("The {name} “{obj}” was changed successfully.")
+gettext_noop("The {name} “{obj}” was changed successfully. You may edit it again below.")
+gettext_noop("The {name} “{obj}” was changed successfully. You may add another {name} below.")
+gettext_noop("The %(name)s “%(obj)s” was deleted successfully.")
+gettext_noop("%(name)s with ID “%(key)s” doesn’t exist. Perhaps it was deleted?")
+# The User list's filter and page: Django's Portuguese reads "Status de superuser".
+gettext_noop("superuser status")

@@ -4,7 +4,7 @@ Other apps' admins get their progress bits from here (``padmakara.admin.extend_a
 end of this module):
 
 - :func:`track_progress_figures`: a read-only field of the Track admin, in its own "Listening"
-  section, that shows the track's completion figures (listeners, completed, rate, hours) with
+  section, that shows the track's completion figures (listeners, completed, rate, time) with
   a link to the rows;
 - :class:`UserProgressInline`: the user's latest progress rows, an inline of the User admin.
 """
@@ -25,6 +25,11 @@ from . import selectors
 from .models import Bookmark, Highlight, ListeningSession, TrackProgress
 
 
+@admin.display(description=_("position"), ordering="position")
+def position_display(obj) -> str:
+    return clock(obj.position)
+
+
 class ReadOnlyAdmin(admin.ModelAdmin):
     """Staff may look, never edit: these rows are the listener's own record."""
 
@@ -43,7 +48,9 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(TrackProgress)
 class TrackProgressAdmin(ReadOnlyAdmin):
-    list_display = ("user", "track", "position_display", "completed", "last_played", "listening_display", "history")
+    list_display = ("user", "track", position_display, "completed", "last_played", "listening_display", "history")
+    fields = ("user", "track", position_display, "completed", "last_played", "created_at", "updated_at")
+    readonly_fields = fields
     list_filter = ("completed", "last_played")
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=track__uuid")
@@ -52,10 +59,6 @@ class TrackProgressAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(listening_seconds=selectors.listening_seconds())
-
-    @admin.display(description=_("position"), ordering="position")
-    def position_display(self, obj):
-        return clock(obj.position)
 
     @admin.display(description=_("listened"), ordering="listening_seconds")
     def listening_display(self, obj):
@@ -75,12 +78,19 @@ class TrackProgressAdmin(ReadOnlyAdmin):
 
 @admin.register(ListeningSession)
 class ListeningSessionAdmin(ReadOnlyAdmin):
-    list_display = ("user", "track", "played_at", "position", "completed", "seconds", "device")
+    list_display = ("user", "track", "played_at", position_display, "completed", "listened", "device")
+    fields = ("user", "track", "event_id", "played_at", position_display, "completed", "start_time", "end_time",
+              "listened", "device_info", "created_at")  # fmt: skip
+    readonly_fields = fields
     list_filter = ("completed", "played_at")
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=event_id")
     raw_id_fields = ("user", "track")
     ordering = ("-played_at",)
+
+    @admin.display(description=_("listened"), ordering="seconds")
+    def listened(self, obj):
+        return clock(obj.seconds)
 
     @admin.display(description=_("device"))
     def device(self, obj):
@@ -90,7 +100,9 @@ class ListeningSessionAdmin(ReadOnlyAdmin):
 
 @admin.register(Bookmark)
 class BookmarkAdmin(ReadOnlyAdmin):
-    list_display = ("user", "track", "position", "note", "created_at")
+    list_display = ("user", "track", position_display, "note", "created_at")
+    fields = ("user", "track", position_display, "note", "created_at")
+    readonly_fields = fields
     list_select_related = ("user", "track")
     search_fields = ("user__email", "track__title", "=uuid")
     raw_id_fields = ("user", "track")
@@ -121,8 +133,8 @@ def track_progress_figures(track) -> str:
         figures["completed"],
         _("completion rate"),
         f"{figures['completion_rate']:.0%}",
-        _("hours listened"),
-        f"{figures['listening_seconds'] / 3600:.1f}",
+        _("time listened"),
+        clock(figures["listening_seconds"]),
         url,
         _("see every listener"),
     )
@@ -132,7 +144,7 @@ class UserProgressInline(admin.TabularInline):
     """The user's progress rows, newest first and read-only, for the User admin."""
 
     model = TrackProgress
-    fields = ("track", "position", "completed", "last_played")
+    fields = ("track", position_display, "completed", "last_played")
     readonly_fields = fields
     ordering = ("-last_played",)
     extra = 0

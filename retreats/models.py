@@ -319,7 +319,7 @@ class Transcript(TimeStamped):
         ]
 
     def __str__(self):
-        return f"{self.track.title} [{self.language}]"
+        return f"{self.track.title} ({self.get_language_display()})"
 
 
 class TranscriptPage(models.Model):

@@ -1,5 +1,7 @@
 """Staff use the admin in English or Portuguese: chosen by browser, cookie or the switch."""
 
+import html
+import json
 import re
 
 from django.urls import reverse
@@ -88,3 +90,36 @@ def test_it_says_ver_next_to_the_read_only_models(staff_client):
 
     links = re.findall(r'class="viewlink"[^>]*>([^<]*)<', page)  # listening sessions, progress…: look, never edit
     assert links and set(links) == {"Ver"}
+
+
+def test_it_adds_inline_rows_with_a_phrase_right_for_the_models_gender(staff_client):
+    session = factories.make_session(factories.make_retreat())
+
+    gathering = staff_client.get(
+        reverse("admin:retreats_retreat_change", args=[session.retreat_id]), HTTP_ACCEPT_LANGUAGE="pt"
+    ).content.decode()
+    tracks = staff_client.get(
+        reverse("admin:retreats_session_change", args=[session.pk]), HTTP_ACCEPT_LANGUAGE="pt"
+    ).content.decode()
+
+    def add_text(page):
+        formsets = re.findall(r'data-inline-formset="([^"]*)"', page)
+        return [json.loads(html.unescape(f))["options"]["addText"] for f in formsets]
+
+    assert add_text(gathering) == ["Adicionar Sessão"]
+    assert add_text(tracks) == ["Adicionar Faixa"]
+
+
+def test_it_tells_the_visibility_everyone_from_all_in_the_filter(staff_client):
+    factories.make_retreat()
+
+    page = staff_client.get(reverse("admin:retreats_retreat_changelist"), HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    visibility = page.split("Por visibilidade")[1].split("</ul>")[0]
+    assert visibility.count(">Todos<") == 1 and "Qualquer pessoa" in visibility
+
+
+def test_it_names_the_superuser_filter_in_european_portuguese(staff_client):
+    page = staff_client.get(reverse("admin:accounts_user_changelist"), HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    assert "Por superutilizador" in page and "Status de superuser" not in page

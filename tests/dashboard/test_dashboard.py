@@ -1,10 +1,12 @@
 import datetime
+import re
+from xml.etree import ElementTree
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
-from dashboard import selectors
+from dashboard import charts, selectors, views
 from retreats.models import Track
 from tests.factories import make_group, make_retreat, make_session, make_track, make_user
 
@@ -147,3 +149,79 @@ def test_it_labels_the_bundle_bars_with_the_translated_statuses(staff_client):
     assert bars(portuguese) == [("Falhou", "1"), ("Pronto", "2")]
     body = portuguese.content.decode()
     assert ">Pronto</text>" in body and ">ready<" not in body
+
+
+# SVG attributes that hold numbers: a decimal comma ("49,95") makes the browser drop the shape.
+NUMERIC_ATTRIBUTES = {"x", "y", "x1", "x2", "y1", "y2", "dx", "dy", "width", "height", "rx", "viewBox"}
+
+
+def _svgs(body: str) -> list[ElementTree.Element]:
+    charts_part = body.split('id="content-main"')[1]
+    return [
+        ElementTree.fromstring(svg) for svg in re.findall(r'<svg [^>]*role="img".*?</svg>', charts_part, flags=re.S)
+    ]
+
+
+def test_it_writes_svg_numbers_unlocalised_in_portuguese(staff_client):
+    make_listening(users=7, sessions_per_user=6, seed=5)
+
+    body = staff_client.get(URL, HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    svgs = _svgs(body)  # well-formed XML
+    assert len(svgs) == 6  # every chart but the offline bundles (none made here)
+    attributes = [
+        (name, value) for svg in svgs for element in svg.iter() for name, value in element.attrib.items()
+        if name in NUMERIC_ATTRIBUTES
+    ]  # fmt: skip
+    assert len(attributes) > 100
+    for name, value in attributes:
+        for number in value.split():
+            assert re.fullmatch(r"-?\d+(\.\d+)?", number), f'{name}="{value}"'
+    # Labels are text and follow the language.
+    assert "sem. de" in body
+
+
+def test_it_labels_months_in_the_language_of_the_page():
+    day = datetime.date(2026, 2, 3)
+
+    with translation.override("en"):
+        english = views._day(day)
+    with translation.override("pt"):
+        portuguese = views._day(day)
+
+    assert (english, portuguese) == ("3 Feb", "3 Fev")
+
+
+def _tick_labels(chart) -> list[str]:
+    return [tick.label for tick in chart.ticks]
+
+
+def test_it_counts_people_in_whole_numbers_on_the_axis(staff_client):
+    make_listening(users=3, sessions_per_user=4, seed=8)
+
+    response = staff_client.get(URL, HTTP_ACCEPT_LANGUAGE="pt")
+
+    for name in ("listeners", "sign_ups"):
+        labels = _tick_labels(response.context["charts"][name])
+        assert labels and all(label.isdigit() for label in labels), (name, labels)
+        assert len(labels) == len(set(labels))
+
+
+@pytest.mark.parametrize(
+    ("highest", "top", "step"),
+    [(0, 1, 1), (0.4, 1, 1), (1, 1, 1), (2, 2, 1), (3, 3, 1), (4, 4, 1), (5, 6, 2), (7, 8, 2), (10, 12, 3),
+     (37, 40, 10), (120, 150, 50)],
+)  # fmt: skip
+def test_whole_number_axes_end_on_a_whole_tick(highest, top, step):
+    assert charts.whole_ceiling(highest) == (top, step)
+    assert top >= highest and top % step == 0 and top // step <= 4
+
+
+def test_it_reads_listening_time_as_a_duration(staff_client):
+    make_listening(users=4, sessions_per_user=3, seed=9)
+
+    response = staff_client.get(URL)
+
+    listening = response.context["charts"]["listening"]
+    assert re.fullmatch(r"\d+:\d\d:\d\d", listening.total)
+    assert all(re.fullmatch(r"\d+:\d\d:\d\d", row.value) for row in response.context["charts"]["tracks"].rows)

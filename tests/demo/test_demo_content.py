@@ -1,3 +1,4 @@
+import datetime
 import hashlib
 import io
 import json
@@ -9,9 +10,12 @@ import pypdf
 import pytest
 from django.core.files.storage import default_storage
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import GroupMembership, User
 from demo import catalogue as demo
+from media.models import DownloadBundle
+from progress.models import ListeningSession, TrackProgress
 from retreats.models import Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
 from tests.conftest import require
 from tests.factories import make_user
@@ -55,7 +59,16 @@ def _snapshot() -> dict:
     rows["pages"] = sorted(TranscriptPage.objects.values_list("pk", "text"))
     rows["memberships"] = sorted(GroupMembership.objects.values_list("pk", flat=True))
     rows["files"] = sorted(Track.objects.values_list("audio_file", "checksum"))
+    rows["listening"] = _listening()
+    rows["progress"] = sorted(TrackProgress.objects.values_list("pk", "user__email", "track_id", "last_played"))
+    rows["bundles"] = sorted(DownloadBundle.objects.values_list("pk", "status", "created_at"))
     return rows
+
+
+def _listening() -> list:
+    return sorted(
+        ListeningSession.objects.values_list("user__email", "event_id", "track__uuid", "played_at", "seconds")
+    )
 
 
 def test_it_creates_the_demo_catalogue(ffmpeg):
@@ -200,3 +213,33 @@ def test_it_refuses_to_run_in_production(settings):
         run_command()
 
     assert not User.objects.exists()
+
+
+def test_it_adds_weeks_of_listening_so_the_dashboard_draws_every_chart(ffmpeg, staff_client):
+    run_command()
+
+    today = timezone.now().date()
+    days = {played.date() for played in ListeningSession.objects.values_list("played_at", flat=True)}
+    assert len(days) >= 20 and min(days) <= today - datetime.timedelta(days=35) and max(days) < today
+    assert ListeningSession.objects.values("user").distinct().count() == 3
+    assert (
+        TrackProgress.objects.filter(completed=True).exists() and TrackProgress.objects.filter(completed=False).exists()
+    )
+    joined = set(User.objects.filter(is_staff=False).values_list("date_joined__date", flat=True))
+    assert len(joined) == 3
+
+    body = staff_client.get("/admin/dashboard/").content.decode()
+
+    assert "no data in this period" not in body and "No data source yet" not in body
+    assert body.count('role="img"') == 7
+
+
+def test_it_draws_the_same_listening_again(ffmpeg):
+    run_command()
+    first = _listening()
+    ListeningSession.objects.all().delete()
+    TrackProgress.objects.all().delete()
+
+    run_command()
+
+    assert _listening() == first and len(first) > 50

@@ -2,6 +2,7 @@
 on a session's upload page, saves the guesses and sees three processed tracks."""
 
 import os
+import re
 import shutil
 
 import pytest
@@ -106,6 +107,9 @@ def test_it_uploads_three_files_and_shows_three_processed_tracks(
     wait.until(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#session-tracks tbody tr[data-status=ready]")) == 3)
     cells = [r.text for r in browser.find_elements(By.CSS_SELECTOR, "#session-tracks tbody tr")]
     assert any("Taking refuge" in text for text in cells)
+    # Durations as h:mm:ss and languages by name, as in the rest of the admin.
+    assert all(re.search(r"\b0:00:0[1-3]\b", text) for text in cells), cells
+    assert any("Portuguese" in text for text in cells) and any("English" in text for text in cells)
     assert session.tracks.filter(processing_status="ready", duration__gt=1).count() == 3
     if storage_mode == "s3":
         from media.models import Upload

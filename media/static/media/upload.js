@@ -17,6 +17,12 @@
   const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
   const fill = (text, values) => interpolate(text, values, true);
   const decimal = (text) => text.replace(".", get_format("DECIMAL_SEPARATOR"));
+  // Durations read h:mm:ss, as everywhere in the admin (padmakara.api.formats.clock).
+  const clock = (seconds) => {
+    const total = Math.round(seconds || 0);
+    const pad = (n) => String(n).padStart(2, "0");
+    return Math.floor(total / 3600) + ":" + pad(Math.floor(total / 60) % 60) + ":" + pad(total % 60);
+  };
   const human = (n) => (n > 1e9 ? decimal((n / 1e9).toFixed(2)) + " GB" : n > 1e6 ? decimal((n / 1e6).toFixed(1)) + " MB" : Math.ceil(n / 1e3) + " kB");
 
   const uploaded = [];   // upload ids ready for review
@@ -258,7 +264,7 @@
     for (const t of tracks) {
       const tr = document.createElement("tr");
       tr.dataset.status = t.status;
-      [t.order, t.language, t.title, Math.round(t.duration), t.statusLabel + (t.error ? ": " + t.error : "")].forEach((text, i) => {
+      [t.order, t.languageLabel || t.language, t.title, clock(t.duration), t.statusLabel + (t.error ? ": " + t.error : "")].forEach((text, i) => {
         const td = document.createElement("td"); td.textContent = text; if (i === 4) td.className = "status"; tr.appendChild(td);
       });
       body.appendChild(tr);
