@@ -52,6 +52,18 @@ class LargeTablePaginator(Paginator):
         return int(row[0]) if row and row[0] is not None else 0
 
 
+class PadmakaraAdminSite(admin.AdminSite):
+    """The admin site: the catalogue staff work in (gatherings, sessions, tracks) comes first on
+    the index, then media, listening, notifications and accounts; any other app after those."""
+
+    app_order = ["retreats", "media", "progress", "notifications", "accounts", "auth"]
+
+    def get_app_list(self, request, app_label=None):
+        apps = super().get_app_list(request, app_label)
+        rank = {label: index for index, label in enumerate(self.app_order)}
+        return sorted(apps, key=lambda app: (rank.get(app["app_label"], len(rank)), app["name"].lower()))
+
+
 @admin.display(description=_("API id"))
 def api_id(obj):
     """The ``uuid`` the mobile API calls ``id`` (the model field has no translated label)."""

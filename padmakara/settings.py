@@ -86,7 +86,7 @@ _local_hosts = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = _required("ALLOWED_HOSTS", env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _local_hosts) or [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "padmakara.apps.PadmakaraAdminConfig",  # django.contrib.admin, with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

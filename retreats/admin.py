@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.api.formats import clock
 
-from .actions import PublishRetreatAction, UnpublishRetreatAction
+from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
 
 
@@ -189,6 +189,10 @@ class RetreatForm(forms.ModelForm):
         if start and end and end < start:
             # A field error here also keeps the database constraint's generic message away.
             self.add_error("end_date", _("The end date cannot be before the start date."))
+        if cleaned.get("status") == Retreat.Status.PUBLISHED and "groups" in cleaned and not cleaned["groups"]:
+            # Checked here for a readable field error; PublishRetreatAction refuses it too.
+            name = cleaned.get("name") or self.instance.name
+            self.add_error("groups", NO_GROUP_MESSAGE % {"gathering": name})
         return cleaned
 
 
@@ -254,11 +258,16 @@ class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         # Publishing goes through its action (audit entry, signal, version stamp) like the admin
-        # actions do: the row is saved in its previous state, then the action makes the change.
-        wanted = obj.status
-        previous = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
-        obj.status = previous
+        # actions do: the row is saved in its previous state, then the action makes the change
+        # once its groups are saved too (save_related), since publishing needs a group.
+        obj._wanted_status = obj.status
+        obj.status = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        wanted, previous = getattr(obj, "_wanted_status", obj.status), obj.status
         # A new gathering may be created published by whoever may add one (the admin checked that).
         if wanted == Retreat.Status.PUBLISHED and previous != wanted:
             PublishRetreatAction(obj, user=request.user).execute(skip_permission_checks=not change)
@@ -267,8 +276,17 @@ class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected gatherings"), permissions=["change"])
     def publish(self, request, queryset):
-        changed = sum(PublishRetreatAction(retreat, user=request.user).execute() for retreat in queryset)
-        self._report(request, changed=changed, unchanged=len(queryset) - changed, published=True)
+        changed, refused = 0, []
+        for retreat in queryset:
+            try:
+                changed += PublishRetreatAction(retreat, user=request.user).execute()
+            except NotPublishable as exc:
+                refused.append(exc)
+        for exc in refused:
+            self.message_user(request, str(exc), messages.ERROR)
+        if refused and not changed and len(refused) == len(queryset):
+            return
+        self._report(request, changed=changed, unchanged=len(queryset) - changed - len(refused), published=True)
 
     @admin.action(description=_("Unpublish the selected gatherings"), permissions=["change"])
     def unpublish(self, request, queryset):
