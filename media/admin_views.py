@@ -7,11 +7,11 @@ import functools
 import json
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from padmakara.api.case import underscoreize
@@ -19,7 +19,7 @@ from padmakara.api.errors import envelope, from_domain
 from padmakara.errors import DomainError
 from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
 
-from . import shapes, uploads
+from . import selectors, shapes, uploads
 from .models import Upload
 
 
@@ -78,7 +78,7 @@ def upload_page(request, session_id: int):
         "languages": LANGUAGE_CHOICES,
         "teachers": Teacher.objects.order_by("abbreviation"),
         "max_bytes": settings.MEDIA_UPLOAD_MAX_BYTES,
-        "tracks": Track.objects.filter(session=session).order_by("order", "language"),
+        "files": selectors.session_file_states(session.pk),
     }
     return render(request, "media/upload.html", context)
 
@@ -149,12 +149,19 @@ def upload_save(request, session_id: int):
     session = _staff_session(request, session_id)
     items = _json(request).get("items", [])
     batch = uploads.uploads_save(session=session, items=items)
-    messages.success(
-        request,
-        _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
-        % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
-    )
-    return shapes.saved_batch(batch)
+    # Shown by the page at once (the answer does not wait for processing, which the page follows).
+    return {**shapes.saved_batch(batch), "message": saved_message(batch)}
+
+
+def saved_message(batch: uploads.SavedBatch) -> str:
+    tracks = ngettext("%(count)d track", "%(count)d tracks", len(batch.tracks)) % {"count": len(batch.tracks)}
+    transcripts = ngettext("%(count)d transcript", "%(count)d transcripts", len(batch.transcripts)) % {
+        "count": len(batch.transcripts)
+    }
+    return _("Saved: %(tracks)s and %(transcripts)s. Processing has started; each file's state shows below.") % {
+        "tracks": tracks,
+        "transcripts": transcripts,
+    }
 
 
 @require_GET
@@ -163,6 +170,17 @@ def session_tracks(request, session_id: int):
     session = _staff_session(request, session_id)
     rows = Track.objects.filter(session=session).order_by("order", "language")
     return {"tracks": [shapes.session_track(track) for track in rows]}
+
+
+@require_GET
+@_answers_json
+def session_status(request, session_id: int):
+    """Each file's processing state, polled by the upload page until every file is done."""
+    if not request.user.has_perm("retreats.view_track"):
+        raise PermissionDenied
+    session = get_object_or_404(Session.objects.only("pk"), pk=session_id)
+    files = [shapes.file_state(state) for state in selectors.session_file_states(session.pk)]
+    return {"files": files, "done": all(f["done"] for f in files)}
 
 
 def urls(admin_site):
@@ -182,6 +200,7 @@ def urls(admin_site):
         path("session/<int:session_id>/upload/review/", wrap(upload_review), name="media_upload_review"),
         path("session/<int:session_id>/upload/save/", wrap(upload_save), name="media_upload_save"),
         path("session/<int:session_id>/tracks/", wrap(session_tracks), name="media_session_tracks"),
+        path("session/<int:session_id>/status/", wrap(session_status), name="media_session_status"),
         path("upload/<uuid:upload_id>/parts/", wrap(upload_parts), name="media_upload_parts"),
         path("upload/<uuid:upload_id>/chunk/", wrap(upload_chunk), name="media_upload_chunk"),
         path("upload/<uuid:upload_id>/complete/", wrap(upload_complete), name="media_upload_complete"),

@@ -214,11 +214,18 @@ class ReviewRow:
 
 def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
     """Guesses for a batch, with translations paired and duplicates (same checksum as a track
-    of the session or an earlier file of the batch) flagged."""
+    or a transcript of the session, or an earlier file of the batch) flagged, named by what
+    they duplicate."""
     speakers, places, year = speaker_aliases(), place_aliases(), session.retreat.start_date.year
     parsed = [parse_filename(u.filename, speakers=speakers, places=places, default_year=year) for u in uploads]
     pairs = pair_translations(parsed)
-    known = dict(Track.objects.filter(session=session).exclude(checksum="").values_list("checksum", "title"))
+    known = {track.checksum: _("track %(track)s") % {"track": track}
+             for track in Track.objects.filter(session=session).exclude(checksum="")}  # fmt: skip
+    known.update(
+        (transcript.checksum, _("the %(language)s transcript of track %(track)s")
+         % {"language": transcript.language.upper(), "track": transcript.track})
+        for transcript in Transcript.objects.filter(track__session=session).exclude(checksum="").select_related("track")
+    )  # fmt: skip
     seen: dict[str, str] = {}
     rows = []
     for index, (upload, p) in enumerate(zip(uploads, parsed, strict=True)):
@@ -322,8 +329,8 @@ def uploads_save(*, session: Session, items: list[dict]) -> SavedBatch:
             transaction.on_commit(partial(_adopt_staged, obj))
             processing.track_queue_processing(track=obj)
         else:
-            obj.pdf_file.name, obj.file_size = upload.key, upload.size
-            obj.save(update_fields=["pdf_file", "file_size"])
+            obj.pdf_file.name, obj.file_size, obj.checksum = upload.key, upload.size, upload.checksum
+            obj.save(update_fields=["pdf_file", "file_size", "checksum"])
             transaction.on_commit(partial(_adopt_staged, obj))
             processing.transcript_queue_processing(transcript=obj)
     if batch.tracks:

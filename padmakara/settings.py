@@ -273,6 +273,10 @@ if not CELERY_BROKER_URL:
     # an AMQP server on localhost (and a warning on every task).
     CELERY_BROKER_URL = "memory://"
 CELERY_TASK_EAGER_PROPAGATES = True
+# With no broker in DEBUG (`make run`), media jobs run in a thread pool of the web process after
+# the request has answered, instead of inside it: the upload page shows their progress live.
+MEDIA_JOBS_IN_THREAD = env_bool("MEDIA_JOBS_IN_THREAD", default=DEBUG and CELERY_TASK_ALWAYS_EAGER)
+MEDIA_JOBS_THREADS = env.int("MEDIA_JOBS_THREADS", default=2)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

@@ -468,8 +468,8 @@ class TrackAdmin(admin.ModelAdmin):
     list_filter = ["language", "processing_status", "session__retreat", "speaker", "tags"]
     list_select_related = ["session__retreat", "speaker"]
     search_fields = ["title"]
-    autocomplete_fields = ["session", "speaker", "tags"]
-    raw_id_fields = ["original"]
+    # The original is chosen by its label (number, title, language), not typed in as a row id.
+    autocomplete_fields = ["session", "speaker", "tags", "original"]
     readonly_fields = [
         api_id,
         "duration_display",

@@ -224,6 +224,15 @@
     $("#review").hidden = rows.length === 0;
   }
 
+  function showMessage(text, level) {
+    const list = $("#upload-messages");
+    const item = document.createElement("li");
+    item.className = level || "success";
+    item.textContent = text;
+    list.replaceChildren(item);
+    list.hidden = false;
+  }
+
   async function save(event) {
     event.preventDefault();
     const items = Array.from(root.querySelectorAll("#review-rows tbody tr")).map((tr) => {
@@ -237,11 +246,14 @@
     const errors = $("#review-errors");
     try {
       $("#save-uploads").disabled = true;
-      await postJSON(cfg.saveUrl, { items });
+      // The answer does not wait for processing: the table below follows each file's state.
+      const saved = await postJSON(cfg.saveUrl, { items });
       errors.hidden = true;
+      errors.textContent = "";
       $("#review").hidden = true;
       uploaded.length = 0;
-      pollTracks();
+      if (saved.message) showMessage(saved.message);
+      pollStatus();
     } catch (error) {
       errors.hidden = false;
       errors.textContent = error.message + (error.details ? " " + Object.entries(error.details).map(([k, m]) => k + ": " + m).join("; ") : "");
@@ -250,20 +262,32 @@
     }
   }
 
-  async function pollTracks() {
-    const response = await fetch(cfg.tracksUrl, { credentials: "same-origin" });
-    const { tracks } = await response.json();
+  let polling = null;
+  async function pollStatus() {
+    clearTimeout(polling);
+    let data;
+    try {
+      const response = await fetch(cfg.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      data = await response.json();
+    } catch (error) {
+      polling = setTimeout(pollStatus, 5000);  // the server restarting, a dropped connection
+      return;
+    }
     const body = $("#session-tracks tbody");
-    body.innerHTML = "";
-    for (const t of tracks) {
+    body.replaceChildren();
+    for (const f of data.files) {
       const tr = document.createElement("tr");
-      tr.dataset.status = t.status;
-      [t.order, t.language, t.title, Math.round(t.duration), t.statusLabel + (t.error ? ": " + t.error : "")].forEach((text, i) => {
-        const td = document.createElement("td"); td.textContent = text; if (i === 4) td.className = "status"; tr.appendChild(td);
+      tr.dataset.status = f.status;
+      tr.dataset.kind = f.kind;
+      const kind = f.kind === "audio" ? gettext("audio") : gettext("transcript");
+      const duration = f.kind === "audio" ? Math.round(f.duration) : "";
+      [kind, f.order, f.language, f.title, duration, f.statusLabel + (f.error ? ": " + f.error : "")].forEach((text, i) => {
+        const td = document.createElement("td"); td.textContent = text; if (i === 5) td.className = "status"; tr.appendChild(td);
       });
       body.appendChild(tr);
     }
-    if (tracks.some((t) => t.status === "pending" || t.status === "processing")) setTimeout(pollTracks, 2000);
+    if (!data.done) polling = setTimeout(pollStatus, 1500);
   }
 
   const zone = $("#dropzone");
@@ -284,4 +308,6 @@
   });
   $("#media-files").addEventListener("change", (event) => { addFiles(Array.from(event.target.files)); event.target.value = ""; });
   $("#review").addEventListener("submit", save);
+  // Files saved earlier may still be processing (a reload, a second tab): follow them too.
+  if (root.querySelector("#session-tracks tr[data-status=pending], #session-tracks tr[data-status=processing]")) pollStatus();
 })();
