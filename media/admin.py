@@ -298,7 +298,25 @@ def session_upload_button(obj):
 
 
 class RetreatSessionUploadsMixin:
-    """For the gathering page: every row of its sessions has its upload button."""
+    """For the gathering page: every row of its sessions has its upload button, and the
+    gathering's folder can be uploaded whole (its sub-folders become sessions)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, "folder_upload")
+
+    def get_fieldsets(self, request, obj=None):
+        return add_to_fieldset(super().get_fieldsets(request, obj), None, "folder_upload")
+
+    @admin.display(description=_("upload a folder"))
+    def folder_upload(self, obj):
+        if not obj or not obj.pk:
+            return _("Save the gathering first, then upload its folder of sessions.")
+        return format_html(
+            '<a class="button" href="{}">{}</a><div class="help">{}</div>',
+            reverse("admin:media_retreat_upload", args=[obj.pk]),
+            _("Upload a folder of sessions"),
+            _("Each sub-folder becomes a session; you check them before anything is saved."),
+        )
 
     def get_inline_instances(self, request, obj=None):
         inlines = super().get_inline_instances(request, obj)

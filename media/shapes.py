@@ -147,3 +147,8 @@ def file_state(state) -> dict:
         "title": state.title, "status": state.status, "statusLabel": state.status_label, "error": state.error,
         "duration": state.duration, "done": state.done,
     }  # fmt: skip
+
+
+def folder_session(p) -> dict:
+    """A sub-folder's proposed session (media.filenames.ParsedFolder)."""
+    return {"folder": p.folder, "name": p.name, "date": _iso_date(p.date), "type": p.type}
