@@ -150,3 +150,55 @@ def test_it_uploads_three_files_and_shows_three_processed_tracks(
 
         assert all(u.s3_upload_id for u in Upload.objects.all())  # the bytes went browser → S3
     assert _console_errors(browser) == []
+
+
+def test_a_gathering_folder_becomes_sessions_reviewed_before_they_are_created(
+    browser, live_server, make_audio, tmp_path
+):
+    """The folder is chosen with the page's folder picker (webkitdirectory): its two sub-folders
+    are proposed as sessions, one is corrected, both are created, and each session's file is
+    uploaded, reviewed and saved in turn."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    factories.make_user(email="staff@example.org", password="a-long-pass-phrase", is_staff=True, is_superuser=True)
+    factories.make_teacher(name="Jigme Khyentse Rinpoche", abbreviation="JKR")
+    retreat = factories.make_retreat(slug="spring-2024", status="draft")
+    folder = tmp_path / "Spring 2024"
+    for sub, name, frequency in (
+        ("2024-05-12 AM", "001 JKR - Refuge.mp3", 300),
+        ("12 Maio tarde", "001 JKR - Bodhicitta.mp3", 500),
+    ):
+        (folder / sub).mkdir(parents=True)
+        (folder / sub / name).write_bytes(make_audio(1, frequency=frequency))
+    wait = WebDriverWait(browser, 90)
+
+    browser.get(f"{live_server.url}/admin/login/?next=/admin/media/upload/gathering/{retreat.pk}/upload/")
+    browser.find_element(By.NAME, "username").send_keys("staff@example.org")
+    browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
+    browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait.until(ec.presence_of_element_located((By.ID, "media-files"))).send_keys(str(folder))
+
+    wait.until(ec.visibility_of_element_located((By.ID, "folder-sessions")))
+    rows = browser.find_elements(By.CSS_SELECTOR, "#folder-session-rows tbody tr")
+    assert [r.get_attribute("data-folder") for r in rows] == ["2024-05-12 AM", "12 Maio tarde"]
+    assert [r.find_element(By.NAME, "type").get_attribute("value") for r in rows] == ["morning", "afternoon"]
+    assert rows[1].find_element(By.NAME, "date").get_attribute("value") == "2024-05-12"
+    name = rows[0].find_element(By.NAME, "name")
+    name.clear()
+    name.send_keys("Day 1 morning")  # staff correct a proposal before creating it
+    browser.find_element(By.ID, "create-sessions").click()
+
+    for expected in ("Day 1 morning", "12 Maio tarde"):
+        wait.until(ec.visibility_of_element_located((By.ID, "review")))
+        assert expected in browser.find_element(By.ID, "current-session").text
+        browser.find_element(By.ID, "save-uploads").click()
+        wait.until(ec.invisibility_of_element_located((By.ID, "review")))
+    wait.until(lambda d: retreat.sessions.filter(tracks__processing_status="ready").count() == 2)
+    sessions = list(retreat.sessions.order_by("order").values_list("name", "type", "date"))
+    assert [(n, t, str(d)) for n, t, d in sessions] == [
+        ("Day 1 morning", "morning", "2024-05-12"),
+        ("12 Maio tarde", "afternoon", "2024-05-12"),
+    ]
+    assert _console_errors(browser) == []
