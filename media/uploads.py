@@ -384,7 +384,7 @@ def folder_sessions_create(*, retreat: Retreat, sessions: list[dict]) -> list[tu
     created, errors = [], {}
     for index, item in enumerate(sessions, start=1):
         folder, name = str(item.get("folder") or ""), str(item.get("name") or "").strip()[:200]
-        session_type = item.get("type") if item.get("type") in Session.Type.values else Session.Type.OTHER
+        session_type = str(item.get("type")) if item.get("type") in Session.Type.values else Session.Type.OTHER.value
         try:
             date = datetime.date.fromisoformat(item["date"]) if item.get("date") else None
         except (TypeError, ValueError):
