@@ -19,6 +19,11 @@ from padmakara.api.formats import clock
 from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
 
+NO_GROUP_PUBLISHED_WARNING = _(
+    "“%(gathering)s” is published but in no retreat group: listeners do not see it in the app. "
+    "Add it to a retreat group."
+)
+
 
 def _subquery_total(queryset, group_by: str, aggregate, output_field):
     """One correlated subquery per row instead of a JOIN, so filters on other relations
@@ -190,9 +195,17 @@ class RetreatForm(forms.ModelForm):
             # A field error here also keeps the database constraint's generic message away.
             self.add_error("end_date", _("The end date cannot be before the start date."))
         if cleaned.get("status") == Retreat.Status.PUBLISHED and "groups" in cleaned and not cleaned["groups"]:
-            # Checked here for a readable field error; PublishRetreatAction refuses it too.
-            name = cleaned.get("name") or self.instance.name
-            self.add_error("groups", NO_GROUP_MESSAGE % {"gathering": name})
+            # Checked here for a readable field error; PublishRetreatAction refuses it too. A
+            # gathering published before this rule with no group can still be edited (the
+            # change page warns about it instead).
+            legacy = (
+                self.instance.pk
+                and self.initial.get("status") == Retreat.Status.PUBLISHED
+                and not self.instance.groups.exists()
+            )
+            if not legacy:
+                name = cleaned.get("name") or self.instance.name
+                self.add_error("groups", NO_GROUP_MESSAGE % {"gathering": name})
         return cleaned
 
 
@@ -255,6 +268,13 @@ class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
     @admin.display(description=_("sessions"), ordering="session_count")
     def session_count(self, obj):
         return obj.session_count
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            retreat = Retreat.objects.filter(pk=object_id, status=Retreat.Status.PUBLISHED, groups=None).first()
+            if retreat is not None:
+                self.message_user(request, NO_GROUP_PUBLISHED_WARNING % {"gathering": retreat.name}, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
         # Publishing goes through its action (audit entry, signal, version stamp) like the admin

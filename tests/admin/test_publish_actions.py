@@ -193,3 +193,22 @@ def test_the_change_form_refuses_to_publish_with_no_group_in_portuguese(staff_cl
     ]
     draft.refresh_from_db()
     assert draft.status == "draft"
+
+
+def test_a_published_gathering_in_no_group_is_warned_about_and_stays_editable(staff_client):
+    legacy = factories.make_retreat(status="published", name="Old retreat")
+    url = reverse("admin:retreats_retreat_change", args=[legacy.pk])
+
+    response = staff_client.get(url)
+
+    assert _messages(response) == [
+        "“Old retreat” is published but in no retreat group: listeners do not see it in the app. "
+        "Add it to a retreat group."
+    ]
+    form = response.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"name": "Old retreat, renamed", "groups": [], "teachers": [], "places": [],
+                 "sessions-TOTAL_FORMS": 0, "sessions-INITIAL_FORMS": 0})  # fmt: skip
+    assert staff_client.post(url, data).status_code == 302
+    legacy.refresh_from_db()
+    assert (legacy.name, legacy.status) == ("Old retreat, renamed", "published")
