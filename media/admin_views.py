@@ -1,7 +1,9 @@
 """Staff endpoints behind the admin's upload page (session login + CSRF, like the admin).
 
 The page drives them from media/static/media/upload.js: start → (S3: part URLs, PUTs to S3,
-complete | local: chunks, complete) → review the guesses → save."""
+complete | local: chunks, complete) → review the guesses → save → poll each file's processing
+state. On a gathering's page a folder comes first: its sub-folders are proposed as sessions,
+created once staff have corrected them, then each session's files go through the same steps."""
 
 import functools
 import json
@@ -10,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
@@ -106,8 +109,6 @@ def retreat_upload_page(request, retreat_id: int):
 
 
 def _session_urls(session: Session) -> dict:
-    from django.urls import reverse
-
     return {
         "sessionId": session.pk, "label": str(session),
         "startUrl": reverse("admin:media_upload_start", args=[session.pk]),
