@@ -111,6 +111,16 @@ class ProcessedFileAdminMixin:
         raise NotImplementedError
 
 
+@admin.display(description=_("size"), ordering="file_size")
+def file_size_display(obj):
+    """A file's size for people: "1.5 MB", not 1572864."""
+    return filesizeformat(obj.file_size) if obj and obj.file_size else "—"
+
+
+def _swap(fields, old, new) -> list:
+    return [new if field == old else field for field in fields]
+
+
 class SignedFilesAdminMixin:
     """File fields (the admin's own and its inlines') link to their files through signed URLs."""
 
@@ -135,16 +145,17 @@ class TrackMediaAdminMixin(SignedFilesAdminMixin, ProcessedFileAdminMixin):
 
     def get_readonly_fields(self, request, obj=None):
         fields = [f for f in super().get_readonly_fields(request, obj) if f != "renditions"]
-        return insert_after(fields, None, "player", "renditions_table")
+        return insert_after(fields, None, "player", "renditions_table", file_size_display)
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = add_to_fieldset(
             super().get_fieldsets(request, obj), _("Audio"), "player", "processing_badge", after="audio_file"
         )
         return [
-            (title, {**options, "fields": ["renditions_table" if f == "renditions" else f for f in options["fields"]]})
+            (title, {**options, "fields": _swap(_swap(options["fields"], "renditions", "renditions_table"),
+                                                "file_size", file_size_display)})
             for title, options in fieldsets
-        ]
+        ]  # fmt: skip
 
     @admin.display(description=_("listen"))
     def player(self, obj):
@@ -196,13 +207,15 @@ class TranscriptMediaAdminMixin(SignedFilesAdminMixin, ProcessedFileAdminMixin):
     file_field = "pdf_file"
 
     def get_list_display(self, request):
-        return insert_after(super().get_list_display(request), "language", "status_badge")
+        shown = insert_after(super().get_list_display(request), "language", "status_badge")
+        return _swap(shown, "file_size", file_size_display)
 
     def get_readonly_fields(self, request, obj=None):
-        return insert_after(super().get_readonly_fields(request, obj), None, "open_pdf")
+        return insert_after(super().get_readonly_fields(request, obj), None, "open_pdf", file_size_display)
 
     def get_fields(self, request, obj=None):
-        return insert_after(super().get_fields(request, obj), "pdf_file", "open_pdf", "status_badge")
+        fields = insert_after(super().get_fields(request, obj), "pdf_file", "open_pdf", "status_badge")
+        return _swap(fields, "file_size", file_size_display)
 
     @admin.display(description=_("open"))
     def open_pdf(self, obj):

@@ -21,6 +21,7 @@ def _signed(url: str) -> bool:
 def test_the_track_page_plays_the_audio_through_a_signed_url(staff_client, stored):
     track = factories.make_track(factories.make_session(factories.make_retreat()))
     track.audio_file.name = stored("tracks/talk.mp3", b"ID3 not really audio")
+    track.file_size = 3_250_000
     track.renditions = {
         "source": {"codec": "mp3", "bitrate": 128000, "channels": 2, "sampleRate": 44100, "format": "mp3"},
         "low": {"key": "renditions/low.m4a", "size": 1_572_864, "bitrate": 48000, "contentType": "audio/mp4"},
@@ -37,15 +38,19 @@ def test_the_track_page_plays_the_audio_through_a_signed_url(staff_client, store
     assert re.search(r"<td>low</td><td>audio/mp4</td><td>48 kbps</td><td>1.5\xa0MB</td>", page)
     assert "<td>mp3</td><td>128 kbps</td>" in page
     assert '"sampleRate"' not in page  # not the raw JSON
+    assert "3.1\xa0MB" in page and "3250000" not in page  # the file's size, for people
 
 
 def test_the_transcript_page_opens_the_pdf_through_a_signed_url(staff_client, stored, make_pdf):
     track = factories.make_track(factories.make_session(factories.make_retreat()))
     transcript = factories.make_transcript(track)
     transcript.pdf_file.name = stored("transcripts/talk.pdf", make_pdf())
+    transcript.file_size = 20_480
     transcript.save()
 
     page = staff_client.get(reverse("admin:retreats_transcript_change", args=[transcript.pk])).content.decode()
+    assert "20.0\xa0KB" in page and "20480" not in page
+    assert "20.0\xa0KB" in staff_client.get(reverse("admin:retreats_transcript_changelist")).content.decode()
 
     link = re.search(r'<a class="button" href="([^"]+)" target="_blank" rel="noopener">Open the PDF</a>', page)
     assert link and _signed(link[1].replace("&amp;", "&"))
