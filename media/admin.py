@@ -9,18 +9,51 @@ the upload page is at ``admin:media_session_upload`` (session id).
 """
 
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminFileWidget
+from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 import retreats.admin  # noqa: F401  (registers the admins extended at the end of this module)
 from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_after
-from retreats.models import Session, Track, Transcript
+from retreats.models import Retreat, Session, Track, Transcript
 
-from . import processing
+from . import processing, signing
 from .models import DownloadBundle, Upload
 from .reprocess import media_reprocess
+
+
+def signed_url(name: str, *, duration: float = 0, request=None) -> str:
+    """The file at storage name ``name``, through the signer the app's media API uses
+    (media/signing.py): an expiring link that works on local storage, S3 and CloudFront."""
+    return signing.sign(name, expires_in=signing.expiry_seconds(duration), request=request).url
+
+
+class _SignedFile:
+    """A stored file as the file widget shows it: its name, and a signed URL as its link."""
+
+    def __init__(self, name: str, url: str):
+        self.name, self.url = name, url
+
+    def __str__(self):
+        return self.name
+
+
+class SignedFileWidget(AdminFileWidget):
+    """The admin's file input, whose "Currently: …" link opens the file through a signed URL
+    instead of ``MEDIA_URL`` (``/files/…``, which nothing serves: media is never public)."""
+
+    def format_value(self, value):
+        value = super().format_value(value)
+        if value and getattr(value, "name", None) and self.is_initial(value):
+            return _SignedFile(value.name, signed_url(value.name))
+        return value
+
+
+SIGNED_FILE_FIELDS = {models.FileField: {"widget": SignedFileWidget}}
 
 _BADGE_COLOURS = {
     "pending": "#777",
@@ -78,15 +111,87 @@ class ProcessedFileAdminMixin:
         raise NotImplementedError
 
 
-class TrackMediaAdminMixin(ProcessedFileAdminMixin):
+@admin.display(description=_("size"), ordering="file_size")
+def file_size_display(obj):
+    """A file's size for people: "1.5 MB", not 1572864."""
+    return filesizeformat(obj.file_size) if obj and obj.file_size else "—"
+
+
+def _swap(fields, old, new) -> list:
+    return [new if field == old else field for field in fields]
+
+
+class SignedFilesAdminMixin:
+    """File fields (the admin's own and its inlines') link to their files through signed URLs."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.FileField):
+            kwargs["widget"] = SignedFileWidget
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            inline.formfield_overrides = {**inline.formfield_overrides, **SIGNED_FILE_FIELDS}
+        return inlines
+
+
+class TrackMediaAdminMixin(SignedFilesAdminMixin, ProcessedFileAdminMixin):
     badge_field = "processing_badge"
     file_field = "audio_file"
 
     def get_list_display(self, request):
         return insert_after(super().get_list_display(request), None, "processing_badge")
 
+    def get_readonly_fields(self, request, obj=None):
+        fields = [f for f in super().get_readonly_fields(request, obj) if f != "renditions"]
+        return insert_after(fields, None, "player", "renditions_table", file_size_display)
+
     def get_fieldsets(self, request, obj=None):
-        return add_to_fieldset(super().get_fieldsets(request, obj), _("Audio"), "processing_badge", after="checksum")
+        fieldsets = add_to_fieldset(
+            super().get_fieldsets(request, obj), _("Audio"), "player", "processing_badge", after="audio_file"
+        )
+        return [
+            (title, {**options, "fields": _swap(_swap(options["fields"], "renditions", "renditions_table"),
+                                                "file_size", file_size_display)})
+            for title, options in fieldsets
+        ]  # fmt: skip
+
+    @admin.display(description=_("listen"))
+    def player(self, obj):
+        if not obj or not obj.audio_file:
+            return _("No audio file yet.")
+        return format_html(
+            '<audio controls preload="none" src="{}" class="track-player"></audio>',
+            signed_url(obj.audio_file.name, duration=obj.duration),
+        )
+
+    @admin.display(description=_("renditions"))
+    def renditions_table(self, obj):
+        renditions = (obj.renditions or {}) if obj else {}
+        if not renditions:
+            return _("None yet: they are made when the audio is processed.")
+        rows = []
+        for quality, facts in renditions.items():
+            label = _("original") if quality == "source" else quality
+            bitrate = facts.get("bitrate")
+            rows.append(
+                (
+                    label,
+                    facts.get("codec") or facts.get("contentType") or "—",
+                    f"{round(bitrate / 1000)} kbps" if bitrate else "—",
+                    filesizeformat(facts["size"]) if facts.get("size") else "—",
+                )
+            )
+        return format_html(
+            '<table class="renditions"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
+            _("quality"),
+            _("codec"),
+            _("bitrate"),
+            _("size"),
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+        )
 
     @admin.display(description=_("processing"), ordering="processing_status")
     def processing_badge(self, obj):
@@ -97,15 +202,30 @@ class TrackMediaAdminMixin(ProcessedFileAdminMixin):
         processing.track_queue_processing(track=obj)
 
 
-class TranscriptMediaAdminMixin(ProcessedFileAdminMixin):
+class TranscriptMediaAdminMixin(SignedFilesAdminMixin, ProcessedFileAdminMixin):
     badge_field = "status_badge"
     file_field = "pdf_file"
 
     def get_list_display(self, request):
-        return insert_after(super().get_list_display(request), "language", "status_badge")
+        shown = insert_after(super().get_list_display(request), "language", "status_badge")
+        return _swap(shown, "file_size", file_size_display)
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, "open_pdf", file_size_display)
 
     def get_fields(self, request, obj=None):
-        return insert_after(super().get_fields(request, obj), "pdf_file", "status_badge")
+        fields = insert_after(super().get_fields(request, obj), "pdf_file", "open_pdf", "status_badge")
+        return _swap(fields, "file_size", file_size_display)
+
+    @admin.display(description=_("open"))
+    def open_pdf(self, obj):
+        if not obj or not obj.pdf_file:
+            return _("No PDF yet.")
+        return format_html(
+            '<a class="button" href="{}" target="_blank" rel="noopener">{}</a>',
+            signed_url(obj.pdf_file.name),
+            _("Open the PDF"),
+        )
 
     @admin.display(description=_("status"), ordering="status")
     def status_badge(self, obj):
@@ -130,12 +250,30 @@ class DownloadBundleAdmin(admin.ModelAdmin):
 
 @admin.register(Upload)
 class UploadAdmin(admin.ModelAdmin):
-    list_display = ["filename", "session", "size", "status", "created_at"]
+    """The record of files in flight: read-only. Staff upload from a session's page (the
+    "Upload audio and transcripts" button on the gathering's sessions and on the session)."""
+
+    list_display = ["filename", "session", "human_size", "status", "created_at", "upload_page"]
     list_filter = ["status"]
     list_select_related = ["session__retreat"]
-    raw_id_fields = ["session", "created_by"]
-    readonly_fields = ["uuid", "key", "s3_upload_id", "received", "checksum"]
+    search_fields = ["filename"]
     show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False  # an upload record is made by the upload page, never by hand
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("size"), ordering="size")
+    def human_size(self, obj):
+        return filesizeformat(obj.size)
+
+    @admin.display(description=_("upload page"))
+    def upload_page(self, obj):
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:media_session_upload", args=[obj.session_id]), _("Upload files")
+        )
 
     def get_urls(self):
         from . import admin_views
@@ -157,15 +295,52 @@ class SessionUploadLinkMixin:
 
     @admin.display(description=_("upload files"))
     def upload_link(self, obj):
+        return session_upload_button(obj)
+
+
+@admin.display(description=_("upload files"))
+def session_upload_button(obj):
+    """The button to a session's upload page (a saved session only)."""
+    if not obj or not obj.pk:
+        return _("Save the session first, then upload its files.")
+    return format_html(
+        '<a class="button" href="{}">{}</a>',
+        reverse("admin:media_session_upload", args=[obj.pk]),
+        _("Upload audio and transcripts"),
+    )
+
+
+class RetreatSessionUploadsMixin:
+    """For the gathering page: every row of its sessions has its upload button, and the
+    gathering's folder can be uploaded whole (its sub-folders become sessions)."""
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, "folder_upload")
+
+    def get_fieldsets(self, request, obj=None):
+        return add_to_fieldset(super().get_fieldsets(request, obj), None, "folder_upload")
+
+    @admin.display(description=_("upload a folder"))
+    def folder_upload(self, obj):
         if not obj or not obj.pk:
-            return _("Save the session first, then upload its files.")
+            return _("Save the gathering first, then upload its folder of sessions.")
         return format_html(
-            '<a class="button" href="{}">{}</a>',
-            reverse("admin:media_session_upload", args=[obj.pk]),
-            _("Upload audio and transcripts"),
+            '<a class="button" href="{}">{}</a><div class="help">{}</div>',
+            reverse("admin:media_retreat_upload", args=[obj.pk]),
+            _("Upload a folder of sessions"),
+            _("Each sub-folder becomes a session; you check them before anything is saved."),
         )
+
+    def get_inline_instances(self, request, obj=None):
+        inlines = super().get_inline_instances(request, obj)
+        for inline in inlines:
+            if inline.model is Session:
+                inline.fields = insert_after(inline.fields, None, session_upload_button)
+                inline.readonly_fields = insert_after(inline.readonly_fields, None, session_upload_button)
+        return inlines
 
 
 extend_admin(Track, TrackMediaAdminMixin)
 extend_admin(Transcript, TranscriptMediaAdminMixin)
 extend_admin(Session, SessionUploadLinkMixin)
+extend_admin(Retreat, RetreatSessionUploadsMixin)

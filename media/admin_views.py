@@ -1,25 +1,28 @@
 """Staff endpoints behind the admin's upload page (session login + CSRF, like the admin).
 
 The page drives them from media/static/media/upload.js: start → (S3: part URLs, PUTs to S3,
-complete | local: chunks, complete) → review the guesses → save."""
+complete | local: chunks, complete) → review the guesses → save → poll each file's processing
+state. On a gathering's page a folder comes first: its sub-folders are proposed as sessions,
+created once staff have corrected them, then each session's files go through the same steps."""
 
 import functools
 import json
 
 from django.conf import settings
-from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from padmakara.api.case import underscoreize
 from padmakara.api.errors import envelope, from_domain
 from padmakara.errors import DomainError
-from retreats.models import LANGUAGE_CHOICES, Session, Teacher, Track
+from retreats.models import LANGUAGE_CHOICES, Retreat, Session, Teacher, Track
 
-from . import shapes, uploads
+from . import selectors, shapes, uploads
 from .models import Upload
 
 
@@ -28,6 +31,12 @@ def _staff_session(request, session_id: int) -> Session:
         raise PermissionDenied
     # Staff with add permission see every session: there is no per-user scoping in the admin.
     return get_object_or_404(Session.objects.select_related("retreat"), pk=session_id)
+
+
+def _staff_retreat(request, retreat_id: int) -> Retreat:
+    if not (request.user.has_perm("retreats.add_session") and request.user.has_perm("retreats.add_track")):
+        raise PermissionDenied
+    return get_object_or_404(Retreat, pk=retreat_id)
 
 
 def _staff_upload(request, upload_id) -> Upload:
@@ -80,9 +89,51 @@ def upload_page(request, session_id: int):
         "languages": LANGUAGE_CHOICES,
         "teachers": Teacher.objects.order_by("abbreviation"),
         "max_bytes": settings.MEDIA_UPLOAD_MAX_BYTES,
-        "tracks": Track.objects.filter(session=session).order_by("order", "language"),
+        "files": selectors.session_file_states(session.pk),
     }
     return render(request, "media/upload.html", context)
+
+
+def retreat_upload_page(request, retreat_id: int):
+    """A gathering's folder: its sub-folders become sessions (reviewed first), then each
+    session's files go through the same upload, review and save as on a session's page."""
+    retreat = _staff_retreat(request, retreat_id)
+    context = {
+        **request.admin_site_context,
+        "title": _("Upload a folder of sessions to %(gathering)s") % {"gathering": retreat},
+        "retreat": retreat,
+        "session_types": Session.Type.choices,
+        "languages": LANGUAGE_CHOICES,
+        "teachers": Teacher.objects.order_by("abbreviation"),
+        "max_bytes": settings.MEDIA_UPLOAD_MAX_BYTES,
+    }
+    return render(request, "media/upload.html", context)
+
+
+def _session_urls(session: Session) -> dict:
+    return {
+        "sessionId": session.pk, "label": str(session),
+        "startUrl": reverse("admin:media_upload_start", args=[session.pk]),
+        "reviewUrl": reverse("admin:media_upload_review", args=[session.pk]),
+        "saveUrl": reverse("admin:media_upload_save", args=[session.pk]),
+        "statusUrl": reverse("admin:media_session_status", args=[session.pk]),
+    }  # fmt: skip
+
+
+@require_POST
+@_answers_json
+def folder_sessions_propose(request, retreat_id: int):
+    retreat = _staff_retreat(request, retreat_id)
+    proposals = uploads.folder_sessions_propose(retreat=retreat, folders=list(_json(request).get("folders", [])))
+    return {"sessions": [shapes.folder_session(p) for p in proposals]}
+
+
+@require_POST
+@_answers_json
+def folder_sessions_create(request, retreat_id: int):
+    retreat = _staff_retreat(request, retreat_id)
+    created = uploads.folder_sessions_create(retreat=retreat, sessions=list(_json(request).get("sessions", [])))
+    return {"sessions": [{"folder": folder, **_session_urls(session)} for folder, session in created]}
 
 
 @require_POST
@@ -153,12 +204,19 @@ def upload_save(request, session_id: int):
     session = _staff_session(request, session_id)
     items = _json(request).get("items", [])
     batch = uploads.uploads_save(session=session, items=items, user=request.user)
-    messages.success(
-        request,
-        _("%(tracks)d tracks and %(transcripts)d transcripts saved; processing has started.")
-        % {"tracks": len(batch.tracks), "transcripts": len(batch.transcripts)},
-    )
-    return shapes.saved_batch(batch)
+    # Shown by the page at once (the answer does not wait for processing, which the page follows).
+    return {**shapes.saved_batch(batch), "message": saved_message(batch)}
+
+
+def saved_message(batch: uploads.SavedBatch) -> str:
+    tracks = ngettext("%(count)d track", "%(count)d tracks", len(batch.tracks)) % {"count": len(batch.tracks)}
+    transcripts = ngettext("%(count)d transcript", "%(count)d transcripts", len(batch.transcripts)) % {
+        "count": len(batch.transcripts)
+    }
+    return _("Saved: %(tracks)s and %(transcripts)s. Processing has started; each file's state shows below.") % {
+        "tracks": tracks,
+        "transcripts": transcripts,
+    }
 
 
 @require_GET
@@ -167,6 +225,17 @@ def session_tracks(request, session_id: int):
     session = _staff_session(request, session_id)
     rows = Track.objects.filter(session=session).order_by("order", "language")
     return {"tracks": [shapes.session_track(track) for track in rows]}
+
+
+@require_GET
+@_answers_json
+def session_status(request, session_id: int):
+    """Each file's processing state, polled by the upload page until every file is done."""
+    if not request.user.has_perm("retreats.view_track"):
+        raise PermissionDenied
+    session = get_object_or_404(Session.objects.only("pk"), pk=session_id)
+    files = [shapes.file_state(state) for state in selectors.session_file_states(session.pk)]
+    return {"files": files, "done": all(f["done"] for f in files)}
 
 
 def urls(admin_site):
@@ -180,12 +249,26 @@ def urls(admin_site):
         request.admin_site_context = admin_site.each_context(request)
         return upload_page(request, session_id)
 
+    def gathering_page(request, retreat_id):
+        request.admin_site_context = admin_site.each_context(request)
+        return retreat_upload_page(request, retreat_id)
+
     return [
         path("session/<int:session_id>/upload/", wrap(page), name="media_session_upload"),
         path("session/<int:session_id>/upload/start/", wrap(upload_start), name="media_upload_start"),
         path("session/<int:session_id>/upload/review/", wrap(upload_review), name="media_upload_review"),
         path("session/<int:session_id>/upload/save/", wrap(upload_save), name="media_upload_save"),
         path("session/<int:session_id>/tracks/", wrap(session_tracks), name="media_session_tracks"),
+        path("session/<int:session_id>/status/", wrap(session_status), name="media_session_status"),
+        path("gathering/<int:retreat_id>/upload/", wrap(gathering_page), name="media_retreat_upload"),
+        path(
+            "gathering/<int:retreat_id>/upload/sessions/", wrap(folder_sessions_propose), name="media_folder_sessions"
+        ),
+        path(
+            "gathering/<int:retreat_id>/upload/sessions/create/",
+            wrap(folder_sessions_create),
+            name="media_folder_sessions_create",
+        ),  # fmt: skip
         path("upload/<uuid:upload_id>/parts/", wrap(upload_parts), name="media_upload_parts"),
         path("upload/<uuid:upload_id>/chunk/", wrap(upload_chunk), name="media_upload_chunk"),
         path("upload/<uuid:upload_id>/complete/", wrap(upload_complete), name="media_upload_complete"),

@@ -262,3 +262,41 @@ def pair_translations(parsed: list[ParsedName]) -> dict[int, int]:
         for i, p in enumerate(parsed)
         if p.kind == "audio" and p.is_translation and p.number in originals
     }
+
+
+# --- Folder names: one sub-folder of a gathering's folder per session ------------------------
+
+_SESSION_WORDS = {
+    "am": "morning", "morning": "morning", "manha": "morning", "manhã": "morning",
+    "pm": "afternoon", "afternoon": "afternoon", "tarde": "afternoon",
+    "evening": "evening", "night": "evening", "noite": "evening",
+}  # fmt: skip
+_SESSION_WORD = re.compile(r"(?<![\w])(" + "|".join(sorted(_SESSION_WORDS, key=len, reverse=True)) + r")(?![\w])", re.I)
+
+
+@dataclass
+class ParsedFolder:
+    """A sub-folder's guesses for the session it becomes: staff correct them before saving."""
+
+    folder: str
+    name: str
+    date: datetime.date | None = None
+    type: str = "other"  # a Session.Type value
+
+
+def parse_folder_name(folder: str, *, default_year: int | None = None) -> ParsedFolder:
+    """``2024-05-12 AM``, ``12 Maio manhã``, ``Day 2 - 13 May afternoon``: the date, and
+    morning/afternoon/evening from AM/PM or the word in English or Portuguese."""
+    date, rest = _take_date(folder, default_year)
+    session_type = "other"
+    match = _SESSION_WORD.search(rest)
+    if match:
+        session_type = _SESSION_WORDS[match.group(1).lower()]
+    return ParsedFolder(folder=folder, name=_tidy(folder) or folder, date=date, type=session_type)
+
+
+def order_folders(parsed: list[ParsedFolder]) -> list[ParsedFolder]:
+    """In the order the sessions happened: by date, then morning, afternoon, evening; folders
+    without a date after those with one, by name."""
+    rank = {"morning": 0, "afternoon": 1, "evening": 2, "other": 3}
+    return sorted(parsed, key=lambda p: (p.date is None, p.date or datetime.date.min, rank[p.type], p.folder.lower()))

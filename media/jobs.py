@@ -12,13 +12,15 @@ modules that queue work never import the tasks that run it.
 
 import datetime
 import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from botocore.exceptions import BotoCoreError, ClientError
 from celery import current_app
 from django.conf import settings
 from django.core.cache import cache
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -48,10 +50,39 @@ def stale_before() -> datetime.datetime:
     return timezone.now() - datetime.timedelta(seconds=settings.MEDIA_TASK_TIME_LIMIT + 60)
 
 
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _thread_pool() -> ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=settings.MEDIA_JOBS_THREADS, thread_name_prefix="media-job")
+        return _pool
+
+
+def _run_in_thread(task_name: str, object_id: int) -> None:
+    """One job in a pool thread (``MEDIA_JOBS_IN_THREAD``): the task runs as Celery would run
+    it eagerly, retries included; its outcome is on the row, like a worker's."""
+    try:
+        current_app.tasks[task_name].apply(args=(object_id,), throw=False)
+    except Exception:
+        logger.exception("%s(%s) failed in the background thread", task_name, object_id)
+    finally:
+        connections.close_all()  # this thread's connections, not the request's
+
+
 def send(task_name: str, object_id: int) -> bool:
     """Send a job for a row already saved as waiting. With the broker unreachable the request
     still succeeds: the row stays waiting and :func:`requeue_waiting` sends it again once the
-    broker is back (the claims make a second delivery harmless)."""
+    broker is back (the claims make a second delivery harmless).
+
+    With ``MEDIA_JOBS_IN_THREAD`` (DEBUG with no broker: ``make run``) the job runs in a thread
+    of this process instead, so the request that queued it answers at once."""
+    if settings.MEDIA_JOBS_IN_THREAD:
+        _thread_pool().submit(_run_in_thread, task_name, object_id)
+        return True
     try:
         current_app.tasks[task_name].delay(object_id)
         return True

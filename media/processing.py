@@ -323,7 +323,7 @@ def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bo
         jobs.TRANSCRIPT.fail(transcript_id, "The transcript has no PDF file.")
         return True
     try:
-        with media_storage.local_copy(transcript.pdf_file.name or "", suffix=".pdf") as (path, _checksum, size):
+        with media_storage.local_copy(transcript.pdf_file.name or "", suffix=".pdf") as (path, checksum, size):
             pages = _read_pdf(path).pages
     except (audio.MediaError, *jobs.TRANSIENT_ERRORS) as exc:
         _fail_or_retry(jobs.TRANSCRIPT, transcript_id, exc)
@@ -335,7 +335,9 @@ def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bo
             for number, text in enumerate(pages, start=1)
         )
         if any(pages):
-            _transcript_done(transcript_id, status=Transcript.Status.READY, page_count=len(pages), file_size=size)
+            _transcript_done(
+                transcript_id, status=Transcript.Status.READY, page_count=len(pages), file_size=size, checksum=checksum
+            )
         else:
             _transcript_done(
                 transcript_id,
@@ -343,6 +345,7 @@ def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bo
                 message="The PDF has no text layer (a scan?): it can be read in the app but search will not find it.",
                 page_count=len(pages),
                 file_size=size,
+                checksum=checksum,
             )
         transaction.on_commit(lambda: transcript_text_ready.send(sender=Transcript, transcript_id=transcript_id))
     return True

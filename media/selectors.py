@@ -70,3 +70,39 @@ def transcript_for(track: Track, language: str | None = None) -> Transcript | No
             if wanted and transcript.language == wanted:
                 return transcript
     return None if language else (transcripts[0] if transcripts else None)
+
+
+@dataclass(frozen=True)
+class FileState:
+    """One file of a session as the upload page follows its processing."""
+
+    kind: str  # "audio" or "transcript"
+    uuid: str
+    order: int
+    language: str
+    language_label: str
+    title: str
+    status: str
+    status_label: str
+    error: str
+    duration: float
+
+    @property
+    def done(self) -> bool:
+        return self.status not in ("pending", "processing")
+
+
+def session_file_states(session_id: int) -> list[FileState]:
+    """The processing state of every track and transcript of a session (two queries)."""
+    states = [
+        FileState("audio", str(t.uuid), t.order, t.language, str(t.get_language_display()), t.title, t.processing_status,
+                  str(t.get_processing_status_display()), t.processing_error, t.duration)
+        for t in Track.objects.filter(session_id=session_id).order_by("order", "language")
+    ]  # fmt: skip
+    transcripts = Transcript.objects.filter(track__session_id=session_id).select_related("track")
+    states += [
+        FileState("transcript", str(t.uuid), t.track.order, t.language, str(t.get_language_display()), t.track.title, t.status,
+                  str(t.get_status_display()), t.processing_error, 0)
+        for t in transcripts.order_by("track__order", "language")
+    ]  # fmt: skip
+    return states

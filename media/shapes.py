@@ -139,3 +139,17 @@ def session_track(t: Track) -> dict:
         "title": t.title, "duration": t.duration,
         "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error,
     }  # fmt: skip
+
+
+def file_state(state) -> dict:
+    """A file's processing state as the upload page polls it (``admin:media_session_status``)."""
+    return {
+        "kind": state.kind, "id": state.uuid, "order": state.order, "language": state.language,
+        "languageLabel": state.language_label, "title": state.title, "status": state.status, "statusLabel": state.status_label, "error": state.error,
+        "duration": state.duration, "done": state.done,
+    }  # fmt: skip
+
+
+def folder_session(p) -> dict:
+    """A sub-folder's proposed session (media.filenames.ParsedFolder)."""
+    return {"folder": p.folder, "name": p.name, "date": _iso_date(p.date), "type": p.type}

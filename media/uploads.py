@@ -15,15 +15,16 @@ from functools import partial
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from padmakara.errors import DomainError
-from retreats.models import Place, Session, Teacher, Track, Transcript
+from retreats.models import Place, Retreat, Session, Teacher, Track, Transcript
 
 from . import processing
 from . import storage as media_storage
-from .filenames import ParsedName, pair_translations, parse_filename
+from .filenames import ParsedFolder, ParsedName, order_folders, pair_translations, parse_filename, parse_folder_name
 from .models import Upload
 from .signals import tracks_added
 
@@ -214,11 +215,18 @@ class ReviewRow:
 
 def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
     """Guesses for a batch, with translations paired and duplicates (same checksum as a track
-    of the session or an earlier file of the batch) flagged."""
+    or a transcript of the session, or an earlier file of the batch) flagged, named by what
+    they duplicate."""
     speakers, places, year = speaker_aliases(), place_aliases(), session.retreat.start_date.year
     parsed = [parse_filename(u.filename, speakers=speakers, places=places, default_year=year) for u in uploads]
     pairs = pair_translations(parsed)
-    known = dict(Track.objects.filter(session=session).exclude(checksum="").values_list("checksum", "title"))
+    known = {track.checksum: _("track %(track)s") % {"track": track}
+             for track in Track.objects.filter(session=session).exclude(checksum="")}  # fmt: skip
+    known.update(
+        (transcript.checksum, _("the %(language)s transcript of track %(track)s")
+         % {"language": transcript.language.upper(), "track": transcript.track})
+        for transcript in Transcript.objects.filter(track__session=session).exclude(checksum="").select_related("track")
+    )  # fmt: skip
     seen: dict[str, str] = {}
     rows = []
     for index, (upload, p) in enumerate(zip(uploads, parsed, strict=True)):
@@ -324,8 +332,8 @@ def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatc
             transaction.on_commit(partial(_adopt_staged, obj))
             processing.track_queue_processing(track=obj)
         else:
-            obj.pdf_file.name, obj.file_size = upload.key, upload.size
-            obj.save(update_fields=["pdf_file", "file_size"])
+            obj.pdf_file.name, obj.file_size, obj.checksum = upload.key, upload.size, upload.checksum
+            obj.save(update_fields=["pdf_file", "file_size", "checksum"])
             transaction.on_commit(partial(_adopt_staged, obj))
             processing.transcript_queue_processing(transcript=obj)
     if batch.tracks:
@@ -355,3 +363,41 @@ def _adopt_staged(obj: Track | Transcript) -> None:
             processing.transcript_adopt_file(transcript=obj)
     except Exception:
         logger.exception("%s %s: its file stays at its staging key", type(obj).__name__, obj.pk)
+
+
+# --- A gathering's folder: its sub-folders become sessions ---------------------------------
+
+
+def folder_sessions_propose(*, retreat: Retreat, folders: list[str]) -> list[ParsedFolder]:
+    """The sessions a gathering's sub-folders would become (nothing is saved): staff review
+    and correct them on the upload page, then :func:`folder_sessions_create` saves them."""
+    names = list(dict.fromkeys(str(f).strip() for f in folders if str(f).strip()))[:200]
+    return order_folders([parse_folder_name(name, default_year=retreat.start_date.year) for name in names])
+
+
+@transaction.atomic
+def folder_sessions_create(*, retreat: Retreat, sessions: list[dict]) -> list[tuple[str, Session]]:
+    """Create the reviewed sessions, numbered after the gathering's existing ones, in the
+    order given. ``sessions``: ``{folder, name, date (ISO or empty), type}``. Returns each
+    folder with its new session."""
+    if not sessions:
+        raise UploadError(_("There is no session to create."))
+    last = Session.objects.filter(retreat=retreat).aggregate(last=Max("order"))["last"] or 0
+    created, errors = [], {}
+    for index, item in enumerate(sessions, start=1):
+        folder, name = str(item.get("folder") or ""), str(item.get("name") or "").strip()[:200]
+        session_type = str(item.get("type")) if item.get("type") in Session.Type.values else Session.Type.OTHER.value
+        try:
+            date = datetime.date.fromisoformat(item["date"]) if item.get("date") else None
+        except (TypeError, ValueError):
+            errors[folder] = _("%(value)s is not a date (YYYY-MM-DD).") % {"value": item.get("date")}
+            continue
+        if not name:
+            errors[folder] = _("The session needs a name.")
+            continue
+        session = Session.objects.create(retreat=retreat, order=last + index, name=name, date=date, type=session_type)
+        created.append((folder, session))
+    if errors:
+        transaction.set_rollback(True)
+        raise UploadError(_("Some sessions could not be created; none was."), details=errors)
+    return created

@@ -42,6 +42,9 @@ class NotificationAdmin(admin.ModelAdmin):
     readonly_fields = ["uuid", "event_key", "created_at", "read_at", "push_claim"]
     show_full_result_count = False  # no COUNT(*) over a table of millions on every page
 
+    def has_add_permission(self, request):
+        return False  # written by the app, never by hand
+
 
 @admin.register(PushEndpoint)
 class PushEndpointAdmin(admin.ModelAdmin):
@@ -51,6 +54,9 @@ class PushEndpointAdmin(admin.ModelAdmin):
     search_fields = ["device__user__email", "device__push_token"]
     raw_id_fields = ["device"]
 
+    def has_add_permission(self, request):
+        return False  # written by the app, never by hand
+
 
 @admin.register(DigestSubscription)
 class DigestSubscriptionAdmin(admin.ModelAdmin):
@@ -58,6 +64,9 @@ class DigestSubscriptionAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     search_fields = ["user__email"]
     raw_id_fields = ["user"]
+
+    def has_add_permission(self, request):
+        return False  # written by the app, never by hand
 
 
 @admin.register(LocalPush)

@@ -86,7 +86,7 @@ _local_hosts = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = _required("ALLOWED_HOSTS", env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _local_hosts) or [])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "padmakara.apps.PadmakaraAdminConfig",  # django.contrib.admin, with the project's site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -291,6 +291,10 @@ if not CELERY_BROKER_URL:
     # not warn "No hostname was supplied" either.
     CELERY_BROKER_URL = "memory://localhost/"
 CELERY_TASK_EAGER_PROPAGATES = True
+# With no broker in DEBUG (`make run`), media jobs run in a thread pool of the web process after
+# the request has answered, instead of inside it: the upload page shows their progress live.
+MEDIA_JOBS_IN_THREAD = env_bool("MEDIA_JOBS_IN_THREAD", default=DEBUG and CELERY_TASK_ALWAYS_EAGER)
+MEDIA_JOBS_THREADS = env.int("MEDIA_JOBS_THREADS", default=2)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

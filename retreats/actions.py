@@ -11,9 +11,11 @@ entry, the signal and the catalogue version bump. The admin (save, actions) and 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
 from padmakara.audit import audit, changes_since, values
+from padmakara.errors import DomainError
 
 from .models import Retreat
 from .signals import gathering_published
@@ -22,6 +24,20 @@ from .versioning import bump_catalogue_version
 
 class PublishPermissionError(PermissionDenied):
     """The user may not publish or unpublish gatherings."""
+
+
+class NotPublishable(DomainError):
+    """The gathering cannot be published as it is (it would not reach its listeners)."""
+
+    code = "not_publishable"
+
+
+# The catalogue (GET /content/retreats) lists retreat groups and their gatherings: a published
+# gathering in no group would be invisible to listeners, with nothing to tell staff why.
+NO_GROUP_MESSAGE = _(
+    "“%(gathering)s” is in no retreat group: the app lists gatherings by group, so listeners would "
+    "never see it. Add it to a retreat group, then publish it."
+)
 
 
 class RetreatStatusAction:
@@ -44,7 +60,11 @@ class RetreatStatusAction:
 
     def execute(self, skip_permission_checks: bool = False) -> bool:
         self.check(skip_permission_checks=skip_permission_checks)
+        self.validate()
         return self._change()
+
+    def validate(self) -> None:
+        """Raise a domain error when the change may not be made (checked after the permission)."""
 
     def values(self) -> dict:
         """The columns the update writes besides ``status``."""
@@ -75,6 +95,12 @@ class PublishRetreatAction(RetreatStatusAction):
     from_status = Retreat.Status.DRAFT
     to_status = Retreat.Status.PUBLISHED
     audit_message = gettext_noop("Published.")
+
+    def validate(self) -> None:
+        if self.retreat.status == Retreat.Status.PUBLISHED:
+            return  # already published: a second click stays a no-op
+        if not self.retreat.groups.exists():
+            raise NotPublishable(str(NO_GROUP_MESSAGE % {"gathering": self.retreat.name}), code="no_retreat_group")
 
     def values(self) -> dict:
         return {"published_at": timezone.now()}

@@ -17,8 +17,13 @@ from django.utils.translation import gettext_lazy as _
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.api.formats import clock
 
-from .actions import PublishRetreatAction, UnpublishRetreatAction
+from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
+
+NO_GROUP_PUBLISHED_WARNING = _(
+    "“%(gathering)s” is published but in no retreat group: listeners do not see it in the app. "
+    "Add it to a retreat group."
+)
 
 
 def _subquery_total(queryset, group_by: str, aggregate, output_field):
@@ -203,6 +208,18 @@ class RetreatForm(forms.ModelForm):
         if start and end and end < start:
             # A field error here also keeps the database constraint's generic message away.
             self.add_error("end_date", _("The end date cannot be before the start date."))
+        if cleaned.get("status") == Retreat.Status.PUBLISHED and "groups" in cleaned and not cleaned["groups"]:
+            # Checked here for a readable field error; PublishRetreatAction refuses it too. A
+            # gathering published before this rule with no group can still be edited (the
+            # change page warns about it instead).
+            legacy = (
+                self.instance.pk
+                and self.initial.get("status") == Retreat.Status.PUBLISHED
+                and not self.instance.groups.exists()
+            )
+            if not legacy:
+                name = cleaned.get("name") or self.instance.name
+                self.add_error("groups", NO_GROUP_MESSAGE % {"gathering": name})
         return cleaned
 
 
@@ -270,13 +287,25 @@ class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
         """One short column ("12–14 Apr 2024") instead of two long dates: the list fits 1366 px."""
         return date_span(obj.start_date, obj.end_date)
 
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "GET":
+            retreat = Retreat.objects.filter(pk=object_id, status=Retreat.Status.PUBLISHED, groups=None).first()
+            if retreat is not None:
+                self.message_user(request, NO_GROUP_PUBLISHED_WARNING % {"gathering": retreat.name}, messages.WARNING)
+        return super().change_view(request, object_id, form_url, extra_context)
+
     def save_model(self, request, obj, form, change):
         # Publishing goes through its action (audit entry, signal, version stamp) like the admin
-        # actions do: the row is saved in its previous state, then the action makes the change.
-        wanted = obj.status
-        previous = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
-        obj.status = previous
+        # actions do: the row is saved in its previous state, then the action makes the change
+        # once its groups are saved too (save_related), since publishing needs a group.
+        obj._wanted_status = obj.status
+        obj.status = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
         super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        obj = form.instance
+        wanted, previous = getattr(obj, "_wanted_status", obj.status), obj.status
         # A new gathering may be created published by whoever may add one (the admin checked that).
         if wanted == Retreat.Status.PUBLISHED and previous != wanted:
             PublishRetreatAction(obj, user=request.user).execute(skip_permission_checks=not change)
@@ -285,8 +314,17 @@ class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
 
     @admin.action(description=_("Publish the selected gatherings"), permissions=["change"])
     def publish(self, request, queryset):
-        changed = sum(PublishRetreatAction(retreat, user=request.user).execute() for retreat in queryset)
-        self._report(request, changed=changed, unchanged=len(queryset) - changed, published=True)
+        changed, refused = 0, []
+        for retreat in queryset:
+            try:
+                changed += PublishRetreatAction(retreat, user=request.user).execute()
+            except NotPublishable as exc:
+                refused.append(exc)
+        for exc in refused:
+            self.message_user(request, str(exc), messages.ERROR)
+        if refused and not changed and len(refused) == len(queryset):
+            return
+        self._report(request, changed=changed, unchanged=len(queryset) - changed - len(refused), published=True)
 
     @admin.action(description=_("Unpublish the selected gatherings"), permissions=["change"])
     def unpublish(self, request, queryset):
@@ -468,8 +506,8 @@ class TrackAdmin(admin.ModelAdmin):
     list_filter = ["language", "processing_status", "session__retreat", "speaker", "tags"]
     list_select_related = ["session__retreat", "speaker"]
     search_fields = ["title"]
-    autocomplete_fields = ["session", "speaker", "tags"]
-    raw_id_fields = ["original"]
+    # The original is chosen by its label (number, title, language), not typed in as a row id.
+    autocomplete_fields = ["session", "speaker", "tags", "original"]
     readonly_fields = [
         api_id,
         "duration_display",

@@ -280,7 +280,8 @@ class Track(TimeStamped):
         ]
 
     def __str__(self):
-        return f"{self.order:03d} {self.title}"
+        # Number, title and language: an original and its translation share number and often title.
+        return f"{self.order:03d} {self.title} ({self.language.upper()})"
 
     @property
     def is_translation(self) -> bool:
@@ -303,6 +304,8 @@ class Transcript(TimeStamped):
     pdf_file = models.FileField(_("PDF file"), max_length=500, blank=True)
     page_count = models.PositiveIntegerField(_("pages"), default=0)
     file_size = models.BigIntegerField(_("size (bytes)"), default=0)
+    # The PDF's SHA-256: a PDF uploaded again is flagged as a duplicate before it is saved.
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
     processing_error = models.TextField(_("processing error"), blank=True)
 

@@ -24,8 +24,12 @@ def make_group(**extra) -> RetreatGroup:
     return RetreatGroup.objects.create(**extra)
 
 
-def make_retreat(*, groups=(), status="published", visibility="public", **extra) -> Retreat:
+def make_retreat(*, groups=None, status="published", visibility="public", **extra) -> Retreat:
+    """A gathering. A draft is put in a group of its own unless ``groups`` is given (``()``:
+    none), so that publishing it is allowed (a gathering in no group may not be published)."""
     n = next(_seq)
+    if groups is None:
+        groups = [make_group()] if status == "draft" else ()
     extra.setdefault("name", f"Gathering {n}")
     extra.setdefault("slug", f"gathering-{n}")
     extra.setdefault("start_date", datetime.date(2024, 3, 15))

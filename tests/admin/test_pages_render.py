@@ -24,13 +24,17 @@ IDS = [model._meta.label for model in REGISTERED]
 # listeners, and the add page answers 403. Every other admin's add page answers 200.
 WITHOUT_ADD_PAGE = {
     "Bookmark",
+    "DigestSubscription",
     "DownloadBundle",
     "Highlight",
     "ListeningSession",
     "LocalPush",
     "LogEntry",
+    "Notification",
     "NotificationEvent",
+    "PushEndpoint",
     "TrackProgress",
+    "Upload",
 }
 
 

@@ -2,7 +2,7 @@ import pytest
 from auditlog.models import LogEntry
 from django.urls import reverse
 
-from retreats.actions import PublishPermissionError, PublishRetreatAction
+from retreats.actions import NotPublishable, PublishPermissionError, PublishRetreatAction
 from retreats.models import Retreat
 from retreats.signals import gathering_published
 from retreats.versioning import catalogue_version
@@ -95,7 +95,7 @@ def test_it_publishes_through_the_service_from_the_change_form(staff_client, sta
     data.update(
         {
             "status": "published",
-            "groups": [],
+            "groups": [group.pk for group in draft.groups.all()],
             "teachers": [],
             "places": [],
             "sessions-TOTAL_FORMS": 0,
@@ -145,3 +145,70 @@ def test_the_publish_action_is_one_path_for_the_update_the_audit_the_signal_and_
     assert LogEntry.objects.get(object_id=draft.pk).actor == staff
     assert sent == [draft.pk]
     assert catalogue_version() != before
+
+
+NO_GROUP = "is in no retreat group: the app lists gatherings by group, so listeners would never see it."
+
+
+def test_the_publish_action_refuses_a_gathering_in_no_group(staff_client):
+    lone = factories.make_retreat(status="draft", groups=(), name="Lone retreat")
+    grouped = factories.make_retreat(status="draft")
+
+    response = _act(staff_client, "publish", lone, grouped)
+
+    messages = _messages(response)
+    assert any(m.startswith("“Lone retreat” " + NO_GROUP) for m in messages)
+    assert "1 gathering published." in messages
+    lone.refresh_from_db()
+    assert lone.status == "draft"
+    assert Retreat.objects.get(pk=grouped.pk).status == "published"
+
+
+def test_the_publish_action_class_raises_a_domain_error_for_a_gathering_in_no_group(db):
+    lone = factories.make_retreat(status="draft", groups=())
+
+    with pytest.raises(NotPublishable) as refused:
+        PublishRetreatAction(lone).execute()
+
+    assert refused.value.code == "no_retreat_group"
+    lone.refresh_from_db()
+    assert lone.status == "draft"
+
+
+def test_the_change_form_refuses_to_publish_with_no_group_in_portuguese(staff_client):
+    draft = factories.make_retreat(status="draft", groups=(), name="Retiro sem grupo")
+    url = reverse("admin:retreats_retreat_change", args=[draft.pk])
+    form = staff_client.get(url).context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"status": "published", "groups": [], "teachers": [], "places": [],
+                 "sessions-TOTAL_FORMS": 0, "sessions-INITIAL_FORMS": 0})  # fmt: skip
+
+    response = staff_client.post(url, data, HTTP_ACCEPT_LANGUAGE="pt")
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors["groups"]
+    assert errors == [
+        "“Retiro sem grupo” não pertence a nenhum grupo de retiros: a aplicação lista os encontros por grupo, "
+        "pelo que os ouvintes nunca o veriam. Junte-o a um grupo de retiros e depois publique-o."
+    ]
+    draft.refresh_from_db()
+    assert draft.status == "draft"
+
+
+def test_a_published_gathering_in_no_group_is_warned_about_and_stays_editable(staff_client):
+    legacy = factories.make_retreat(status="published", name="Old retreat")
+    url = reverse("admin:retreats_retreat_change", args=[legacy.pk])
+
+    response = staff_client.get(url)
+
+    assert _messages(response) == [
+        "“Old retreat” is published but in no retreat group: listeners do not see it in the app. "
+        "Add it to a retreat group."
+    ]
+    form = response.context["adminform"].form
+    data = {name: value for name, value in form.initial.items() if value is not None}
+    data.update({"name": "Old retreat, renamed", "groups": [], "teachers": [], "places": [],
+                 "sessions-TOTAL_FORMS": 0, "sessions-INITIAL_FORMS": 0})  # fmt: skip
+    assert staff_client.post(url, data).status_code == 302
+    legacy.refresh_from_db()
+    assert (legacy.name, legacy.status) == ("Old retreat, renamed", "published")

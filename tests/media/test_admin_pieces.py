@@ -75,7 +75,7 @@ def test_it_lists_the_media_facts_as_read_only(staff, public_track):
 
     read_only = track_admin.get_readonly_fields(_request(staff), public_track)
 
-    facts = {"processing_badge", "processing_error", "duration_display", "file_size", "checksum", "renditions"}
+    facts = {"processing_badge", "processing_error", "duration_display", "file_size", "checksum", "renditions_table"}
     assert facts <= set(read_only)
     assert not facts & set(track_admin.form.base_fields)  # shown, never editable
 

@@ -25,6 +25,10 @@
   };
   const human = (n) => (n > 1e9 ? decimal((n / 1e9).toFixed(2)) + " GB" : n > 1e6 ? decimal((n / 1e6).toFixed(1)) + " MB" : Math.ceil(n / 1e3) + " kB");
 
+  // The session files go to: the page's own, or (a gathering's folder) each new session in turn.
+  const current = { startUrl: cfg.startUrl, reviewUrl: cfg.reviewUrl, saveUrl: cfg.saveUrl, statusUrl: cfg.statusUrl };
+  const sessionQueue = [];  // gathering mode: {folder, label, files, ...urls} still to upload
+  let sessionCount = 0;
   const uploaded = [];   // upload ids ready for review
   const files = [];      // {file, row, loaded}
   let totalBytes = 0;
@@ -132,7 +136,7 @@
         throw new Error(fill(gettext("larger than the %(limit)s limit"), { limit: human(Number(cfg.maxBytes)) }));
       }
       setState(entry, gettext("starting"), 0);
-      const plan = await retrying("start", () => postJSON(cfg.startUrl, {
+      const plan = await retrying("start", () => postJSON(current.startUrl, {
         filename: file.name, size: file.size, contentType: file.type || "",
       }));
       entry.uploadId = plan.uploadId;
@@ -151,7 +155,9 @@
 
   async function readEntries(entry, out) {
     if (entry.isFile) {
-      out.push(await new Promise((resolve, reject) => entry.file(resolve, reject)));
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      file.folderPath = entry.fullPath;  // "/Gathering/2024-05-12 AM/001 JKR - Talk.mp3"
+      out.push(file);
     } else if (entry.isDirectory) {
       const reader = entry.createReader();
       for (;;) {
@@ -203,7 +209,7 @@
   async function review() {
     // In the order the files were dropped, not the order they finished uploading.
     const ids = files.filter((f) => f.row.dataset.state === "uploaded" && uploaded.includes(f.uploadId)).map((f) => f.uploadId);
-    const { rows } = await postJSON(cfg.reviewUrl, { uploadIds: ids });
+    const { rows } = await postJSON(current.reviewUrl, { uploadIds: ids });
     const body = $("#review-rows tbody");
     body.innerHTML = "";
     for (const r of rows) {
@@ -230,6 +236,15 @@
     $("#review").hidden = rows.length === 0;
   }
 
+  function showMessage(text, level) {
+    const list = $("#upload-messages");
+    const item = document.createElement("li");
+    item.className = level || "success";
+    item.textContent = text;
+    list.replaceChildren(item);
+    list.hidden = false;
+  }
+
   async function save(event) {
     event.preventDefault();
     const items = Array.from(root.querySelectorAll("#review-rows tbody tr")).map((tr) => {
@@ -243,11 +258,15 @@
     const errors = $("#review-errors");
     try {
       $("#save-uploads").disabled = true;
-      await postJSON(cfg.saveUrl, { items });
+      // The answer does not wait for processing: the table below follows each file's state.
+      const saved = await postJSON(current.saveUrl, { items });
       errors.hidden = true;
+      errors.textContent = "";
       $("#review").hidden = true;
       uploaded.length = 0;
-      pollTracks();
+      if (saved.message) showMessage(saved.message);
+      pollStatus();
+      if (sessionQueue.length) nextSession();
     } catch (error) {
       errors.hidden = false;
       errors.textContent = error.message + (error.details ? " " + Object.entries(error.details).map(([k, m]) => k + ": " + m).join("; ") : "");
@@ -256,22 +275,116 @@
     }
   }
 
-  async function pollTracks() {
-    const response = await fetch(cfg.tracksUrl, { credentials: "same-origin" });
-    const { tracks } = await response.json();
+  let polling = null;
+  async function pollStatus() {
+    clearTimeout(polling);
+    let data;
+    try {
+      const response = await fetch(current.statusUrl, { credentials: "same-origin", headers: { Accept: "application/json" } });
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      data = await response.json();
+    } catch (error) {
+      polling = setTimeout(pollStatus, 5000);  // the server restarting, a dropped connection
+      return;
+    }
     const body = $("#session-tracks tbody");
-    body.innerHTML = "";
-    for (const t of tracks) {
+    body.replaceChildren();
+    for (const f of data.files) {
       const tr = document.createElement("tr");
-      tr.dataset.status = t.status;
-      [t.order, t.languageLabel || t.language, t.title, clock(t.duration), t.statusLabel + (t.error ? ": " + t.error : "")].forEach((text, i) => {
-        const td = document.createElement("td"); td.textContent = text; if (i === 4) td.className = "status"; tr.appendChild(td);
+      tr.dataset.status = f.status;
+      tr.dataset.kind = f.kind;
+      const kind = f.kind === "audio" ? gettext("audio") : gettext("transcript");
+      const duration = f.kind === "audio" ? clock(f.duration) : "";
+      [kind, f.order, f.languageLabel || f.language, f.title, duration, f.statusLabel + (f.error ? ": " + f.error : "")].forEach((text, i) => {
+        const td = document.createElement("td"); td.textContent = text; if (i === 5) td.className = "status"; tr.appendChild(td);
       });
       body.appendChild(tr);
     }
-    if (tracks.some((t) => t.status === "pending" || t.status === "processing")) setTimeout(pollTracks, 2000);
+    if (!data.done) polling = setTimeout(pollStatus, 1500);
   }
 
+  // --- A gathering's folder: sub-folders become sessions ---------------------------------
+
+  function folderOf(file) {
+    const path = (file.folderPath || file.webkitRelativePath || "").split("/").filter(Boolean);
+    return path.length >= 2 ? path[path.length - 2] : "";
+  }
+
+  let folderFiles = new Map();
+  async function proposeSessions(list) {
+    folderFiles = new Map();
+    for (const file of list.filter((f) => !f.name.startsWith("."))) {
+      const folder = folderOf(file);
+      if (!folder) continue;
+      if (!folderFiles.has(folder)) folderFiles.set(folder, []);
+      folderFiles.get(folder).push(file);
+    }
+    const errors = $("#folder-errors");
+    if (!folderFiles.size) {
+      errors.textContent = gettext("Drop a folder whose sub-folders hold each session's files.");
+      errors.hidden = false;
+      $("#folder-sessions").hidden = false;
+      return;
+    }
+    errors.hidden = true;
+    const { sessions } = await postJSON(cfg.proposeUrl, { folders: Array.from(folderFiles.keys()) });
+    const body = $("#folder-session-rows tbody");
+    body.replaceChildren();
+    for (const s of sessions) {
+      const tr = document.createElement("tr");
+      tr.dataset.folder = s.folder;
+      const name = cell(); name.textContent = s.folder;
+      const count = cell(); count.textContent = folderFiles.get(s.folder).length;
+      const date = input("date", s.date, "date");
+      tr.append(name, count, cell(input("text", s.name, "name")), cell(date), cell(select("session-type-options", s.type, "type")));
+      body.appendChild(tr);
+    }
+    $("#folder-sessions").hidden = false;
+  }
+
+  async function createSessions(event) {
+    event.preventDefault();
+    const rows = Array.from(root.querySelectorAll("#folder-session-rows tbody tr"));
+    const sessions = rows.map((tr) => ({
+      folder: tr.dataset.folder, name: tr.querySelector("[name=name]").value,
+      date: tr.querySelector("[name=date]").value, type: tr.querySelector("[name=type]").value,
+    }));
+    const errors = $("#folder-errors");
+    try {
+      $("#create-sessions").disabled = true;
+      const created = await postJSON(cfg.createUrl, { sessions });
+      errors.hidden = true;
+      $("#folder-sessions").hidden = true;
+      $("#dropzone").hidden = true;
+      for (const s of created.sessions) sessionQueue.push({ ...s, files: folderFiles.get(s.folder) || [] });
+      sessionCount = sessionQueue.length;
+      showMessage(fill(ngettext("%(count)s session created.", "%(count)s sessions created.", sessionCount), { count: sessionCount }));
+      nextSession();
+    } catch (error) {
+      errors.hidden = false;
+      errors.textContent = error.message + (error.details ? " " + Object.entries(error.details).map(([k, m]) => k + ": " + m).join("; ") : "");
+    } finally {
+      $("#create-sessions").disabled = false;
+    }
+  }
+
+  function nextSession() {
+    const session = sessionQueue.shift();
+    Object.assign(current, { startUrl: session.startUrl, reviewUrl: session.reviewUrl, saveUrl: session.saveUrl, statusUrl: session.statusUrl });
+    const note = $("#current-session");
+    note.textContent = fill(gettext("Session %(number)s of %(total)s: %(session)s"), {
+      number: sessionCount - sessionQueue.length, total: sessionCount, session: session.label,
+    });
+    note.hidden = false;
+    $("#session-tracks").hidden = false;
+    $("#upload-files tbody").replaceChildren();
+    files.length = 0;
+    totalBytes = 0;
+    addFiles(session.files);
+  }
+
+  const gathering = cfg.mode === "gathering";
+  const take = (list) => (gathering ? proposeSessions(list) : addFiles(list));
   const zone = $("#dropzone");
   ["dragenter", "dragover"].forEach((type) => zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); }));
   ["dragleave", "drop"].forEach((type) => zone.addEventListener(type, () => zone.classList.remove("over")));
@@ -286,8 +399,11 @@
     } else {
       out.push(...Array.from(event.dataTransfer.files));
     }
-    addFiles(out);
+    take(out);
   });
-  $("#media-files").addEventListener("change", (event) => { addFiles(Array.from(event.target.files)); event.target.value = ""; });
+  $("#media-files").addEventListener("change", (event) => { take(Array.from(event.target.files)); event.target.value = ""; });
   $("#review").addEventListener("submit", save);
+  if (gathering) $("#folder-sessions").addEventListener("submit", createSessions);
+  // Files saved earlier may still be processing (a reload, a second tab): follow them too.
+  if (root.querySelector("#session-tracks tr[data-status=pending], #session-tracks tr[data-status=processing]")) pollStatus();
 })();
