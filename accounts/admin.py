@@ -1,7 +1,9 @@
 """Users in the admin: email is the login, so the username parts of Django's UserAdmin are
 replaced; profile, preferences and subscription each get a section; memberships and devices
 are inlines (progress/admin.py adds listening progress); staff can confirm, disable or reset
-two-step verification."""
+two-step verification; a superuser can reset a staff member's two-step verification for the
+admin (a django-otp TOTP device, accounts/admin_site.py), whose own device admin is not shown:
+a device's secret is no one else's to read."""
 
 from django import forms
 from django.contrib import admin, messages
@@ -9,6 +11,7 @@ from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.errors import DomainError
@@ -129,7 +132,7 @@ class UserAdmin(auth_admin.UserAdmin):
         (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
     ]
     inlines = [GroupMembershipInline, DeviceInline]
-    actions = ["confirm_users", "disable_users", "reset_mfa"]
+    actions = ["confirm_users", "disable_users", "reset_mfa", "reset_admin_mfa"]
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
@@ -184,6 +187,30 @@ class UserAdmin(auth_admin.UserAdmin):
                 queryset.count(),
             ),
         )
+
+    def has_reset_admin_mfa_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        description=_("Reset two-step verification for the admin of selected staff (superusers only)"),
+        permissions=["reset_admin_mfa"],
+    )
+    def reset_admin_mfa(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.admin_mfa_reset,
+            ngettext(
+                "Two-step verification for the admin reset for %(count)d user: they set it up again at their next sign-in.",
+                "Two-step verification for the admin reset for %(count)d users: they set it up again at their next sign-in.",
+                queryset.count(),
+            ),
+        )
+
+
+# Devices are set up by their owner (the two-step page) and reset with the action above.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 @admin.register(GroupMembership)

@@ -85,9 +85,17 @@ def staff(db):
 
 @pytest.fixture
 def staff_client(client, staff):
-    """A browser session of a superuser (the admin, the dashboard)."""
-    client.force_login(staff)
+    """A browser session of a superuser (the admin, the dashboard), through both steps of the
+    admin's sign-in: the password and a TOTP code (tests/factories.admin_login)."""
+    factories.admin_login(client, staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _admin_requires_mfa(settings):
+    """Whatever DEBUG says in the environment, the admin asks staff for the second step in tests;
+    a test about the demo's way turns it off itself."""
+    settings.ADMIN_REQUIRE_MFA = True
 
 
 @pytest.fixture
