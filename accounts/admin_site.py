@@ -232,7 +232,8 @@ class AdminSite(admin.AdminSite):
                     return HttpResponseRedirect(next_url)
                 login_limits.record_failure(email=user.email, request=request)
                 form.add_error(
-                    "otp_token", _("The code is wrong or has expired: enter the current one from your authenticator app.")
+                    "otp_token",
+                    _("The code is wrong or has expired: enter the current one from your authenticator app."),
                 )
         context.update(state="enrol" if enrolling else "verify", form=form, device=device)
         if enrolling:
@@ -240,7 +241,7 @@ class AdminSite(admin.AdminSite):
             context.update(
                 secret=" ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
                 otpauth_uri=device.config_url,
-                qr_svg=mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4)),  # noqa: S308
+                qr_svg=mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4)),
                 app_mfa=LocalCredentials.objects.filter(user=user, mfa_enabled=True).exists(),
             )
         return TemplateResponse(request, "admin/two_step.html", context, status=status)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.db import models
 from django.db.models.fields.files import FieldFile
-
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import User
@@ -46,7 +45,9 @@ def user_export(user: User) -> UserExport:
     records: dict[str, list] = {}
     for field in user_foreign_keys():
         model = field.model
-        exclude = SECRET_FIELDS | set(getattr(model, "export_exclude", ())) | EXPORT_EXCLUDE.get(model._meta.label, set())
+        exclude = (
+            SECRET_FIELDS | set(getattr(model, "export_exclude", ())) | EXPORT_EXCLUDE.get(model._meta.label, set())
+        )
         rows = [_row(obj, exclude) for obj in model._base_manager.filter(**{field.name: user}).order_by("pk")]
         if rows:
             # A model that moved to another app keeps the key it was exported under.

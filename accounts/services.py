@@ -9,11 +9,10 @@ from django.conf import settings
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from padmakara.audit import audit
 from padmakara.errors import Conflict, DomainError
-
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Device, User
 from .providers import ProviderUser, canonical_email, get_provider
