@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -16,7 +17,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.errors import DomainError
 
-from . import services
+from . import selectors, services
 from .models import Device, GroupMembership, User
 from .providers import canonical_email
 
@@ -116,7 +117,7 @@ class UserAdmin(auth_admin.UserAdmin):
     ]
     search_fields = ["email", "name", "cognito_sub"]
     ordering = ["email"]
-    readonly_fields = [api_id, "last_login"]
+    readonly_fields = [api_id, "last_login", "admin_two_step"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", api_id]}),
@@ -125,7 +126,10 @@ class UserAdmin(auth_admin.UserAdmin):
             {"fields": ["language", "content_language", "biometric_enabled", "notifications_enabled", "time_zone"]},
         ),
         (_("Subscription"), {"fields": ["subscription_status", "subscription_plan", "subscription_expires_at"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "admin_two_step", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -140,6 +144,15 @@ class UserAdmin(auth_admin.UserAdmin):
     @admin.display(description=_("subscription active"), boolean=True)
     def subscription_active(self, obj):
         return obj.subscription_is_active
+
+    @admin.display(description=_("two-step verification for the admin"))
+    def admin_two_step(self, obj):
+        device = selectors.admin_mfa_device(obj)
+        if device is None:
+            return _("Not set up")
+        if device.created_at is None:  # a device older than django-otp's timestamps
+            return _("On")
+        return _("On since %(date)s") % {"date": formats.date_format(timezone.localtime(device.created_at))}
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()  # the add form asks for the login only

@@ -391,3 +391,13 @@ def test_the_command_resets_a_device_for_lockout_recovery(owner, capsys):
         call_command("reset_admin_mfa", "owner@example.org")
     with pytest.raises(CommandError, match="No user"):
         call_command("reset_admin_mfa", "nobody@example.org")
+
+
+def test_the_user_page_says_whether_it_is_set_up(staff_client, owner):
+    newcomer = factories.make_staff()
+
+    set_up = staff_client.get(reverse("admin:accounts_user_change", args=[owner.pk])).content.decode()
+    not_yet = staff_client.get(reverse("admin:accounts_user_change", args=[newcomer.pk]), HTTP_ACCEPT_LANGUAGE="pt")
+
+    assert "Two-step verification for the admin" in set_up and "On since" in set_up
+    assert "Não configurada" in not_yet.content.decode()
