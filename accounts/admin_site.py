@@ -211,13 +211,14 @@ class AdminSite(admin.AdminSite):
         if enrolling:
             device = services.admin_mfa_start(user=user)
         form = CodeForm(request.POST if request.method == "POST" else None)
-        status = 200
+        status, retry_after = 200, None
         if form.is_bound and form.is_valid():
             token = form.cleaned_data["otp_token"]
             try:
                 login_limits.check(email=user.email, request=request)
             except DomainError as exc:
-                form.add_error(None, rate_limited_error(exc.details["retry_after"]))
+                retry_after = exc.details["retry_after"]
+                form.add_error(None, rate_limited_error(retry_after))
                 status = 429
             else:
                 accepted = (
@@ -244,4 +245,7 @@ class AdminSite(admin.AdminSite):
                 qr_svg=mark_safe(segno.make(device.config_url, error="m").svg_inline(scale=4)),
                 app_mfa=LocalCredentials.objects.filter(user=user, mfa_enabled=True).exists(),
             )
-        return TemplateResponse(request, "admin/two_step.html", context, status=status)
+        response = TemplateResponse(request, "admin/two_step.html", context, status=status)
+        if retry_after:
+            response["Retry-After"] = str(retry_after)
+        return response

@@ -274,6 +274,24 @@ def test_enrolment_end_to_end(client):
     assert client.get(INDEX).status_code == 200
 
 
+def test_wrong_codes_on_the_set_up_page_are_slowed_too(client, clock, settings):
+    staff = factories.make_staff()
+    client.force_login(staff)
+    client.get(TWO_STEP)
+    device = TOTPDevice.objects.get(user=staff)
+    right = factories.totp_code(device)
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(settings.IDENTITY_LOGIN_FREE_FAILURES):
+        assert client.post(TWO_STEP, {"otp_token": wrong}).status_code == 200
+
+    refused = client.post(TWO_STEP, {"otp_token": right})
+
+    assert refused.status_code == 429 and refused["Retry-After"] == "1"
+    assert "Wait 1 second" in refused.content.decode()
+    clock.advance(1)
+    assert client.post(TWO_STEP, {"otp_token": right}).status_code == 302
+
+
 def test_the_set_up_page_speaks_portuguese(client):
     factories.make_staff(email="new@example.org")
     _sign_in(client, email="new@example.org")
