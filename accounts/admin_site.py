@@ -203,6 +203,8 @@ class AdminSite(admin.AdminSite):
             "next": next_url,
             "required": settings.ADMIN_REQUIRE_MFA,
         }
+        if not context["has_permission"]:  # still owes the second step: no list of the admin's models
+            context.update(available_apps=[], is_nav_sidebar_enabled=False)
         if device is not None and is_verified(user):
             context.update(state="on", device=device)
             return TemplateResponse(request, "admin/two_step.html", context)

@@ -251,6 +251,7 @@ def test_enrolment_end_to_end(client):
     assert response.redirect_chain == [(f"{TWO_STEP}?next=/admin/", 302)]
     assert not device.confirmed
     assert "<svg" in page and "otpauth://totp/Padmakara%20admin%3Anew%40example.org?secret=" in page
+    assert reverse("admin:retreats_retreat_changelist") not in page  # no sidebar of models yet
     assert client.get(TWO_STEP).content.decode().count(secret) == 1  # the same key until confirmed
 
     wrong = f"{(int(factories.totp_code(device)) + 1) % 1_000_000:06d}"
