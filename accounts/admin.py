@@ -1,19 +1,23 @@
 """Users in the admin: email is the login, so the username parts of Django's UserAdmin are
 replaced; profile, preferences and subscription each get a section; memberships and devices
 are inlines (progress/admin.py adds listening progress); staff can confirm, disable or reset
-two-step verification."""
+two-step verification; a superuser can reset a staff member's two-step verification for the
+admin (a django-otp TOTP device, accounts/admin_site.py), whose own device admin is not shown:
+a device's secret is no one else's to read."""
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.errors import DomainError
 
-from . import services
+from . import selectors, services
 from .models import Device, GroupMembership, User
 from .providers import canonical_email
 
@@ -113,7 +117,7 @@ class UserAdmin(auth_admin.UserAdmin):
     ]
     search_fields = ["email", "name", "cognito_sub"]
     ordering = ["email"]
-    readonly_fields = [api_id, "last_login"]
+    readonly_fields = [api_id, "last_login", "admin_two_step"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", api_id]}),
@@ -122,14 +126,17 @@ class UserAdmin(auth_admin.UserAdmin):
             {"fields": ["language", "content_language", "biometric_enabled", "notifications_enabled", "time_zone"]},
         ),
         (_("Subscription"), {"fields": ["subscription_status", "subscription_plan", "subscription_expires_at"]}),
-        (_("Permissions"), {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]}),
+        (
+            _("Permissions"),
+            {"fields": ["is_active", "is_staff", "admin_two_step", "is_superuser", "groups", "user_permissions"]},
+        ),
         (_("Important dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (None, {"classes": ["wide"], "fields": ["email", "usable_password", "password1", "password2"]}),
     ]
     inlines = [GroupMembershipInline, DeviceInline]
-    actions = ["confirm_users", "disable_users", "reset_mfa"]
+    actions = ["confirm_users", "disable_users", "reset_mfa", "reset_admin_mfa"]
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
@@ -137,6 +144,15 @@ class UserAdmin(auth_admin.UserAdmin):
     @admin.display(description=_("subscription active"), boolean=True)
     def subscription_active(self, obj):
         return obj.subscription_is_active
+
+    @admin.display(description=_("two-step verification for the admin"))
+    def admin_two_step(self, obj):
+        device = selectors.admin_mfa_device(obj)
+        if device is None:
+            return _("Not set up")
+        if device.created_at is None:  # a device older than django-otp's timestamps
+            return _("On")
+        return _("On since %(date)s") % {"date": formats.date_format(timezone.localtime(device.created_at))}
 
     def get_inlines(self, request, obj):
         return self.inlines if obj is not None else ()  # the add form asks for the login only
@@ -184,6 +200,30 @@ class UserAdmin(auth_admin.UserAdmin):
                 queryset.count(),
             ),
         )
+
+    def has_reset_admin_mfa_permission(self, request) -> bool:
+        return request.user.is_superuser
+
+    @admin.action(
+        description=_("Reset two-step verification for the admin of selected staff (superusers only)"),
+        permissions=["reset_admin_mfa"],
+    )
+    def reset_admin_mfa(self, request, queryset):
+        self._each(
+            request,
+            queryset,
+            services.admin_mfa_reset,
+            ngettext(
+                "Two-step verification for the admin reset for %(count)d user: they set it up again at their next sign-in.",
+                "Two-step verification for the admin reset for %(count)d users: they set it up again at their next sign-in.",
+                queryset.count(),
+            ),
+        )
+
+
+# Devices are set up by their owner (the two-step page) and reset with the action above.
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
 
 
 @admin.register(GroupMembership)

@@ -10,6 +10,7 @@ from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from padmakara.audit import audit, changes_since, values
 from padmakara.errors import Conflict, DomainError
@@ -224,3 +225,49 @@ def user_reset_mfa(*, user: User, by=None) -> None:
     ``by``: the staff member, named in the audit entry."""
     get_provider().admin_reset_mfa(user=user)
     audit(user=by, obj=user, message=gettext_noop("Two-step verification reset."))
+
+
+# --- The admin's second step (django-otp TOTP devices; accounts/admin_site.py) -------------
+
+
+def admin_mfa_start(*, user: User) -> TOTPDevice:
+    """The unconfirmed device a staff member is enrolling: the same one until confirmed, so
+    reloading the page keeps the QR code they may already have scanned."""
+    device = TOTPDevice.objects.devices_for_user(user, confirmed=False).order_by("pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name="admin", confirmed=False)
+    return device
+
+
+@transaction.atomic
+def admin_mfa_verify(*, device: TOTPDevice, token: str) -> bool:
+    """Whether ``token`` is a current code of ``device`` never used before (the row is locked,
+    so two requests cannot both spend the same code)."""
+    locked = TOTPDevice.objects.select_for_update().filter(pk=device.pk).first()
+    if locked is None or not token.strip().isdigit():
+        return False
+    verified = locked.verify_token(token.strip())
+    device.refresh_from_db()
+    return verified
+
+
+@transaction.atomic
+def admin_mfa_confirm(*, device: TOTPDevice, token: str) -> bool:
+    """Enrolment ends: a right code confirms ``device``, which replaces any other of the user's."""
+    if not admin_mfa_verify(device=device, token=token):
+        return False
+    TOTPDevice.objects.filter(user_id=device.user_id).exclude(pk=device.pk).delete()
+    TOTPDevice.objects.filter(pk=device.pk).update(confirmed=True)
+    device.confirmed = True
+    audit(user=device.user, obj=device.user, message=gettext_noop("Two-step verification for the admin set up."))
+    return True
+
+
+@transaction.atomic
+def admin_mfa_reset(*, user: User, by=None) -> None:
+    """A lost or replaced phone: the staff member's admin devices go, and their verified sessions
+    with them; the next sign-in with the password leads to enrolment. ``by``: named in the audit."""
+    deleted, _counts = TOTPDevice.objects.filter(user=user).delete()
+    if not deleted:
+        raise DomainError(_("No two-step verification for the admin is set up."), code="not_found")
+    audit(user=by, obj=user, message=gettext_noop("Two-step verification for the admin reset."))

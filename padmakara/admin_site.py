@@ -1,6 +1,7 @@
-"""The project's admin site, apart from padmakara/admin.py: Django imports the site class while
-it builds ``admin.site``, before the apps' admin modules (padmakara's included) register their
-models on it."""
+"""The index order of the admin site, apart from padmakara/admin.py: Django imports the site
+class while it builds ``admin.site``, before the apps' admin modules (padmakara's included)
+register their models on it. ``admin.site`` itself is accounts.admin_site.AdminSite (sign-in
+slowed after failures, a TOTP second step), which builds on this one."""
 
 from django.contrib import admin
 

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
 
 
 class PadmakaraConfig(AppConfig):
@@ -11,10 +10,3 @@ class PadmakaraConfig(AppConfig):
         from padmakara.observability import connect_celery_signals
 
         connect_celery_signals()
-
-
-class PadmakaraAdminConfig(admin_apps.AdminConfig):
-    """django.contrib.admin with the project's site (padmakara.admin_site.PadmakaraAdminSite)."""
-
-    default = False  # named in INSTALLED_APPS; "padmakara" itself is PadmakaraConfig
-    default_site = "padmakara.admin_site.PadmakaraAdminSite"

@@ -86,7 +86,8 @@ _local_hosts = ["localhost", "127.0.0.1", "[::1]", "testserver"]
 ALLOWED_HOSTS = _required("ALLOWED_HOSTS", env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else _local_hosts) or [])
 
 INSTALLED_APPS = [
-    "padmakara.apps.PadmakaraAdminConfig",  # django.contrib.admin, with the project's site
+    # Django's admin with the project's site (accounts.admin_site.AdminSite: throttled sign-in, TOTP).
+    "accounts.apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -100,6 +101,10 @@ INSTALLED_APPS = [
     "storages",
     # Before padmakara: padmakara's admin replaces auditlog's log entry admin (padmakara/audit_admin.py).
     "auditlog",
+    # Two-step verification for the admin (accounts/admin_site.py); before accounts, whose admin
+    # unregisters the device admin otp_totp registers.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "padmakara",
     "accounts",
     "retreats",
@@ -123,6 +128,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): the session passed the admin's second step (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # After authentication: the logged-in staff member is the actor of the request's audited writes.
     "padmakara.audit.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -489,6 +496,16 @@ IDENTITY_LOGIN_FREE_FAILURES_PER_IP = env.int("IDENTITY_LOGIN_FREE_FAILURES_PER_
 IDENTITY_LOGIN_MAX_DELAY_SECONDS = env.int("IDENTITY_LOGIN_MAX_DELAY_SECONDS", default=60)
 IDENTITY_LOGIN_FAILURE_MEMORY_SECONDS = env.int("IDENTITY_LOGIN_FAILURE_MEMORY_SECONDS", default=15 * 60)
 IDENTITY_MFA_ISSUER = env.str("IDENTITY_MFA_ISSUER", default="Padmakara")
+
+# Admin sign-in (accounts/admin_site.py): throttled like the API's login (the IDENTITY_LOGIN_*
+# values above), and a TOTP code from a django-otp device for every staff member when required.
+# Required unless DEBUG, so `make run` (DEBUG=1) lets the demo admin in with the password alone.
+ADMIN_REQUIRE_MFA = env_bool("ADMIN_REQUIRE_MFA", default=PRODUCTION or not DEBUG)
+# The name the authenticator app shows beside the admin's entry (the app's own is IDENTITY_MFA_ISSUER).
+OTP_TOTP_ISSUER = env.str("ADMIN_MFA_ISSUER", default=f"{IDENTITY_MFA_ISSUER} admin")
+# django-otp's own per-device back-off doubles without a ceiling: someone holding the password
+# could keep the owner out. Off; wrong codes count in accounts.login_limits instead (capped).
+OTP_TOTP_THROTTLE_FACTOR = 0
 # Token checks (both providers).
 IDENTITY_JWKS_URL = env.str("IDENTITY_JWKS_URL", default="")
 IDENTITY_JWKS_TIMEOUT = env.float("IDENTITY_JWKS_TIMEOUT", default=3.0)

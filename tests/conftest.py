@@ -8,6 +8,7 @@ from botocore.config import Config
 from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from . import factories
@@ -49,7 +50,8 @@ def redis_url():
 
 @pytest.fixture(autouse=True)
 def _isolated(settings, tmp_path):
-    """Every test gets its own media folder and an empty cache (throttles, version stamps)."""
+    """Every test gets its own media folder, an empty cache (throttles, version stamps) and the
+    default language."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,
@@ -61,6 +63,9 @@ def _isolated(settings, tmp_path):
     cache.clear()
     yield
     cache.clear()
+    # A request with Accept-Language: pt leaves Portuguese active in this thread; the next test
+    # starts in the default language again.
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -85,9 +90,17 @@ def staff(db):
 
 @pytest.fixture
 def staff_client(client, staff):
-    """A browser session of a superuser (the admin, the dashboard)."""
-    client.force_login(staff)
+    """A browser session of a superuser (the admin, the dashboard), through both steps of the
+    admin's sign-in: the password and a TOTP code (tests/factories.admin_login)."""
+    factories.admin_login(client, staff)
     return client
+
+
+@pytest.fixture(autouse=True)
+def _admin_requires_mfa(settings):
+    """Whatever DEBUG says in the environment, the admin asks staff for the second step in tests;
+    a test about the demo's way turns it off itself."""
+    settings.ADMIN_REQUIRE_MFA = True
 
 
 @pytest.fixture

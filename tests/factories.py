@@ -3,6 +3,10 @@
 import datetime
 import itertools
 
+from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.oath import totp
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
 from accounts.models import GroupMembership, User
 from retreats.models import Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
 
@@ -89,3 +93,28 @@ def make_catalogue(*, gatherings=3, sessions=2, tracks=3, translations=True, gro
                     make_track(session, order=i, language="pt", original=original, title=f"Ensinamento {i}")
         retreats.append(retreat)
     return group, retreats
+
+
+def make_admin_device(user: User, *, confirmed: bool = True) -> TOTPDevice:
+    """A TOTP device of the admin's second step (django-otp)."""
+    return TOTPDevice.objects.create(user=user, name="admin", confirmed=confirmed)
+
+
+def totp_code(device: TOTPDevice, *, steps_ahead: int = 0) -> str:
+    """The device's code for now (or a later 30-second step: a code is accepted once only, and
+    the step after the current one is still accepted, so a second sign-in in the same step
+    uses ``steps_ahead=1``)."""
+    device.refresh_from_db()
+    code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits, drift=steps_ahead)
+    return f"{code:0{device.digits}d}"
+
+
+def admin_login(client, user: User) -> TOTPDevice:
+    """``client`` signed in as ``user`` through both steps of the admin's sign-in, as the login
+    form leaves a session: logged in, and verified by a confirmed TOTP device."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first() or make_admin_device(user)
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+    return device

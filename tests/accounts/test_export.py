@@ -1,6 +1,6 @@
 from accounts.services import device_register
 from notifications.models import DigestSubscription, Notification
-from tests.factories import make_group, make_member
+from tests.factories import make_admin_device, make_group, make_member
 
 
 def test_it_exports_the_profile_and_every_personal_row(bearer, app_user):
@@ -21,6 +21,16 @@ def test_it_leaves_secrets_out(bearer, app_user):
     for secret in ("password", "tokenHash", "codeHash", "mfaSecret"):
         assert secret not in text
     assert app_user.password not in text
+
+
+def test_it_lists_an_admin_device_without_its_key(bearer, app_user):
+    device = make_admin_device(app_user)
+
+    body = bearer.get("/api/v1/user/export").json()
+
+    # The model's label, "otp_totp.TOTPDevice", camelCased like every key of the API.
+    assert [row["name"] for row in body["records"]["otpTotp.TOTPDevice"]] == ["admin"]
+    assert device.key not in str(body)
 
 
 def test_it_is_private(bearer, app_user):

@@ -56,7 +56,7 @@ class TestChangelists:
         fast_hashing = override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
         with django_db_blocker.unblock(), transaction.atomic(), fast_hashing:
             client = Client()
-            client.force_login(factories.make_staff())
+            factories.admin_login(client, factories.make_staff())
             group, teacher = factories.make_group(), factories.make_teacher()
             _gatherings(3, group, teacher)
             counts = {name: _queries(client, reverse(f"admin:{name}_changelist")) for name in CHANGELISTS}

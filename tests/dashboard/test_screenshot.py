@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from tests import factories
 from tests.conftest import require
 
 from .data import make_listening
@@ -62,7 +63,7 @@ def test_it_shows_the_dashboard_in_a_real_browser(browser, live_server, client, 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     make_listening(users=120, sessions_per_user=12, seed=11)
     _failures()
-    client.force_login(staff)
+    factories.admin_login(client, staff)
     browser.get(f"{live_server.url}/admin/login/")
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"})
 

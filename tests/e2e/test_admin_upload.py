@@ -1,6 +1,6 @@
-"""The real browser: Debian's Chromium, headless, at 1366 px, logs into the admin, drops three
-audio files on a session's upload page, saves the guesses and follows them live from waiting to
-three processed tracks, with no error in the console."""
+"""The real browser: Debian's Chromium, headless, at 1366 px, logs into the admin (password and
+TOTP code), drops three audio files on a session's upload page, saves the guesses and follows
+them live from waiting to three processed tracks, with no error in the console."""
 
 import os
 import re
@@ -78,7 +78,10 @@ def test_it_uploads_three_files_and_shows_three_processed_tracks(
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    factories.make_user(email="staff@example.org", password="a-long-pass-phrase", is_staff=True, is_superuser=True)
+    staff = factories.make_user(
+        email="staff@example.org", password="a-long-pass-phrase", is_staff=True, is_superuser=True
+    )
+    device = factories.make_admin_device(staff)  # the admin asks staff for a TOTP code too
     factories.make_teacher(name="Jigme Khyentse Rinpoche", abbreviation="JKR")
     session = factories.make_session(factories.make_retreat(slug="spring-2024"), name="Day 1 morning")
     names = [
@@ -104,6 +107,7 @@ def test_it_uploads_three_files_and_shows_three_processed_tracks(
     browser.get(f"{live_server.url}/admin/login/?next=/admin/media/upload/session/{session.pk}/upload/")
     browser.find_element(By.NAME, "username").send_keys("staff@example.org")
     browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
+    browser.find_element(By.NAME, "otp_token").send_keys(factories.totp_code(device))
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     zone = wait.until(ec.presence_of_element_located((By.ID, "dropzone")))
     scratch = browser.execute_script(

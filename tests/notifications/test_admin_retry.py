@@ -17,7 +17,7 @@ def test_the_retry_action_queues_failed_events_again_and_audits_it(staff, django
     )
     done = NotificationEvent.objects.create(key="done", kind="new_gathering", retreat=retreat, state="sent")
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
-    client.force_login(staff)
+    factories.admin_login(client, staff)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         response = client.post(

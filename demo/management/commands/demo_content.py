@@ -42,3 +42,9 @@ class Command(BaseCommand):
         ]:
             shown = password if email in report.new_accounts else "(existing account: password left unchanged)"
             self.stdout.write(f"{role + ':':17} {email}  {shown}")
+        if settings.ADMIN_REQUIRE_MFA:
+            # Off with DEBUG (make run); on elsewhere: the admin asks for a code too.
+            self.stdout.write(
+                "The admin asks for two-step verification (ADMIN_REQUIRE_MFA): at the first sign-in, "
+                "scan the QR code it shows with an authenticator app. DEBUG=1 turns it off for a demo."
+            )
