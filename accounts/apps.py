@@ -33,6 +33,7 @@ class AccountsConfig(AppConfig):
         audit.register(GroupMembership, exclude=["created_at"])
         audit.register(Group, m2m=["permissions"])
 
+
 class AdminConfig(admin_apps.AdminConfig):
     """Django's admin, whose ``admin.site`` is the project's site: sign-in slowed after failures
     and, when ``ADMIN_REQUIRE_MFA``, a TOTP code for every staff member (accounts/admin_site.py)."""
