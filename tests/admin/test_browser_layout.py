@@ -10,6 +10,7 @@ from django.urls import reverse
 
 from demo import catalogue as demo
 from retreats.models import Retreat
+from tests import factories
 from tests.conftest import require
 
 pytestmark = pytest.mark.browser
@@ -55,7 +56,7 @@ def browser():
 def staff_browser(browser, live_server, client, staff, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     demo.load_demo_content(ffmpeg=shutil.which("ffmpeg"))
-    client.force_login(staff)
+    factories.admin_login(client, staff)
     browser.get(f"{live_server.url}/admin/login/")
     browser.add_cookie({"name": "sessionid", "value": client.cookies["sessionid"].value, "path": "/"})
 

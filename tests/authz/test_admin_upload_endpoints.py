@@ -18,7 +18,7 @@ from django.urls import reverse
 
 from media import admin_views
 from media.models import Upload
-from retreats.models import Track
+from retreats.models import Session, Track
 from tests import factories
 
 pytestmark = [pytest.mark.django_db, pytest.mark.s3]
@@ -37,13 +37,24 @@ UPLOAD_ROUTES = {
     "media_upload_complete": ("post", {"parts": [{"partNumber": 1, "etag": '"x"'}]}),
     "media_upload_abort": ("post", {}),
 }
+# Endpoints on a gathering: a folder whose sub-folders become its sessions.
+RETREAT_ROUTES = {
+    "media_retreat_upload": ("get", None),
+    "media_folder_sessions": ("post", {"folders": ["2024-05-12 AM"]}),
+    "media_folder_sessions_create": (
+        "post",
+        {"sessions": [{"folder": "2024-05-12 AM", "name": "Day 2", "date": "2024-05-12", "type": "morning"}]},
+    ),
+}
+# Reading the processing state of a session's files: any staff member who may view tracks.
+VIEW_ROUTES = {"media_session_status": ("get", None)}
 # The page's translated strings: no data, the same for every staff member.
 WITHOUT_DATA = {"media_jsi18n"}
 
 
 def test_it_has_a_case_for_every_upload_endpoint():
     names = {pattern.name for pattern in admin_views.urls(admin.site)}
-    assert names == set(SESSION_ROUTES) | set(UPLOAD_ROUTES) | WITHOUT_DATA
+    assert names == set(SESSION_ROUTES) | set(UPLOAD_ROUTES) | set(RETREAT_ROUTES) | set(VIEW_ROUTES) | WITHOUT_DATA
 
 
 @dataclasses.dataclass
@@ -63,7 +74,7 @@ def _uploader(**extra):
 def _client(user=None) -> Client:
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     if user is not None:
-        client.force_login(user)
+        factories.admin_login(client, user)
     return client
 
 
@@ -83,9 +94,14 @@ def world(s3):
 
 
 def _call(client, world, name):
-    routes = {**SESSION_ROUTES, **UPLOAD_ROUTES}
+    routes = {**SESSION_ROUTES, **UPLOAD_ROUTES, **RETREAT_ROUTES, **VIEW_ROUTES}
     method, body = routes[name]
-    arg = world.upload.uuid if name in UPLOAD_ROUTES else world.session.pk
+    if name in UPLOAD_ROUTES:
+        arg = world.upload.uuid
+    elif name in RETREAT_ROUTES:
+        arg = world.session.retreat_id
+    else:
+        arg = world.session.pk
     url = reverse(f"admin:{name}", args=[arg])
     if body == "review":
         body = {"uploadIds": [str(world.upload.uuid)]}
@@ -105,12 +121,14 @@ def _assert_nothing_changed(world, response):
     upload = Upload.objects.get()  # no other upload was started
     assert (upload.status, upload.received) == ("uploading", 0)
     assert not Track.objects.exists()
+    assert Session.objects.count() == 1  # no session made from a folder
     open_uploads = world.s3.list_multipart_uploads(Bucket=world.s3.bucket).get("Uploads", [])
     assert [u["UploadId"] for u in open_uploads] == [world.upload.s3_upload_id]  # not completed, not aborted
     assert world.s3.list_objects_v2(Bucket=world.s3.bucket)["KeyCount"] == 0
 
 
-ALL = sorted({**SESSION_ROUTES, **UPLOAD_ROUTES})
+WRITERS = sorted({**SESSION_ROUTES, **UPLOAD_ROUTES, **RETREAT_ROUTES})
+ALL = sorted({**SESSION_ROUTES, **UPLOAD_ROUTES, **RETREAT_ROUTES, **VIEW_ROUTES})
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -127,11 +145,18 @@ def test_a_listener_is_sent_to_the_login(world, name):
     _assert_nothing_changed(world, response)
 
 
-@pytest.mark.parametrize("name", ALL)
+@pytest.mark.parametrize("name", WRITERS)
 def test_staff_without_the_permission_to_add_tracks_are_refused(world, name):
     clerk = factories.make_user(is_staff=True, name="Clerk")
     clerk.user_permissions.add(Permission.objects.get(codename="view_track", content_type__app_label="retreats"))
     response = _call(_client(clerk), world, name)
+    assert response.status_code == 403
+    _assert_nothing_changed(world, response)
+
+
+@pytest.mark.parametrize("name", sorted(VIEW_ROUTES))
+def test_staff_who_may_not_view_tracks_do_not_read_processing_states(world, name):
+    response = _call(_client(factories.make_user(is_staff=True, name="Clerk")), world, name)
     assert response.status_code == 403
     _assert_nothing_changed(world, response)
 

@@ -8,6 +8,7 @@ from django.utils import timezone, translation
 
 from dashboard import charts, selectors, views
 from retreats.models import Track
+from tests import factories
 from tests.factories import make_group, make_retreat, make_session, make_track, make_user
 
 from .data import make_listening
@@ -27,7 +28,7 @@ def test_it_renders_for_an_empty_database(staff_client):
 
 
 def test_it_is_for_staff_only(client):
-    client.force_login(make_user())
+    factories.admin_login(client, make_user())
 
     response = client.get(URL)
 

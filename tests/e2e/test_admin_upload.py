@@ -170,7 +170,10 @@ def test_a_gathering_folder_becomes_sessions_reviewed_before_they_are_created(
     from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
-    factories.make_user(email="staff@example.org", password="a-long-pass-phrase", is_staff=True, is_superuser=True)
+    staff = factories.make_user(
+        email="staff@example.org", password="a-long-pass-phrase", is_staff=True, is_superuser=True
+    )
+    device = factories.make_admin_device(staff)  # the admin asks staff for a TOTP code too
     factories.make_teacher(name="Jigme Khyentse Rinpoche", abbreviation="JKR")
     retreat = factories.make_retreat(slug="spring-2024", status="draft")
     folder = tmp_path / "Spring 2024"
@@ -185,6 +188,7 @@ def test_a_gathering_folder_becomes_sessions_reviewed_before_they_are_created(
     browser.get(f"{live_server.url}/admin/login/?next=/admin/media/upload/gathering/{retreat.pk}/upload/")
     browser.find_element(By.NAME, "username").send_keys("staff@example.org")
     browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
+    browser.find_element(By.NAME, "otp_token").send_keys(factories.totp_code(device))
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
     wait.until(ec.presence_of_element_located((By.ID, "media-files"))).send_keys(str(folder))
 

@@ -103,7 +103,7 @@ def test_the_folder_page_renders_and_is_linked_from_the_gathering(staff_client):
 def test_the_folder_endpoints_are_for_staff_who_may_add_sessions(client, user):
     retreat = factories.make_retreat()
     clerk = factories.make_user(is_staff=True)
-    client.force_login(clerk)
+    factories.admin_login(client, clerk)
 
     assert client.get(reverse("admin:media_retreat_upload", args=[retreat.pk])).status_code == 403
     assert (

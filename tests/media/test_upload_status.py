@@ -43,7 +43,7 @@ def test_the_status_lists_each_file_with_its_translated_state(staff_client, sess
 
 def test_the_status_is_refused_to_anonymous_visitors_and_listeners(client, user, session):
     anonymous = _status(client, session)
-    client.force_login(user)
+    factories.admin_login(client, user)
     listener = _status(client, session)
 
     assert anonymous.status_code == listener.status_code == 302  # to the admin login
@@ -53,11 +53,11 @@ def test_the_status_is_refused_to_anonymous_visitors_and_listeners(client, user,
 def test_the_status_is_refused_to_staff_who_may_not_view_tracks(client, session):
     clerk = factories.make_user(is_staff=True)
     clerk.user_permissions.add(Permission.objects.get(codename="view_retreat"))
-    client.force_login(clerk)
+    factories.admin_login(client, clerk)
     assert _status(client, session).status_code == 403
 
     clerk.user_permissions.add(Permission.objects.get(codename="view_track"))
-    client.force_login(type(clerk).objects.get(pk=clerk.pk))  # permissions are cached per object
+    factories.admin_login(client, type(clerk).objects.get(pk=clerk.pk))  # permissions are cached per object
     assert _status(client, session).status_code == 200
 
 
@@ -117,7 +117,7 @@ def test_saving_answers_before_processing_and_the_status_follows_it(client, sett
     settings.MEDIA_JOBS_IN_THREAD, settings.MEDIA_JOBS_THREADS = True, 1
     factories.make_teacher(name="Jigme Khyentse Rinpoche", abbreviation="JKR")
     session = factories.make_session(factories.make_retreat(slug="spring-2024"), name="Day 1 morning")
-    client.force_login(factories.make_staff())
+    factories.admin_login(client, factories.make_staff())
     jobs._pool = None  # a pool of the size set above
     release = threading.Event()
     jobs._thread_pool().submit(release.wait)

@@ -221,7 +221,7 @@ def test_it_answers_a_size_that_is_not_a_whole_number_with_400(staff_client, ses
 
 
 def test_it_is_for_staff_only(client, user, session):
-    client.force_login(user)
+    factories.admin_login(client, user)
 
     response = client.post(
         reverse("admin:media_upload_start", args=[session.pk]), {"filename": "a.mp3", "size": 1},
@@ -274,7 +274,7 @@ def test_it_serves_the_javascript_strings_in_english_by_default(staff_client):
 
 
 def test_the_javascript_strings_are_for_staff_only(client, user):
-    client.force_login(user)
+    factories.admin_login(client, user)
 
     assert client.get(reverse("admin:media_jsi18n")).status_code == 302  # to the admin login
 
