@@ -1,6 +1,6 @@
 """Benchmark of the content read API against a floor, on PostgreSQL.
 
-    python bench/content_api.py [--requests 50] [--gatherings 50]
+    python bench/content_api.py [--requests 50] [--gatherings 50] [--grants 0]
 
 Builds 50 gatherings x 8 sessions x 12 English tracks, each with a Portuguese translation
 track (9,600 tracks) and an English transcript, in 5 retreat groups, inside a database of its
@@ -11,7 +11,9 @@ force_authenticate), and the ratio to a floor measured in the same run: the same
 with one raw SQL query and dumped with ``json``. Target: every ratio <= 3.
 
 The reader is a listener who hears translations (``contentLanguage`` en-pt), member of two
-of the groups, so the access rule is evaluated as it is for real listeners.
+of the groups, so the access rule is evaluated as it is for real listeners. The gatherings
+cycle through the six audiences; ``--grants N`` gives the reader N staff grants and N
+attendances, spread over the gatherings (a realistic share: 50 grants among 2,000 gatherings).
 """
 
 import argparse
@@ -57,10 +59,10 @@ SESSIONS = 8
 TRACKS = 12
 
 
-def build_catalogue(gatherings: int) -> dict:
+def build_catalogue(gatherings: int, grants: int = 0) -> dict:
     """Bulk-inserts the catalogue; returns what the requests need."""
     from accounts.models import GroupMembership, User
-    from retreats.models import Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
+    from retreats.models import Attendance, Audience, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
 
     teachers = Teacher.objects.bulk_create(
         Teacher(name=name, abbreviation=abbr)
@@ -75,7 +77,7 @@ def build_catalogue(gatherings: int) -> dict:
         RetreatGroup(name=f"Series {i}", name_pt=f"Série {i}", slug=f"series-{i}", order=i, description="A series.")
         for i in range(GROUPS)
     )
-    visibilities = ["public", "members", "subscribers"]
+    audiences = Audience.SLUGS
     now = datetime.datetime.now(datetime.UTC)
     retreats = Retreat.objects.bulk_create(
         Retreat(
@@ -89,7 +91,7 @@ def build_catalogue(gatherings: int) -> dict:
             season="spring" if i % 2 else "fall",
             status="published",
             published_at=now,
-            visibility=visibilities[i % 3],
+            audience_id=audiences[i % len(audiences)],
         )
         for i in range(gatherings)
     )
@@ -146,6 +148,11 @@ def build_catalogue(gatherings: int) -> dict:
         "bench@example.org", password=None, name="Bench", content_language="en-pt", language="pt"
     )
     GroupMembership.objects.bulk_create(GroupMembership(user=user, group=g) for g in groups[:2])
+    step = max(1, len(retreats) // max(1, 2 * grants))
+    spread = retreats[::step][: 2 * grants]
+    Attendance.objects.bulk_create(
+        Attendance(user=user, gathering=r, source="granted" if i % 2 else "attended") for i, r in enumerate(spread)
+    )
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return {
@@ -164,7 +171,7 @@ def build_catalogue(gatherings: int) -> dict:
 FLOOR_RETREATS = """
 SELECT g.uuid, g.name, g.name_pt, g.description, g.description_pt, g.image,
        r.uuid AS retreat_uuid, r.name AS retreat_name, r.name_pt AS retreat_name_pt, r.season,
-       r.start_date, r.end_date, r.visibility,
+       r.start_date, r.end_date, r.audience_id,
        (SELECT count(*) FROM retreats_session s WHERE s.retreat_id = r.id) AS session_count,
        (SELECT sum((SELECT count(*) FROM retreats_track t WHERE t.session_id = s.id))
           FROM retreats_session s WHERE s.retreat_id = r.id) AS track_count
@@ -195,7 +202,7 @@ FLOOR_TRACK = """
 SELECT t.uuid, t.title, t.description, t.duration, t."order", t.language, t.file_size, o.uuid AS original_uuid,
        EXISTS (SELECT 1 FROM retreats_transcript x WHERE x.track_id = t.id) AS has_transcript,
        s.uuid AS session_uuid, s.name AS session_name, s.name_pt AS session_name_pt, s.date,
-       r.uuid AS retreat_uuid, r.name AS retreat_name, r.name_pt AS retreat_name_pt, r.visibility,
+       r.uuid AS retreat_uuid, r.name AS retreat_name, r.name_pt AS retreat_name_pt, r.audience_id,
        sp.name AS speaker_name, sp.abbreviation,
        (SELECT json_agg(json_build_array(g.uuid, g.name, g.name_pt) ORDER BY g."order", g.name)
           FROM retreats_retreat_groups rg JOIN retreats_retreatgroup g ON g.id = rg.retreatgroup_id
@@ -268,6 +275,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=50, help="timed requests per endpoint (default 50)")
     parser.add_argument("--gatherings", type=int, default=50)
+    parser.add_argument("--grants", type=int, default=0, help="grants (and as many attendances) of the reader")
     args = parser.parse_args()
 
     if not settings.IS_POSTGRES:
@@ -280,7 +288,7 @@ def main() -> int:
     old_config = setup_databases(verbosity=0, interactive=False)
     try:
         started = time.perf_counter()
-        data = build_catalogue(args.gatherings)
+        data = build_catalogue(args.gatherings, args.grants)
         built = time.perf_counter() - started
         cache.clear()
         client = APIClient()
@@ -306,7 +314,8 @@ def main() -> int:
     print(
         f"Catalogue: {args.gatherings} gatherings in {GROUPS} groups, {data['sessions']} sessions, "
         f"{data['tracks']} tracks (en + pt translations), built in {built:.1f}s on PostgreSQL "
-        f"{connection.pg_version // 10000}. Reader: en-pt listener, member of 2 groups. {args.requests} requests each."
+        f"{connection.pg_version // 10000}. Reader: en-pt listener, member of 2 groups, "
+        f"{args.grants} grants and {args.grants} attendances. {args.requests} requests each."
     )
     print()
     header = f"{'mode':<6}{'endpoint':<24}{'queries':>8}{'bytes':>10}{'median ms':>11}{'p95 ms':>9}{'floor med':>11}{'floor p95':>11}{'ratio':>7}{'ratio p95':>11}"

@@ -67,7 +67,7 @@ def _through_worker() -> None:
     from retreats.services import retreat_publish
     from tests.notifications.worker import broker, celery_worker
 
-    retreat = _gathering(1, status="draft", visibility="public")
+    retreat = _gathering(1, status="draft", audience_id="free-anyone")
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "worker.log"
         with celery_worker(REDIS_URL, log_path=log, concurrency=1, env={"PUSH_BACKEND": "notifications.push.LocalPushBackend"}), broker(REDIS_URL):  # fmt: skip
@@ -92,7 +92,7 @@ def _queries_per_batch(group) -> None:
     from notifications import services
     from notifications.models import NotificationEvent
 
-    retreat = _gathering(2, status="published", visibility="members")
+    retreat = _gathering(2, status="published", audience_id="retreat-group-members")
     retreat.groups.set([group])
     event = NotificationEvent.objects.create(key="bench:queries", kind="new_gathering", retreat=retreat)
     services.claim_event(event_id=event.pk)

@@ -47,7 +47,7 @@ def _setup():
 
     retreat = Retreat.objects.create(
         name="Bench gathering", slug="bench", start_date=datetime.date(2024, 3, 1), end_date=datetime.date(2024, 3, 3),
-        status="published", visibility="public",
+        status="published", audience_id="free-anyone",
     )  # fmt: skip
     session = Session.objects.create(retreat=retreat, name="Day 1", order=1)
     tracks = [Track.objects.create(session=session, title=f"Talk {i}", order=i, duration=3600.0) for i in range(TRACKS)]

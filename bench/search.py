@@ -256,7 +256,9 @@ def build_corpus(args, rng: random.Random, languages: dict[str, Language], user:
     GroupMembership.objects.bulk_create(GroupMembership(user=user, group=group) for group in groups[:5])
     tracks_per_session, sessions_per_gathering = 10, 10
     gatherings = max(1, math.ceil(args.tracks / (tracks_per_session * sessions_per_gathering)))
-    visibilities = rng.choices(["public", "members", "subscribers"], weights=[70, 20, 10], k=gatherings)
+    audiences = rng.choices(
+        ["free-anyone", "retreat-group-members", "free-subscribers"], weights=[70, 20, 10], k=gatherings
+    )
     retreats = Retreat.objects.bulk_create(
         Retreat(
             name=f"Gathering {i}",
@@ -265,10 +267,10 @@ def build_corpus(args, rng: random.Random, languages: dict[str, Language], user:
             end_date=f"{2003 + i % 23}-0{1 + i % 9}-12",
             status="published",
             published_at=now,
-            visibility=visibility,
+            audience_id=audience,
             required_plan="premium",
         )
-        for i, visibility in enumerate(visibilities)
+        for i, audience in enumerate(audiences)
     )
     Retreat.groups.through.objects.bulk_create(
         Retreat.groups.through(retreat_id=retreat.pk, retreatgroup_id=groups[i % len(groups)].pk)

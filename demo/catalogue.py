@@ -44,7 +44,20 @@ from accounts.services import user_create_verified
 from media import storage as media_storage
 from media.models import DownloadBundle
 from progress.models import ListeningSession, TrackProgress
-from retreats.models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript, TranscriptPage
+from retreats.models import (
+    Attendance,
+    Audience,
+    Place,
+    Retreat,
+    RetreatGroup,
+    Session,
+    Tag,
+    Teacher,
+    Track,
+    Transcript,
+    TranscriptPage,
+)
+from retreats.services import access_grant
 
 ADMIN_EMAIL = "admin@padmakara.local"
 DEMO_PASSWORD = "padmakara-demo"
@@ -234,7 +247,7 @@ GATHERINGS = [
                        "prática guiada à tarde.",
      "start": datetime.date(2024, 4, 12), "end": datetime.date(2024, 4, 14),
      "teachers": ["JKR", "PWR"], "places": ["HSA"],
-     "status": Retreat.Status.PUBLISHED, "visibility": Retreat.Visibility.PUBLIC, "required_plan": "basic",
+     "status": Retreat.Status.PUBLISHED, "audience": Audience.FREE_ANYONE, "required_plan": "basic",
      "sessions": [(0, "morning", None), (0, "afternoon", None), (1, "morning", 1), (1, "morning", 2)]},
     {"slug": "autumn-gathering-2024", "groups": ["way-of-the-bodhisattva"], "theme": "bodhicharyavatara",
      "name": "Autumn Gathering 2024", "name_pt": "Encontro de Outono 2024",
@@ -244,35 +257,39 @@ GATHERINGS = [
                        "membros do grupo de estudo.",
      "start": datetime.date(2024, 10, 18), "end": datetime.date(2024, 10, 20),
      "teachers": ["KPS"], "places": ["CCA"],
-     "status": Retreat.Status.PUBLISHED, "visibility": Retreat.Visibility.MEMBERS, "required_plan": "basic",
+     "status": Retreat.Status.PUBLISHED, "audience": Audience.GROUP_MEMBERS, "required_plan": "basic",
      "sessions": [(0, "morning", None), (0, "afternoon", None), (1, "morning", None)]},
     {"slug": "spring-gathering-2025", "groups": ["mind-training-series", "way-of-the-bodhisattva"],
      "theme": "four-thoughts",
      "name": "Spring Gathering 2025", "name_pt": "Encontro da Primavera 2025",
-     "description": "An online weekend on the four thoughts that turn the mind, for subscribers. "
+     "description": "An online weekend on the four thoughts that turn the mind, available on request. "
                     "Still a draft: publish it from the admin to see it appear in the app.",
      "description_pt": "Um fim de semana online sobre os quatro pensamentos que transformam a mente, "
-                       "para assinantes.",
+                       "disponível a pedido.",
      "start": datetime.date(2025, 5, 2), "end": datetime.date(2025, 5, 4),
      "teachers": ["JKR", "KPS"], "places": ["ZOOM"],
-     "status": Retreat.Status.DRAFT, "visibility": Retreat.Visibility.SUBSCRIBERS, "required_plan": "premium",
+     "status": Retreat.Status.DRAFT, "audience": Audience.ON_REQUEST, "required_plan": "basic",
      "sessions": [(0, "morning", None), (0, "afternoon", None)]},
 ]  # fmt: skip
 
 TRACKS_PER_SESSION = 2
 
 LISTENERS = [
-    # Member of the study group: plays the members-only gathering; hears translations too.
+    # Member of the study group who attended the autumn gathering: plays it without a
+    # subscription (attendance opens a group-members gathering); hears translations too.
     {"email": "listener@padmakara.local", "name": "Ana Listener", "language": "en", "content_language": "en-pt",
-     "groups": ["way-of-the-bodhisattva"], "subscription": None,
+     "groups": ["way-of-the-bodhisattva"], "subscription": None, "attended": ["autumn-gathering-2024"],
+     "granted": [],
      "joined_days_ago": 44, "plays": ["spring-gathering-2024", "autumn-gathering-2024"], "keenness": 0.7},
-    # No group, no subscription: sees the members-only gathering locked.
+    # No group, no subscription: sees the group-members gathering locked (subscription_required).
     {"email": "guest@padmakara.local", "name": "Bruno Guest", "language": "pt", "content_language": "en",
-     "groups": [], "subscription": None,
+     "groups": [], "subscription": None, "attended": [], "granted": [],
      "joined_days_ago": 30, "plays": ["spring-gathering-2024"], "keenness": 0.35},
-    # Premium subscriber: will play the subscribers' gathering once staff publish it.
+    # Premium subscriber in no group: the group-members gathering is locked (membership_required);
+    # staff granted her the on-request gathering, which she plays once staff publish it.
     {"email": "subscriber@padmakara.local", "name": "Carla Subscriber", "language": "pt",
-     "content_language": "en-pt", "groups": [], "subscription": "premium",
+     "content_language": "en-pt", "groups": [], "subscription": "premium", "attended": [],
+     "granted": ["spring-gathering-2025"],
      "joined_days_ago": 12, "plays": ["spring-gathering-2024"], "keenness": 0.5},
 ]  # fmt: skip
 
@@ -435,8 +452,9 @@ class DemoLoader:
         self.groups = {
             g["slug"]: self._get_or_create(RetreatGroup, "groups", defaults=g, slug=g["slug"])[0] for g in GROUPS
         }
+        self.gatherings: dict[str, Retreat] = {}
         for spec in GATHERINGS:
-            fields = {k: spec[k] for k in ("name", "name_pt", "description", "description_pt", "visibility")}
+            fields = {k: spec[k] for k in ("name", "name_pt", "description", "description_pt")}
             retreat, created = self._get_or_create(
                 Retreat,
                 "gatherings",
@@ -446,9 +464,11 @@ class DemoLoader:
                     "end_date": spec["end"],
                     "status": spec["status"],
                     "required_plan": spec["required_plan"],
+                    "audience_id": spec["audience"],
                 },
                 slug=spec["slug"],
             )
+            self.gatherings[spec["slug"]] = retreat
             if created:
                 retreat.groups.set([self.groups[slug] for slug in spec["groups"]])
                 retreat.teachers.set([teachers[abbr] for abbr in spec["teachers"]])
@@ -559,7 +579,7 @@ class DemoLoader:
     def _people(self) -> None:
         admin = User.objects.filter(email=ADMIN_EMAIL).first()
         if admin is None:
-            User.objects.create_superuser(ADMIN_EMAIL, self.admin_password, name="Demo admin")
+            admin = User.objects.create_superuser(ADMIN_EMAIL, self.admin_password, name="Demo admin")
             self.report.created["admin"] += 1
             self.report.new_accounts.append(ADMIN_EMAIL)
         for spec in LISTENERS:
@@ -584,6 +604,12 @@ class DemoLoader:
                 self.report.new_accounts.append(spec["email"])
             for slug in spec["groups"]:
                 self._get_or_create(GroupMembership, "group memberships", user=user, group=self.groups[slug])
+            for slug in spec["attended"]:
+                self._get_or_create(Attendance, "attendances", user=user, gathering=self.gatherings[slug])
+            for slug in spec["granted"]:
+                self.report.created["grants"] += access_grant(
+                    users=[user], gatherings=[self.gatherings[slug]], granted_by=admin, note="Demo grant"
+                )
 
     def _listening(self) -> None:
         """A few weeks of listening by each demo listener, drawn from a generator seeded by the

@@ -3,11 +3,12 @@ the bodies are built by ``media.shapes``."""
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from padmakara.api.schema import ErrorEnvelopeSerializer, error_responses
-from padmakara.api.throttles import MediaThrottle
+from padmakara.api.throttles import AnonymousThrottle, MediaThrottle
 from retreats.access import AccessProfile
 
 from . import bundles, selectors, shapes, signing
@@ -26,7 +27,14 @@ class MediaView(APIView):
         return Response(shapes.DownloadBundle.build(bundle, signed), status=status_code)
 
 
-class AudioURLView(MediaView):
+class PublicMediaView(MediaView):
+    """Signed URLs answer a caller with no token too, for free-anyone gatherings only."""
+
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonymousThrottle, MediaThrottle]
+
+
+class AudioURLView(PublicMediaView):
     class QuerySerializer(serializers.Serializer):
         quality = serializers.ChoiceField(choices=QUALITIES, default="high", required=False)
 
@@ -46,7 +54,7 @@ class AudioURLView(MediaView):
         return Response(shapes.AudioURL.build(signed, source, track.duration))
 
 
-class TranscriptURLView(MediaView):
+class TranscriptURLView(PublicMediaView):
     @extend_schema(responses={200: shapes.TranscriptURL, **error_responses(403)}, summary="Transcript URL")
     def get(self, request, track_id):
         track = selectors.track_for_playback(self.profile(request), track_id)

@@ -54,7 +54,8 @@ def _bundle_tracks(profile: AccessProfile, track_uuids) -> list[Track]:
         raise NotFound(f"Unknown tracks: {', '.join(missing[:5])}.")
     playable = set(selectors.playable_tracks(profile).filter(uuid__in=track_uuids).values_list("uuid", flat=True))
     if len(playable) != len(tracks):
-        raise Locked()
+        first_locked = next(tracks[u] for u in track_uuids if u not in playable)
+        raise Locked(details={"reason": profile.reason_for_retreat(first_locked.session.retreat)})
     return [tracks[u] for u in track_uuids]
 
 

@@ -40,8 +40,9 @@ def track_for_playback(profile: AccessProfile, track_uuid) -> Track:
     )
     if track is None:
         raise NotFound()
-    if not profile.can_play_retreat(track.session.retreat):
-        raise Locked()
+    reason = profile.reason_for_retreat(track.session.retreat)
+    if reason is not None:
+        raise Locked(details={"reason": reason})
     return track
 
 

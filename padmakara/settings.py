@@ -380,6 +380,7 @@ CELERY_BEAT_SCHEDULE = {
 THROTTLE_RATES = {
     "auth": env.str("THROTTLE_AUTH", default="100/hour"),
     "content": env.str("THROTTLE_CONTENT", default="1000/hour"),
+    "anonymous": env.str("THROTTLE_ANONYMOUS", default="300/hour"),
     "progress": env.str("THROTTLE_PROGRESS", default="500/hour"),
     "media": env.str("THROTTLE_MEDIA", default="200/hour"),
 }

@@ -33,6 +33,7 @@ class TrackRef:
     uuid: object
     duration: float
     playable: bool
+    locked_reason: str | None = None  # why not, when not playable (retreats.access.Reason)
 
 
 def track_refs(*, user, track_uuids: Iterable) -> dict:
@@ -44,9 +45,16 @@ def track_refs(*, user, track_uuids: Iterable) -> dict:
     rows = (
         Track.objects.filter(published_q("session__retreat__"), uuid__in=list(track_uuids))
         .annotate(playable=Exists(Retreat.objects.filter(profile.playable_q(), pk=OuterRef("session__retreat_id"))))
-        .values_list("id", "uuid", "duration", "playable")
+        .values_list(
+            "id", "uuid", "duration", "playable", "session__retreat__audience_id", "session__retreat__required_plan"
+        )
     )
-    return {row[1]: TrackRef(*row) for row in rows}
+    return {
+        uuid: TrackRef(
+            pk, uuid, duration, playable, None if playable else profile.reason(audience=audience, required_plan=plan)
+        )
+        for pk, uuid, duration, playable, audience, plan in rows
+    }
 
 
 def transcript_page_count(*, track_id: int) -> int:

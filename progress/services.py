@@ -69,7 +69,7 @@ def _require_playable(ref: selectors.TrackRef | None) -> selectors.TrackRef:
     if ref is None:
         raise NotFound(_("No such track."))
     if not ref.playable:
-        raise Locked()
+        raise Locked(details={"reason": ref.locked_reason})
     return ref
 
 

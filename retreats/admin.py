@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.api.formats import clock
 
+from .access_admin import AttendanceFormsetSaving, GatheringAttendanceInline, grant_access_to_gatherings
 from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
 
@@ -196,7 +197,7 @@ class RetreatForm(forms.ModelForm):
             "places",
             "teachers",
             "status",
-            "visibility",
+            "audience",
             "required_plan",
             "description",
             "description_pt",
@@ -241,18 +242,18 @@ class SessionInline(admin.TabularInline):
 
 
 @admin.register(Retreat)
-class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
+class RetreatAdmin(AttendanceFormsetSaving, TrackTotalsColumns, admin.ModelAdmin):
     form = RetreatForm
     list_display = [
         "name",
         "dates",
         "status",
-        "visibility",
+        "audience",
         "session_count",
         "track_count",
         "total_duration",
     ]
-    list_filter = ["groups", YearListFilter, "season", "status", "visibility", "teachers"]
+    list_filter = ["groups", YearListFilter, "season", "status", "audience", "teachers"]
     search_fields = ["name", "name_pt", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["groups", "teachers", "places"]
@@ -260,12 +261,12 @@ class RetreatAdmin(TrackTotalsColumns, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "name_pt", "slug", "groups"]}),
         (_("When and where"), {"fields": ["start_date", "end_date", "season", "places", "teachers"]}),
-        (_("Publishing"), {"fields": ["status", "published_at", "visibility", "required_plan"]}),
+        (_("Publishing"), {"fields": ["status", "published_at", "audience", "required_plan"]}),
         (_("Description"), {"fields": ["description", "description_pt"]}),
         (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
-    inlines = [SessionInline]
-    actions = ["publish", "unpublish"]
+    inlines = [SessionInline, GatheringAttendanceInline]
+    actions = ["publish", "unpublish", grant_access_to_gatherings]
 
     def get_queryset(self, request):
         return (

@@ -6,6 +6,8 @@ from django.http import HttpResponse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
@@ -13,9 +15,9 @@ from padmakara.api.etag import make_etag, not_modified
 from padmakara.api.pagination import page_from, page_parameters
 from padmakara.api.renderers import dumps
 from padmakara.api.schema import ERROR_RESPONSES
-from padmakara.api.throttles import ContentThrottle
+from padmakara.api.throttles import AnonymousThrottle, ContentThrottle
 
-from . import selectors, shapes
+from . import selectors, services, shapes
 from .access import AccessProfile
 from .models import Retreat
 from .versioning import catalogue_version
@@ -31,7 +33,10 @@ LANGUAGE_PARAM = OpenApiParameter(
 class ContentView(APIView):
     """Shared by the content reads: who reads, in which language, and the ETag check."""
 
-    throttle_classes = [ContentThrottle]
+    # A caller with no token reads the free-anyone gatherings only (the access rule's anonymous
+    # profile), rate-limited per IP; a bad token is still a 401 from authentication.
+    permission_classes = [AllowAny]
+    throttle_classes = [AnonymousThrottle, ContentThrottle]
     renders_camel_case = True
 
     def reader(self, request) -> selectors.Reader:
@@ -156,3 +161,16 @@ class TrackDetailView(ContentView):
     )
     def get(self, request, track_id):
         return self.respond_object(request, shapes.Track, selectors.track_detail, track_id)
+
+
+class UserAccessView(APIView):
+    """``GET /user/access``: the listener's grants and attendances of published gatherings."""
+
+    throttle_classes = [ContentThrottle]
+    renders_camel_case = True
+
+    @extend_schema(operation_id="user_access", responses={200: shapes.UserAccess, **ERROR_RESPONSES})
+    def get(self, request):
+        language = getattr(request.user, "language", "en")
+        body = shapes.UserAccess.build(services.listener_access(request.user), language)
+        return Response(body, headers={"Cache-Control": "private, no-store"})

@@ -7,15 +7,19 @@ class RetreatsConfig(AppConfig):
     verbose_name = _("Retreats")
 
     def ready(self):
+        from django.db.models.signals import post_migrate
+
         from . import search_signals, signals  # noqa: F401
 
         self.register_audited_models()
+        post_migrate.connect(ensure_audiences, sender=self)
 
     def register_audited_models(self):
-        """Every content model staff edit is audited (timestamps and search bookkeeping left out)."""
+        """Every content model staff edit, and attendance and grants, are audited (timestamps and
+        search bookkeeping left out)."""
         from padmakara import audit
 
-        from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
+        from .models import Attendance, Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
 
         stamps = ["created_at", "updated_at"]
         audit.register(RetreatGroup, exclude=stamps)
@@ -26,3 +30,19 @@ class RetreatsConfig(AppConfig):
         audit.register(Teacher, exclude=stamps)
         audit.register(Place, exclude=stamps)
         audit.register(Tag)
+        # Attendance and grants: who may hear what (a grant's removal in the admin included).
+        audit.register(Attendance, exclude=["created"])
+
+
+def ensure_audiences(*, using="default", apps=None, **kwargs) -> None:
+    """The six audiences the access rule knows, created where missing (after ``migrate``, and
+    after a ``flush`` empties the tables; existing rows keep their names)."""
+    from .models import Audience
+
+    model = apps.get_model("retreats", "Audience") if apps is not None else Audience
+    existing = set(model.objects.using(using).values_list("slug", flat=True))
+    model.objects.using(using).bulk_create(
+        model(slug=slug, name=name, name_pt=name_pt, order=order)
+        for slug, name, name_pt, order in Audience.DEFAULTS
+        if slug not in existing
+    )

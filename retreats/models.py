@@ -107,6 +107,42 @@ class RetreatGroup(TimeStamped):
         return self.name
 
 
+class Audience(models.Model):
+    """Who may play a gathering (docs/architecture.md "The access rule"). The six rows are
+    seeded by a migration and the rule in ``retreats.access`` knows each slug; staff may rename
+    them, not add or remove them."""
+
+    FREE_ANYONE = "free-anyone"
+    FREE_SUBSCRIBERS = "free-subscribers"
+    GROUP_MEMBERS = "retreat-group-members"
+    PARTICIPANTS = "event-participants"
+    ON_REQUEST = "available-on-request-only"
+    INITIATION = "received-initiation"
+    SLUGS = (FREE_ANYONE, FREE_SUBSCRIBERS, GROUP_MEMBERS, PARTICIPANTS, ON_REQUEST, INITIATION)
+    # (slug, name, Portuguese name, order), as the migration seeds them (retreats.apps too).
+    DEFAULTS = (
+        (FREE_ANYONE, "Free for anyone", "Livre para todos", 1),
+        (FREE_SUBSCRIBERS, "Free for subscribers", "Livre para assinantes", 2),
+        (GROUP_MEMBERS, "Retreat group members", "Membros do grupo de retiros", 3),
+        (PARTICIPANTS, "Event participants", "Participantes do evento", 4),
+        (ON_REQUEST, "Available on request only", "Disponível apenas a pedido", 5),
+        (INITIATION, "Received the initiation", "Receberam a iniciação", 6),
+    )
+
+    slug = models.SlugField(_("slug"), max_length=32, primary_key=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_pt = models.CharField(_("name (Portuguese)"), max_length=100, blank=True)
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["order", "slug"]
+        verbose_name = _("audience")
+        verbose_name_plural = _("audiences")
+
+    def __str__(self):
+        return str(self.name)
+
+
 class Retreat(TimeStamped):
     """One retreat event; the API calls it a *gathering*."""
 
@@ -117,11 +153,6 @@ class Retreat(TimeStamped):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
-
-    class Visibility(models.TextChoices):
-        PUBLIC = "public", _("Everyone")
-        MEMBERS = "members", _("Members of its groups")
-        SUBSCRIBERS = "subscribers", _("Subscribers")
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     groups = models.ManyToManyField(RetreatGroup, related_name="retreats", blank=True, verbose_name=_("groups"))
@@ -143,15 +174,20 @@ class Retreat(TimeStamped):
     places = models.ManyToManyField(Place, related_name="retreats", blank=True, verbose_name=_("places"))
     status = models.CharField(_("status"), max_length=9, choices=Status.choices, default=Status.DRAFT, db_index=True)
     published_at = models.DateTimeField(_("published"), null=True, blank=True)
-    visibility = models.CharField(
-        _("visibility"), max_length=11, choices=Visibility.choices, default=Visibility.MEMBERS
+    audience = models.ForeignKey(
+        Audience,
+        on_delete=models.PROTECT,
+        related_name="gatherings",
+        default=Audience.GROUP_MEMBERS,
+        verbose_name=_("audience"),
+        help_text=_("Who may play it once published."),
     )
     required_plan = models.CharField(
         _("required plan"),
         max_length=8,
         choices=User.Plan.choices,
         default="basic",
-        help_text=_("For subscriber-only gatherings: the lowest plan that may play it."),
+        help_text=_("Where a subscription is asked for: the lowest plan that may play it."),
     )
 
     class Meta:
@@ -161,9 +197,6 @@ class Retreat(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=Q(end_date__gte=F("start_date")), name="retreat_end_not_before_start"),
             models.CheckConstraint(condition=Q(status__in=["draft", "published"]), name="retreat_status_valid"),
-            models.CheckConstraint(
-                condition=Q(visibility__in=["public", "members", "subscribers"]), name="retreat_visibility_valid"
-            ),
             models.CheckConstraint(condition=Q(season__in=["", "spring", "fall"]), name="retreat_season_valid"),
             models.CheckConstraint(condition=Q(required_plan__in=["basic", "premium"]), name="retreat_plan_valid"),
             models.CheckConstraint(
@@ -186,6 +219,49 @@ class Retreat(TimeStamped):
     def season_for(start_date) -> str:
         """March to August is spring, otherwise fall, as the app computes it."""
         return Retreat.Season.SPRING if 3 <= start_date.month <= 8 else Retreat.Season.FALL
+
+
+class Attendance(models.Model):
+    """A listener's attendance of a gathering, or a staff grant of access to it (``granted``).
+
+    Attendance (any source) opens ``event-participants`` and ``retreat-group-members``
+    gatherings; only a grant opens the two on-request audiences (retreats/access.py)."""
+
+    class Source(models.TextChoices):
+        ATTENDED = "attended", _("Attended")
+        GRANTED = "granted", _("Granted by staff")
+        IMPORTED = "imported", _("Imported")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("user"))
+    gathering = models.ForeignKey(
+        Retreat, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("gathering")
+    )
+    source = models.CharField(_("source"), max_length=8, choices=Source.choices, default=Source.ATTENDED)
+    granted_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("granted by"),
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    created = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("attendance or grant")
+        verbose_name_plural = _("attendance and grants")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "gathering", "source"], name="attendance_unique_source"),
+            models.CheckConstraint(
+                condition=Q(source__in=["attended", "granted", "imported"]), name="attendance_source_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["gathering", "source"], name="attendance_gathering_source")]
+
+    def __str__(self):
+        return f"{self.user} · {self.gathering} ({self.get_source_display()})"
 
 
 class Session(TimeStamped):

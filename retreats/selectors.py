@@ -84,11 +84,29 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
             "retreat__season",
             "retreat__start_date",
             "retreat__end_date",
+            "retreat__required_plan",
+            "retreat__audience_id",
+            "retreat__audience__name",
+            "retreat__audience__name_pt",
             "playable",
             "session_count",
             "track_count",
         )
     )
+
+
+def _with_reasons(reader: Reader, rows) -> list[dict]:
+    """Gathering rows with ``locked_reason``: None where playable, else why not (no query)."""
+    rows = list(rows)
+    for row in rows:
+        row["locked_reason"] = (
+            None
+            if row["playable"]
+            else reader.profile.reason(
+                audience=row["retreat__audience_id"], required_plan=row["retreat__required_plan"]
+            )
+        )
+    return rows
 
 
 # A session's rows: the session (``.values()``) and its tracks (``session_id, *TRACK_SUMMARY_COLUMNS`` tuples).
@@ -122,7 +140,9 @@ def retreat_groups_page(
     if not groups:
         return [], total
     gatherings_by_group = defaultdict(list)
-    for row in _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters):
+    for row in _with_reasons(
+        reader, _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters)
+    ):
         gatherings_by_group[row["retreatgroup_id"]].append(row)
     return [(group, gatherings_by_group[group["id"]]) for group in groups], total
 
@@ -154,7 +174,7 @@ def retreat_group_detail(reader: Reader, group_uuid) -> tuple[dict, list[Gatheri
     group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
     if group is None:
         return None
-    rows = list(_gathering_rows(reader, Q(retreatgroup_id=group["id"])))
+    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreatgroup_id=group["id"])))
     sessions = _sessions_with_tracks(reader, [row["retreat_id"] for row in rows])
     return group, [(row, sessions[row["retreat_id"]]) for row in rows]
 
@@ -165,13 +185,14 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
     if retreat is None:
         return None
     # A gathering outside every group still has a detail page: read it through a stand-in row.
-    rows = list(_gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
+    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
     row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
     return row, _sessions_with_tracks(reader, [retreat["id"]])[retreat["id"]]
 
 
 def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
-    retreat = Retreat.objects.get(pk=retreat_id)
+    retreat = Retreat.objects.select_related("audience").get(pk=retreat_id)
+    reason = reader.profile.reason_for_retreat(retreat)
     return {
         "retreat__uuid": retreat.uuid,
         "retreat__name": retreat.name,
@@ -183,7 +204,12 @@ def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
         "retreat__end_date": retreat.end_date,
         "session_count": retreat.sessions.count(),
         "track_count": Track.objects.filter(_visible_tracks_q(reader), session__retreat=retreat).count(),
-        "playable": reader.profile.can_play_retreat(retreat),
+        "retreat__required_plan": retreat.required_plan,
+        "retreat__audience_id": retreat.audience_id,
+        "retreat__audience__name": retreat.audience.name,
+        "retreat__audience__name_pt": retreat.audience.name_pt,
+        "playable": reason is None,
+        "locked_reason": reason,
     }
 
 
@@ -195,6 +221,7 @@ class TrackRows:
     groups: list[tuple]
     tags: list[tuple[str, str]]
     playable: bool
+    locked_reason: str | None = None
 
 
 def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
@@ -225,7 +252,7 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
             "session__retreat__uuid",
             "session__retreat__name",
             "session__retreat__name_pt",
-            "session__retreat__visibility",
+            "session__retreat__audience_id",
             "session__retreat__required_plan",
             "speaker__name",
             "speaker__abbreviation",
@@ -239,10 +266,13 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
         .order_by("order", "name")
         .values_list("id", "uuid", "name", "name_pt")
     )
+    audience, plan = row["session__retreat__audience_id"], row["session__retreat__required_plan"]
     playable = reader.profile.can_play(
-        visibility=row["session__retreat__visibility"],
-        required_plan=row["session__retreat__required_plan"],
+        audience=audience,
+        required_plan=plan,
         group_ids={group[0] for group in groups},
+        gathering_id=row["session__retreat_id"],
     )
     tags = list(Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt"))
-    return TrackRows(row=row, groups=groups, tags=tags, playable=playable)
+    reason = None if playable else reader.profile.reason(audience=audience, required_plan=plan)
+    return TrackRows(row=row, groups=groups, tags=tags, playable=playable, locked_reason=reason)

@@ -8,10 +8,11 @@ dict literally from ``.values()`` rows; the renderer then only dumps it (``rende
 from django.core.files.storage import default_storage
 from rest_framework import serializers
 
+from padmakara.api.formats import iso_datetime
 from padmakara.api.shapes import PageShape, Shape
 
 from . import search
-from .models import Retreat, pick_language
+from .models import Audience, Retreat, pick_language
 from .selectors import GatheringRows, SessionRows, TrackRows
 
 
@@ -60,6 +61,20 @@ class Session(Shape):
         }
 
 
+LOCKED_REASONS = ["auth_required", "subscription_required", "membership_required", "attendance_required", "on_request"]
+
+
+class AudienceRef(Shape):
+    slug = serializers.ChoiceField(choices=list(Audience.SLUGS))
+    name = serializers.CharField()
+
+
+def locked_reason_field():
+    return serializers.ChoiceField(
+        choices=LOCKED_REASONS, allow_null=True, help_text="Why it is locked (null when not locked)."
+    )
+
+
 class GatheringSummary(Shape):
     id = serializers.UUIDField()
     name = serializers.CharField()
@@ -69,7 +84,9 @@ class GatheringSummary(Shape):
     endDate = serializers.DateField()
     sessionCount = serializers.IntegerField()
     trackCount = serializers.IntegerField()
+    audience = AudienceRef()
     locked = serializers.BooleanField()
+    lockedReason = locked_reason_field()
 
     @classmethod
     def build(cls, row: dict, language: str) -> dict:
@@ -83,7 +100,12 @@ class GatheringSummary(Shape):
             "endDate": row["retreat__end_date"],
             "sessionCount": row["session_count"],
             "trackCount": row["track_count"],
+            "audience": {
+                "slug": row["retreat__audience_id"],
+                "name": pick_language(row["retreat__audience__name"], row["retreat__audience__name_pt"], language),
+            },
             "locked": not row["playable"],
+            "lockedReason": row["locked_reason"],
         }
 
 
@@ -161,6 +183,7 @@ class Track(TrackSummary):
     speaker = Speaker(allow_null=True)
     fileSize = serializers.IntegerField()
     locked = serializers.BooleanField()
+    lockedReason = locked_reason_field()
 
     @classmethod
     def build(cls, rows: TrackRows, language: str) -> dict:
@@ -194,6 +217,7 @@ class Track(TrackSummary):
             else None,
             "fileSize": row["file_size"],
             "locked": not rows.playable,
+            "lockedReason": rows.locked_reason,
         }
 
 
@@ -229,3 +253,33 @@ class SearchResult(Shape):
 
 class SearchResults(PageShape):
     results = SearchResult(many=True)
+
+
+class AccessEntry(Shape):
+    gathering = TrackGatheringRef()
+    source = serializers.ChoiceField(choices=["attended", "granted", "imported"])
+    note = serializers.CharField(allow_blank=True)
+    createdAt = serializers.DateTimeField()
+
+
+class UserAccess(Shape):
+    grants = AccessEntry(many=True, help_text="Staff grants (source granted).")
+    attendances = AccessEntry(many=True, help_text="Gatherings attended (source attended or imported).")
+
+    @classmethod
+    def build(cls, rows, language: str) -> dict:
+        """``rows``: ``retreats.services.listener_access``."""
+
+        def entry(attendance) -> dict:
+            gathering = attendance.gathering
+            return {
+                "gathering": {"id": gathering.uuid, "name": pick_language(gathering.name, gathering.name_pt, language)},
+                "source": attendance.source,
+                "note": attendance.note,
+                "createdAt": iso_datetime(attendance.created),
+            }
+
+        return {
+            "grants": [entry(a) for a in rows if a.source == "granted"],
+            "attendances": [entry(a) for a in rows if a.source != "granted"],
+        }

@@ -8,7 +8,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import GroupMembership, User
-from retreats.models import Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
+from retreats.models import Attendance, Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
 
 _seq = itertools.count(1)
 
@@ -28,7 +28,7 @@ def make_group(**extra) -> RetreatGroup:
     return RetreatGroup.objects.create(**extra)
 
 
-def make_retreat(*, groups=None, status="published", visibility="public", **extra) -> Retreat:
+def make_retreat(*, groups=None, status="published", audience="free-anyone", **extra) -> Retreat:
     """A gathering. A draft is put in a group of its own unless ``groups`` is given (``()``:
     none), so that publishing it is allowed (a gathering in no group may not be published)."""
     n = next(_seq)
@@ -38,7 +38,7 @@ def make_retreat(*, groups=None, status="published", visibility="public", **extr
     extra.setdefault("slug", f"gathering-{n}")
     extra.setdefault("start_date", datetime.date(2024, 3, 15))
     extra.setdefault("end_date", extra["start_date"] + datetime.timedelta(days=2))
-    retreat = Retreat.objects.create(status=status, visibility=visibility, **extra)
+    retreat = Retreat.objects.create(status=status, audience_id=audience, **extra)
     if groups:
         retreat.groups.set(groups)
     return retreat
@@ -77,6 +77,26 @@ def make_teacher(**extra) -> Teacher:
 
 def make_member(user, group) -> GroupMembership:
     return GroupMembership.objects.create(user=user, group=group)
+
+
+def make_subscriber(*, plan="basic", expires_at=None, **extra) -> User:
+    """A user with an active subscription (``expires_at`` in the past makes it expired)."""
+    return make_user(subscription_status="active", subscription_plan=plan, subscription_expires_at=expires_at, **extra)
+
+
+def subscribe(user, *, plan="basic", expires_at=None) -> User:
+    """``user`` with an active subscription (the group-members audience asks for one)."""
+    user.subscription_status, user.subscription_plan, user.subscription_expires_at = "active", plan, expires_at
+    user.save(update_fields=["subscription_status", "subscription_plan", "subscription_expires_at"])
+    return user
+
+
+def make_attendance(user, gathering, *, source="attended", **extra) -> Attendance:
+    return Attendance.objects.create(user=user, gathering=gathering, source=source, **extra)
+
+
+def make_grant(user, gathering, **extra) -> Attendance:
+    return make_attendance(user, gathering, source="granted", **extra)
 
 
 def make_catalogue(*, gatherings=3, sessions=2, tracks=3, translations=True, group=None, **retreat_extra):

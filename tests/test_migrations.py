@@ -56,3 +56,49 @@ def test_the_notification_models_move_to_their_app_with_their_rows_and_permissio
     assert Group.objects.get(name="Editors").permissions.get() == Permission.objects.get(
         content_type__app_label="notifications", codename="view_localpush"
     )
+
+
+BEFORE_AUDIENCES = [("retreats", "0003_transcript_checksum")]
+WITH_AUDIENCES = [("retreats", "0004_audiences")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_visibilities_become_audiences_with_their_gatherings():
+    """Each gathering's visibility maps onto its audience (public -> free-anyone, members ->
+    retreat-group-members, subscribers -> free-subscribers), and the six audiences are seeded."""
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate(BEFORE_AUDIENCES)
+    try:
+        OldRetreat = old.get_model("retreats", "Retreat")
+        for visibility in ("public", "members", "subscribers"):
+            OldRetreat.objects.create(
+                name=visibility,
+                slug=f"old-{visibility}",
+                start_date="2024-03-01",
+                end_date="2024-03-03",
+                visibility=visibility,
+                required_plan="premium" if visibility == "subscribers" else "basic",
+            )
+        new = _migrate(WITH_AUDIENCES)
+        Retreat, Audience = new.get_model("retreats", "Retreat"), new.get_model("retreats", "Audience")
+        mapped = dict(Retreat.objects.filter(slug__startswith="old-").values_list("name", "audience_id"))
+        seeded = list(Audience.objects.order_by("order").values_list("slug", "name", "name_pt"))
+        premium = Retreat.objects.get(name="subscribers").required_plan
+    finally:
+        _migrate(latest)
+
+    assert mapped == {
+        "public": "free-anyone",
+        "members": "retreat-group-members",
+        "subscribers": "free-subscribers",
+    }
+    assert premium == "premium"  # the plan stays
+    assert [slug for slug, _name, _pt in seeded] == [
+        "free-anyone",
+        "free-subscribers",
+        "retreat-group-members",
+        "event-participants",
+        "available-on-request-only",
+        "received-initiation",
+    ]
+    assert all(name and pt for _slug, name, pt in seeded)

@@ -25,6 +25,18 @@ class MediaThrottle(_ScopedThrottle):
     scope = "media"
 
 
+class AnonymousThrottle(SimpleRateThrottle):
+    """Per client IP, for callers with no token on the reads that answer them (the content
+    reads and media URLs of ``free-anyone`` gatherings); signed-in callers pass untouched."""
+
+    scope = "anonymous"
+
+    def get_cache_key(self, request, view):
+        if request.user and request.user.is_authenticated:
+            return None
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class AuthThrottle(SimpleRateThrottle):
     """Per client IP, for the unauthenticated /auth endpoints."""
 

@@ -74,7 +74,7 @@ def test_it_shows_validation_messages_in_portuguese(staff_client):
             "start_date": "2024-05-10",
             "end_date": "2024-05-01",
             "status": "draft",
-            "visibility": "public",
+            "audience": "free-anyone",
             "required_plan": "basic",
             "sessions-TOTAL_FORMS": 0,
             "sessions-INITIAL_FORMS": 0,

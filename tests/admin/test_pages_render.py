@@ -49,6 +49,7 @@ def _catalogue(db):
     factories.make_transcript(track)
     member = factories.make_user()
     factories.make_member(member, group)
+    factories.make_grant(member, retreat, note="Asked by email")
     member.groups.add(Group.objects.create(name="Editors"))
     retreat.places.add(Place.objects.create(name="Lisbon centre", abbreviation="LX"))
     track.tags.add(Tag.objects.create(name="Meditation"))

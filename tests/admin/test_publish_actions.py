@@ -100,6 +100,8 @@ def test_it_publishes_through_the_service_from_the_change_form(staff_client, sta
             "places": [],
             "sessions-TOTAL_FORMS": 0,
             "sessions-INITIAL_FORMS": 0,
+            "attendances-TOTAL_FORMS": 0,
+            "attendances-INITIAL_FORMS": 0,
         }
     )
 

@@ -30,7 +30,7 @@ def test_it_explains_an_end_date_before_the_start_date(staff_client):
             "start_date": "2024-05-10",
             "end_date": "2024-05-01",
             "status": "draft",
-            "visibility": "public",
+            "audience": "free-anyone",
             "required_plan": "basic",
             **_inline_management("sessions"),
         },

@@ -64,7 +64,7 @@ class World:
 def world(user, other_user):
     group = factories.make_group()
     factories.make_member(other_user, group)
-    members_only = factories.make_retreat(groups=[group], visibility="members")
+    members_only = factories.make_retreat(groups=[group], audience="retreat-group-members")
     locked_track = factories.make_track(factories.make_session(members_only), audio_file="audio/locked.mp3")
     factories.make_transcript(locked_track, pdf_file="transcripts/locked.pdf")
     draft = factories.make_retreat(groups=[factories.make_group()], status="draft")

@@ -19,7 +19,7 @@ def test_it_returns_one_gathering_with_sessions(user_api):
 
 
 def test_it_serves_a_gathering_that_belongs_to_no_group(user_api):
-    retreat = make_retreat(visibility="members")
+    retreat = make_retreat(audience="retreat-group-members")
     make_track(make_session(retreat))
 
     body = user_api.get(f"/api/v1/content/gathering/{retreat.uuid}").json()

@@ -10,6 +10,7 @@ from tests.factories import (
     make_session,
     make_track,
     make_transcript,
+    subscribe,
 )
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_it_includes_translations_for_en_pt_listeners(api, user):
 
 def test_it_still_lists_a_locked_gathering(user_api):
     group = make_group()
-    retreat = make_retreat(groups=[group], visibility="subscribers", required_plan="premium")
+    retreat = make_retreat(groups=[group], audience="free-subscribers", required_plan="premium")
     make_track(make_session(retreat))
 
     [gathering] = user_api.get(url(group)).json()["gatherings"]
@@ -97,8 +98,8 @@ def test_it_hides_draft_gatherings_inside_a_published_group(user_api):
 
 def test_it_unlocks_members_gatherings_for_members(api, user):
     group = make_group()
-    make_retreat(groups=[group], visibility="members")
-    make_member(user, group)
+    make_retreat(groups=[group], audience="retreat-group-members")
+    make_member(subscribe(user), group)
     api.force_authenticate(user)
 
     assert api.get(url(group)).json()["gatherings"][0]["locked"] is False

@@ -38,7 +38,7 @@ def test_it_points_a_translation_at_its_original(user_api):
 
 
 def test_it_marks_a_locked_track(user_api):
-    track = make_track(make_session(make_retreat(visibility="members")))
+    track = make_track(make_session(make_retreat(audience="retreat-group-members")))
 
     assert user_api.get(f"/api/v1/content/track/{track.uuid}").json()["locked"] is True
 

@@ -16,7 +16,7 @@ from accounts.models import GroupMembership, User
 from demo import catalogue as demo
 from media.models import DownloadBundle
 from progress.models import ListeningSession, TrackProgress
-from retreats.models import Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
+from retreats.models import Attendance, Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
 from tests.conftest import require
 from tests.factories import make_user
 
@@ -88,17 +88,21 @@ def test_it_creates_the_demo_catalogue(ffmpeg):
     assert all(r.name_pt and r.description_pt for r in Retreat.objects.all())
 
 
-def test_it_publishes_two_gatherings_with_different_visibilities(ffmpeg):
+def test_it_publishes_gatherings_with_different_audiences(ffmpeg):
     run_command()
 
-    assert sorted(Retreat.objects.values_list("status", "visibility")) == [
-        ("draft", "subscribers"),
-        ("published", "members"),
-        ("published", "public"),
+    assert sorted(Retreat.objects.values_list("status", "audience")) == [
+        ("draft", "available-on-request-only"),
+        ("published", "free-anyone"),
+        ("published", "retreat-group-members"),
     ]
-    members_only = Retreat.objects.get(visibility="members")
+    members_only = Retreat.objects.get(audience="retreat-group-members")
     listener = User.objects.get(email="listener@padmakara.local")
     assert GroupMembership.objects.filter(user=listener, group__in=members_only.groups.all()).exists()
+    assert Attendance.objects.filter(user=listener, gathering=members_only, source="attended").exists()
+    on_request = Retreat.objects.get(audience="available-on-request-only")
+    subscriber = User.objects.get(email="subscriber@padmakara.local")
+    assert Attendance.objects.filter(user=subscriber, gathering=on_request, source="granted").exists()
 
 
 def test_it_creates_an_admin_and_listeners_who_can_log_in(ffmpeg):
@@ -194,19 +198,21 @@ def test_it_writes_a_missing_file_again(ffmpeg):
 
 def test_it_shows_the_access_rule_in_the_api(ffmpeg, api):
     run_command()
-    members_only = Retreat.objects.get(visibility="members")
+    members_only = Retreat.objects.get(audience="retreat-group-members")
 
     def locked_by_gathering(email):
         api.force_authenticate(User.objects.get(email=email))
         groups = api.get("/api/v1/content/retreats").json()["retreatGroups"]
-        return {g["id"]: g["locked"] for group in groups for g in group["gatherings"]}
+        return {g["id"]: g["lockedReason"] for group in groups for g in group["gatherings"]}
 
     as_listener = locked_by_gathering("listener@padmakara.local")
     as_guest = locked_by_gathering("guest@padmakara.local")
+    as_subscriber = locked_by_gathering("subscriber@padmakara.local")
 
     assert len(as_listener) == len(as_guest) == 2  # the draft is never listed
-    assert as_listener[str(members_only.uuid)] is False
-    assert as_guest[str(members_only.uuid)] is True
+    assert as_listener[str(members_only.uuid)] is None  # attended it
+    assert as_guest[str(members_only.uuid)] == "subscription_required"
+    assert as_subscriber[str(members_only.uuid)] == "membership_required"
 
 
 def test_it_refuses_to_run_in_production(settings):

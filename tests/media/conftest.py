@@ -9,7 +9,7 @@ from tests import factories
 
 @pytest.fixture
 def public_track(db):
-    retreat = factories.make_retreat(slug="spring-2024", visibility="public")
+    retreat = factories.make_retreat(slug="spring-2024", audience="free-anyone")
     session = factories.make_session(retreat, name="Day 1 morning")
     return factories.make_track(session, order=1, title="The daily practice", duration=120)
 

@@ -65,7 +65,7 @@ def test_it_uses_the_configured_expiry_for_short_talks(user_api, public_track, s
 
 
 def test_it_answers_locked_for_a_members_gathering_of_another_group(user_api, stored):
-    retreat = factories.make_retreat(visibility="members", groups=[factories.make_group()])
+    retreat = factories.make_retreat(audience="retreat-group-members", groups=[factories.make_group()])
     track = _ready(factories.make_track(factories.make_session(retreat)), stored)
 
     response = user_api.get(f"/api/v1/media/audio/{track.uuid}")
@@ -76,8 +76,8 @@ def test_it_answers_locked_for_a_members_gathering_of_another_group(user_api, st
 
 def test_it_plays_a_members_gathering_for_a_member(user_api, user, stored):
     group = factories.make_group()
-    factories.make_member(user, group)
-    retreat = factories.make_retreat(visibility="members", groups=[group])
+    factories.make_member(factories.subscribe(user), group)
+    retreat = factories.make_retreat(audience="retreat-group-members", groups=[group])
     track = _ready(factories.make_track(factories.make_session(retreat)), stored)
 
     assert user_api.get(f"/api/v1/media/audio/{track.uuid}").status_code == 200
@@ -104,7 +104,18 @@ def test_it_answers_not_ready_while_the_track_is_processing(user_api, public_tra
     assert response.json()["error"]["code"] == "not_ready"
 
 
-def test_it_requires_a_token(api, public_track):
+def test_it_answers_a_caller_without_a_token_for_a_free_gathering_only(api, public_track, stored):
+    _ready(public_track, stored)
+    locked = factories.make_track(factories.make_session(factories.make_retreat(audience="free-subscribers")))
+
+    assert api.get(f"/api/v1/media/audio/{public_track.uuid}").status_code == 200
+    refused = api.get(f"/api/v1/media/audio/{locked.uuid}")
+    assert refused.status_code == 403
+    assert refused.json()["error"]["details"] == {"reason": "auth_required"}
+
+
+def test_it_refuses_a_bad_token(api, public_track):
+    api.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
     assert api.get(f"/api/v1/media/audio/{public_track.uuid}").status_code == 401
 
 

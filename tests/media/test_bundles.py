@@ -105,7 +105,7 @@ def test_it_makes_a_new_bundle_for_a_different_quality(user_api, pair):
 
 
 def test_it_answers_locked_when_a_track_may_not_be_played(user_api, pair, stored):
-    retreat = factories.make_retreat(visibility="subscribers")
+    retreat = factories.make_retreat(audience="free-subscribers")
     locked = factories.make_track(factories.make_session(retreat))
 
     response = _request(user_api, [*pair, locked])
@@ -130,8 +130,10 @@ def test_it_rejects_an_empty_request(user_api):
 
 def test_it_hides_a_bundle_from_a_user_who_may_not_play_its_tracks(api, user, other_user, stored):
     group = factories.make_group()
-    factories.make_member(user, group)
-    track = factories.make_track(factories.make_session(factories.make_retreat(visibility="members", groups=[group])))
+    factories.make_member(factories.subscribe(user), group)
+    track = factories.make_track(
+        factories.make_session(factories.make_retreat(audience="retreat-group-members", groups=[group]))
+    )
     api.force_authenticate(user)
     download_id = _request(api, [track]).json()["downloadId"]
 

@@ -22,7 +22,7 @@ def test_it_answers_404_when_the_track_has_no_transcript(user_api, public_track)
 
 
 def test_it_answers_locked_for_a_subscribers_gathering_without_subscription(user_api, stored):
-    retreat = factories.make_retreat(visibility="subscribers")
+    retreat = factories.make_retreat(audience="free-subscribers")
     track = factories.make_track(factories.make_session(retreat))
     factories.make_transcript(track, pdf_file=stored("t.pdf", b"%PDF-1.4"))
 

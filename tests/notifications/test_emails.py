@@ -82,8 +82,8 @@ def test_it_sends_the_digest_only_to_subscribers_and_only_what_they_may_play():
     make_user()  # not subscribed
     DigestSubscription.objects.create(user=subscriber)
     DigestSubscription.objects.filter(user=subscriber).update(created_at=timezone.now() - datetime.timedelta(days=7))
-    make_retreat(visibility="public", name="Open Gathering", name_pt="Encontro Aberto")
-    make_retreat(visibility="members", groups=[member_only_gathering_group], name="Members Only")
+    make_retreat(audience="free-anyone", name="Open Gathering", name_pt="Encontro Aberto")
+    make_retreat(audience="retreat-group-members", groups=[member_only_gathering_group], name="Members Only")
 
     assert services.send_new_content_digests() == 1
 
@@ -95,7 +95,7 @@ def test_it_sends_no_digest_twice_for_the_same_period():
     subscriber = make_user()
     DigestSubscription.objects.create(user=subscriber)
     DigestSubscription.objects.filter(user=subscriber).update(created_at=timezone.now() - datetime.timedelta(days=7))
-    make_retreat(visibility="public")
+    make_retreat(audience="free-anyone")
 
     assert services.send_new_content_digests() == 1
     assert services.send_new_content_digests() == 0

@@ -7,7 +7,16 @@ from accounts.models import Device
 from notifications import services
 from notifications.models import LocalPush, Notification, NotificationEvent, PushEndpoint
 from retreats.services import retreat_publish
-from tests.factories import make_group, make_member, make_retreat, make_session, make_staff, make_track, make_user
+from tests.factories import (
+    make_group,
+    make_member,
+    make_retreat,
+    make_session,
+    make_staff,
+    make_track,
+    make_user,
+    subscribe,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +28,7 @@ def _publish(retreat, capture):
 
 def test_it_notifies_every_listener_of_a_public_gathering(django_capture_on_commit_callbacks):
     users = [make_user() for _ in range(3)]
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
 
     _publish(retreat, django_capture_on_commit_callbacks)
 
@@ -31,7 +40,7 @@ def test_it_notifies_every_listener_of_a_public_gathering(django_capture_on_comm
 def test_it_leaves_out_users_who_turned_notifications_off(django_capture_on_commit_callbacks):
     make_user(notifications_enabled=False)
     listener = make_user()
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
 
     _publish(retreat, django_capture_on_commit_callbacks)
 
@@ -40,11 +49,11 @@ def test_it_leaves_out_users_who_turned_notifications_off(django_capture_on_comm
 
 def test_it_tells_only_members_about_a_members_gathering(django_capture_on_commit_callbacks):
     group, other_group = make_group(), make_group()
-    member, outsider, other_member = make_user(), make_user(), make_user()
+    member, outsider, other_member = subscribe(make_user()), subscribe(make_user()), subscribe(make_user())
     make_member(member, group)
     make_member(other_member, other_group)
     staff = make_staff()
-    retreat = make_retreat(status="draft", visibility="members", groups=[group])
+    retreat = make_retreat(status="draft", audience="retreat-group-members", groups=[group])
 
     _publish(retreat, django_capture_on_commit_callbacks)
 
@@ -62,7 +71,7 @@ def test_it_tells_only_active_subscribers_with_the_plan(django_capture_on_commit
         subscription_expires_at=now - datetime.timedelta(days=1),
     )
     make_user(subscription_status="inactive", subscription_plan="premium")
-    retreat = make_retreat(status="draft", visibility="subscribers", required_plan="premium")
+    retreat = make_retreat(status="draft", audience="free-subscribers", required_plan="premium")
 
     _publish(retreat, django_capture_on_commit_callbacks)
 
@@ -72,7 +81,7 @@ def test_it_tells_only_active_subscribers_with_the_plan(django_capture_on_commit
 def test_it_writes_each_notification_in_its_users_language(django_capture_on_commit_callbacks):
     en, pt = make_user(language="en"), make_user(language="pt")
     retreat = make_retreat(
-        status="draft", visibility="public", name="Spring Gathering", name_pt="Encontro da Primavera"
+        status="draft", audience="free-anyone", name="Spring Gathering", name_pt="Encontro da Primavera"
     )
 
     _publish(retreat, django_capture_on_commit_callbacks)
@@ -83,7 +92,7 @@ def test_it_writes_each_notification_in_its_users_language(django_capture_on_com
 
 def test_it_notifies_once_when_publish_is_clicked_twice(django_capture_on_commit_callbacks):
     make_user()
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
 
     with django_capture_on_commit_callbacks(execute=True):
         first = retreat_publish(retreat=retreat)
@@ -97,7 +106,7 @@ def test_it_notifies_nobody_twice_when_republished(django_capture_on_commit_call
     from retreats.services import retreat_unpublish
 
     make_user()
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
     _publish(retreat, django_capture_on_commit_callbacks)
     retreat_unpublish(retreat=retreat)
 
@@ -109,7 +118,7 @@ def test_it_notifies_nobody_twice_when_republished(django_capture_on_commit_call
 def test_it_queues_nothing_when_the_publishing_transaction_rolls_back(django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
     with django_capture_on_commit_callbacks() as callbacks, pytest.raises(RuntimeError), transaction.atomic():
         retreat_publish(retreat=retreat)
         raise RuntimeError
@@ -122,7 +131,7 @@ def test_it_ignores_a_replayed_job(django_capture_on_commit_callbacks):
     from notifications.tasks import fan_out_event
 
     make_user()
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
     _publish(retreat, django_capture_on_commit_callbacks)
 
     assert fan_out_event.apply(args=[NotificationEvent.objects.get().pk]).get() is None
@@ -132,7 +141,7 @@ def test_it_ignores_a_replayed_job(django_capture_on_commit_callbacks):
 
 def test_it_resumes_after_the_last_committed_batch(settings):
     users = [make_user() for _ in range(5)]
-    retreat = make_retreat(status="published", visibility="public")
+    retreat = make_retreat(status="published", audience="free-anyone")
     event = NotificationEvent.objects.create(key="k", kind="new_gathering", retreat=retreat)
     # A first run that died after two users: their rows and the cursor were committed.
     for user in users[:2]:
@@ -149,7 +158,7 @@ def test_it_resumes_after_the_last_committed_batch(settings):
 
 
 def test_it_leaves_an_event_leased_by_another_worker_alone():
-    retreat = make_retreat(status="published", visibility="public")
+    retreat = make_retreat(status="published", audience="free-anyone")
     event = NotificationEvent.objects.create(
         key="k",
         kind="new_gathering",
@@ -166,7 +175,7 @@ def test_it_pushes_to_each_enabled_device_once(django_capture_on_commit_callback
     Device.objects.create(user=user, platform="ios", push_token="tok-a")
     dead = Device.objects.create(user=user, platform="android", push_token="tok-dead")
     PushEndpoint.objects.create(device=dead, disabled_at=timezone.now())
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
 
     _publish(retreat, django_capture_on_commit_callbacks)
 
@@ -176,7 +185,7 @@ def test_it_pushes_to_each_enabled_device_once(django_capture_on_commit_callback
 
 def test_it_announces_added_tracks_once(django_capture_on_commit_callbacks):
     make_user()
-    retreat = make_retreat(status="published", visibility="public")
+    retreat = make_retreat(status="published", audience="free-anyone")
     retreat.published_at = timezone.now() - datetime.timedelta(days=1)
     retreat.save()
     session = make_session(retreat)
@@ -208,7 +217,7 @@ def test_it_counts_tracks_published_with_the_gathering_as_announced():
 
 def test_it_resumes_an_event_whose_worker_died():
     make_user()
-    retreat = make_retreat(status="published", visibility="public")
+    retreat = make_retreat(status="published", audience="free-anyone")
     dead = NotificationEvent.objects.create(
         key="dead", kind="new_gathering", retreat=retreat, state="inflight",
         locked_until=timezone.now() - datetime.timedelta(seconds=1),
@@ -224,7 +233,7 @@ def test_it_resumes_an_event_whose_worker_died():
 
 
 def test_it_leaves_an_event_waiting_for_its_retry_to_the_retry():
-    retreat = make_retreat(status="published", visibility="public")
+    retreat = make_retreat(status="published", audience="free-anyone")
     event = NotificationEvent.objects.create(key="k", kind="new_gathering", retreat=retreat)
     assert services.claim_event(event_id=event.pk)
 

@@ -54,8 +54,8 @@ def test_it_disables_an_unregistered_device_and_never_pushes_to_it_again(expo):
     Device.objects.create(user=user, platform="ios", push_token="ExponentPushToken[ok-1]")
     gone = Device.objects.create(user=user, platform="android", push_token="ExponentPushToken[gone-1]")
 
-    first = _fan_out(make_retreat(visibility="public"), key="first")
-    second = _fan_out(make_retreat(visibility="public"), key="second")
+    first = _fan_out(make_retreat(audience="free-anyone"), key="first")
+    second = _fan_out(make_retreat(audience="free-anyone"), key="second")
 
     assert PushEndpoint.objects.get(device=gone).disabled_at is not None
     assert (first.pushed, first.devices_disabled) == (1, 1)
@@ -68,7 +68,7 @@ def test_it_pushes_again_once_the_app_registers_the_token_again(expo):
 
     user = make_user()
     device, _ = device_register(user=user, platform="ios", push_token="ExponentPushToken[gone-1]")
-    _fan_out(make_retreat(visibility="public"), key="first")
+    _fan_out(make_retreat(audience="free-anyone"), key="first")
     assert PushEndpoint.objects.get(device=device).disabled_at is not None
 
     device_register(user=user, platform="ios", push_token="ExponentPushToken[gone-1]")
@@ -79,7 +79,7 @@ def test_it_pushes_again_once_the_app_registers_the_token_again(expo):
 def test_it_keeps_the_notification_and_retries_only_the_push_when_expo_is_down(expo):
     user = make_user()
     Device.objects.create(user=user, platform="ios", push_token="ExponentPushToken[ok-1]")
-    retreat = make_retreat(visibility="public")
+    retreat = make_retreat(audience="free-anyone")
     event = NotificationEvent.objects.create(key="k", kind="new_gathering", retreat=retreat)
     expo.status = 503
 

@@ -44,9 +44,9 @@ def test_it_keeps_the_endpoint_for_the_next_fan_out(sns):
     user = make_user()
     device = Device.objects.create(user=user, platform="android", push_token="fcm-token-1")
 
-    first = _fan_out(make_retreat(visibility="public"), "first")
+    first = _fan_out(make_retreat(audience="free-anyone"), "first")
     arn = PushEndpoint.objects.get(device=device).endpoint_arn
-    second = _fan_out(make_retreat(visibility="public"), "second")
+    second = _fan_out(make_retreat(audience="free-anyone"), "second")
 
     assert first.pushed == second.pushed == 1
     assert arn.startswith("arn:aws:sns:") and PushEndpoint.objects.get(device=device).endpoint_arn == arn
@@ -55,13 +55,13 @@ def test_it_keeps_the_endpoint_for_the_next_fan_out(sns):
 def test_it_disables_a_device_whose_endpoint_sns_disabled(sns):
     user = make_user()
     device = Device.objects.create(user=user, platform="ios", push_token="apns-token-dead")
-    _fan_out(make_retreat(visibility="public"), "first")
+    _fan_out(make_retreat(audience="free-anyone"), "first")
     arn = PushEndpoint.objects.get(device=device).endpoint_arn
     # What SNS does when APNs reports the token unregistered.
     sns.set_endpoint_attributes(EndpointArn=arn, Attributes={"Enabled": "false"})
 
-    second = _fan_out(make_retreat(visibility="public"), "second")
-    third = _fan_out(make_retreat(visibility="public"), "third")
+    second = _fan_out(make_retreat(audience="free-anyone"), "second")
+    third = _fan_out(make_retreat(audience="free-anyone"), "third")
 
     endpoint = PushEndpoint.objects.get(device=device)
     assert endpoint.disabled_at is not None and endpoint.disabled_reason.startswith("EndpointDisabled")

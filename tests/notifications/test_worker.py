@@ -26,7 +26,7 @@ def _done(event_count: int = 1):
 
 
 def test_it_notifies_once_under_a_double_publish_and_a_replayed_job(listeners, redis_url, tmp_path):
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
 
     with celery_worker(redis_url, log_path=tmp_path / "worker.log", env={"NOTIFY_BATCH_SIZE": "7"}), broker(redis_url):
         assert retreat_publish(retreat=retreat)  # commits; the task goes to Redis on commit
@@ -46,7 +46,7 @@ def test_it_notifies_once_under_a_double_publish_and_a_replayed_job(listeners, r
 
 
 def test_it_notifies_once_when_the_task_is_retried(listeners, redis_url, tmp_path):
-    retreat = make_retreat(status="draft", visibility="public")
+    retreat = make_retreat(status="draft", audience="free-anyone")
     env = {
         "PUSH_BACKEND": "tests.notifications.flaky_push.FailFirstPushBackend",
         "NOTIFY_RETRY_DELAY": "1",

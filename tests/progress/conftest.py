@@ -12,7 +12,7 @@ def now():
 @pytest.fixture
 def track(db):
     """A public, published talk of 1000 seconds: 95% is 950."""
-    return make_track(make_session(make_retreat(visibility="public")), duration=1000.0)
+    return make_track(make_session(make_retreat(audience="free-anyone")), duration=1000.0)
 
 
 @pytest.fixture
@@ -23,7 +23,9 @@ def second_track(track):
 @pytest.fixture
 def locked_track(db):
     """Published, but only for members of a group the test user is not in."""
-    return make_track(make_session(make_retreat(groups=[make_group()], visibility="members")), duration=1000.0)
+    return make_track(
+        make_session(make_retreat(groups=[make_group()], audience="retreat-group-members")), duration=1000.0
+    )
 
 
 @pytest.fixture

@@ -21,10 +21,10 @@ def _subscriber(plan, expires_at=FUTURE, status="active"):
 def gatherings():
     group = make_group()
     return group, {
-        "public": make_retreat(groups=[group], visibility="public"),
-        "members": make_retreat(groups=[group], visibility="members"),
-        "basic": make_retreat(visibility="subscribers", required_plan="basic"),
-        "premium": make_retreat(visibility="subscribers", required_plan="premium"),
+        "public": make_retreat(groups=[group], audience="free-anyone"),
+        "members": make_retreat(groups=[group], audience="retreat-group-members"),
+        "basic": make_retreat(audience="free-subscribers", required_plan="basic"),
+        "premium": make_retreat(audience="free-subscribers", required_plan="premium"),
     }
 
 
@@ -33,7 +33,8 @@ def gatherings():
     [
         ("anonymous", {"public"}),
         ("listener", {"public"}),
-        ("member", {"public", "members"}),
+        ("member", {"public", "members", "basic"}),
+        ("unsubscribed member", {"public"}),
         ("basic", {"public", "basic"}),
         ("premium", {"public", "basic", "premium"}),
         ("expired", {"public"}),
@@ -48,7 +49,8 @@ def test_it_decides_the_same_in_sql_and_in_python(gatherings, who, playable):
     users = {
         "anonymous": lambda: AnonymousUser(),
         "listener": lambda: make_user(),
-        "member": lambda: make_member(make_user(), group).user,
+        "member": lambda: make_member(_subscriber("basic"), group).user,
+        "unsubscribed member": lambda: make_member(make_user(), group).user,
         "basic": lambda: _subscriber("basic"),
         "premium": lambda: _subscriber("premium"),
         "expired": lambda: _subscriber("premium", expires_at=PAST),

@@ -3,7 +3,7 @@
 import pytest
 
 from accounts.models import User
-from tests.factories import make_group, make_member, make_retreat, make_session, make_track
+from tests.factories import make_group, make_member, make_retreat, make_session, make_track, subscribe
 
 from .content import track_in, transcript_of
 
@@ -24,7 +24,7 @@ def titles(body):
 
 def test_it_leaves_out_members_only_content_of_other_groups(backend, find):
     group = make_group()
-    hidden = track_in(make_retreat(groups=[group], visibility="members"), title="Secret mandala")
+    hidden = track_in(make_retreat(groups=[group], audience="retreat-group-members"), title="Secret mandala")
     transcript_of(hidden, ["The secret mandala practice."])
 
     assert find("mandala") == {"results": [], "totalCount": 0, "hasMore": False}
@@ -32,15 +32,15 @@ def test_it_leaves_out_members_only_content_of_other_groups(backend, find):
 
 def test_it_finds_members_only_content_for_members(backend, find, user):
     group = make_group()
-    track_in(make_retreat(groups=[group], visibility="members"), title="Secret mandala")
-    make_member(user, group)
+    track_in(make_retreat(groups=[group], audience="retreat-group-members"), title="Secret mandala")
+    make_member(subscribe(user), group)
 
     assert titles(find("mandala")) == ["Secret mandala"]
 
 
 def test_it_follows_the_subscription_plan(backend, find, user):
-    track_in(make_retreat(visibility="subscribers", required_plan="premium"), title="Premium mandala")
-    track_in(make_retreat(visibility="subscribers", required_plan="basic"), title="Basic mandala")
+    track_in(make_retreat(audience="free-subscribers", required_plan="premium"), title="Premium mandala")
+    track_in(make_retreat(audience="free-subscribers", required_plan="basic"), title="Basic mandala")
     user.subscription_status, user.subscription_plan = User.SubscriptionStatus.ACTIVE, "basic"
     user.save()
 
@@ -66,7 +66,7 @@ def test_it_leaves_out_translation_tracks_for_english_only_listeners(backend, fi
 
 
 def test_it_lets_staff_find_every_published_gathering(backend, reindex, api, staff):
-    track_in(make_retreat(groups=[make_group()], visibility="members"), title="Secret mandala")
+    track_in(make_retreat(groups=[make_group()], audience="retreat-group-members"), title="Secret mandala")
     reindex()
     api.force_authenticate(staff)
 

@@ -21,9 +21,10 @@ def error_code(response):
     return response.json()["error"]["code"]
 
 
-def test_it_requires_a_token(api):
+def test_it_refuses_a_bad_token(api):
+    api.credentials(HTTP_AUTHORIZATION="Bearer not-a-jwt")
     response = api.get(URL, {"q": "mind"})
-    assert response.status_code == 401 and response.json()["error"]["code"] == "not_authenticated"
+    assert response.status_code == 401 and response.json()["error"]["code"] == "invalid_token"
 
 
 @pytest.mark.parametrize("params", [{}, {"q": ""}, {"q": "   "}])
