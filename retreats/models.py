@@ -7,7 +7,7 @@ import uuid
 from django.contrib.postgres.search import SearchVectorField
 from django.db import models
 from django.db.models import F, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -140,7 +140,10 @@ class Audience(models.Model):
         verbose_name_plural = _("audiences")
 
     def __str__(self):
-        return str(self.name)
+        # In the reader's language: the admin's filter, form and lists name it in Portuguese too.
+        if (translation.get_language() or "").startswith("pt") and self.name_pt:
+            return self.name_pt
+        return self.name
 
 
 class Retreat(TimeStamped):

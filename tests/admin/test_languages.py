@@ -106,17 +106,17 @@ def test_it_adds_inline_rows_with_a_phrase_right_for_the_models_gender(staff_cli
         formsets = re.findall(r'data-inline-formset="([^"]*)"', page)
         return [json.loads(html.unescape(f))["options"]["addText"] for f in formsets]
 
-    assert add_text(gathering) == ["Adicionar Sessão"]
+    assert add_text(gathering) == ["Adicionar Sessão", "Adicionar Participação ou acesso concedido"]
     assert add_text(tracks) == ["Adicionar Faixa"]
 
 
-def test_it_tells_the_visibility_everyone_from_all_in_the_filter(staff_client):
+def test_it_names_the_audiences_in_the_filter_in_portuguese_apart_from_all(staff_client):
     factories.make_retreat()
 
     page = staff_client.get(reverse("admin:retreats_retreat_changelist"), HTTP_ACCEPT_LANGUAGE="pt").content.decode()
 
-    visibility = page.split("Por visibilidade")[1].split("</ul>")[0]
-    assert visibility.count(">Todos<") == 1 and "Qualquer pessoa" in visibility
+    audiences = page.split("Por público")[1].split("</ul>")[0]
+    assert audiences.count(">Todos<") == 1 and "Livre para todos" in audiences and "Free for anyone" not in audiences
 
 
 def test_it_names_the_superuser_filter_in_european_portuguese(staff_client):

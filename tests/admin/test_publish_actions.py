@@ -209,8 +209,10 @@ def test_a_published_gathering_in_no_group_is_warned_about_and_stays_editable(st
     ]
     form = response.context["adminform"].form
     data = {name: value for name, value in form.initial.items() if value is not None}
-    data.update({"name": "Old retreat, renamed", "groups": [], "teachers": [], "places": [],
-                 "sessions-TOTAL_FORMS": 0, "sessions-INITIAL_FORMS": 0})  # fmt: skip
+    data.update({"name": "Old retreat, renamed", "groups": [], "teachers": [], "places": []})
+    for inline in response.context["inline_admin_formsets"]:  # sessions, attendance and grants
+        prefix = inline.formset.prefix
+        data.update({f"{prefix}-TOTAL_FORMS": 0, f"{prefix}-INITIAL_FORMS": 0})
     assert staff_client.post(url, data).status_code == 302
     legacy.refresh_from_db()
     assert (legacy.name, legacy.status) == ("Old retreat, renamed", "published")

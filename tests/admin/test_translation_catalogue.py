@@ -21,7 +21,8 @@ CATALOGUES = pytest.mark.parametrize(
 
 
 def _entries(po: Path):
-    """(msgid, [msgstr, …], flags) for each entry of the .po, header left out."""
+    """(msgid, [msgstr, …], flags) for each entry of the .po, header left out; an entry with a
+    context is keyed ``context\x04msgid``, as compiled catalogues key it."""
     for block in po.read_text(encoding="utf-8").split("\n\n"):
         lines = [line for line in block.splitlines() if line and not line.startswith("#~")]
         flags = " ".join(line for line in lines if line.startswith("#,"))
@@ -29,14 +30,15 @@ def _entries(po: Path):
         for line in lines:
             if line.startswith("#"):
                 continue
-            match = re.match(r'^(msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line)
+            match = re.match(r'^(msgctxt|msgid_plural|msgid|msgstr(?:\[\d\])?) (".*")$', line)
             if match:
                 current = match.group(1)
                 fields[current] = ""
                 line = match.group(2)
             fields[current] += ast.literal_eval(line)
         if fields.get("msgid"):
-            yield fields["msgid"], [v for k, v in fields.items() if k.startswith("msgstr")], flags
+            key = f"{fields['msgctxt']}\x04{fields['msgid']}" if "msgctxt" in fields else fields["msgid"]
+            yield key, [v for k, v in fields.items() if k.startswith("msgstr")], flags
 
 
 @CATALOGUES
