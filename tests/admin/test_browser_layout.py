@@ -24,6 +24,11 @@ const tables = [...document.querySelectorAll('table')].filter(t => t.offsetParen
 return {
   pageScrolls: document.documentElement.scrollWidth > window.innerWidth,
   scrollWidth: document.documentElement.scrollWidth,
+  // a list's action menu stays beside the filter sidebar, not over it
+  actionsRight: Math.max(0, ...[...document.querySelectorAll('#changelist .actions select')]
+    .map(s => s.getBoundingClientRect().right)),
+  listRight: (document.querySelector('#changelist .changelist-form-container') || document.body)
+    .getBoundingClientRect().right,
   tables: tables.map(t => ({id: t.id, right: t.getBoundingClientRect().right,
                             // how much wider than its box the table is (0 when it fits)
                             excess: Math.max(0, t.parentElement.scrollWidth - t.parentElement.clientWidth),
@@ -152,6 +157,8 @@ def _fits(browser, path) -> list:
     """What does not fit at 1366 px on the page (nothing when it all fits), and its console errors."""
     measured = browser.execute_script(MEASURE_JS)
     problems = [(path, "page", measured["scrollWidth"])] if measured["pageScrolls"] else []
+    if measured["actionsRight"] > measured["listRight"]:
+        problems.append((path, "actions", round(measured["actionsRight"]), round(measured["listRight"])))
     problems += [
         (path, table["id"], round(table["right"]), round(table["excess"]))
         for table in measured["tables"]
