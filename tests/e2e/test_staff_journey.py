@@ -131,6 +131,14 @@ def test_the_staff_journey(browser, live_server, language, make_audio, make_pdf,
     wait = WebDriverWait(browser, WAIT_SECONDS)
     journey = Journey(browser, live_server, language)
 
+    def save_and_continue():
+        """Save and continue editing, then wait for the next page: the page being left may
+        show a success message of its own (the gathering's page after its creation)."""
+        page = browser.find_element(By.TAG_NAME, "html")
+        browser.find_element(By.NAME, "_continue").click()
+        wait.until(ec.staleness_of(page))
+        wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist li.success")))
+
     # Sign in, in the staff's language (the language switch's cookie).
     journey.open("/admin/login/")
     browser.add_cookie({"name": "django_language", "value": language, "path": "/"})
@@ -139,7 +147,9 @@ def test_the_staff_journey(browser, live_server, language, make_audio, make_pdf,
     browser.find_element(By.NAME, "username").send_keys("staff@example.org")
     browser.find_element(By.NAME, "password").send_keys("a-long-pass-phrase")
     browser.find_element(By.NAME, "otp_token").send_keys(factories.totp_code(device))
+    page = browser.find_element(By.TAG_NAME, "html")
     browser.find_element(By.CSS_SELECTOR, "input[type=submit]").click()
+    wait.until(ec.staleness_of(page))
     wait.until(ec.presence_of_element_located((By.ID, "content-main")))
     assert browser.current_url.rstrip("/").endswith("/admin")
     journey.check("admin-index")
@@ -158,8 +168,7 @@ def test_the_staff_journey(browser, live_server, language, make_audio, make_pdf,
     )
     wait.until(lambda d: d.find_element(By.ID, "id_slug").get_attribute("value") == "spring-gathering-2030")
     journey.check("gathering-add")
-    browser.find_element(By.NAME, "_continue").click()
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist li.success")))
+    save_and_continue()
     gathering = Retreat.objects.get(slug="spring-gathering-2030")
     assert list(gathering.groups.all()) == [group] and gathering.status == "draft"
     journey.check("gathering-page")
@@ -168,8 +177,7 @@ def test_the_staff_journey(browser, live_server, language, make_audio, make_pdf,
     browser.find_element(By.CSS_SELECTOR, "#sessions-group tr.add-row a").click()
     wait.until(ec.visibility_of_element_located((By.NAME, "sessions-0-name"))).send_keys("Day 1 morning")
     Select(browser.find_element(By.NAME, "sessions-0-type")).select_by_value("morning")
-    browser.find_element(By.NAME, "_continue").click()
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist li.success")))
+    save_and_continue()
     session = gathering.sessions.get()
     assert session.name == "Day 1 morning"
     journey.check("gathering-with-session")
@@ -210,8 +218,7 @@ def test_the_staff_journey(browser, live_server, language, make_audio, make_pdf,
     # Published from the gathering's page.
     journey.open(reverse("admin:retreats_retreat_change", args=[gathering.pk]))
     Select(wait.until(ec.presence_of_element_located((By.ID, "id_status")))).select_by_value("published")
-    browser.find_element(By.NAME, "_continue").click()
-    wait.until(ec.presence_of_element_located((By.CSS_SELECTOR, "ul.messagelist li.success")))
+    save_and_continue()
     gathering.refresh_from_db()
     assert gathering.status == "published" and gathering.published_at
     journey.check("gathering-published")
