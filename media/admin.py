@@ -238,7 +238,9 @@ class TranscriptMediaAdminMixin(SignedFilesAdminMixin, ProcessedFileAdminMixin):
 
 @admin.register(DownloadBundle)
 class DownloadBundleAdmin(admin.ModelAdmin):
-    list_display = ["uuid", "status", "progress", "size", "quality", "include_transcripts", "created_at", "expires_at"]
+    list_display = [
+        "uuid", "status", "progress", "human_size", "quality", "include_transcripts", "created_at", "expires_at",
+    ]  # fmt: skip
     list_filter = ["status", "quality"]
     readonly_fields = [f.name for f in DownloadBundle._meta.fields]
     raw_id_fields = ["created_by"]
@@ -246,6 +248,11 @@ class DownloadBundleAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("size"), ordering="size")
+    def human_size(self, obj):
+        """Such as 45.8 MB, rather than 48000000 under "size (bytes)": shorter, read at a glance."""
+        return filesizeformat(obj.size)
 
 
 @admin.register(Upload)

@@ -11,7 +11,8 @@ from .models import DigestSubscription, LocalPush, Notification, NotificationEve
 
 @admin.register(NotificationEvent)
 class NotificationEventAdmin(admin.ModelAdmin):
-    list_display = ["key", "kind", "retreat", "state", "notified_count", "pushed_count", "push_failed_count", "attempts", "created_at", "finished_at"]  # fmt: skip
+    # The three counts in one column: in Portuguese, ten columns were 200 px too wide at 1366 px.
+    list_display = ["key", "kind", "retreat", "state", "delivery", "attempts", "created_at", "finished_at"]
     list_filter = ["state", "kind"]
     list_select_related = ["retreat"]
     search_fields = ["key", "retreat__name"]
@@ -21,6 +22,14 @@ class NotificationEventAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description=_("delivery"), ordering="notified_count")
+    def delivery(self, obj):
+        return _("%(notified)d notified, %(pushed)d pushes sent, %(failed)d failed") % {
+            "notified": obj.notified_count,
+            "pushed": obj.pushed_count,
+            "failed": obj.push_failed_count,
+        }
 
     @admin.action(description=_("Send again what has not gone out (failed events)"))
     def retry(self, request, queryset):

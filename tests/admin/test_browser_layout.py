@@ -23,7 +23,15 @@ MEASURE_JS = """
 const tables = [...document.querySelectorAll('table')].filter(t => t.offsetParent !== null);
 return {
   pageScrolls: document.documentElement.scrollWidth > window.innerWidth,
+  scrollWidth: document.documentElement.scrollWidth,
+  // a list's action menu stays beside the filter sidebar, not over it
+  actionsRight: Math.max(0, ...[...document.querySelectorAll('#changelist .actions select')]
+    .map(s => s.getBoundingClientRect().right)),
+  listRight: (document.querySelector('#changelist .changelist-form-container') || document.body)
+    .getBoundingClientRect().right,
   tables: tables.map(t => ({id: t.id, right: t.getBoundingClientRect().right,
+                            // how much wider than its box the table is (0 when it fits)
+                            excess: Math.max(0, t.parentElement.scrollWidth - t.parentElement.clientWidth),
                             overflows: t.parentElement.scrollWidth > t.parentElement.clientWidth + 1})),
 };
 """
@@ -102,3 +110,84 @@ def test_the_portuguese_dashboard_draws_every_chart_without_a_console_error(staf
     bars = browser.find_elements(By.CSS_SELECTOR, "figure.chart rect.bar")
     assert bars and all(bar.size["width"] > 0 for bar in bars)
     assert _console_errors(browser) == []
+
+
+def _a_few_rows_of_everything():
+    """The demo has no row of some models (bookmarks, uploads, notifications...): one or two of
+    each, with the longest values staff meet, so every list has rows to measure."""
+    from auditlog.models import LogEntry
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from accounts.models import Device, User
+    from media.models import Upload
+    from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
+    from progress.models import Bookmark, Highlight
+    from retreats.models import Track
+
+    user = User.objects.filter(is_staff=False).first()
+    track = Track.objects.select_related("session__retreat").order_by("pk").first()
+    Group.objects.get_or_create(name="Retreat staff")
+    LogEntry.objects.log_create(track.session.retreat, action=LogEntry.Action.UPDATE, changes={"name": ["A", "B"]})
+    Bookmark.objects.create(user=user, track=track, position=125.5, note="Come back to this " * 10)
+    Highlight.objects.create(user=user, track=track, page=2, text="A passage " * 20, note="Why it matters")
+    Upload.objects.create(
+        session=track.session, filename="001 JKR - The daily practice in three parts-(17 April AM).mp3",
+        size=48_000_000, key="staging/abc", status=Upload.Status.UPLOADED, created_by=user,
+    )  # fmt: skip
+    event = NotificationEvent.objects.create(
+        key=f"new_gathering:{track.session.retreat.pk}", kind="new_gathering", retreat=track.session.retreat,
+        state="sent", notified_count=1200, pushed_count=950, push_failed_count=12, attempts=1,
+        finished_at=timezone.now(),
+    )  # fmt: skip
+    Notification.objects.create(
+        user=user, event=event, event_key=event.key, type="new_gathering",
+        title=f"New gathering: {track.session.retreat.name}", message="Listen now",
+    )  # fmt: skip
+    device = Device.objects.create(user=user, platform="ios", push_token="f" * 64)
+    PushEndpoint.objects.create(
+        device=device, endpoint_arn="arn:aws:sns:eu-west-1:123456789012:endpoint/APNS/padmakara/" + "a" * 36,
+        disabled_at=timezone.now(), disabled_reason="The provider said the token is no longer registered",
+    )  # fmt: skip
+    DigestSubscription.objects.create(user=user, last_sent_at=timezone.now())
+    LocalPush.objects.create(platform="ios", token="f" * 64, title="New gathering", body="Listen now")
+
+
+def _fits(browser, path) -> list:
+    """What does not fit at 1366 px on the page (nothing when it all fits), and its console errors."""
+    measured = browser.execute_script(MEASURE_JS)
+    problems = [(path, "page", measured["scrollWidth"])] if measured["pageScrolls"] else []
+    if measured["actionsRight"] > measured["listRight"]:
+        problems.append((path, "actions", round(measured["actionsRight"]), round(measured["listRight"])))
+    problems += [
+        (path, table["id"], round(table["right"]), round(table["excess"]))
+        for table in measured["tables"]
+        if table["right"] > WIDTH or table["overflows"]
+    ]
+    return problems + [(path, error) for error in _console_errors(browser)]
+
+
+@pytest.mark.parametrize("language", ["en", "pt"])
+def test_every_list_and_the_main_pages_fit_1366_pixels_without_a_console_error(staff_browser, language):
+    """Every model's list in the admin, with rows, beside the navigation and filter sidebars; and
+    the change page of the models staff edit most."""
+    from django.contrib import admin
+
+    from accounts.models import User
+    from retreats.models import RetreatGroup, Track, Transcript
+
+    _a_few_rows_of_everything()
+    paths = []
+    for model in admin.site._registry:
+        paths.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist"))
+        assert model._default_manager.exists(), model  # the list has rows to measure
+    for model in (Retreat, RetreatGroup, Track, Transcript, User):
+        instance = model._default_manager.order_by("pk").first()
+        paths.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_change", args=[instance.pk]))
+        paths.append(reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add"))
+
+    problems = []
+    for path in paths:
+        problems += _fits(staff_browser(path, language), path)
+
+    assert problems == [], "\n".join(map(str, problems))

@@ -93,3 +93,17 @@ def test_the_index_lists_the_catalogue_first(staff_client):
     assert index.index(reverse("admin:retreats_retreat_changelist")) < index.index(
         reverse("admin:media_upload_changelist")
     )
+
+
+def test_the_bundle_list_shows_sizes_for_people(staff_client, user):
+    from django.utils import timezone
+
+    from media.models import DownloadBundle
+
+    DownloadBundle.objects.create(
+        request_key="k" * 64, track_ids=[], expires_at=timezone.now(), created_by=user, size=48_000_000
+    )
+
+    response = staff_client.get(reverse("admin:media_downloadbundle_changelist"))
+
+    assert 'field-human_size">45.8\xa0MB<' in response.content.decode()

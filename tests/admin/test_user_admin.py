@@ -78,3 +78,23 @@ def test_it_filters_users_by_retreat_group(staff_client, user, other_user):
     response = staff_client.get(reverse("admin:accounts_user_changelist"), {"memberships__group__id__exact": group.pk})
 
     assert list(response.context["cl"].result_list) == [user]
+
+
+def test_the_list_shows_plan_and_state_in_one_column(staff_client):
+    import datetime
+
+    from django.utils import timezone
+
+    factories.make_user(email="current@example.org", subscription_plan="premium", subscription_status="active")
+    factories.make_user(
+        email="lapsed@example.org", subscription_plan="premium", subscription_status="active",
+        subscription_expires_at=timezone.now() - datetime.timedelta(days=1),
+    )  # fmt: skip
+
+    response = staff_client.get(reverse("admin:accounts_user_changelist"), {"q": "example.org"})
+    pt = staff_client.get(reverse("admin:accounts_user_changelist"), {"q": "current"}, HTTP_ACCEPT_LANGUAGE="pt")
+
+    cells = [row for row in response.content.decode().split("<tr") if "@example.org" in row]
+    assert any("current@" in row and 'field-subscription">Premium · Active<' in row for row in cells)
+    assert any("lapsed@" in row and 'field-subscription">Premium · Expired<' in row for row in cells)
+    assert 'field-subscription">Premium · Ativa<' in pt.content.decode()

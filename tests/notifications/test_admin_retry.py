@@ -40,3 +40,21 @@ def test_the_retry_action_queues_failed_events_again_and_audits_it(staff, django
     entry = LogEntry.objects.get()
     assert (entry.object_id, entry.actor, entry.additional_data["message"]) == (failed.pk, staff, "Queued again.")
     assert entry.changes_dict == {"state": ["failed", "queued"], "last_error": ["boom", ""]}
+
+
+@pytest.mark.parametrize(
+    "language, expected",
+    [("en", "1200 notified, 950 pushes sent, 12 failed"), ("pt", "1200 notificados, 950 push enviados, 12 falhados")],
+)
+def test_the_event_list_shows_its_delivery_counts_in_one_column(staff, language, expected):
+    retreat = factories.make_retreat(status="published")
+    NotificationEvent.objects.create(
+        key="sent", kind="new_gathering", retreat=retreat, state="sent",
+        notified_count=1200, pushed_count=950, push_failed_count=12,
+    )  # fmt: skip
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    factories.admin_login(client, staff)
+
+    response = client.get(reverse("admin:notifications_notificationevent_changelist"))
+
+    assert f'field-delivery">{expected}<' in response.content.decode()
