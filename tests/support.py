@@ -6,6 +6,7 @@ here: loopback ports are picked free by the kernel, and each worker has its own 
 database, so that one worker's FLUSHDB or Celery queue never meets another's.
 """
 
+import contextlib
 import os
 import socket
 from urllib.parse import urlsplit
@@ -83,3 +84,47 @@ def aws_client(service: str, endpoint: str, **kwargs):
         aws_secret_access_key="testing",
         **kwargs,
     )
+
+
+# --- The real browser: Debian's Chromium, headless ------------------------------------------
+
+CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+@contextlib.contextmanager
+def chromium(*, width: int = 1366, height: int = 900, page_load_timeout: int = 90):
+    """A headless Chromium driven by selenium, at ``width`` × ``height``, keeping the browser's
+    console log (:func:`console_errors`). Needs Debian's chromium and chromium-driver (``.ci/run``
+    installs them); the caller checks they are there (``require``)."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in (
+        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", f"--window-size={width},{height}",
+    ):  # fmt: skip
+        options.add_argument(flag)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    driver.set_page_load_timeout(page_load_timeout)
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def chromium_installed() -> bool:
+    return os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)
+
+
+def console_errors(driver) -> list[str]:
+    """Errors the page logged (its scripts and requests), since the last call; the browser's own
+    guess at /favicon.ico aside."""
+    return [
+        entry["message"]
+        for entry in driver.get_log("browser")
+        if entry["level"] == "SEVERE" and "/favicon.ico " not in entry["message"]
+    ]

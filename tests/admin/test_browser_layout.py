@@ -3,7 +3,6 @@ demo's gathering list and gathering page fit the screen, and the Portuguese dash
 charts without a console error (a decimal comma in an SVG coordinate logs one per shape)."""
 
 import shutil
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -12,10 +11,10 @@ from demo import catalogue as demo
 from retreats.models import Retreat
 from tests import factories
 from tests.conftest import require
+from tests.support import chromium, chromium_installed, console_errors
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 WIDTH = 1366
 
 # Widest right edge of any table on the page, and whether the page itself scrolls sideways.
@@ -39,25 +38,9 @@ return {
 
 @pytest.fixture
 def browser():
-    require(
-        Path(CHROMIUM).exists() and shutil.which(CHROMEDRIVER),
-        "Chromium and chromedriver (apt: chromium chromium-driver)",
-    )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage", f"--window-size={WIDTH},900",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(60)
-    yield driver
-    driver.quit()
+    require(chromium_installed(), "Debian chromium and chromium-driver")
+    with chromium(width=WIDTH, page_load_timeout=60) as driver:
+        yield driver
 
 
 @pytest.fixture
@@ -76,10 +59,6 @@ def staff_browser(browser, live_server, client, staff, settings):
     return open_page
 
 
-def _console_errors(browser) -> list[str]:
-    return [entry["message"] for entry in browser.get_log("browser") if entry["level"] == "SEVERE"]
-
-
 @pytest.mark.parametrize("language", ["en", "pt"])
 def test_the_gathering_list_and_page_fit_1366_pixels(staff_browser, language):
     gathering = Retreat.objects.get(slug="spring-gathering-2024")  # the most sessions
@@ -96,7 +75,7 @@ def test_the_gathering_list_and_page_fit_1366_pixels(staff_browser, language):
         assert not measured["pageScrolls"], path
         for table in measured["tables"]:
             assert table["right"] <= WIDTH and not table["overflows"], (path, table)
-        assert _console_errors(browser) == [], path
+        assert console_errors(browser) == [], path
 
 
 def test_the_portuguese_dashboard_draws_every_chart_without_a_console_error(staff_browser):
@@ -109,7 +88,7 @@ def test_the_portuguese_dashboard_draws_every_chart_without_a_console_error(staf
     assert len(charts) == 7 and all(chart.size["height"] > 40 for chart in charts)
     bars = browser.find_elements(By.CSS_SELECTOR, "figure.chart rect.bar")
     assert bars and all(bar.size["width"] > 0 for bar in bars)
-    assert _console_errors(browser) == []
+    assert console_errors(browser) == []
 
 
 def _a_few_rows_of_everything():
@@ -164,7 +143,7 @@ def _fits(browser, path) -> list:
         for table in measured["tables"]
         if table["right"] > WIDTH or table["overflows"]
     ]
-    return problems + [(path, error) for error in _console_errors(browser)]
+    return problems + [(path, error) for error in console_errors(browser)]
 
 
 @pytest.mark.parametrize("language", ["en", "pt"])

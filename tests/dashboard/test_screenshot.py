@@ -1,41 +1,26 @@
 """A real browser (Debian's Chromium, headless) opens the dashboard; the screenshot is kept
 in test-artifacts/ for people to look at."""
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from tests import factories
 from tests.conftest import require
+from tests.support import chromium, chromium_installed
 
 from .data import make_listening
 
 pytestmark = pytest.mark.browser
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
 
 
 @pytest.fixture
 def browser():
-    require(
-        Path(CHROMIUM).exists() and shutil.which(CHROMEDRIVER),
-        "Chromium and chromedriver (apt: chromium chromium-driver)",
-    )
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (
-        "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--window-size=1400,2200",
-    ):  # fmt: skip
-        options.add_argument(flag)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    yield driver
-    driver.quit()
+    require(chromium_installed(), "Debian chromium and chromium-driver")
+    with chromium(width=1400, height=2200, page_load_timeout=60) as driver:
+        yield driver
 
 
 def _failures():

@@ -2,20 +2,17 @@
 TOTP code), drops three audio files on a session's upload page, saves the guesses and follows
 them live from waiting to three processed tracks, with no error in the console."""
 
-import os
 import re
-import shutil
 import threading
 
 import pytest
 
 from tests import factories
 from tests.conftest import require
+from tests.support import chromium, chromium_installed, console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver")
 
 # Drops the files chosen in a scratch <input> on the drop zone, as a drag from the desktop does.
 DROP_JS = """
@@ -29,23 +26,9 @@ zone.dispatchEvent(new DragEvent('drop', {dataTransfer: data, bubbles: true, can
 
 @pytest.fixture
 def browser():
-    require(os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER), "Debian chromium and chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", "--window-size=1366,900"):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(60)
-    yield driver
-    if os.environ.get("BROWSER_SCREENSHOT"):
-        driver.save_screenshot(os.environ["BROWSER_SCREENSHOT"])
-        print(driver.get_log("browser") if hasattr(driver, "get_log") else "")
-    driver.quit()
+    require(chromium_installed(), "Debian chromium and chromium-driver")
+    with chromium(page_load_timeout=60) as driver:
+        yield driver
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -60,15 +43,6 @@ def storage_mode(request, live_server):
                                               "AllowedHeaders": ["*"], "ExposeHeaders": ["ETag"]}]},
         )  # fmt: skip
     return request.param
-
-
-def _console_errors(browser) -> list[str]:
-    """Errors of the page's own scripts and requests (the browser's favicon.ico guess aside)."""
-    return [
-        entry["message"]
-        for entry in browser.get_log("browser")
-        if entry["level"] == "SEVERE" and "/favicon.ico " not in entry["message"]
-    ]
 
 
 def test_it_uploads_three_files_and_shows_three_processed_tracks(
@@ -157,7 +131,7 @@ def test_it_uploads_three_files_and_shows_three_processed_tracks(
         from media.models import Upload
 
         assert all(u.s3_upload_id for u in Upload.objects.all())  # the bytes went browser → S3
-    assert _console_errors(browser) == []
+    assert console_errors(browser) == []
 
 
 def test_a_gathering_folder_becomes_sessions_reviewed_before_they_are_created(
@@ -220,4 +194,4 @@ def test_a_gathering_folder_becomes_sessions_reviewed_before_they_are_created(
         ("Day 1 morning", "morning", "2024-05-12"),
         ("12 Maio tarde", "afternoon", "2024-05-12"),
     ]
-    assert _console_errors(browser) == []
+    assert console_errors(browser) == []

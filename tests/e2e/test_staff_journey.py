@@ -5,8 +5,6 @@ ready, publish the gathering, open a track and a transcript, check what listener
 on the dashboard. Every page is photographed under test-artifacts/, logs no console error, and
 neither scrolls sideways nor holds a table wider than the screen."""
 
-import os
-import shutil
 import threading
 from pathlib import Path
 
@@ -16,11 +14,10 @@ from rest_framework.test import APIClient
 
 from tests import factories
 from tests.conftest import require
+from tests.support import chromium, chromium_installed, console_errors
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_BINARY", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", shutil.which("chromedriver") or "/usr/bin/chromedriver")
 WIDTH = 1366
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WAIT_SECONDS = 120  # generous: the machine may be busy with other test runs
@@ -47,20 +44,9 @@ return {
 
 @pytest.fixture
 def browser():
-    require(os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER), "Debian chromium and chromium-driver")
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-dev-shm-usage", f"--window-size={WIDTH},900"):  # fmt: skip
-        options.add_argument(flag)
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-    driver.set_page_load_timeout(90)
-    yield driver
-    driver.quit()
+    require(chromium_installed(), "Debian chromium and chromium-driver")
+    with chromium(width=WIDTH) as driver:
+        yield driver
 
 
 @pytest.fixture
@@ -95,12 +81,7 @@ class Journey:
         assert measured["scrollWidth"] <= WIDTH, where
         for table in measured["tables"]:
             assert table["right"] <= WIDTH and not table["scrolls"], (where, table)
-        errors = [
-            entry["message"]
-            for entry in self.browser.get_log("browser")
-            if entry["level"] == "SEVERE" and "/favicon.ico " not in entry["message"]
-        ]
-        assert errors == [], where
+        assert console_errors(self.browser) == [], where
         assert self.browser.find_element("tag name", "html").get_attribute("lang") == self.language, where
 
 
