@@ -228,3 +228,21 @@ def stored():
         return default_storage.save(key, ContentFile(data))
 
     return store
+
+
+class LoginClock:
+    """accounts.login_limits' clock, moved by hand (the waits of slowed sign-ins, without sleeping)."""
+
+    def __init__(self, monkeypatch):
+        from accounts import login_limits
+
+        self.now = 1_000_000.0
+        monkeypatch.setattr(login_limits, "_now", lambda: self.now)
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return LoginClock(monkeypatch)

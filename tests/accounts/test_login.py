@@ -1,7 +1,6 @@
 import jwt
 import pytest
 
-from accounts import login_limits
 from accounts.authentication import validate_access_token
 from accounts.services import user_create_verified
 from tests.factories import make_user
@@ -68,22 +67,6 @@ def test_it_refuses_a_disabled_user(api, db):
     user_create_verified(email="off@example.org", password=PASSWORD, name="Off", is_active=False)
     response = api.post("/api/v1/auth/login", {"email": "off@example.org", "password": PASSWORD})
     assert response.status_code == 401
-
-
-class Clock:
-    """accounts.login_limits' clock, moved by hand."""
-
-    def __init__(self, monkeypatch):
-        self.now = 1_000_000.0
-        monkeypatch.setattr(login_limits, "_now", lambda: self.now)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 def _attempt(api, password, email="ana@example.org", ip="203.0.113.9"):

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 from accounts.models import User
 from accounts.providers import get_provider
 from accounts.services import user_disable
+from tests.accounts.test_revocation import refresh_status, status_with
 
 PASSWORD = "A-long-pass-phrase-1"
 NEW_PASSWORD = "Another-pass-phrase-2"
@@ -31,22 +32,6 @@ def login(password=PASSWORD):
     response = APIClient().post("/api/v1/auth/login", {"email": "ana@example.org", "password": password})
     assert response.status_code == 200, response.content
     return response.json()
-
-
-def status_with(token: str) -> int:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
-    response = client.get("/api/v1/user/profile")
-    if response.status_code == 401:
-        assert response.json()["error"]["code"] == "invalid_token"
-    return response.status_code
-
-
-def refresh_status(refresh_token: str) -> int:
-    response = APIClient().post("/api/v1/auth/refresh", {"refreshToken": refresh_token})
-    if response.status_code == 401:
-        assert response.json()["error"]["code"] == "invalid_token"
-    return response.status_code
 
 
 def assert_ended(session):

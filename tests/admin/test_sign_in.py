@@ -13,7 +13,6 @@ from django.urls import reverse
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts import login_limits
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -22,22 +21,6 @@ PASSWORD = "a-long-pass-phrase"
 LOGIN = reverse("admin:login")
 INDEX = reverse("admin:index")
 TWO_STEP = reverse("admin:two_step")
-
-
-class Clock:
-    """accounts.login_limits' clock, moved by hand."""
-
-    def __init__(self, monkeypatch):
-        self.now = 1_000_000.0
-        monkeypatch.setattr(login_limits, "_now", lambda: self.now)
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock(monkeypatch)
 
 
 @pytest.fixture
