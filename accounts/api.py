@@ -260,9 +260,10 @@ class ProfileView(APIView):
         name = serializers.CharField(max_length=150, allow_blank=True, required=False)
         preferences = PreferencesSerializer(required=False)
 
-    @extend_schema(responses={200: shapes.UserProfile})
+    @extend_schema(responses={200: shapes.ListenerProfile})
     def get(self, request):
-        return Response(shapes.UserProfile.build(request.user), headers={"Cache-Control": "private, no-store"})
+        # The user and the sections higher apps register (shapes.register_profile_section).
+        return Response(shapes.ListenerProfile.build(request.user), headers={"Cache-Control": "private, no-store"})
 
     @extend_schema(
         request=InputSerializer,

@@ -1,6 +1,9 @@
 """The Auth and User API's response shapes (docs/api.md "Auth", "User"): each declared once, built
 from the user row, the provider's results (``accounts.providers``) or a device."""
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 from rest_framework import serializers
 
 from padmakara.api.formats import iso_datetime
@@ -66,6 +69,54 @@ class UserProfile(Shape):
             "createdAt": iso_datetime(user.date_joined),
             "lastLogin": iso_datetime(user.last_login),
         }
+
+
+# --- Profile sections -----------------------------------------------------------------------
+# ``GET /user/profile`` lists more than the user row: what higher apps know of the listener (the
+# access rule's grants and attendances, from retreats). accounts may not import those apps
+# (tests/test_import_graph.py), so they register a section here from their AppConfig.ready().
+# Only ``GET /user/profile`` builds the sections (``ListenerProfile``); the ``user`` embedded in
+# login, MFA and ``PUT /user/profile`` answers is ``UserProfile`` alone and pays for none.
+
+
+@dataclass(frozen=True)
+class ProfileSection:
+    name: str  # the key in the profile, as on the wire
+    field: Callable[[], serializers.Field]  # its OpenAPI shape (a fresh field per call)
+    build: Callable[[User], object]  # its body for one user (at most one query, please)
+
+
+_profile_sections: dict[str, ProfileSection] = {}
+
+
+def register_profile_section(
+    name: str, *, field: Callable[[], serializers.Field], build: Callable[[User], object]
+) -> None:
+    """Add ``name`` to ``GET /user/profile``; registering a name again replaces it (reloads)."""
+    if name in UserProfile._declared_fields:
+        raise ValueError(f"{name!r} is a field of the user profile itself")
+    _profile_sections[name] = ProfileSection(name, field, build)
+
+
+def profile_sections() -> list[ProfileSection]:
+    return list(_profile_sections.values())
+
+
+class ListenerProfile(UserProfile):
+    # ``UserProfile`` and the registered sections, in the order of registration.
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for section in profile_sections():
+            fields[section.name] = section.field()
+        return fields
+
+    @classmethod
+    def build(cls, user: User) -> dict:
+        body = UserProfile.build(user)
+        for section in profile_sections():
+            body[section.name] = section.build(user)
+        return body
 
 
 class Registered(Shape):

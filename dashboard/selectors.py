@@ -1,7 +1,7 @@
 """The staff dashboard's figures: one aggregate query per chart, whatever the size of the data.
 
-Each function takes the same :class:`Filters` (a date range and optionally a retreat group)
-and returns plain values; :func:`dashboard` gathers them and caches the result per filter set.
+Each function takes the same :class:`Filters` (a date range, and optionally a retreat group and
+an audience: only the gatherings of that group, of that audience) and returns plain values; :func:`dashboard` gathers them and caches the result per filter set.
 Sources that are not installed (offline bundles before the media app has them) come back as
 ``None`` and the chart says so.
 """
@@ -26,6 +26,7 @@ class Filters:
     start: datetime.date
     end: datetime.date  # inclusive
     group_id: int | None = None
+    audience: str | None = None  # an Audience slug (retreats.models.Audience)
 
     @property
     def since(self) -> datetime.datetime:
@@ -37,7 +38,10 @@ class Filters:
 
     @property
     def cache_key(self) -> str:
-        return f"dashboard:v1:{self.start.isoformat()}:{self.end.isoformat()}:{self.group_id or '-'}"
+        return (
+            f"dashboard:v2:{self.start.isoformat()}:{self.end.isoformat()}:{self.group_id or '-'}"
+            f":{self.audience or '-'}"
+        )
 
     def days(self) -> list[datetime.date]:
         return [self.start + datetime.timedelta(days=n) for n in range((self.end - self.start).days + 1)]
@@ -58,16 +62,24 @@ def _retreats_of_group(group_id: int):
     return Retreat.groups.through.objects.filter(retreatgroup_id=group_id).values("retreat_id")
 
 
+def _of_gatherings(rows, filters: Filters, prefix: str):
+    """``rows`` of the chosen group's and audience's gatherings; ``prefix`` leads to the Retreat's
+    id (``track__session__retreat_id``, ``session__retreat_id``...)."""
+    if filters.group_id:
+        rows = rows.filter(**{f"{prefix}__in": _retreats_of_group(filters.group_id)})
+    if filters.audience:
+        rows = rows.filter(**{prefix.removesuffix("_id") + "__audience_id": filters.audience})
+    return rows
+
+
 def _played_in_period(label: str, played_field: str, filters: Filters):
     """The rows of the progress model ``label`` played in the period (``played_field``), of the
-    group's gatherings when one is chosen; None when the progress app is not installed."""
+    group's and audience's gatherings when chosen; None when the progress app is not installed."""
     model = _model(label)
     if model is None:
         return None
     rows = model.objects.filter(**{f"{played_field}__gte": filters.since, f"{played_field}__lt": filters.until})
-    if filters.group_id:
-        rows = rows.filter(track__session__retreat_id__in=_retreats_of_group(filters.group_id))
-    return rows
+    return _of_gatherings(rows, filters, "track__session__retreat_id")
 
 
 def _sessions(filters: Filters):
@@ -142,6 +154,7 @@ def completion_per_gathering(filters: Filters, limit: int = 10) -> list[dict] | 
 
 def sign_ups_per_day(filters: Filters) -> list[tuple[datetime.date, int]]:
     rows = User.objects.filter(date_joined__gte=filters.since, date_joined__lt=filters.until)
+    # Sign-ups belong to no gathering: the group filter counts its members, the audience none.
     if filters.group_id:
         rows = rows.filter(pk__in=GroupMembership.objects.filter(group_id=filters.group_id).values("user_id"))
     by_day = {
@@ -156,12 +169,12 @@ def sign_ups_per_day(filters: Filters) -> list[tuple[datetime.date, int]]:
 
 def processing_failures(filters: Filters) -> dict:
     """Tracks and transcripts whose processing failed (by when they last changed), plus the latest few."""
-    tracks = Track.objects.filter(processing_status=Track.ProcessingStatus.FAILED)
-    transcripts = Transcript.objects.filter(status=Transcript.Status.FAILED)
-    if filters.group_id:
-        retreats = _retreats_of_group(filters.group_id)
-        tracks = tracks.filter(session__retreat_id__in=retreats)
-        transcripts = transcripts.filter(track__session__retreat_id__in=retreats)
+    tracks = _of_gatherings(
+        Track.objects.filter(processing_status=Track.ProcessingStatus.FAILED), filters, "session__retreat_id"
+    )
+    transcripts = _of_gatherings(
+        Transcript.objects.filter(status=Transcript.Status.FAILED), filters, "track__session__retreat_id"
+    )
     in_period = {"updated_at__gte": filters.since, "updated_at__lt": filters.until}
     counts = (
         tracks.filter(**in_period).aggregate(n=Count("id"))["n"],

@@ -11,7 +11,7 @@ from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext_lazy as _
 
 from padmakara.api.formats import clock
-from retreats.models import RetreatGroup
+from retreats.models import Audience, RetreatGroup
 
 from . import charts, selectors
 
@@ -22,6 +22,11 @@ class FilterForm(forms.Form):
     group = forms.ModelChoiceField(
         label=_("Retreat group"), queryset=RetreatGroup.objects.order_by("name"), required=False,
         empty_label=_("All groups"),
+    )  # fmt: skip
+    # Each audience by its name in the reader's language (Audience.__str__), chosen by slug.
+    audience = forms.ModelChoiceField(
+        label=_("Audience"), queryset=Audience.objects.order_by("order", "slug"), to_field_name="slug",
+        required=False, empty_label=_("All audiences"),
     )  # fmt: skip
 
     def filters(self) -> selectors.Filters:
@@ -34,7 +39,10 @@ class FilterForm(forms.Form):
         # A year at most: the charts draw one bar a day.
         start = max(start, end - datetime.timedelta(days=selectors.MAX_DAYS - 1))
         group = data.get("group")
-        return selectors.Filters(start=start, end=end, group_id=group.pk if group else None)
+        audience = data.get("audience")
+        return selectors.Filters(
+            start=start, end=end, group_id=group.pk if group else None, audience=audience.slug if audience else None
+        )
 
 
 NO_SOURCE = _("No data source yet: this needs the listening-progress app.")

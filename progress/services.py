@@ -50,11 +50,13 @@ class ProgressEvent:
 @dataclass(frozen=True)
 class Rejection:
     """An event left out of a sync: its track is unknown (``not_found``), may not be played
-    (``locked``), or one of its times is out of range (``validation_error``)."""
+    (``locked``), or one of its times is out of range (``validation_error``). A ``locked`` one
+    says why (``reason``: ``retreats.access.Reason``, as ``details.reason`` of a 403 ``locked``)."""
 
     event_id: str
     track_id: uuid.UUID
     code: str
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -297,7 +299,10 @@ def progress_sync(
         if ref is None or not ref.playable:
             if strict:
                 _require_playable(ref)
-            rejected.append(Rejection(event.event_id, event.track_id, "not_found" if ref is None else "locked"))
+            if ref is None:
+                rejected.append(Rejection(event.event_id, event.track_id, "not_found"))
+            else:  # the reason was read with the track (selectors.track_refs): no query per event
+                rejected.append(Rejection(event.event_id, event.track_id, "locked", ref.locked_reason))
             continue
         touched[ref.id] = ref.uuid
         rows.append(_session_row(user_id=user.pk, ref=ref, event=event, now=now))

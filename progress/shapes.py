@@ -4,6 +4,7 @@
 from rest_framework import serializers
 
 from padmakara.api.shapes import PageShape, RowShape, Shape, WrapperShape, message_shape
+from retreats.access import Reason
 
 from .models import Highlight as HighlightModel
 from .selectors import ListeningStats
@@ -50,10 +51,18 @@ class RejectedEvent(Shape):
     eventId = serializers.CharField()
     trackId = serializers.UUIDField()
     code = serializers.ChoiceField(choices=["not_found", "locked", "validation_error"])
+    reason = serializers.ChoiceField(
+        choices=list(Reason.ALL),
+        required=False,
+        help_text="With code locked only: why the track is locked (as details.reason of a 403 locked).",
+    )
 
     @classmethod
     def build(cls, rejection: Rejection) -> dict:
-        return {"eventId": rejection.event_id, "trackId": rejection.track_id, "code": rejection.code}
+        body = {"eventId": rejection.event_id, "trackId": rejection.track_id, "code": rejection.code}
+        if rejection.reason is not None:
+            body["reason"] = rejection.reason
+        return body
 
 
 class SyncResponse(Shape):

@@ -12,7 +12,21 @@ class RetreatsConfig(AppConfig):
         from . import search_signals, signals  # noqa: F401
 
         self.register_audited_models()
+        self.register_profile_section()
         post_migrate.connect(ensure_audiences, sender=self)
+
+    def register_profile_section(self):
+        """``GET /user/profile`` lists the listener's grants and attendances as ``access``, the
+        body of ``GET /user/access`` (one query)."""
+        from accounts.shapes import register_profile_section
+
+        from . import services, shapes
+
+        register_profile_section(
+            "access",
+            field=lambda: shapes.UserAccess(help_text="The listener's grants and attendances, as GET /user/access."),
+            build=lambda user: shapes.UserAccess.build(services.listener_access(user), user.language),
+        )
 
     def register_audited_models(self):
         """Every content model staff edit, and attendance and grants, are audited (timestamps and

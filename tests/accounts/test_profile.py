@@ -12,7 +12,9 @@ def test_it_returns_the_user_object(bearer, app_user):
         subscription_expires_at=timezone.now() + datetime.timedelta(days=30),
     )
     body = bearer.get("/api/v1/user/profile").json()
-    assert set(body) == {"id", "email", "name", "preferences", "subscription", "createdAt", "lastLogin"}
+    # ``access`` is the section retreats registers (accounts.shapes.register_profile_section).
+    assert set(body) == {"id", "email", "name", "preferences", "subscription", "createdAt", "lastLogin", "access"}
+    assert body["access"] == {"grants": [], "attendances": []}
     assert body["id"] == str(app_user.uuid)
     assert body["preferences"] == {
         "language": "en",
@@ -60,3 +62,27 @@ def test_it_validates_preferences(bearer, app_user):
 
 def test_it_needs_a_token(api, db):
     assert api.get("/api/v1/user/profile").status_code == 401
+
+
+def test_the_profile_costs_one_query_more_than_the_user_for_its_access(bearer, app_user, django_assert_num_queries):
+    from tests import factories
+
+    for audience in ("event-participants", "available-on-request-only"):
+        factories.make_grant(app_user, factories.make_retreat(audience=audience))
+    # the token's user (the revocation check asks Redis, not the database), and the access
+    # section's one query (retreats' grants and attendances with their gatherings): 1 before it.
+    with django_assert_num_queries(2):
+        body = bearer.get("/api/v1/user/profile").json()
+    assert len(body["access"]["grants"]) == 2
+
+
+def test_answers_that_embed_the_user_do_not_build_the_profile_sections(api, app_user, django_assert_num_queries):
+    from tests import factories
+
+    factories.make_grant(app_user, factories.make_retreat(audience="available-on-request-only"))
+    login = api.post("/api/v1/auth/login", {"email": "ana@example.org", "password": "a-long-pass-phrase"})
+    assert login.status_code == 200 and "access" not in login.json()["user"]
+
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {login.json()['accessToken']}")
+    updated = api.put("/api/v1/user/profile", {"name": "Ana Maria"}, format="json").json()
+    assert "access" not in updated["user"]

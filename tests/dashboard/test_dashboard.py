@@ -63,7 +63,8 @@ def test_it_renders_a_large_database_in_a_bounded_number_of_queries(staff_client
 
 def test_it_answers_from_the_cache_until_the_filters_change(staff_client, django_assert_max_num_queries):
     staff_client.get(URL)
-    with django_assert_max_num_queries(4):  # session, user, groups for the filter form: no figures
+    # session, user, groups and audiences for the filter form (the audiences added one): no figures
+    with django_assert_max_num_queries(5):
         staff_client.get(URL)
 
     group = make_group()
@@ -89,6 +90,54 @@ def test_it_filters_by_group_and_date_range():
     assert sum(v for _, v in selectors.listening_hours_per_day(whole)) > 0
     assert sum(v for _, v in selectors.listening_hours_per_day(only_b)) == 0
     assert selectors.most_played_tracks(long_ago) == []
+
+
+def test_it_filters_by_audience():
+    from retreats.models import Retreat
+
+    _group, retreats = make_listening(users=10, sessions_per_user=4, seed=5)
+    Retreat.objects.filter(pk__in=[r.pk for r in retreats[:2]]).update(audience="event-participants")
+    broken = make_track(make_session(make_retreat(audience="available-on-request-only")))
+    Track.objects.filter(pk=broken.pk).update(processing_status="failed")
+    today = timezone.now().date()
+    span = {"start": today - datetime.timedelta(days=40), "end": today}
+    everyone = selectors.Filters(**span)
+    participants = selectors.Filters(**span, audience="event-participants")
+    on_request = selectors.Filters(**span, audience="available-on-request-only")
+
+    # Only the two event-participants gatherings' listening counts, and it is part of the whole.
+    gathering_names = {g["track__session__retreat__name"] for g in selectors.most_played_gatherings(participants)}
+    assert gathering_names and gathering_names <= {r.name for r in retreats[:2]}
+    hours = sum(v for _, v in selectors.listening_hours_per_day(participants))
+    assert 0 < hours < sum(v for _, v in selectors.listening_hours_per_day(everyone))
+    assert selectors.most_played_tracks(on_request) == []
+    assert (
+        selectors.processing_failures(on_request)["tracks"],
+        selectors.processing_failures(participants)["tracks"],
+    ) == (1, 0)
+    assert len({everyone.cache_key, participants.cache_key, on_request.cache_key}) == 3
+
+
+def test_the_audience_filter_reads_in_the_language_of_the_page(staff_client):
+    make_listening(users=3, sessions_per_user=2, seed=9)
+
+    english = staff_client.get(URL, {"audience": "event-participants"}).content.decode()
+    portuguese = staff_client.get(URL, {"audience": "event-participants"}, HTTP_ACCEPT_LANGUAGE="pt").content.decode()
+
+    assert '<option value="event-participants" selected>Event participants</option>' in english
+    assert "All audiences" in english
+    assert '<option value="event-participants" selected>Participantes do evento</option>' in portuguese
+    assert "Todos os públicos" in portuguese and "Público" in portuguese
+    # The page's figures are those of the chosen audience: none listened to event-participants here.
+    filters = staff_client.get(URL, {"audience": "event-participants"}).context["filters"]
+    assert filters.audience == "event-participants"
+    assert sum(v for _, v in selectors.listening_hours_per_day(filters)) == 0
+
+
+def test_an_unknown_audience_is_ignored(staff_client):
+    response = staff_client.get(URL, {"audience": "nobody"})
+
+    assert response.status_code == 200 and response.context["filters"].audience is None
 
 
 def test_it_counts_processing_failures():

@@ -27,3 +27,5 @@ def test_it_documents_every_progress_endpoint_in_camel_case(api):
     }  # fmt: skip
     assert set(components["SessionDataRequest"]["properties"]) == {"startTime", "endTime", "deviceInfo"}
     assert "rejected" in components["SyncResponse"]["properties"]
+    assert set(components["RejectedEvent"]["properties"]) == {"eventId", "trackId", "code", "reason"}
+    assert sorted(components["RejectedEvent"]["required"]) == ["code", "eventId", "trackId"]

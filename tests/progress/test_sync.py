@@ -163,6 +163,10 @@ def test_it_leaves_out_events_on_locked_unknown_or_draft_tracks(user_api, user, 
         (draft.event_id, "not_found"),
         (unknown["eventId"], "not_found"),
     }
+    # A locked rejection says why, in the words of a 403 locked's details.reason; the others do not.
+    by_event = {r["eventId"]: r for r in body["rejected"]}
+    assert by_event[locked.event_id]["reason"] == "subscription_required"
+    assert "reason" not in by_event[draft.event_id] and "reason" not in by_event[unknown["eventId"]]
     assert [p["trackId"] for p in body["progress"]] == [str(track.uuid)]
     assert set(ListeningSession.objects.filter(user=user).values_list("track_id", flat=True)) == {track.pk}
 
@@ -187,6 +191,44 @@ def test_it_costs_the_same_queries_for_1_100_and_500_events(
     # access profile, tracks, savepoint, insert events, upsert progress, release savepoint, read back
     with django_assert_num_queries(7):
         assert user_api.post(URL, {"events": events}, format="json").json()["applied"] == size
+
+
+def test_a_locked_rejection_gives_the_reason_of_progress_track(user_api, user, locked_track, now):
+    from django.utils import timezone
+
+    # A subscriber outside the gathering's group: membership_required (not the first step).
+    user.subscription_status, user.subscription_plan = "active", "premium"
+    user.subscription_expires_at = timezone.now() + datetime.timedelta(days=30)
+    user.save()
+    locked = wire(event(locked_track, at=now, position=5))
+
+    rejected = user_api.post(URL, {"events": [locked]}, format="json").json()["rejected"]
+    track_error = user_api.post("/api/v1/progress/track", locked, format="json").json()["error"]
+
+    assert track_error["code"] == "locked"
+    assert rejected == [
+        {
+            "eventId": locked["eventId"],
+            "trackId": str(locked_track.uuid),
+            "code": "locked",
+            "reason": "membership_required",
+        }
+    ]
+    assert rejected[0]["reason"] == track_error["details"]["reason"]
+
+
+@pytest.mark.parametrize("size", [1, 50])
+def test_locked_rejections_cost_the_same_queries_for_1_and_50_events(
+    user_api, locked_track, now, size, django_assert_num_queries
+):
+    events = [
+        wire(event(locked_track, at=now - datetime.timedelta(seconds=i), position=float(i), seconds=5))
+        for i in range(size)
+    ]
+    # access profile, tracks (with each one's audience and plan: the reasons need no query)
+    with django_assert_num_queries(2):
+        rejected = user_api.post(URL, {"events": events}, format="json").json()["rejected"]
+    assert [r["reason"] for r in rejected] == ["subscription_required"] * size
 
 
 def test_it_answers_429_past_the_progress_rate(user_api, monkeypatch):

@@ -213,5 +213,26 @@ def test_a_listener_sees_their_grants_and_attendances(user_api, user, staff):
     assert body["grants"][0]["createdAt"].endswith("Z")
 
 
+def test_the_profile_lists_the_same_grants_and_attendances(user_api, user, staff):
+    factories.make_attendance(user, factories.make_retreat(audience="event-participants", name_pt="Verão"))
+    services.access_grant(users=[user], gatherings=[_on_request()], granted_by=staff, note="By email")
+
+    profile = user_api.get("/api/v1/user/profile").json()
+
+    assert profile["access"] == user_api.get("/api/v1/user/access").json()
+    assert [g["note"] for g in profile["access"]["grants"]] == ["By email"]
+    assert len(profile["access"]["attendances"]) == 1
+
+
+def test_the_profile_documents_its_access_section(api):
+    schema = api.get("/api/v1/schema", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    profile = schema["paths"]["/api/v1/user/profile"]["get"]["responses"]["200"]["content"]["application/json"]
+    component = schema["components"]["schemas"][profile["schema"]["$ref"].rsplit("/", 1)[1]]
+
+    assert {"id", "email", "preferences", "access"} <= set(component["properties"])
+    access = schema["components"]["schemas"]["UserAccess"]
+    assert set(access["properties"]) == {"grants", "attendances"}
+
+
 def test_the_access_list_needs_a_token(api):
     assert api.get("/api/v1/user/access").status_code == 401
