@@ -419,6 +419,8 @@ SPECTACULAR_SETTINGS = {
         "padmakara.api.schema.add_general_error_responses",
     ],
     # Swagger UI assets are served from the drf-spectacular-sidecar package, no CDN.
+    # One name for the reasons a gathering is locked (``lockedReason`` and a sync rejection's ``reason``).
+    "ENUM_NAME_OVERRIDES": {"LockedReasonEnum": "retreats.access.Reason.ALL"},
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # drf-spectacular would build the whole OpenAPI schema inside `check --deploy` and report

@@ -12,6 +12,7 @@ from padmakara.api.formats import iso_datetime
 from padmakara.api.shapes import PageShape, Shape
 
 from . import search
+from .access import Reason
 from .models import Audience, Retreat, pick_language
 from .selectors import GatheringRows, SessionRows, TrackRows
 
@@ -61,7 +62,7 @@ class Session(Shape):
         }
 
 
-LOCKED_REASONS = ["auth_required", "subscription_required", "membership_required", "attendance_required", "on_request"]
+LOCKED_REASONS = list(Reason.ALL)
 
 
 class AudienceRef(Shape):
