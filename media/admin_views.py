@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_POST
 from padmakara.api.case import underscoreize
 from padmakara.api.errors import envelope, from_domain
 from padmakara.errors import DomainError
-from retreats.models import LANGUAGE_CHOICES, Retreat, Session, Teacher, Track
+from retreats.models import LANGUAGE_CHOICES, Retreat, Session, Teacher
 
 from . import selectors, shapes, uploads
 from .models import Upload
@@ -221,14 +221,6 @@ def saved_message(batch: uploads.SavedBatch) -> str:
 
 @require_GET
 @_answers_json
-def session_tracks(request, session_id: int):
-    session = _staff_session(request, session_id)
-    rows = Track.objects.filter(session=session).order_by("order", "language")
-    return {"tracks": [shapes.session_track(track) for track in rows]}
-
-
-@require_GET
-@_answers_json
 def session_status(request, session_id: int):
     """Each file's processing state, polled by the upload page until every file is done."""
     if not request.user.has_perm("retreats.view_track"):
@@ -258,7 +250,6 @@ def urls(admin_site):
         path("session/<int:session_id>/upload/start/", wrap(upload_start), name="media_upload_start"),
         path("session/<int:session_id>/upload/review/", wrap(upload_review), name="media_upload_review"),
         path("session/<int:session_id>/upload/save/", wrap(upload_save), name="media_upload_save"),
-        path("session/<int:session_id>/tracks/", wrap(session_tracks), name="media_session_tracks"),
         path("session/<int:session_id>/status/", wrap(session_status), name="media_session_status"),
         path("gathering/<int:retreat_id>/upload/", wrap(gathering_page), name="media_retreat_upload"),
         path(

@@ -10,7 +10,7 @@ from rest_framework import serializers
 
 from padmakara.api.formats import iso_datetime
 from padmakara.api.shapes import Shape
-from retreats.models import Track, Transcript
+from retreats.models import Transcript
 
 from . import uploads
 from .filenames import ParsedName
@@ -130,15 +130,6 @@ def review_row(row: uploads.ReviewRow) -> dict:
 
 def saved_batch(batch: uploads.SavedBatch) -> dict:
     return {"tracks": [str(t.uuid) for t in batch.tracks], "skipped": batch.skipped}
-
-
-def session_track(t: Track) -> dict:
-    """A track of the session, as the page's list shows it while processing runs."""
-    return {
-        "id": str(t.uuid), "order": t.order, "language": t.language, "languageLabel": t.get_language_display(),
-        "title": t.title, "duration": t.duration,
-        "status": t.processing_status, "statusLabel": t.get_processing_status_display(), "error": t.processing_error,
-    }  # fmt: skip
 
 
 def file_state(state) -> dict:

@@ -86,7 +86,7 @@ def test_the_upload_page_writes_durations_and_languages_as_staff_read_them(staff
     track = factories.make_track(factories.make_session(factories.make_retreat()), duration=60.0, language="pt")
 
     page = _page(staff_client, "admin:media_session_upload", track.session_id)
-    listed = staff_client.get(reverse("admin:media_session_tracks", args=[track.session_id])).json()["tracks"]
+    listed = staff_client.get(reverse("admin:media_session_status", args=[track.session_id])).json()["files"]
 
     assert "<td>0:01:00</td>" in page and "<td>Portuguese</td>" in page
     assert listed[0]["languageLabel"] == "Portuguese" and listed[0]["duration"] == 60.0

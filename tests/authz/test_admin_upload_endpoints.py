@@ -29,7 +29,6 @@ SESSION_ROUTES = {
     "media_upload_start": ("post", {"filename": "002 JKR - Another.mp3", "size": 10}),
     "media_upload_review": ("post", "review"),
     "media_upload_save": ("post", "save"),
-    "media_session_tracks": ("get", None),
 }
 UPLOAD_ROUTES = {
     "media_upload_parts": ("post", {"partNumbers": [1]}),

@@ -279,16 +279,14 @@ def test_the_javascript_strings_are_for_staff_only(client, user):
     assert client.get(reverse("admin:media_jsi18n")).status_code == 302  # to the admin login
 
 
-def test_it_lists_the_session_tracks_with_translated_statuses(staff_client, session):
+def test_it_lists_the_session_files_with_translated_statuses(staff_client, session):
     factories.make_track(session, processing_status="failed", processing_error="not audio")
 
-    tracks = staff_client.get(
-        reverse("admin:media_session_tracks", args=[session.pk]), HTTP_ACCEPT_LANGUAGE="pt"
+    states = staff_client.get(
+        reverse("admin:media_session_status", args=[session.pk]), HTTP_ACCEPT_LANGUAGE="pt"
     ).json()
 
-    assert [(t["status"], t["statusLabel"], t["error"]) for t in tracks["tracks"]] == [
-        ("failed", "Falhou", "not audio")
-    ]
+    assert [(t["status"], t["statusLabel"], t["error"]) for t in states["files"]] == [("failed", "Falhou", "not audio")]
 
 
 @pytest.mark.s3
