@@ -48,6 +48,8 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 
 
 REVOCATION_FIELDS = frozenset({"tokens_valid_after", "revoked_sessions"})
+# Written by the database only (see ``User.access_version``).
+TRIGGER_FIELDS = frozenset({"access_version"})
 
 
 class User(AbstractBaseUser, PermissionsMixin):
@@ -101,6 +103,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     # Single sessions ended by a logout: session id (``origin_jti``) -> epoch second after which
     # none of its access tokens can still be unexpired (entries are dropped past it).
     revoked_sessions = models.JSONField(default=dict, blank=True, editable=False)
+    # Moves whenever what this user may play could change: a group membership, an attendance or
+    # grant, the subscription, staff or active flags. Database triggers move it (migrations
+    # accounts 0008 and retreats 0005), so admin saves, services, imports, bulk writes and
+    # ``update()`` calls all count; Python never writes it. Keys the cached access profile.
+    access_version = models.PositiveBigIntegerField(_("access version"), default=0, editable=False)
 
     objects = UserManager()
 
@@ -140,7 +147,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
         A save of an existing row never writes the revocation fields otherwise: they change
         through ``accounts.revocation`` only, and a full save of a row read before a logout
-        must not bring the logged-out session back.
+        must not bring the logged-out session back. Nor does it write ``access_version``,
+        which only the database moves.
         """
         update_fields = kwargs.get("update_fields")
         existing = self.pk is not None and not self._state.adding and not kwargs.get("force_insert")
@@ -150,9 +158,9 @@ class User(AbstractBaseUser, PermissionsMixin):
                 deferred = self.get_deferred_fields()
                 fields = {
                     f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in deferred
-                } - REVOCATION_FIELDS
+                } - REVOCATION_FIELDS - TRIGGER_FIELDS
             else:
-                fields = set(update_fields)
+                fields = set(update_fields) - TRIGGER_FIELDS
             saving_password = self._password is not None and "password" in fields
             deactivating = (
                 getattr(self, "_loaded_active", None) is True and not self.is_active and "is_active" in fields

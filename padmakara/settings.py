@@ -431,6 +431,9 @@ SPECTACULAR_SETTINGS = {
 
 # Rendered content bodies are cached per catalogue version and access profile (0 turns it off).
 CONTENT_CACHE_SECONDS = env.int("CONTENT_CACHE_SECONDS", default=300)
+# A user's groups, attendances and grants (the facts the access rule reads), cached per user and
+# access version; the version moves on every change, so this only bounds memory (0 turns it off).
+ACCESS_PROFILE_CACHE_SECONDS = env.int("ACCESS_PROFILE_CACHE_SECONDS", default=3600)
 
 API_PAGE_SIZE = 20
 API_MAX_PAGE_SIZE = 100

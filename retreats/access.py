@@ -16,12 +16,15 @@ An attendance of any source (attended, imported, granted) counts as attendance. 
 everything. Every list, search, signed URL, bundle, progress write and fan-out asks an
 :class:`AccessProfile`, either in SQL (:meth:`AccessProfile.playable_q`, and :func:`audience_q`
 turned around for fan-outs) or for a loaded row (:meth:`AccessProfile.can_play`); all read the
-same facts, loaded in one query per request. A refusal says why (:meth:`AccessProfile.reason`).
+same facts, loaded in one query per request or from the cache (keyed by the user's
+``access_version``, which database triggers move on every change of those facts). A refusal says why (:meth:`AccessProfile.reason`).
 """
 
 import hashlib
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import CharField, Exists, OuterRef, Q, Value
 from django.utils import timezone
 
@@ -66,28 +69,14 @@ class AccessProfile:
             return cls.anonymous()
         if user.is_staff:
             return cls(is_staff=True, group_ids=frozenset(), plan_rank=max(PLAN_RANK.values()))
-        # One query for the user's groups, attendances and grants: ("group", id) and (source, id).
-        memberships = (
-            GroupMembership.objects.filter(user=user)
-            .order_by()
-            .values_list(Value("group", output_field=CharField()), "group_id")
-        )
-        attendances = Attendance.objects.filter(user=user).order_by().values_list("source", "gathering_id")
-        group_ids, attended, granted = set(), set(), set()
-        for kind, pk in memberships.union(attendances, all=True):
-            if kind == "group":
-                group_ids.add(pk)
-            else:
-                attended.add(pk)
-                if kind == Attendance.Source.GRANTED:
-                    granted.add(pk)
+        group_ids, attended, granted = _access_facts(user)
         plan_rank = PLAN_RANK.get(user.subscription_plan, 0) if user.subscription_is_active else 0
         return cls(
             is_staff=False,
-            group_ids=frozenset(group_ids),
+            group_ids=group_ids,
             plan_rank=plan_rank,
-            attended_ids=frozenset(attended),
-            granted_ids=frozenset(granted),
+            attended_ids=attended,
+            granted_ids=granted,
         )
 
     @property
@@ -184,6 +173,36 @@ class AccessProfile:
         if self.granted_ids:
             rule |= Q(**{f"{audience}__in": GRANT_AUDIENCES, f"{prefix}id__in": sorted(self.granted_ids)})
         return rule
+
+
+def _access_facts(user) -> tuple[frozenset[int], frozenset[int], frozenset[int]]:
+    """The user's groups, attended and granted gatherings: cached per user and
+    ``access_version`` (which the database moves on any change of them), else one query."""
+    version = getattr(user, "access_version", None)
+    key = f"access:facts:{user.pk}:{version}"
+    if version is not None and settings.ACCESS_PROFILE_CACHE_SECONDS:
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
+    # One query: ("group", id) for memberships and (source, id) for attendances.
+    memberships = (
+        GroupMembership.objects.filter(user=user)
+        .order_by()
+        .values_list(Value("group", output_field=CharField()), "group_id")
+    )
+    attendances = Attendance.objects.filter(user=user).order_by().values_list("source", "gathering_id")
+    group_ids, attended, granted = set(), set(), set()
+    for kind, pk in memberships.union(attendances, all=True):
+        if kind == "group":
+            group_ids.add(pk)
+        else:
+            attended.add(pk)
+            if kind == Attendance.Source.GRANTED:
+                granted.add(pk)
+    facts = (frozenset(group_ids), frozenset(attended), frozenset(granted))
+    if version is not None and settings.ACCESS_PROFILE_CACHE_SECONDS:
+        cache.set(key, facts, timeout=settings.ACCESS_PROFILE_CACHE_SECONDS)
+    return facts
 
 
 def published_q(prefix: str = "") -> Q:

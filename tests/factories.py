@@ -75,8 +75,18 @@ def make_teacher(**extra) -> Teacher:
     return Teacher.objects.create(**extra)
 
 
+def reread_access(user) -> User:
+    """``user`` as the next request would read it: the database moves ``access_version`` on
+    every change of memberships, attendances, grants and subscription (a request's user is
+    read afresh; an object kept across a test's requests is not)."""
+    user.access_version = User.objects.values_list("access_version", flat=True).get(pk=user.pk)
+    return user
+
+
 def make_member(user, group) -> GroupMembership:
-    return GroupMembership.objects.create(user=user, group=group)
+    membership = GroupMembership.objects.create(user=user, group=group)
+    reread_access(user)
+    return membership
 
 
 def make_subscriber(*, plan="basic", expires_at=None, **extra) -> User:
@@ -88,11 +98,13 @@ def subscribe(user, *, plan="basic", expires_at=None) -> User:
     """``user`` with an active subscription (the group-members audience asks for one)."""
     user.subscription_status, user.subscription_plan, user.subscription_expires_at = "active", plan, expires_at
     user.save(update_fields=["subscription_status", "subscription_plan", "subscription_expires_at"])
-    return user
+    return reread_access(user)
 
 
 def make_attendance(user, gathering, *, source="attended", **extra) -> Attendance:
-    return Attendance.objects.create(user=user, gathering=gathering, source=source, **extra)
+    attendance = Attendance.objects.create(user=user, gathering=gathering, source=source, **extra)
+    reread_access(user)
+    return attendance
 
 
 def make_grant(user, gathering, **extra) -> Attendance:

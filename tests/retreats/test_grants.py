@@ -27,7 +27,7 @@ def test_a_grant_opens_an_on_request_gathering_and_is_audited(staff):
     assert created == 1
     grant = Attendance.objects.get()
     assert (grant.source, grant.granted_by, grant.note) == ("granted", staff, "Asked by email")
-    assert AccessProfile.for_user(user).can_play_retreat(gathering)
+    assert AccessProfile.for_user(factories.reread_access(user)).can_play_retreat(gathering)
     entry = LogEntry.objects.get_for_object(gathering).get()
     assert entry.actor == staff and "ana@example.org" in entry.additional_data["message"]
 
