@@ -156,9 +156,11 @@ class User(AbstractBaseUser, PermissionsMixin):
             if update_fields is None:
                 # What a full save writes (a deferred field is not loaded, so not written either).
                 deferred = self.get_deferred_fields()
-                fields = {
-                    f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in deferred
-                } - REVOCATION_FIELDS - TRIGGER_FIELDS
+                fields = (
+                    {f.name for f in self._meta.concrete_fields if not f.primary_key and f.attname not in deferred}
+                    - REVOCATION_FIELDS
+                    - TRIGGER_FIELDS
+                )
             else:
                 fields = set(update_fields) - TRIGGER_FIELDS
             saving_password = self._password is not None and "password" in fields
