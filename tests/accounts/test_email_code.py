@@ -212,7 +212,9 @@ def test_it_limits_codes_and_guesses_per_ip(api, db):
         assert verify(api, email=f"p{number}@example.org", code="123456").status_code == 400
     response = api.post("/api/v1/auth/email-code", {"email": "someone@example.org"})
     assert response.status_code == 429
-    assert api.post("/api/v1/auth/email-code", {"email": "someone@example.org"}, REMOTE_ADDR="10.9.9.9").status_code == 202
+    assert (
+        api.post("/api/v1/auth/email-code", {"email": "someone@example.org"}, REMOTE_ADDR="10.9.9.9").status_code == 202
+    )
 
 
 def test_password_login_still_works(api, app_user, login):
