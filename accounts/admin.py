@@ -334,12 +334,10 @@ class AccessRequestAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 
-    def get_queryset(self, request):
-        pending = Case(When(status=AccessRequest.Status.PENDING, then=Value(0)), default=Value(1))
-        return super().get_queryset(request).annotate(pending_first=pending)
-
     def get_ordering(self, request):
-        return ["pending_first", "-created_at"]  # the queue on top, newest first
+        # The queue on top, newest first.
+        pending_first = Case(When(status=AccessRequest.Status.PENDING, then=Value(0)), default=Value(1))
+        return [pending_first.asc(), "-created_at"]
 
     def has_add_permission(self, request):
         return False  # people ask from the app
