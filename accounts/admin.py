@@ -299,7 +299,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
     (one or many)."""
 
     form = AccessRequestForm
-    list_display = ["full_name", "email", "short_message", "language", "created_at", "status"]
+    list_display = ["full_name", "email", "short_message", "created_at", "status"]
     list_filter = ["status", "language"]
     search_fields = ["email", "first_name", "last_name"]
     fields = [
@@ -354,7 +354,7 @@ class AccessRequestAdmin(admin.ModelAdmin):
     @admin.display(description=_("message"))
     def short_message(self, obj):
         text = " ".join(obj.message.split())
-        return text if len(text) <= 120 else text[:119] + "…"
+        return text if len(text) <= 90 else text[:89] + "…"
 
     def _answer(self, request, queryset, answer, done):
         count, failed = 0, []
