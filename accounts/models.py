@@ -302,6 +302,9 @@ class AccessRequest(models.Model):
         help_text=_("The approval grants access to these gatherings."),
     )
 
+    # A staff member's export leaves out the requests they answered: those are the requesters' data.
+    export_not_owned_through = ("decided_by",)
+
     class Meta:
         verbose_name = _("access request")
         verbose_name_plural = _("access requests")

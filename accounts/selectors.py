@@ -45,6 +45,8 @@ def user_export(user: User) -> UserExport:
     records: dict[str, list] = {}
     for field in user_foreign_keys():
         model = field.model
+        if field.name in getattr(model, "export_not_owned_through", ()):
+            continue  # the user only acted on these rows (staff deciding a request): others' data
         exclude = (
             SECRET_FIELDS | set(getattr(model, "export_exclude", ())) | EXPORT_EXCLUDE.get(model._meta.label, set())
         )

@@ -441,20 +441,28 @@ class CognitoIdentityProvider(IdentityProvider):
         """The pool account with no password (the pool must allow passwordless sign-in) and its
         row. Cognito sends nothing (``SUPPRESS``): our approval mail says how to sign in."""
         email = canonical_email(email)
-        response = self.call(
-            "admin_create_user",
-            UserPoolId=self.pool_id,
-            Username=email,
-            UserAttributes=[
-                {"Name": "email", "Value": email},
-                # Approved by staff; the first emailed code proves it, as with the local provider.
-                {"Name": "email_verified", "Value": "true"},
-                {"Name": "name", "Value": name},
-            ],
-            MessageAction="SUPPRESS",
-            DesiredDeliveryMediums=["EMAIL"],
-        )
-        attributes = {item["Name"]: item["Value"] for item in response["User"].get("Attributes", [])}
+        try:
+            response = self.client.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=email,
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    # Approved by staff; the first emailed code proves it, as with the local provider.
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "name", "Value": name},
+                ],
+                MessageAction="SUPPRESS",
+                DesiredDeliveryMediums=["EMAIL"],
+            )
+            listed = response["User"].get("Attributes", [])
+        except ClientError as exc:
+            if error_code(exc) != "UsernameExistsException":
+                raise to_domain_error(exc) from exc
+            # An approval whose transaction failed after Cognito created the account: take it.
+            listed = self.call("admin_get_user", UserPoolId=self.pool_id, Username=email).get("UserAttributes", [])
+        except BotoCoreError as exc:
+            raise to_domain_error(exc) from exc
+        attributes = {item["Name"]: item["Value"] for item in listed}
         user = self._link(ProviderUser(sub=attributes["sub"], email=email, name=name, email_verified=True))
         User.objects.filter(pk=user.pk).update(language=language)
         user.language = language

@@ -211,3 +211,22 @@ def test_another_devices_refresh_goes_on(api, stub, db):
         {"RefreshToken": "opaque-refresh", "ClientId": CLIENT_ID, "ClientSecret": SECRET},
     )
     assert api.post("/api/v1/auth/refresh", {"refreshToken": "opaque-refresh"}).status_code == 200
+
+
+def test_approval_takes_a_pool_account_an_earlier_failed_approval_left(stub, staff):
+    stub.add_client_error("admin_create_user", "UsernameExistsException", "User account already exists", 400)
+    stub.add_response(
+        "admin_get_user",
+        {
+            "Username": SUB,
+            "UserAttributes": [{"Name": "sub", "Value": SUB}, {"Name": "email", "Value": "rita@example.org"}],
+            "Enabled": True,
+            "UserStatus": "CONFIRMED",
+        },
+        {"UserPoolId": POOL, "Username": "rita@example.org"},
+    )
+    request = access_request_create(email="rita@example.org", first_name="Rita", last_name="Sousa")
+
+    user = access_request_approve(access_request=request, by=staff)
+
+    assert user.cognito_sub == SUB
