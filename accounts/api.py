@@ -243,7 +243,7 @@ class EmailCodeView(PublicAuthView):
     )
     def post(self, request):
         data = validated(ResendVerificationView.InputSerializer, request)
-        get_provider().email_code_start(email=data["email"], request=request)
+        services.auth_email_code_start(email=data["email"], request=request)
         return _message(_("If this email has an account, a sign-in code is on its way."), status.HTTP_202_ACCEPTED)
 
 

@@ -95,6 +95,17 @@ def auth_logout(*, refresh_token: str, access_token: str | None = None, request=
         )
 
 
+def auth_email_code_start(*, email: str, request=None) -> None:
+    """Mail a sign-in code (``POST /auth/email-code``). Staff sign in with their password (and
+    MFA) only: a mailbox alone must not open a staff account, so they get no code, and the
+    caller hears the same as for anyone."""
+    email = canonical_email(email)
+    if User.objects.filter(email=email, is_staff=True).exists():
+        logger.info("no sign-in code for a staff account")
+        return
+    get_provider().email_code_start(email=email, request=request)
+
+
 def user_change_password(*, user: User, access_token: str, current_password: str, new_password: str) -> None:
     """The signed-in user's new password; every session of theirs ends, this one too."""
     get_provider().change_password(

@@ -484,7 +484,7 @@ class LocalIdentityProvider(IdentityProvider):
             user = User.objects.filter(email=email).first() if email else None
             if not self._consume_code(user, EmailCode.Purpose.SIGNIN, code):
                 user = None
-        if user is None or not user.is_active:
+        if user is None or not user.is_active or user.is_staff:  # staff: password and MFA only
             raise invalid_code()
         if not user.email_verified:  # the code reached the address
             User.objects.filter(pk=user.pk).update(email_verified=True)

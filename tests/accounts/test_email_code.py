@@ -219,3 +219,13 @@ def test_it_limits_codes_and_guesses_per_ip(api, db):
 
 def test_password_login_still_works(api, app_user, login):
     assert login()["accessToken"]
+
+
+def test_staff_get_no_code(api, on_commit, db):
+    from tests.factories import make_staff
+
+    make_staff(email="staff@example.org")
+    with on_commit():
+        response = api.post("/api/v1/auth/email-code", {"email": "staff@example.org"})
+    assert response.status_code == 202
+    assert mail.outbox == []
