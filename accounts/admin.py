@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.db.models import Case, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -18,7 +19,7 @@ from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.errors import DomainError
 
 from . import selectors, services
-from .models import Device, GroupMembership, User
+from .models import AccessRequest, Device, GroupMembership, User
 from .providers import canonical_email
 
 
@@ -80,11 +81,16 @@ class GroupMembershipInline(admin.TabularInline):
 
 
 class DeviceInline(admin.TabularInline):
+    """The user's devices; revoking one (its session ends) is the Devices list's action, not a
+    row deleted here, which would leave its session signed in."""
+
     model = Device
     extra = 0
-    can_delete = True
-    fields = ("platform", "app_version", "created_at", "last_seen_at")
+    can_delete = False
+    show_change_link = True
+    fields = ("name", "platform", "app_version", "created_at", "last_seen_at", "revoked_at")
     readonly_fields = fields
+    ordering = ("revoked_at", "-last_seen_at")
 
     def has_add_permission(self, request, obj=None):
         return False  # devices register themselves from the app
@@ -239,3 +245,178 @@ class GroupMembershipAdmin(admin.ModelAdmin):
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
+
+
+@admin.register(Device)
+class DeviceAdmin(admin.ModelAdmin):
+    """Every sign-in names its device; staff revoke one (a lost phone) from here."""
+
+    list_display = ["__str__", "platform", "app_version", "last_seen_at", "state"]
+    list_filter = ["platform", ("revoked_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["user"]
+    search_fields = ["user__email", "name"]
+    fields = ["user", "name", "platform", "app_version", "created_at", "last_seen_at", "revoked_at"]
+    readonly_fields = fields
+    actions = ["revoke_devices"]
+    ordering = ["-last_seen_at"]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoke instead: deleting the row would leave its session signed in
+
+    @admin.display(description=_("state"), ordering="revoked_at")
+    def state(self, obj):
+        return _("Revoked") if obj.revoked_at else _("Signed in") if obj.session else _("Notifications only")
+
+    @admin.action(description=_("Revoke selected devices (they are signed out)"), permissions=["change"])
+    def revoke_devices(self, request, queryset):
+        count = sum(
+            services.device_revoke(user=device.user, device_id=device.uuid, by=request.user)
+            for device in queryset.select_related("user")
+        )
+        self.message_user(
+            request,
+            ngettext("%(count)d device revoked.", "%(count)d devices revoked.", count) % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+class AccessRequestForm(forms.ModelForm):
+    class Meta:
+        model = AccessRequest
+        fields = ["groups", "gatherings"]
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    """The approval queue: pending requests first, newest first. Staff pick the groups and
+    gatherings the approval gives on a request's page, then approve or decline from the list
+    (one or many)."""
+
+    form = AccessRequestForm
+    list_display = ["full_name", "email", "short_message", "created_at", "status"]
+    list_filter = ["status", "language"]
+    search_fields = ["email", "first_name", "last_name"]
+    fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "language",
+        "message",
+        "created_at",
+        "status",
+        "decided_at",
+        "decided_by",
+        "user",
+        "groups",
+        "gatherings",
+    ]
+    readonly_fields = [
+        "first_name",
+        "last_name",
+        "email",
+        "language",
+        "message",
+        "created_at",
+        "status",
+        "decided_at",
+        "decided_by",
+        "user",
+    ]
+    autocomplete_fields = ["groups", "gatherings"]
+    actions = ["approve", "decline_with_mail", "decline_silently"]
+    paginator = LargeTablePaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def get_ordering(self, request):
+        # The queue on top, newest first.
+        pending_first = Case(When(status=AccessRequest.Status.PENDING, then=Value(0)), default=Value(1))
+        return [pending_first.asc(), "-created_at"]
+
+    def has_add_permission(self, request):
+        return False  # people ask from the app
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != AccessRequest.Status.PENDING:
+            return [*self.readonly_fields, "groups", "gatherings"]
+        return self.readonly_fields
+
+    @admin.display(description=_("name"), ordering="first_name")
+    def full_name(self, obj):
+        return obj.full_name
+
+    @admin.display(description=_("message"))
+    def short_message(self, obj):
+        text = " ".join(obj.message.split())
+        return text if len(text) <= 90 else text[:89] + "…"
+
+    def _answer(self, request, queryset, answer, done):
+        count, failed = 0, []
+        for access_request in queryset.order_by("created_at"):
+            try:
+                answer(access_request)
+                count += 1
+            except DomainError as exc:
+                failed.append(f"{access_request.email}: {exc.message}")
+        if count:
+            self.message_user(request, done(count), messages.SUCCESS)
+        for failure in failed:
+            self.message_user(request, failure, messages.ERROR)
+
+    @admin.action(description=_("Approve selected requests (accounts are created and told)"), permissions=["change"])
+    def approve(self, request, queryset):
+        self._answer(
+            request,
+            queryset,
+            lambda access_request: services.access_request_approve(access_request=access_request, by=request.user),
+            lambda count: (
+                ngettext(
+                    "%(count)d request approved: the account is created and its sign-in email sent.",
+                    "%(count)d requests approved: the accounts are created and their sign-in emails sent.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
+
+    @admin.action(description=_("Decline selected requests, with a kind email"), permissions=["change"])
+    def decline_with_mail(self, request, queryset):
+        self._answer(
+            request,
+            queryset,
+            lambda access_request: services.access_request_decline(
+                access_request=access_request, by=request.user, notify=True
+            ),
+            lambda count: (
+                ngettext(
+                    "%(count)d request declined; the person was told.",
+                    "%(count)d requests declined; each person was told.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )
+
+    @admin.action(description=_("Decline selected requests, without an email"), permissions=["change"])
+    def decline_silently(self, request, queryset):
+        self._answer(
+            request,
+            queryset,
+            lambda access_request: services.access_request_decline(
+                access_request=access_request, by=request.user, notify=False
+            ),
+            lambda count: (
+                ngettext(
+                    "%(count)d request declined, without an email.",
+                    "%(count)d requests declined, without an email.",
+                    count,
+                )
+                % {"count": count}
+            ),
+        )

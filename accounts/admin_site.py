@@ -169,6 +169,13 @@ class AdminSite(PadmakaraAdminSite):
         inner.admin_site = self  # type: ignore[attr-defined]
         return update_wrapper(inner, view)
 
+    def index(self, request, extra_context=None):
+        """The index, with the number of access requests waiting for an answer."""
+        extra_context = dict(extra_context or {})
+        if request.user.has_perm("accounts.change_accessrequest"):
+            extra_context["pending_access_requests"] = selectors.pending_access_request_count()
+        return super().index(request, extra_context)
+
     def get_urls(self):
         return [path("two-step/", self.two_step_view, name="two_step"), *super().get_urls()]
 

@@ -12,7 +12,13 @@ from rest_framework.views import APIView
 from padmakara.api.errors import APIError
 from padmakara.api.inputs import validated
 from padmakara.api.schema import error_responses
-from padmakara.api.throttles import AuthThrottle
+from padmakara.api.throttles import (
+    AccessRequestEmailThrottle,
+    AccessRequestThrottle,
+    AuthThrottle,
+    EmailCodeEmailThrottle,
+    EmailCodeThrottle,
+)
 
 from . import keys, selectors, services, shapes
 from .authentication import CognitoTokenAuthentication
@@ -42,6 +48,23 @@ class TokenAuthView(APIView):
     authentication_classes = (CognitoTokenAuthentication,)
     permission_classes = (IsAuthenticated,)
     throttle_classes = (AuthThrottle,)
+
+
+class SignInDeviceSerializer(serializers.Serializer):
+    """The device a sign-in names: listed at ``GET /user/devices``, revoked there. Never a credential."""
+
+    class Meta:
+        ref_name = "SignInDeviceInput"
+
+    name = serializers.CharField(max_length=100, allow_blank=True, default="")
+    platform = serializers.ChoiceField(choices=Device.Platform.choices, allow_blank=True, default="")
+    app_version = serializers.CharField(max_length=32, allow_blank=True, default="")
+
+
+def _signed_in(result, data) -> Response:
+    """A sign-in's answer; tokens (not an MFA challenge) record the device it named."""
+    services.device_sign_in(result=result, device=data.get("device"))
+    return Response(shapes.LoginResult.build(result))
 
 
 class RegisterView(PublicAuthView):
@@ -102,12 +125,13 @@ class LoginView(PublicAuthView):
 
         email = serializers.EmailField()
         password = serializers.CharField(**PASSWORD)
+        device = SignInDeviceSerializer(required=False)
 
     @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(401, 403)})
     def post(self, request):
         data = validated(self.InputSerializer, request)
         result = get_provider().login(email=data["email"], password=data["password"], request=request)
-        return Response(shapes.LoginResult.build(result))
+        return _signed_in(result, data)
 
 
 class LoginMfaView(PublicAuthView):
@@ -118,6 +142,7 @@ class LoginMfaView(PublicAuthView):
         email = serializers.EmailField()
         session = serializers.CharField(max_length=4096)
         code = serializers.CharField(max_length=16)
+        device = SignInDeviceSerializer(required=False)
 
     @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(401, 403)})
     def post(self, request):
@@ -125,7 +150,7 @@ class LoginMfaView(PublicAuthView):
         result = get_provider().login_mfa(
             email=data["email"], session=data["session"], code=data["code"], request=request
         )
-        return Response(shapes.LoginResult.build(result))
+        return _signed_in(result, data)
 
 
 class RefreshView(PublicAuthView):
@@ -139,6 +164,7 @@ class RefreshView(PublicAuthView):
     def post(self, request):
         data = validated(self.InputSerializer, request)
         tokens = get_provider().refresh(refresh_token=data["refresh_token"], request=request)
+        services.device_refreshed(tokens=tokens)
         return Response(shapes.RefreshResult.build(tokens))
 
 
@@ -183,6 +209,72 @@ class ResetPasswordView(PublicAuthView):
         data = validated(self.InputSerializer, request)
         get_provider().reset_password(email=data["email"], code=data["code"], new_password=data["new_password"])
         return _message(_("Password changed. Log in with your new password."))
+
+
+class RequestAccessView(PublicAuthView):
+    """Asking to join: a pending request for staff, no account yet (docs/api.md "Onboarding")."""
+
+    throttle_classes = (AuthThrottle, AccessRequestThrottle, AccessRequestEmailThrottle)
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "RequestAccessInput"
+
+        email = serializers.EmailField()
+        first_name = serializers.CharField(max_length=150)
+        last_name = serializers.CharField(max_length=150)
+        message = serializers.CharField(max_length=2000, allow_blank=True, default="")
+        language = serializers.ChoiceField(choices=User.Language.choices, default=User.Language.EN)
+
+    @extend_schema(request=InputSerializer, responses={202: shapes.AuthMessage, **error_responses(429)})
+    def post(self, request):
+        services.access_request_create(**validated(self.InputSerializer, request))
+        # The same answer whether a request was created, one is pending, or the email has an account.
+        return _message(_("Thank you. Staff will answer you by email."), status.HTTP_202_ACCEPTED)
+
+
+class EmailCodeView(PublicAuthView):
+    """Passwordless sign-in, first step: a one-time code (and link) by email."""
+
+    throttle_classes = (AuthThrottle, EmailCodeThrottle, EmailCodeEmailThrottle)
+
+    @extend_schema(
+        request=ResendVerificationView.InputSerializer, responses={202: shapes.AuthMessage, **error_responses(429)}
+    )
+    def post(self, request):
+        data = validated(ResendVerificationView.InputSerializer, request)
+        services.auth_email_code_start(email=data["email"], request=request)
+        return _message(_("If this email has an account, a sign-in code is on its way."), status.HTTP_202_ACCEPTED)
+
+
+class EmailCodeVerifyView(PublicAuthView):
+    """Passwordless sign-in, second step: the code (with the email) or the link's token."""
+
+    throttle_classes = (AuthThrottle, EmailCodeThrottle, EmailCodeEmailThrottle)
+
+    class InputSerializer(serializers.Serializer):
+        class Meta:
+            ref_name = "EmailCodeVerifyInput"
+
+        email = serializers.EmailField(required=False, default="")
+        code = serializers.RegexField(r"^\d{6}$", required=False, default="")
+        token = serializers.CharField(max_length=128, required=False, default="")
+        device = SignInDeviceSerializer(required=False)
+
+        def validate(self, attrs):
+            if not attrs["token"] and not (attrs["email"] and attrs["code"]):
+                raise serializers.ValidationError(
+                    {"code": [_("Send the code with the email, or the token of the link.")]}
+                )
+            return attrs
+
+    @extend_schema(request=InputSerializer, responses={200: shapes.LoginResult, **error_responses(429)})
+    def post(self, request):
+        data = validated(self.InputSerializer, request)
+        result = get_provider().email_code_verify(
+            email=data["email"], code=data["code"], token=data["token"], request=request
+        )
+        return _signed_in(result, data)
 
 
 class ChangePasswordView(TokenAuthView):
@@ -307,6 +399,14 @@ class ExportView(APIView):
 
 
 class DeviceListView(APIView):
+    @extend_schema(responses={200: shapes.DeviceList})
+    def get(self, request):
+        current = services.token_session(request.auth) if isinstance(request.auth, str) else None
+        return Response(
+            shapes.DeviceList.build(services.user_devices(request.user), current=current),
+            headers={"Cache-Control": "private, no-store"},
+        )
+
     class InputSerializer(serializers.Serializer):
         class Meta:
             ref_name = "DeviceInput"
@@ -317,14 +417,17 @@ class DeviceListView(APIView):
 
     @extend_schema(request=InputSerializer, responses={200: shapes.Device, 201: shapes.Device, **error_responses(409)})
     def post(self, request):
-        device, created = services.device_register(user=request.user, **validated(self.InputSerializer, request))
+        session = services.token_session(request.auth) if isinstance(request.auth, str) else None
+        device, created = services.device_register(
+            user=request.user, session=session, **validated(self.InputSerializer, request)
+        )
         return Response(shapes.Device.build(device), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class DeviceDetailView(APIView):
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, **error_responses(404)})
     def delete(self, request, device_id):
-        if not services.device_delete(user=request.user, device_id=device_id):
+        if not services.device_revoke(user=request.user, device_id=device_id):
             raise APIError(_("Not found."), code="not_found", status_code=status.HTTP_404_NOT_FOUND)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

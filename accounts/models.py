@@ -214,7 +214,14 @@ class GroupMembership(models.Model):
 
 
 class Device(models.Model):
-    """A phone or browser that receives push notifications for a user."""
+    """A phone or browser of a user: the one a sign-in named (its session, ``origin_jti``, and
+    the name, platform and app version the app gave), and the one that receives pushes.
+
+    Revoking it (the user, or staff) ends its session: its refresh tokens die and its access
+    tokens are refused (accounts.revocation). A revoked device is kept, with ``revoked_at``, so
+    a Cognito refresh token of its session is refused after its access tokens' hour too.
+    A device identifier is never a credential: no endpoint signs in with one.
+    """
 
     class Platform(models.TextChoices):
         IOS = "ios", "iOS"
@@ -223,24 +230,116 @@ class Device(models.Model):
 
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="devices", verbose_name=_("user"))
-    platform = models.CharField(_("platform"), max_length=8, choices=Platform.choices)
+    name = models.CharField(_("name"), max_length=100, blank=True)
+    # Blank: a sign-in that did not say (an older app).
+    platform = models.CharField(_("platform"), max_length=8, choices=Platform.choices, blank=True)
     # One token, one device: a phone that changes account moves its token to the new user.
-    push_token = models.CharField(_("push token"), max_length=512, unique=True)
+    push_token = models.CharField(_("push token"), max_length=512, unique=True, null=True, blank=True)
     app_version = models.CharField(_("app version"), max_length=32, blank=True)
+    # The sign-in session (``origin_jti`` of its tokens); none for a device registered for pushes only.
+    session = models.CharField(_("session"), max_length=64, unique=True, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("registered"), auto_now_add=True)
-    last_seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+    last_seen_at = models.DateTimeField(_("last used"), default=timezone.now)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("device")
         verbose_name_plural = _("devices")
+        indexes = [models.Index(fields=["user", "-last_seen_at"], name="device_user_last_seen")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(platform__in=["ios", "android", "web"]), name="device_platform_valid"
+                condition=models.Q(platform__in=["", "ios", "android", "web"]), name="device_platform_valid"
             )
         ]
 
     def __str__(self):
-        return f"{self.get_platform_display()} ({self.user})"
+        label = self.name or self.get_platform_display() or _("Unnamed device")
+        return f"{label} ({self.user})"
+
+
+class AccessRequest(models.Model):
+    """Someone asking to join the (closed) community: no account until staff approve.
+
+    Staff may pick retreat groups (memberships) and gatherings (grants, by retreats) that the
+    approval gives. One pending request per email; after a decline a new one may come.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField(_("email"))
+    first_name = models.CharField(_("first name"), max_length=150)
+    last_name = models.CharField(_("last name"), max_length=150)
+    message = models.TextField(_("message"), max_length=2000, blank=True)
+    language = models.CharField(_("language"), max_length=2, choices=User.Language.choices, default=User.Language.EN)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    # The account the approval created (or found); its deletion takes the request with it.
+    user = models.ForeignKey(
+        User,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="access_requests",
+        verbose_name=_("account"),
+    )
+    groups = models.ManyToManyField(
+        "retreats.RetreatGroup",
+        blank=True,
+        related_name="+",
+        verbose_name=_("groups to join"),
+        help_text=_("The approval makes the person a member of these groups."),
+    )
+    gatherings = models.ManyToManyField(
+        "retreats.Retreat",
+        blank=True,
+        related_name="+",
+        verbose_name=_("gatherings to grant"),
+        help_text=_("The approval grants access to these gatherings."),
+    )
+
+    # A staff member's export leaves out the requests they answered: those are the requesters' data.
+    export_not_owned_through = ("decided_by",)
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "-created_at"], name="accessrequest_status_created")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email"], condition=models.Q(status="pending"), name="accessrequest_one_pending_per_email"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "declined"]), name="accessrequest_status_valid"
+            ),
+            models.CheckConstraint(condition=models.Q(language__in=["en", "pt"]), name="accessrequest_language_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.full_name} <{self.email}>"
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def get_short_name(self) -> str:
+        # For padmakara.mail, which writes to a request as to a user.
+        return self.first_name
 
 
 class RefreshToken(models.Model):
@@ -273,23 +372,28 @@ class EmailCode(models.Model):
     class Purpose(models.TextChoices):
         VERIFY = "verify", _("Email verification")
         RESET = "reset", _("Password reset")
+        SIGNIN = "signin", _("Sign-in")
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_codes", verbose_name=_("user"))
     purpose = models.CharField(max_length=8, choices=Purpose.choices)
     code_hash = models.CharField(max_length=64)
+    # Sign-in codes: the HMAC of the one-time token of the mail's link, which works instead of the code.
+    link_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
 
-    export_exclude = ("code_hash",)
+    export_exclude = ("code_hash", "link_hash")
 
     class Meta:
         verbose_name = _("email code")
         verbose_name_plural = _("email codes")
         indexes = [models.Index(fields=["user", "purpose"], name="emailcode_user_purpose")]
         constraints = [
-            models.CheckConstraint(condition=models.Q(purpose__in=["verify", "reset"]), name="emailcode_purpose_valid")
+            models.CheckConstraint(
+                condition=models.Q(purpose__in=["verify", "reset", "signin"]), name="emailcode_purpose_valid"
+            )
         ]
 
     def __str__(self):

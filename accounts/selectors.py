@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import User
+from .models import AccessRequest, User
 from .services import user_foreign_keys
 
 # Never exported, whatever model they are on: secrets, not personal data about the user.
@@ -45,6 +45,8 @@ def user_export(user: User) -> UserExport:
     records: dict[str, list] = {}
     for field in user_foreign_keys():
         model = field.model
+        if field.name in getattr(model, "export_not_owned_through", ()):
+            continue  # the user only acted on these rows (staff deciding a request): others' data
         exclude = (
             SECRET_FIELDS | set(getattr(model, "export_exclude", ())) | EXPORT_EXCLUDE.get(model._meta.label, set())
         )
@@ -60,3 +62,8 @@ def admin_mfa_device(user: User) -> TOTPDevice | None:
     if not user.is_authenticated:
         return None
     return TOTPDevice.objects.devices_for_user(user, confirmed=True).order_by("pk").first()
+
+
+def pending_access_request_count() -> int:
+    """Access requests waiting for staff's answer (the admin index shows it)."""
+    return AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count()

@@ -1,9 +1,12 @@
-"""Writes on accounts: profile, preferences, devices, account deletion, linking, staff actions."""
+"""Writes on accounts: profile, preferences, devices, account deletion, linking, staff actions,
+access requests and their approval."""
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
+import jwt
 from django.apps import apps
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
@@ -12,13 +15,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from padmakara import mail
 from padmakara.audit import audit, changes_since, values
 from padmakara.errors import Conflict, DomainError
 
-from . import revocation
+from . import revocation, signals
 from .authentication import TokenError, validate_access_token
-from .models import Device, User
-from .providers import ProviderUser, canonical_email, get_provider
+from .models import AccessRequest, Device, GroupMembership, User
+from .providers import LoginResult, ProviderUser, Tokens, canonical_email, get_provider
 
 logger = logging.getLogger(__name__)
 
@@ -86,6 +90,20 @@ def auth_logout(*, refresh_token: str, access_token: str | None = None, request=
         revocation.revoke_session(
             user_id=user_id, sid=sid, until=int(payload["exp"]) + settings.IDENTITY_CLOCK_SKEW_SECONDS
         )
+        Device.objects.filter(user_id=user_id, session=sid, revoked_at__isnull=True).update(
+            revoked_at=timezone.now(), push_token=None
+        )
+
+
+def auth_email_code_start(*, email: str, request=None) -> None:
+    """Mail a sign-in code (``POST /auth/email-code``). Staff sign in with their password (and
+    MFA) only: a mailbox alone must not open a staff account, so they get no code, and the
+    caller hears the same as for anyone."""
+    email = canonical_email(email)
+    if User.objects.filter(email=email, is_staff=True).exists():
+        logger.info("no sign-in code for a staff account")
+        return
+    get_provider().email_code_start(email=email, request=request)
 
 
 def user_change_password(*, user: User, access_token: str, current_password: str, new_password: str) -> None:
@@ -113,16 +131,82 @@ def user_update_preferences(*, user: User, preferences: dict) -> User:
     return user_update_profile(user=user, preferences=preferences)
 
 
+# --- Devices: each sign-in's, and the ones that receive pushes -----------------------------
+
+
+def token_session(access_token: str | None) -> str | None:
+    """The session (``origin_jti``) of an access token just issued by the provider, read
+    without checking its signature: it comes from the provider itself, never from a client."""
+    try:
+        claims = jwt.decode(access_token or "", options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return None
+    return revocation.session_id(claims)
+
+
+def device_sign_in(*, result: LoginResult, device: dict | None = None) -> Device | None:
+    """Record the device a sign-in named (``name``, ``platform``, ``app_version``), as the
+    device of its new session; an MFA challenge is no sign-in yet."""
+    if result.tokens is None or result.user is None:
+        return None
+    session = token_session(result.tokens.access_token)
+    if session is None:
+        logger.warning("a sign-in's access token names no session; no device recorded")
+        return None
+    info = device or {}
+    row, _created = Device.objects.update_or_create(
+        session=session,
+        defaults={
+            "user": result.user,
+            "name": info.get("name", ""),
+            "platform": info.get("platform", ""),
+            "app_version": info.get("app_version", ""),
+            "last_seen_at": timezone.now(),
+        },
+    )
+    return row
+
+
+def device_refreshed(*, tokens: Tokens) -> None:
+    """A refresh is a use of the session's device."""
+    session = token_session(tokens.access_token)
+    if session is not None:
+        Device.objects.filter(session=session, revoked_at__isnull=True).update(last_seen_at=timezone.now())
+
+
 @transaction.atomic
-def device_register(*, user: User, platform: str, push_token: str, app_version: str = "") -> tuple[Device, bool]:
+def device_register(
+    *, user: User, platform: str, push_token: str, app_version: str = "", session: str | None = None
+) -> tuple[Device, bool]:
     """The device of this push token, now the user's; ``created`` is False for a known token.
 
-    A token another active account holds is refused (:class:`Conflict`): a push token is no
-    secret, and taking it over would silence that account's phone, or send its pushes here.
-    The phone's new account registers it once the earlier one signed out there (the app
-    deletes its device) or the account is deactivated; an inactive account's token moves.
+    With ``session`` (the caller's sign-in), the token goes to that sign-in's device, so a
+    phone is listed once. A token another active account holds is refused (:class:`Conflict`):
+    a push token is no secret, and taking it over would silence that account's phone, or send
+    its pushes here. The phone's new account registers it once the earlier one signed out
+    there (or revoked the device), or the account is deactivated; an inactive account's token moves.
     """
-    device = Device.objects.select_for_update().filter(push_token=push_token).first()
+    holder = Device.objects.select_for_update().filter(push_token=push_token).first()
+    if (
+        holder is not None
+        and holder.user_id != user.pk
+        and User.objects.filter(pk=holder.user_id, is_active=True).exists()
+    ):
+        raise Conflict(_("This push token is registered to another account; sign out of it on this device first."))
+    signed_in = (
+        Device.objects.select_for_update().filter(user=user, session=session, revoked_at__isnull=True).first()
+        if session
+        else None
+    )
+    if signed_in is not None and holder is not None and holder.pk != signed_in.pk:
+        # The token moves to this sign-in's device: an earlier one of this phone lets go of it.
+        if holder.session is None:
+            holder.delete()
+        else:
+            Device.objects.filter(pk=holder.pk).update(push_token=None)
+        holder = None
+    device = signed_in or holder
+    created = holder is None
     if device is None:
         try:
             with transaction.atomic():
@@ -131,20 +215,49 @@ def device_register(*, user: User, platform: str, push_token: str, app_version: 
                 ), True
         except IntegrityError:  # registered concurrently
             device = Device.objects.select_for_update().get(push_token=push_token)
-    if device.user_id != user.pk and User.objects.filter(pk=device.user_id, is_active=True).exists():
-        raise Conflict(_("This push token is registered to another account; sign out of it on this device first."))
+            created = False
     device.user = user
     device.platform = platform
+    device.push_token = push_token
     device.app_version = app_version or device.app_version
     device.last_seen_at = timezone.now()
-    device.save(update_fields=["user", "platform", "app_version", "last_seen_at"])
-    return device, False
+    device.save(update_fields=["user", "platform", "push_token", "app_version", "last_seen_at"])
+    return device, created
+
+
+@transaction.atomic
+def device_revoke(*, user: User, device_id, by: User | None = None) -> bool:
+    """Revoke one of the user's devices: its session ends (refresh tokens and, at once, access
+    tokens) and it receives no more pushes. Another user's id revokes nothing (False: the view
+    answers 404). ``by``: the staff member, named in the audit entry."""
+    device = Device.objects.select_for_update().filter(user=user, uuid=device_id, revoked_at__isnull=True).first()
+    if device is None:
+        return False
+    if device.session is None:  # registered for pushes only: nothing signed in to end
+        device.delete()
+    else:
+        get_provider().end_session(user=user, session=device.session)
+        revocation.revoke_session(user_id=user.pk, sid=device.session, until=revocation.access_token_horizon())
+        Device.objects.filter(pk=device.pk).update(revoked_at=timezone.now(), push_token=None)
+    audit(
+        user=by,
+        obj=user,
+        message=gettext_noop("Device revoked."),
+        changes={"device": (device.name or device.get_platform_display() or str(device.uuid), "revoked")},
+    )
+    return True
 
 
 def device_delete(*, user: User, device_id) -> int:
-    """Delete one of the user's devices; another user's id deletes nothing (the view answers 404)."""
-    deleted, _ = Device.objects.filter(user=user, uuid=device_id).delete()
-    return deleted
+    """:func:`device_revoke` (kept for callers that count deletions)."""
+    return int(device_revoke(user=user, device_id=device_id))
+
+
+def user_devices(user: User):
+    """The user's live devices, last used first: not revoked, and used within a refresh
+    token's lifetime (an older session cannot refresh any more)."""
+    since = timezone.now() - timedelta(days=settings.IDENTITY_REFRESH_TOKEN_DAYS)
+    return Device.objects.filter(user=user, revoked_at__isnull=True, last_seen_at__gt=since).order_by("-last_seen_at")
 
 
 def user_foreign_keys() -> list[models.ForeignKey]:
@@ -271,3 +384,83 @@ def admin_mfa_reset(*, user: User, by=None) -> None:
     if not deleted:
         raise DomainError(_("No two-step verification for the admin is set up."), code="not_found")
     audit(user=by, obj=user, message=gettext_noop("Two-step verification for the admin reset."))
+
+
+# --- Access requests: asking to join, and staff's answer -------------------------------------
+
+
+def access_request_create(
+    *, email: str, first_name: str, last_name: str, message: str = "", language: str = "en"
+) -> AccessRequest | None:
+    """A pending request, and a mail to say staff will answer. Nothing (``None``, no mail) when
+    one is pending for the email or the email has an account: the caller answers the same."""
+    email = canonical_email(email)
+    if (
+        User.objects.filter(email=email).exists()
+        or AccessRequest.objects.filter(email=email, status=AccessRequest.Status.PENDING).exists()
+    ):
+        return None
+    try:
+        with transaction.atomic():
+            access_request = AccessRequest.objects.create(
+                email=email, first_name=first_name, last_name=last_name, message=message, language=language
+            )
+            transaction.on_commit(lambda: mail.send_access_request_received(access_request=access_request))
+    except IntegrityError:  # the same request twice at once
+        return None
+    return access_request
+
+
+def _pending(access_request: AccessRequest) -> AccessRequest:
+    locked = AccessRequest.objects.select_for_update().get(pk=access_request.pk)
+    if locked.status != AccessRequest.Status.PENDING:
+        raise Conflict(_("This request was already answered (%(status)s).") % {"status": locked.get_status_display()})
+    return locked
+
+
+@transaction.atomic
+def access_request_approve(*, access_request: AccessRequest, by: User | None) -> User:
+    """Create the account (no password: it signs in with emailed codes), make it a member of
+    the groups staff picked, let retreats grant the gatherings they picked
+    (``signals.access_request_approved``), and mail the person how to sign in.
+    An email that has an account meanwhile gets the memberships and grants on that account."""
+    access_request = _pending(access_request)
+    user = User.objects.filter(email=access_request.email).first()
+    if user is None:
+        user = get_provider().create_account(
+            email=access_request.email, name=access_request.full_name, language=access_request.language
+        )
+    for group in access_request.groups.all():
+        GroupMembership.objects.get_or_create(user=user, group=group)
+    AccessRequest.objects.filter(pk=access_request.pk).update(
+        status=AccessRequest.Status.APPROVED, decided_at=timezone.now(), decided_by=by, user=user
+    )
+    access_request.refresh_from_db()
+    signals.access_request_approved.send(sender=AccessRequest, access_request=access_request, user=user, by=by)
+    audit(
+        user=by,
+        obj=access_request,
+        message=gettext_noop("Access request approved."),
+        changes={"status": (AccessRequest.Status.PENDING, AccessRequest.Status.APPROVED), "user": (None, user.email)},
+    )
+    transaction.on_commit(lambda: mail.send_access_request_approved(user=user))
+    return user
+
+
+@transaction.atomic
+def access_request_decline(*, access_request: AccessRequest, by: User | None, notify: bool) -> None:
+    """No account; with ``notify``, a kind refusal by mail. The person may ask again later."""
+    access_request = _pending(access_request)
+    AccessRequest.objects.filter(pk=access_request.pk).update(
+        status=AccessRequest.Status.DECLINED, decided_at=timezone.now(), decided_by=by
+    )
+    audit(
+        user=by,
+        obj=access_request,
+        message=gettext_noop("Access request declined, with a mail.")
+        if notify
+        else gettext_noop("Access request declined, without a mail."),
+        changes={"status": (AccessRequest.Status.PENDING, AccessRequest.Status.DECLINED)},
+    )
+    if notify:
+        transaction.on_commit(lambda: mail.send_access_request_declined(access_request=access_request))

@@ -182,22 +182,34 @@ class ProfileUpdated(WrapperShape):
 
 class Device(Shape):
     id = serializers.UUIDField()
-    platform = serializers.ChoiceField(choices=DeviceModel.Platform.choices)
-    pushToken = serializers.CharField()
+    name = serializers.CharField(allow_blank=True)
+    platform = serializers.ChoiceField(choices=DeviceModel.Platform.choices, allow_blank=True)
+    pushToken = serializers.CharField(allow_null=True)
     appVersion = serializers.CharField(allow_blank=True)
     createdAt = serializers.DateTimeField()
     lastSeenAt = serializers.DateTimeField(allow_null=True)
+    current = serializers.BooleanField(help_text="The device of the access token this request was made with.")
 
     @classmethod
-    def build(cls, device: DeviceModel) -> dict:
+    def build(cls, device: DeviceModel, *, current: str | None = None) -> dict:
         return {
             "id": str(device.uuid),
+            "name": device.name,
             "platform": device.platform,
             "pushToken": device.push_token,
             "appVersion": device.app_version,
             "createdAt": device.created_at,
             "lastSeenAt": device.last_seen_at,
+            "current": current is not None and device.session == current,
         }
+
+
+class DeviceList(Shape):
+    devices = Device(many=True)
+
+    @classmethod
+    def build(cls, devices, *, current: str | None = None) -> dict:
+        return {"devices": [Device.build(device, current=current) for device in devices]}
 
 
 def user_export(export: UserExport) -> dict:

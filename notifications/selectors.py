@@ -33,15 +33,17 @@ class PushDevice:
 
 def push_devices(*, user_ids) -> dict[int, list[PushDevice]]:
     """The devices that may receive a push, per user (``user_ids``: ids or a subquery): one
-    query, disabled tokens left out."""
+    query, disabled tokens and devices without one (signed in only, or revoked) left out."""
     from accounts.models import Device
 
     rows = (
-        Device.objects.filter(user_id__in=user_ids)
+        Device.objects.filter(user_id__in=user_ids, push_token__isnull=False)
         .filter(Q(push_endpoint__isnull=True) | Q(push_endpoint__disabled_at__isnull=True))
         .values_list("pk", "user_id", "platform", "push_token", "push_endpoint__endpoint_arn")
     )
     devices = defaultdict(list)
     for pk, user_id, platform, token, arn in rows:
+        if token is None:  # left out by the query already; says so to the type checker
+            continue
         devices[user_id].append(PushDevice(pk=pk, platform=platform, push_token=token, endpoint_arn=arn or ""))
     return devices

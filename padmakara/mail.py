@@ -10,6 +10,7 @@ rolled-back change mails nobody.
 """
 
 import datetime
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -60,3 +61,32 @@ def send_bundle_ready(*, user, bundle_url: str, size: int, expires_at: datetime.
             "track_count": track_count,
         },
     )
+
+
+def app_link(path: str, **query) -> str:
+    """A deep link the app opens (``APP_LINK_BASE``), e.g. ``padmakara://app/sign-in?email=…``."""
+    return f"{settings.APP_LINK_BASE}/{path}" + (f"?{urlencode(query)}" if query else "")
+
+
+def send_sign_in_code(*, user, code: str, token: str) -> int:
+    """A one-time sign-in code and a link carrying a one-time token (either works once, 10 minutes)."""
+    return send(
+        user=user,
+        template="sign_in_code",
+        context={"code": code, "link": app_link("email-code", token=token), "minutes": 10},
+    )
+
+
+def send_access_request_received(*, access_request) -> int:
+    """Staff will answer. It goes to an address nobody has proven: no text from the request in it."""
+    return send(user=access_request, template="access_request_received", context={})
+
+
+def send_access_request_approved(*, user) -> int:
+    """The account exists: sign in with this address (the app sends a code)."""
+    return send(user=user, template="access_request_approved", context={"link": app_link("sign-in", email=user.email)})
+
+
+def send_access_request_declined(*, access_request) -> int:
+    """A kind refusal, when staff choose to send one."""
+    return send(user=access_request, template="access_request_declined", context={})

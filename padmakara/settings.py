@@ -383,6 +383,12 @@ THROTTLE_RATES = {
     "anonymous": env.str("THROTTLE_ANONYMOUS", default="300/hour"),
     "progress": env.str("THROTTLE_PROGRESS", default="500/hour"),
     "media": env.str("THROTTLE_MEDIA", default="200/hour"),
+    # Onboarding (docs/api.md "Auth"): asking to join, and sign-in codes by email, per client IP
+    # and per email address (each on top of "auth").
+    "access_request": env.str("THROTTLE_ACCESS_REQUEST", default="10/hour"),
+    "access_request_email": env.str("THROTTLE_ACCESS_REQUEST_EMAIL", default="3/hour"),
+    "email_code": env.str("THROTTLE_EMAIL_CODE", default="30/hour"),
+    "email_code_email": env.str("THROTTLE_EMAIL_CODE_EMAIL", default="10/hour"),
 }
 
 REST_FRAMEWORK = {
@@ -524,6 +530,9 @@ COGNITO_APP_CLIENT_ID = env.str("COGNITO_APP_CLIENT_ID", default="")
 COGNITO_APP_CLIENT_SECRET = env.str("COGNITO_APP_CLIENT_SECRET", default="")
 COGNITO_ENDPOINT_URL = env.str("COGNITO_ENDPOINT_URL", default="") or None
 COGNITO_ISSUER = env.str("COGNITO_ISSUER", default="").rstrip("/")
+# How long Cognito's passwordless Session waits for the emailed code (the app client's auth
+# session validity, 3 minutes by default in Cognito).
+COGNITO_EMAIL_OTP_SESSION_SECONDS = env.int("COGNITO_EMAIL_OTP_SESSION_SECONDS", default=180)
 # Read by django_cognito_jwt itself; our validator checks client_id/aud against the app client.
 COGNITO_AUDIENCE = COGNITO_APP_CLIENT_ID or None
 
@@ -588,6 +597,9 @@ USE_SES_V2 = env_bool("USE_SES_V2", default=True)
 AWS_SES_AUTO_THROTTLE = env.float("AWS_SES_AUTO_THROTTLE", default=0.5) or None
 # Where links in emails point (the app's web origin).
 APP_BASE_URL = env.str("APP_BASE_URL", default="http://127.0.0.1:8000")
+# Deep links in emails that the app opens (a sign-in link, the approval's "sign in" link): a
+# universal/app link origin or the app's URL scheme, without a trailing slash.
+APP_LINK_BASE = env.str("APP_LINK_BASE", default="padmakara://app").rstrip("/")
 
 # --- Staff dashboard --------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ class RetreatsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from . import search_signals, signals  # noqa: F401
+        from . import receivers, search_signals, signals  # noqa: F401
 
         self.register_audited_models()
         self.register_profile_section()

@@ -184,6 +184,28 @@ class IdentityProvider:
     def mfa_verify(self, *, user: User, access_token: str, code: str) -> None:
         raise NotImplementedError
 
+    # --- onboarding: accounts staff approve, sign-in by emailed code -------------------------
+
+    def create_account(self, *, email: str, name: str, language: str) -> User:
+        """An account with no password, for a request staff approved: its owner signs in with
+        emailed codes (or sets a password with "forgot password")."""
+        raise NotImplementedError
+
+    def email_code_start(self, *, email: str, request=None) -> None:
+        """Mail a one-time sign-in code (and, where we send the mail, a link with a one-time
+        token). Nothing tells the caller whether ``email`` has an account."""
+        raise NotImplementedError
+
+    def email_code_verify(self, *, email: str, code: str = "", token: str = "", request=None) -> LoginResult:
+        """Tokens for a live code of ``email``, or for a link's ``token``; ``invalid_code`` else,
+        the same for every email. Where MFA is on, its challenge instead of tokens."""
+        raise NotImplementedError
+
+    def end_session(self, *, user: User, session: str) -> None:
+        """A revoked device's sign-in session: its refresh tokens die where the provider can
+        reach them (its access tokens are revoked by the caller, ``accounts.revocation``)."""
+        raise NotImplementedError
+
     def lookup(self, *, sub: str, access_token: str | None) -> ProviderUser | None:
         """The account behind a valid token whose ``sub`` we have never seen, or None."""
         raise NotImplementedError

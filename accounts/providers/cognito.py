@@ -17,12 +17,13 @@ import jwt
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ParamValidationError
 from django.conf import settings
+from django.core.cache import cache as shared_cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import revocation
-from accounts.models import User
+from accounts.models import Device, User
 from padmakara.errors import DomainError
 
 from . import (
@@ -64,6 +65,10 @@ ERROR_MAP = {
     "TooManyRequestsException": lambda: rate_limited(),
     "TooManyFailedAttemptsException": lambda: rate_limited(),
 }
+
+
+# Wrong codes one emailed Cognito code takes before it is dropped, as the local provider's.
+EMAIL_OTP_MAX_ATTEMPTS = 5
 
 
 def invalid_fields() -> DomainError:
@@ -331,7 +336,13 @@ class CognitoIdentityProvider(IdentityProvider):
         except jwt.PyJWTError:
             return False  # not for this check to judge: the validator refuses it where it is used
         user = User.objects.filter(cognito_sub=claims.get("sub")).first()
-        return user is not None and revocation.is_revoked(user, claims)
+        if user is None:
+            return False
+        if revocation.is_revoked(user, claims):
+            return True
+        # A revoked device: its session stays ended after its last access token has expired.
+        sid = revocation.session_id(claims)
+        return sid is not None and Device.objects.filter(user=user, session=sid, revoked_at__isnull=False).exists()
 
     def _sign_out_everywhere(self, user: User) -> None:
         """Cognito's refresh tokens of every session die too (AdminUserGlobalSignOut)."""
@@ -423,6 +434,97 @@ class CognitoIdentityProvider(IdentityProvider):
             AccessToken=access_token,
             SoftwareTokenMfaSettings={"Enabled": True, "PreferredMfa": True},
         )
+
+    # --- onboarding: Cognito's own passwordless sign-in (USER_AUTH, EMAIL_OTP) ---------------
+
+    def create_account(self, *, email: str, name: str, language: str) -> User:
+        """The pool account with no password (the pool must allow passwordless sign-in) and its
+        row. Cognito sends nothing (``SUPPRESS``): our approval mail says how to sign in."""
+        email = canonical_email(email)
+        try:
+            response = self.client.admin_create_user(
+                UserPoolId=self.pool_id,
+                Username=email,
+                UserAttributes=[
+                    {"Name": "email", "Value": email},
+                    # Approved by staff; the first emailed code proves it, as with the local provider.
+                    {"Name": "email_verified", "Value": "true"},
+                    {"Name": "name", "Value": name},
+                ],
+                MessageAction="SUPPRESS",
+                DesiredDeliveryMediums=["EMAIL"],
+            )
+            listed = response["User"].get("Attributes", [])
+        except ClientError as exc:
+            if error_code(exc) != "UsernameExistsException":
+                raise to_domain_error(exc) from exc
+            # An approval whose transaction failed after Cognito created the account: take it.
+            listed = self.call("admin_get_user", UserPoolId=self.pool_id, Username=email).get("UserAttributes", [])
+        except BotoCoreError as exc:
+            raise to_domain_error(exc) from exc
+        attributes = {item["Name"]: item["Value"] for item in listed}
+        user = self._link(ProviderUser(sub=attributes["sub"], email=email, name=name, email_verified=True))
+        User.objects.filter(pk=user.pk).update(language=language)
+        user.language = language
+        return user
+
+    @staticmethod
+    def _otp_key(email: str) -> str:
+        return "cognito-email-otp:" + hashlib.sha256(email.encode()).hexdigest()
+
+    def email_code_start(self, *, email: str, request=None) -> None:
+        """Cognito mails the code itself (its message template; no link). Its ``Session``, which
+        the answer must carry, waits in the cache (shared by every web process) until then."""
+        email = canonical_email(email)
+        params = self._with_secret(email, {"USERNAME": email, "PREFERRED_CHALLENGE": "EMAIL_OTP"}, key="SECRET_HASH")
+        try:
+            response = self.client.initiate_auth(ClientId=self.client_id, AuthFlow="USER_AUTH", AuthParameters=params)
+        except ClientError as exc:
+            if error_code(exc) not in SILENT_FOR_UNKNOWN:
+                raise to_domain_error(exc) from exc
+            logger.info("Cognito USER_AUTH: %s (not told to the caller)", error_code(exc))
+            return
+        except BotoCoreError as exc:
+            raise to_domain_error(exc) from exc
+        if response.get("ChallengeName") != "EMAIL_OTP":
+            logger.warning("Cognito USER_AUTH answered %s, not EMAIL_OTP", response.get("ChallengeName"))
+            return
+        shared_cache.set(
+            self._otp_key(email),
+            {"session": response["Session"], "attempts": 0},
+            settings.COGNITO_EMAIL_OTP_SESSION_SECONDS,
+        )
+
+    def email_code_verify(self, *, email: str, code: str = "", token: str = "", request=None) -> LoginResult:
+        if token or not email or not code:
+            raise invalid_code()  # Cognito's mail carries the code only
+        email = canonical_email(email)
+        key = self._otp_key(email)
+        pending = shared_cache.get(key)
+        if pending is None or pending["attempts"] >= EMAIL_OTP_MAX_ATTEMPTS:
+            raise invalid_code()
+        responses = self._with_secret(email, {"USERNAME": email, "EMAIL_OTP_CODE": str(code)}, key="SECRET_HASH")
+        try:
+            response = self.client.respond_to_auth_challenge(
+                ClientId=self.client_id,
+                ChallengeName="EMAIL_OTP",
+                Session=pending["session"],
+                ChallengeResponses=responses,
+            )
+        except ClientError as exc:
+            if error_code(exc) in {"CodeMismatchException", "ExpiredCodeException", "NotAuthorizedException"}:
+                pending["attempts"] += 1
+                shared_cache.set(key, pending, settings.COGNITO_EMAIL_OTP_SESSION_SECONDS)
+                raise invalid_code() from exc
+            raise to_domain_error(exc) from exc
+        except BotoCoreError as exc:
+            raise to_domain_error(exc) from exc
+        shared_cache.delete(key)  # single use
+        return self._login_result(response)
+
+    def end_session(self, *, user: User, session: str) -> None:
+        """Cognito's refresh tokens are opaque and not kept here: the device's row, revoked,
+        makes :meth:`refresh` refuse its session (and revoke that refresh token in Cognito)."""
 
     # --- linking, deletion, admin ---------------------------------------------------------
 

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts import keys, login_limits, revocation
-from accounts.models import EmailCode, LocalCredentials, RefreshToken, User
+from accounts.models import Device, EmailCode, LocalCredentials, RefreshToken, User
 from padmakara import mail
 
 from . import (
@@ -43,7 +43,11 @@ from . import (
     weak_password,
 )
 
-CODE_LIFETIME = {EmailCode.Purpose.VERIFY: timedelta(hours=24), EmailCode.Purpose.RESET: timedelta(hours=1)}
+CODE_LIFETIME = {
+    EmailCode.Purpose.VERIFY: timedelta(hours=24),
+    EmailCode.Purpose.RESET: timedelta(hours=1),
+    EmailCode.Purpose.SIGNIN: timedelta(minutes=10),
+}
 CODE_MAX_ATTEMPTS = 5
 MFA_SESSION_SECONDS = 300
 MFA_SALT = "accounts.local.mfa-session"
@@ -56,6 +60,11 @@ def _hash_refresh(token: str) -> str:
 def _hash_code(user_id: int, purpose: str, code: str) -> str:
     message = f"{user_id}:{purpose}:{code}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def _hash_link(token: str) -> str:
+    """The stored form of a sign-in link's token (looked up by it, so no salt per user)."""
+    return hmac.new(settings.SECRET_KEY.encode(), f"signin-link:{token}".encode(), hashlib.sha256).hexdigest()
 
 
 def _normalize(email: str) -> str:
@@ -341,6 +350,9 @@ class LocalIdentityProvider(IdentityProvider):
                 RefreshToken.objects.filter(family=row.family, revoked_at__isnull=True).update(
                     revoked_at=timezone.now()
                 )
+                Device.objects.filter(session=str(row.family), revoked_at__isnull=True).update(
+                    revoked_at=timezone.now(), push_token=None
+                )
                 revocation.revoke_session(
                     user_id=row.user_id, sid=str(row.family), until=revocation.access_token_horizon()
                 )
@@ -413,6 +425,83 @@ class LocalIdentityProvider(IdentityProvider):
         ).update(mfa_secret=pending, mfa_pending_secret="", mfa_enabled=True, mfa_last_step=step)
         if not swapped:
             raise invalid_code()
+
+    # --- onboarding -------------------------------------------------------------------------
+
+    def create_account(self, *, email: str, name: str, language: str) -> User:
+        user = User.objects.create_user(
+            email=_normalize(email), password=None, name=name, language=language, email_verified=False
+        )
+        user.cognito_sub = str(user.uuid)
+        user.save(update_fields=["cognito_sub"])
+        return user
+
+    def email_code_start(self, *, email: str, request=None) -> None:
+        user = User.objects.filter(email=_normalize(email), is_active=True).first()
+        if user is None:
+            return
+        purpose = EmailCode.Purpose.SIGNIN
+        with transaction.atomic():
+            now = timezone.now()
+            # A new code (and link) replaces any earlier one.
+            EmailCode.objects.filter(user=user, purpose=purpose, used_at__isnull=True).update(used_at=now)
+            code = f"{secrets.randbelow(1_000_000):06d}"
+            token = secrets.token_urlsafe(32)
+            EmailCode.objects.create(
+                user=user,
+                purpose=purpose,
+                code_hash=_hash_code(user.pk, purpose, code),
+                link_hash=_hash_link(token),
+                expires_at=now + CODE_LIFETIME[purpose],
+            )
+            transaction.on_commit(lambda: mail.send_sign_in_code(user=user, code=code, token=token))
+
+    @transaction.atomic
+    def _consume_link(self, token: str, email: str) -> User | None:
+        """The user of a live sign-in link's token, which is then used up (with its code)."""
+        row = (
+            EmailCode.objects.select_for_update()
+            .select_related("user")
+            .filter(link_hash=_hash_link(token), purpose=EmailCode.Purpose.SIGNIN)
+            .first()
+        )
+        if (
+            row is None
+            or row.used_at is not None
+            or row.expires_at <= timezone.now()
+            or row.attempts >= CODE_MAX_ATTEMPTS
+            or (email and row.user.email != email)
+        ):
+            return None
+        EmailCode.objects.filter(pk=row.pk).update(used_at=timezone.now())
+        return row.user
+
+    def email_code_verify(self, *, email: str, code: str = "", token: str = "", request=None) -> LoginResult:
+        email = _normalize(email) if email else ""
+        if token:
+            user = self._consume_link(token, email)
+        else:
+            user = User.objects.filter(email=email).first() if email else None
+            if not self._consume_code(user, EmailCode.Purpose.SIGNIN, code):
+                user = None
+        if user is None or not user.is_active or user.is_staff:  # staff: password and MFA only
+            raise invalid_code()
+        if not user.email_verified:  # the code reached the address
+            User.objects.filter(pk=user.pk).update(email_verified=True)
+            user.email_verified = True
+        if self._credentials(user).mfa_enabled:
+            # The emailed code stands for the password, not for the second step.
+            session = signing.dumps({"u": str(user.uuid), "n": secrets.token_hex(8)}, salt=MFA_SALT)
+            return LoginResult(challenge="SOFTWARE_TOKEN_MFA", session=session)
+        login_limits.clear(email=user.email)
+        return LoginResult(user=user, tokens=self._issue(user, request))
+
+    def end_session(self, *, user: User, session: str) -> None:
+        try:
+            family = uuid.UUID(session)
+        except ValueError:
+            return
+        RefreshToken.objects.filter(user=user, family=family, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
     # --- linking, deletion, admin ---------------------------------------------------------
 

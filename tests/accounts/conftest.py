@@ -6,6 +6,7 @@ from django.core import mail
 from accounts.services import user_create_verified
 
 from .cognito_server import cognito_pool  # noqa: F401  (fixture)
+from .cognito_stub import stub  # noqa: F401  (fixture)
 
 PASSWORD = "a-long-pass-phrase"
 

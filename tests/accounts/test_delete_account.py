@@ -67,3 +67,15 @@ def test_it_makes_the_old_tokens_useless(bearer, app_user, tokens):
     assert (
         not RefreshToken.objects.exists() and not EmailCode.objects.exists() and not LocalCredentials.objects.exists()
     )
+
+
+def test_it_deletes_the_access_request_that_made_the_account(db, staff):
+    from accounts.models import AccessRequest
+    from accounts.services import access_request_approve, access_request_create, user_delete_account
+
+    request = access_request_create(email="rita@example.org", first_name="Rita", last_name="Sousa")
+    rita = access_request_approve(access_request=request, by=staff)
+
+    user_delete_account(user=rita)
+
+    assert not AccessRequest.objects.exists()

@@ -50,9 +50,10 @@ def test_it_moves_a_token_of_a_deactivated_account(bearer, app_user, db):
 
     response = bearer.post("/api/v1/user/devices", {"platform": "android", "pushToken": "shared"})
 
-    assert response.status_code == 200
-    device.refresh_from_db()
-    assert device.user == app_user
+    # The token goes to the caller's sign-in device (the phone is listed once).
+    assert response.status_code == 201
+    assert Device.objects.get(push_token="shared").user == app_user
+    assert Device.objects.get(push_token="shared").session is not None
 
 
 def test_it_validates_the_platform(bearer, app_user):
@@ -60,10 +61,17 @@ def test_it_validates_the_platform(bearer, app_user):
     assert response.status_code == 400
 
 
-def test_it_deletes_a_device(bearer, app_user):
-    device_id = bearer.post("/api/v1/user/devices", {"platform": "web", "pushToken": "tok"}).json()["id"]
-    assert bearer.delete(f"/api/v1/user/devices/{device_id}").status_code == 204
-    assert not Device.objects.exists()
+def test_it_deletes_a_device_registered_for_pushes_only(app_user, api):
+    device, _ = device_register(user=app_user, platform="web", push_token="tok")
+    api.force_authenticate(app_user)
+    assert api.delete(f"/api/v1/user/devices/{device.uuid}").status_code == 204
+    assert not Device.objects.filter(pk=device.pk).exists()
+
+
+def test_it_puts_the_push_token_on_the_sign_ins_device(bearer, app_user):
+    body = bearer.post("/api/v1/user/devices", {"platform": "web", "pushToken": "tok"}).json()
+    assert Device.objects.get(uuid=body["id"]).session is not None
+    assert Device.objects.filter(user=app_user).count() == 1
 
 
 def test_it_answers_404_for_another_users_device(bearer, app_user, db):

@@ -98,7 +98,7 @@ def _a_few_rows_of_everything():
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from accounts.models import Device, User
+    from accounts.models import AccessRequest, Device, User
     from media.models import Upload
     from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
     from progress.models import Bookmark, Highlight
@@ -130,6 +130,15 @@ def _a_few_rows_of_everything():
     )  # fmt: skip
     DigestSubscription.objects.create(user=user, last_sent_at=timezone.now())
     LocalPush.objects.create(platform="ios", token="f" * 64, title="New gathering", body="Listen now")
+    Device.objects.create(
+        user=user, name="Maria's iPad Pro (12.9-inch, 6th generation)", platform="ios", app_version="3.12.0-beta.4",
+        session="b" * 36,
+    )  # fmt: skip
+    AccessRequest.objects.create(
+        email="maria.conceicao.vasconcelos@example.org", first_name="Maria da Conceição", last_name="Vasconcelos",
+        message="I attended the summer retreats in Lisbon from 2019 to 2024 and would like to listen again. " * 4,
+        language="pt",
+    )  # fmt: skip
 
 
 def _fits(browser, path) -> list:

@@ -9,7 +9,7 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts.models import Device
+from accounts.models import AccessRequest, Device
 from media.models import DownloadBundle, Upload
 from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
 from padmakara.audit import audit
@@ -23,7 +23,9 @@ IDS = [model._meta.label for model in REGISTERED]
 # The admins that offer no add page, by model name: their rows are made by the app or by the
 # listeners, and the add page answers 403. Every other admin's add page answers 200.
 WITHOUT_ADD_PAGE = {
+    "AccessRequest",
     "Bookmark",
+    "Device",
     "DigestSubscription",
     "DownloadBundle",
     "Highlight",
@@ -55,6 +57,7 @@ def _catalogue(db):
     track.tags.add(Tag.objects.create(name="Meditation"))
     now = timezone.now()
     Device.objects.create(user=member, platform="ios", push_token="demo-token")
+    AccessRequest.objects.create(email="new@example.org", first_name="Rita", last_name="Sousa", message="Hello")
     TrackProgress.objects.create(user=member, track=track, position=10, last_played=now, created_at=now, updated_at=now)
     ListeningSession.objects.create(user=member, track=track, event_id="e-1", played_at=now, created_at=now)
     Bookmark.objects.create(user=member, track=track, position=5)

@@ -66,8 +66,8 @@ def media_jobs_in_a_thread(settings):
 class Journey:
     """Each page of the journey: photographed, and checked for width and console errors."""
 
-    def __init__(self, browser, live_server, language: str):
-        self.browser, self.url, self.language, self.step = browser, live_server.url, language, 0
+    def __init__(self, browser, live_server, language: str, name: str = "journey"):
+        self.browser, self.url, self.language, self.step, self.name = browser, live_server.url, language, 0, name
         ARTIFACTS.mkdir(exist_ok=True)
 
     def open(self, path: str):
@@ -75,7 +75,7 @@ class Journey:
 
     def check(self, page: str) -> None:
         self.step += 1
-        self.browser.save_screenshot(str(ARTIFACTS / f"journey-{self.language}-{self.step:02d}-{page}.png"))
+        self.browser.save_screenshot(str(ARTIFACTS / f"{self.name}-{self.language}-{self.step:02d}-{page}.png"))
         measured = self.browser.execute_script(MEASURE_JS)
         where = f"{page} ({self.browser.current_url})"
         assert measured["scrollWidth"] <= WIDTH, where

@@ -97,3 +97,17 @@ def test_it_keeps_the_notification_and_retries_only_the_push_when_expo_is_down(e
     assert Notification.objects.get().push_state == "sent"
     assert NotificationEvent.objects.get().state == "sent"
     assert [len(r) for r in expo.requests] == [1, 1]
+
+
+def test_it_pushes_only_to_devices_with_a_token(expo):
+    from django.utils import timezone
+
+    user = make_user()
+    Device.objects.create(user=user, platform="ios", push_token="ExponentPushToken[ok-1]")
+    Device.objects.create(user=user, name="Signed in, no pushes", platform="ios", session="s-1")
+    Device.objects.create(user=user, name="Revoked", platform="ios", session="s-2", revoked_at=timezone.now())
+
+    result = _fan_out(make_retreat(audience="free-anyone"))
+
+    assert result.pushed == 1
+    assert [m["to"] for m in expo.requests[-1]] == ["ExponentPushToken[ok-1]"]
