@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0007_token_revocation'),
+        ('accounts', '0008_access_version'),
         ('retreats', '0004_audiences'),
     ]
 
