@@ -1,0 +1,38 @@
+"""Create or update the migration owner and the runtime database roles from their secrets."""
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections, transaction
+
+from padmakara import aws_secrets
+from padmakara.database_roles import RoleCredentials, ensure_database_roles
+
+
+class Command(BaseCommand):
+    help = (
+        "Run as the database's master user: create (or reset the passwords of) the migration owner "
+        "and the app's runtime role, named and keyed by their Secrets Manager secrets."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--owner-secret-id", required=True, help="Secret of the migration owner role.")
+        parser.add_argument("--app-secret-id", required=True, help="Secret of the app's runtime role.")
+        parser.add_argument("--database", default="default", help="Connection to run on (the master user's).")
+
+    def handle(self, *args, owner_secret_id: str, app_secret_id: str, database: str, **options):
+        connection = connections[database]
+        if connection.vendor != "postgresql":
+            raise CommandError("Database roles exist on PostgreSQL only.")
+        owner = _credentials(owner_secret_id)
+        app = _credentials(app_secret_id)
+        with transaction.atomic(using=database), connection.cursor() as cursor:
+            done = ensure_database_roles(cursor.cursor, owner=owner, app=app)
+        for line in done:
+            self.stdout.write(line)
+
+
+def _credentials(secret_id: str) -> RoleCredentials:
+    secret = aws_secrets.fetch_secret(secret_id, region=settings.AWS_REGION)
+    if not secret.get("username") or not secret.get("password"):
+        raise CommandError(f"Secret {secret_id!r} needs a username and a password.")
+    return RoleCredentials(username=str(secret["username"]), password=str(secret["password"]))
