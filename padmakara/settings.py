@@ -44,7 +44,8 @@ if _secret_id:
     aws_secrets.load_into_environ(_secret_id, region=AWS_REGION)
 _database_secret_id = env.str("DATABASE_SECRET_ID", default="")
 _database_url = env.str("DATABASE_URL", default="")
-if _database_secret_id and not _database_url:
+_database_from_secret = bool(_database_secret_id and not _database_url)
+if _database_from_secret:
     from padmakara import aws_secrets
 
     _database_url = aws_secrets.database_url_from_secret(_database_secret_id, region=AWS_REGION)
@@ -173,6 +174,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES and _database_from_secret:
+    # Credentials from Secrets Manager: after a rotation, a refused login re-reads the secret.
+    DATABASES["default"]["ENGINE"] = "padmakara.rotating_postgres"
+    DATABASES["default"]["SECRET_ID"] = _database_secret_id
+    DATABASES["default"]["SECRET_REGION"] = AWS_REGION
 
 # --- Cache (throttles and the catalogue version stamp must be shared between processes) ---
 

@@ -135,7 +135,8 @@ def test_it_builds_the_database_url_from_an_rds_secret(secrets_env):
     env.pop("DATABASE_URL")
     env["DATABASE_SECRET_ID"] = "padmakara/db-test"
     database = _settings(env, "DATABASES")["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "padmakara.rotating_postgres"
+    assert database["SECRET_ID"] == "padmakara/db-test"
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal.example", 5432, "padmakara")
     assert (database["USER"], database["PASSWORD"]) == ("padmakara", "p@ss:w/rd")
     assert database["OPTIONS"]["sslmode"] == "require"
