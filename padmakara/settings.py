@@ -628,6 +628,10 @@ if SENTRY_DSN:
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
 
+# OpenTelemetry traces to X-Ray through the collector on the instance (padmakara/tracing.py).
+# Off by default: tests and `make run` need no collector.
+TRACING = env_bool("TRACING", default=False)
+
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
