@@ -217,6 +217,15 @@ AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
 MEDIA_URL_MIN_MARGIN_SECONDS = 15 * 60
 
+# Every object write (uploads, renditions, bundles, multipart uploads) asks for this encryption.
+# With a KMS key (the deployed media bucket's, which cross-region replication re-encrypts with
+# the replica's key) the key is named, or S3 would use the account's aws/s3 key instead.
+AWS_S3_SSE_KMS_KEY_ID = env.str("AWS_S3_SSE_KMS_KEY_ID", default="")
+if AWS_S3_SSE_KMS_KEY_ID:
+    _s3_encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": AWS_S3_SSE_KMS_KEY_ID}
+else:
+    _s3_encryption = {"ServerSideEncryption": env.str("AWS_S3_SSE", default="AES256")}
+
 if STORAGE_BACKEND == "s3":
     if not AWS_STORAGE_BUCKET_NAME:
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when STORAGE_BACKEND=s3.")
@@ -233,7 +242,7 @@ if STORAGE_BACKEND == "s3":
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
             "signature_version": "s3v4",
-            "object_parameters": {"ServerSideEncryption": env.str("AWS_S3_SSE", default="AES256")},
+            "object_parameters": _s3_encryption,
         },
     }
 else:

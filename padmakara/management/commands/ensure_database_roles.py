@@ -1,5 +1,7 @@
 """Create or update the migration owner and the runtime database roles from their secrets."""
 
+import os
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections, transaction
@@ -15,11 +17,22 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--owner-secret-id", required=True, help="Secret of the migration owner role.")
-        parser.add_argument("--app-secret-id", required=True, help="Secret of the app's runtime role.")
+        # On an instance, manage.sh --as master sets both (deploy/README.md, "Database roles").
+        parser.add_argument(
+            "--owner-secret-id",
+            default=os.environ.get("DATABASE_OWNER_SECRET_ID", ""),
+            help="Secret of the migration owner role (default: DATABASE_OWNER_SECRET_ID).",
+        )
+        parser.add_argument(
+            "--app-secret-id",
+            default=os.environ.get("DATABASE_APP_SECRET_ID", ""),
+            help="Secret of the app's runtime role (default: DATABASE_APP_SECRET_ID).",
+        )
         parser.add_argument("--database", default="default", help="Connection to run on (the master user's).")
 
     def handle(self, *args, owner_secret_id: str, app_secret_id: str, database: str, **options):
+        if not owner_secret_id or not app_secret_id:
+            raise CommandError("Name both secrets: --owner-secret-id and --app-secret-id.")
         connection = connections[database]
         if connection.vendor != "postgresql":
             raise CommandError("Database roles exist on PostgreSQL only.")
