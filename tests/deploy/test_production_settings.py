@@ -182,3 +182,13 @@ def test_it_routes_bundle_builds_to_their_own_sqs_queue_when_named(production_en
 
 def test_it_shares_the_default_queue_unless_a_bundle_queue_is_named(production_env):
     assert _settings(production_env, "CELERY_TASK_ROUTES") == {"CELERY_TASK_ROUTES": {}}
+
+
+def test_it_encrypts_new_objects_with_the_media_key_when_given(production_env):
+    key = "arn:aws:kms:eu-west-1:111111111111:key/media-key"
+    production_env["AWS_S3_SSE_KMS_KEY_ID"] = key
+    storages = _settings(production_env, "STORAGES")["STORAGES"]
+    assert storages["default"]["OPTIONS"]["object_parameters"] == {
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": key,
+    }
