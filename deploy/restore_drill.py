@@ -19,6 +19,11 @@ It prints how long each step took; "restore" (from the wipe to a verified restor
 figure to compare with the recovery time objective. It WIPES the database and the bucket it is
 given, so it runs only on a scratch copy and asks for the database's name as confirmation.
 Needs pg_dump and pg_restore of the server's major version, psycopg and boto3.
+
+Steps 1 and 5 alone, for a real restore on AWS (nothing is wiped):
+
+    python deploy/restore_drill.py --database-url … --bucket … --inventory-out before.json
+    python deploy/restore_drill.py --database-url … --bucket … --compare-with before.json
 """
 
 import argparse
@@ -269,6 +274,22 @@ def run_drill(
     return found, timings, after
 
 
+def inventory_to_json(found: Inventory) -> dict:
+    return {
+        "tables": {name: list(value) for name, value in found.tables.items()},
+        "sequences": found.sequences,
+        "objects": {name: list(value) for name, value in found.objects.items()},
+    }
+
+
+def inventory_from_json(data: dict) -> Inventory:
+    return Inventory(
+        tables={name: tuple(value) for name, value in data["tables"].items()},
+        sequences=data["sequences"],
+        objects={name: tuple(value) for name, value in data["objects"].items()},
+    )
+
+
 def _location(client) -> dict:
     region = client.meta.region_name
     return {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
@@ -282,15 +303,30 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--endpoint-url", help="S3 endpoint (moto's server here; empty on AWS).")
     parser.add_argument("--region", default="eu-west-1")
     parser.add_argument("--work-dir", type=Path, help="Where the dump goes (default: a temporary folder).")
-    parser.add_argument("--confirm-wipe", required=True, help="The database's name: it is wiped and restored.")
+    parser.add_argument("--confirm-wipe", help="The database's name: it is wiped and restored.")
+    parser.add_argument("--inventory-out", type=Path, help="Only write the inventory (step 1) to this file.")
+    parser.add_argument("--compare-with", type=Path, help="Only compare with an inventory file (step 5).")
     args = parser.parse_args(argv)
+
+    client = s3_client(endpoint_url=args.endpoint_url, region=args.region)
+    if args.inventory_out:
+        found = inventory(args.database_url, client, args.bucket)
+        args.inventory_out.write_text(json.dumps(inventory_to_json(found), indent=1))
+        print(f"inventory: {len(found.tables)} tables, {found.rows} rows, {len(found.objects)} objects")
+        return 0
+    if args.compare_with:
+        before = inventory_from_json(json.loads(args.compare_with.read_text()))
+        found = differences(before, inventory(args.database_url, client, args.bucket))
+        for line in found:
+            print(f"MISMATCH {line}")
+        print(f"{len(found)} differences" if found else "every row and object is as in the inventory")
+        return 1 if found else 0
 
     if args.confirm_wipe != database_name(args.database_url):
         parser.error("--confirm-wipe must repeat the database's name")
     for tool in ("pg_dump", "pg_restore"):
         if shutil.which(tool) is None:
             parser.error(f"{tool} is not on PATH")
-    client = s3_client(endpoint_url=args.endpoint_url, region=args.region)
     backup_bucket = args.backup_bucket or f"{args.bucket}-drill-{time.strftime('%Y%m%d%H%M%S')}"[:63]
     with tempfile.TemporaryDirectory(prefix="restore-drill-") as temporary:
         found, _timings, _after = run_drill(

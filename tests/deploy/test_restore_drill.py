@@ -107,3 +107,24 @@ def test_it_tells_a_changed_row_or_object(scratch_database, media_bucket, moto_e
         "objects: a.mp3",
         "objects: b.pdf appeared in the restore",
     ]
+
+
+def test_it_writes_an_inventory_and_compares_with_it(scratch_database, media_bucket, moto_endpoint, tmp_path):
+    # The two steps the runbook's restore on AWS uses: before (or from the last good state) and after.
+    client = aws_client("s3", moto_endpoint)
+    with psycopg.connect(scratch_database, autocommit=True) as connection:
+        connection.execute("CREATE TABLE kept (id serial PRIMARY KEY, note text)")
+        connection.execute("INSERT INTO kept (note) VALUES ('one')")
+    client.put_object(Bucket=media_bucket, Key="a.mp3", Body=b"first")
+    saved = tmp_path / "before.json"
+
+    written = _drill(scratch_database, media_bucket, moto_endpoint, f"--inventory-out={saved}")
+    same = _drill(scratch_database, media_bucket, moto_endpoint, f"--compare-with={saved}")
+    client.delete_object(Bucket=media_bucket, Key="a.mp3")
+    changed = _drill(scratch_database, media_bucket, moto_endpoint, f"--compare-with={saved}")
+
+    assert written.returncode == 0 and "1 tables, 1 rows, 1 objects" in written.stdout
+    assert same.returncode == 0 and "every row and object is as in the inventory" in same.stdout
+    assert changed.returncode == 1 and "objects: a.mp3 missing after the restore" in changed.stdout
+    with psycopg.connect(scratch_database) as connection:
+        assert connection.execute("SELECT count(*) FROM kept").fetchone() == (1,)
