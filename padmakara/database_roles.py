@@ -23,17 +23,20 @@ class RoleCredentials:
 _RELATION_KINDS = {"r": "TABLE", "p": "TABLE", "v": "VIEW", "m": "MATERIALIZED VIEW", "S": "SEQUENCE"}
 
 
-def ensure_database_roles(cursor, *, owner: RoleCredentials, app: RoleCredentials, schema: str = "public") -> list[str]:
+def ensure_database_roles(
+    cursor, *, owner: RoleCredentials, app: RoleCredentials, reset_passwords: bool = False, schema: str = "public"
+) -> list[str]:
     """Create or update both roles and their privileges in the cursor's database; returns what it did.
 
-    Idempotent: run it again after a password change or to pick up objects created by the
-    master user since. The cursor is a psycopg cursor connected as the master user.
+    Idempotent: run it again to pick up objects created by the master user since. A role that
+    exists keeps its password (Secrets Manager's rotation owns it from then on) unless
+    ``reset_passwords``. The cursor is a psycopg cursor connected as the master user.
     """
     if owner.username == app.username:
         raise ValueError("The owner and the runtime role must be different roles.")
     done = []
     for credentials, role in ((owner, "owner"), (app, "runtime")):
-        created = _ensure_login_role(cursor, credentials)
+        created = _ensure_login_role(cursor, credentials, reset_password=reset_passwords)
         done.append(f"{'created' if created else 'updated'} {role} role {credentials.username}")
 
     owner_id, app_id = sql.Identifier(owner.username), sql.Identifier(app.username)
@@ -82,16 +85,17 @@ def ensure_database_roles(cursor, *, owner: RoleCredentials, app: RoleCredential
     return done
 
 
-def _ensure_login_role(cursor, credentials: RoleCredentials) -> bool:
+def _ensure_login_role(cursor, credentials: RoleCredentials, *, reset_password: bool) -> bool:
     cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [credentials.username])
     exists = cursor.fetchone() is not None
-    # Role statements take no bind parameters; the password goes in as a quoted literal.
     verb = "ALTER" if exists else "CREATE"
-    cursor.execute(
-        sql.SQL(verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION PASSWORD {}").format(
-            sql.Identifier(credentials.username), sql.Literal(credentials.password)
-        )
+    statement = sql.SQL(verb + " ROLE {} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION").format(
+        sql.Identifier(credentials.username)
     )
+    if not exists or reset_password:
+        # Role statements take no bind parameters; the password goes in as a quoted literal.
+        statement = sql.SQL("{} PASSWORD {}").format(statement, sql.Literal(credentials.password))
+    cursor.execute(statement)
     return not exists
 
 

@@ -45,7 +45,7 @@ def roles(scratch_database, moto_endpoint):
             admin.execute(f'DROP ROLE IF EXISTS "{username}"')
 
 
-def _ensure(scratch_database, moto_endpoint, suffix):
+def _ensure(scratch_database, moto_endpoint, suffix, *extra):
     env = {
         **{key: value for key, value in os.environ.items() if not key.startswith(("DJANGO", "PADMAKARA"))},
         **AWS_TEST_ENV,
@@ -61,6 +61,7 @@ def _ensure(scratch_database, moto_endpoint, suffix):
             "ensure_database_roles",
             f"--owner-secret-id=padmakara/test-{suffix}/database-owner",
             f"--app-secret-id=padmakara/test-{suffix}/database-app",
+            *extra,
         ],
         cwd=PROJECT_DIR,
         env=env,
@@ -108,3 +109,22 @@ def test_it_can_run_again(scratch_database, moto_endpoint, roles):
     again = _ensure(scratch_database, moto_endpoint, roles["suffix"])
     assert again.returncode == 0, again.stderr
     assert f"updated owner role {roles['owner']}" in again.stdout
+
+
+def _password_hash(database_url, username):
+    with psycopg.connect(database_url) as master:
+        return master.execute("SELECT rolpassword FROM pg_authid WHERE rolname = %s", [username]).fetchone()[0]
+
+
+def test_it_leaves_a_rotated_password_alone_unless_told(scratch_database, moto_endpoint, roles):
+    assert _ensure(scratch_database, moto_endpoint, roles["suffix"]).returncode == 0
+    # As Secrets Manager's rotation does: the role changes its own password.
+    with psycopg.connect(_as(scratch_database, roles["app"]), autocommit=True) as app:
+        app.execute(f"ALTER ROLE \"{roles['app']}\" PASSWORD 'rotated-password'")
+    rotated = _password_hash(scratch_database, roles["app"])
+
+    assert _ensure(scratch_database, moto_endpoint, roles["suffix"]).returncode == 0
+    assert _password_hash(scratch_database, roles["app"]) == rotated
+
+    assert _ensure(scratch_database, moto_endpoint, roles["suffix"], "--reset-passwords").returncode == 0
+    assert _password_hash(scratch_database, roles["app"]) != rotated

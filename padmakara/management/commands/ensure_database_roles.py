@@ -28,9 +28,14 @@ class Command(BaseCommand):
             default=os.environ.get("DATABASE_APP_SECRET_ID", ""),
             help="Secret of the app's runtime role (default: DATABASE_APP_SECRET_ID).",
         )
+        parser.add_argument(
+            "--reset-passwords",
+            action="store_true",
+            help="Set existing roles' passwords to their secrets' too (never while a rotation runs).",
+        )
         parser.add_argument("--database", default="default", help="Connection to run on (the master user's).")
 
-    def handle(self, *args, owner_secret_id: str, app_secret_id: str, database: str, **options):
+    def handle(self, *args, owner_secret_id: str, app_secret_id: str, reset_passwords: bool, database: str, **options):
         if not owner_secret_id or not app_secret_id:
             raise CommandError("Name both secrets: --owner-secret-id and --app-secret-id.")
         connection = connections[database]
@@ -39,7 +44,7 @@ class Command(BaseCommand):
         owner = _credentials(owner_secret_id)
         app = _credentials(app_secret_id)
         with transaction.atomic(using=database), connection.cursor() as cursor:
-            done = ensure_database_roles(cursor.cursor, owner=owner, app=app)
+            done = ensure_database_roles(cursor.cursor, owner=owner, app=app, reset_passwords=reset_passwords)
         for line in done:
             self.stdout.write(line)
 
