@@ -15,6 +15,8 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+from padmakara import tracing
+
 request_id_var: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
 task_var: contextvars.ContextVar[tuple[str, str] | None] = contextvars.ContextVar("task", default=None)
 
@@ -55,6 +57,8 @@ class RequestIdMiddleware:
         request_id = request_id_from_headers(request.headers)
         token = request_id_var.set(request_id)
         request.request_id = request_id
+        if tracing.is_configured():
+            tracing.tag_current_span(request_id=request_id)
         started = time.perf_counter()
         try:
             response = self.get_response(request)
@@ -79,10 +83,15 @@ class RequestIdMiddleware:
 
 
 class RequestIdFilter(logging.Filter):
-    """Stamps the current request id (and task, inside a worker) on every record."""
+    """Stamps the current request id (and task, inside a worker; trace and span ids when
+    tracing is on) on every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id_var.get() or "-"
+        if tracing.is_configured() and not hasattr(record, "trace_id"):
+            ids = tracing.current_trace_ids()
+            if ids is not None:
+                record.trace_id, record.span_id = ids
         task = task_var.get()
         if task is not None and not hasattr(record, "task_id"):
             record.task_id, record.task_name = task

@@ -44,7 +44,8 @@ if _secret_id:
     aws_secrets.load_into_environ(_secret_id, region=AWS_REGION)
 _database_secret_id = env.str("DATABASE_SECRET_ID", default="")
 _database_url = env.str("DATABASE_URL", default="")
-if _database_secret_id and not _database_url:
+_database_from_secret = bool(_database_secret_id and not _database_url)
+if _database_from_secret:
     from padmakara import aws_secrets
 
     _database_url = aws_secrets.database_url_from_secret(_database_secret_id, region=AWS_REGION)
@@ -173,6 +174,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES and _database_from_secret:
+    # Credentials from Secrets Manager: after a rotation, a refused login re-reads the secret.
+    DATABASES["default"]["ENGINE"] = "padmakara.rotating_postgres"
+    DATABASES["default"]["SECRET_ID"] = _database_secret_id
+    DATABASES["default"]["SECRET_REGION"] = AWS_REGION
 
 # --- Cache (throttles and the catalogue version stamp must be shared between processes) ---
 
@@ -211,6 +217,15 @@ AWS_S3_ENDPOINT_URL = env.str("AWS_S3_ENDPOINT_URL", default="") or None
 MEDIA_URL_EXPIRY_SECONDS = env.int("MEDIA_URL_EXPIRY_SECONDS", default=3600)
 MEDIA_URL_MIN_MARGIN_SECONDS = 15 * 60
 
+# Every object write (uploads, renditions, bundles, multipart uploads) asks for this encryption.
+# With a KMS key (the deployed media bucket's, which cross-region replication re-encrypts with
+# the replica's key) the key is named, or S3 would use the account's aws/s3 key instead.
+AWS_S3_SSE_KMS_KEY_ID = env.str("AWS_S3_SSE_KMS_KEY_ID", default="")
+if AWS_S3_SSE_KMS_KEY_ID:
+    _s3_encryption = {"ServerSideEncryption": "aws:kms", "SSEKMSKeyId": AWS_S3_SSE_KMS_KEY_ID}
+else:
+    _s3_encryption = {"ServerSideEncryption": env.str("AWS_S3_SSE", default="AES256")}
+
 if STORAGE_BACKEND == "s3":
     if not AWS_STORAGE_BUCKET_NAME:
         raise ImproperlyConfigured("AWS_STORAGE_BUCKET_NAME must be set when STORAGE_BACKEND=s3.")
@@ -227,7 +242,7 @@ if STORAGE_BACKEND == "s3":
             "file_overwrite": False,
             "addressing_style": env.str("AWS_S3_ADDRESSING_STYLE", default="auto"),
             "signature_version": "s3v4",
-            "object_parameters": {"ServerSideEncryption": env.str("AWS_S3_SSE", default="AES256")},
+            "object_parameters": _s3_encryption,
         },
     }
 else:
@@ -636,6 +651,10 @@ if SENTRY_DSN:
         release=PADMAKARA_RELEASE or None,
         traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
     )
+
+# OpenTelemetry traces to X-Ray through the collector on the instance (padmakara/tracing.py).
+# Off by default: tests and `make run` need no collector.
+TRACING = env_bool("TRACING", default=False)
 
 LOG_FORMAT = env.str("LOG_FORMAT", default="json" if PRODUCTION else "plain")
 if LOG_FORMAT not in {"json", "plain"}:

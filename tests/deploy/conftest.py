@@ -171,3 +171,26 @@ def _reachable_http(base: str) -> bool:
         return http_get(f"{base}/health")[0] == 200
     except OSError:
         return False
+
+
+def server_url(database: str) -> str:
+    """A postgres:// URL of ``database`` on the server DATABASE_URL names (the tests' server)."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/padmakara"))
+    return urlunsplit((parts.scheme, parts.netloc, f"/{database}", "", ""))
+
+
+@pytest.fixture
+def scratch_database():
+    """An empty database of its own on the tests' PostgreSQL server, dropped afterwards; its URL."""
+    import psycopg
+
+    name = f"pk_scratch_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield server_url(name)
+    finally:
+        with psycopg.connect(server_url("postgres"), autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

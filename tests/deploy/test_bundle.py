@@ -1,5 +1,6 @@
 import shutil
 import stat
+import subprocess
 import zipfile
 
 import pytest
@@ -47,8 +48,11 @@ def test_it_leaves_beat_out_of_the_extra_workers_bundle(bundles):
 def test_it_migrates_only_from_the_web_bundle_and_only_on_the_leader(bundles, role):
     web_config = (bundles["web"]["dir"] / ".ebextensions/10_django.config").read_text()
     worker_config = (bundles[role]["dir"] / ".ebextensions/10_django.config").read_text()
-    migrate = web_config.split("02_migrate:")[1].split("03_")[0]
-    assert "manage.sh migrate --noinput" in migrate
+    roles = web_config.split("02_database_roles:")[1].split("03_")[0]
+    assert "manage.sh --as master ensure_database_roles" in roles
+    assert "leader_only: true" in roles
+    migrate = web_config.split("03_migrate:")[1].split("04_")[0]
+    assert "manage.sh --as owner migrate --noinput" in migrate
     assert "leader_only: true" in migrate
     assert "collectstatic --noinput" in web_config
     worker_commands = [line for line in worker_config.splitlines() if not line.lstrip().startswith("#")]
@@ -137,3 +141,53 @@ def test_it_installs_ffmpeg_only_where_celery_processes_media(bundles):
     assert hook in _names(bundles["worker"]["zip"])
     assert hook in _names(bundles["tasks"]["zip"])
     assert hook not in _names(bundles["web"]["zip"])
+
+
+@pytest.mark.parametrize(
+    ("role", "secret"),
+    [
+        ("", "padmakara/test/database-app"),
+        ("owner", "padmakara/test/database-owner"),
+        ("master", "padmakara/test/database"),
+    ],
+)
+def test_it_runs_commands_as_the_role_asked_for(bundles, production_env, role, secret):
+    env = {
+        **production_env,
+        "DATABASE_SECRET_ID": "padmakara/test/database-app",
+        "DATABASE_OWNER_SECRET_ID": "padmakara/test/database-owner",
+        "DATABASE_MASTER_SECRET_ID": "padmakara/test/database",
+    }
+    code = "import os; print(os.environ['DATABASE_SECRET_ID'], os.environ['DATABASE_APP_SECRET_ID'])"
+    result = subprocess.run(
+        [".platform/scripts/manage.sh", *(["--as", role] if role else []), "shell", "--verbosity", "0", "-c", code],
+        cwd=bundles["web"]["dir"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [secret, "padmakara/test/database-app"]
+
+
+def test_it_refuses_an_unknown_role(bundles, production_env):
+    result = subprocess.run(
+        [".platform/scripts/manage.sh", "--as", "root", "check"],
+        cwd=bundles["web"]["dir"],
+        env=production_env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "--as takes owner or master" in result.stderr
+
+
+def test_it_ships_the_waf_association_and_collector_with_the_right_bundles(bundles):
+    assert (bundles["web"]["dir"] / ".ebextensions/20_waf.config").exists()
+    assert not (bundles["worker"]["dir"] / ".ebextensions/20_waf.config").exists()
+    for role in ("web", "worker", "tasks"):
+        assert (bundles[role]["dir"] / ".platform/otel/collector.yaml").exists()
+        hook = bundles[role]["dir"] / ".platform/hooks/prebuild/20_otel_collector.sh"
+        assert hook.stat().st_mode & 0o111

@@ -13,7 +13,10 @@ TEMPLATES = sorted(TEMPLATE_DIR.glob("*.yaml"))
 
 
 def test_it_has_a_template_for_every_part_of_the_stack():
-    assert {path.stem for path in TEMPLATES} >= {"main", "storage", "identity", "data", "messaging", "app"}
+    assert {path.stem for path in TEMPLATES} >= {
+        *("main", "storage", "identity", "data", "messaging", "app"),
+        *("waf", "certificate", "edge", "replica", "monitoring", "cost", "pipeline"),
+    }
 
 
 @pytest.fixture(scope="module")

@@ -135,7 +135,8 @@ def test_it_builds_the_database_url_from_an_rds_secret(secrets_env):
     env.pop("DATABASE_URL")
     env["DATABASE_SECRET_ID"] = "padmakara/db-test"
     database = _settings(env, "DATABASES")["DATABASES"]["default"]
-    assert database["ENGINE"] == "django.db.backends.postgresql"
+    assert database["ENGINE"] == "padmakara.rotating_postgres"
+    assert database["SECRET_ID"] == "padmakara/db-test"
     assert (database["HOST"], database["PORT"], database["NAME"]) == ("db.internal.example", 5432, "padmakara")
     assert (database["USER"], database["PASSWORD"]) == ("padmakara", "p@ss:w/rd")
     assert database["OPTIONS"]["sslmode"] == "require"
@@ -181,3 +182,13 @@ def test_it_routes_bundle_builds_to_their_own_sqs_queue_when_named(production_en
 
 def test_it_shares_the_default_queue_unless_a_bundle_queue_is_named(production_env):
     assert _settings(production_env, "CELERY_TASK_ROUTES") == {"CELERY_TASK_ROUTES": {}}
+
+
+def test_it_encrypts_new_objects_with_the_media_key_when_given(production_env):
+    key = "arn:aws:kms:eu-west-1:111111111111:key/media-key"
+    production_env["AWS_S3_SSE_KMS_KEY_ID"] = key
+    storages = _settings(production_env, "STORAGES")["STORAGES"]
+    assert storages["default"]["OPTIONS"]["object_parameters"] == {
+        "ServerSideEncryption": "aws:kms",
+        "SSEKMSKeyId": key,
+    }

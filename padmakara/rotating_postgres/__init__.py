@@ -1,0 +1,1 @@
+"""Django's PostgreSQL backend, re-reading its credentials from Secrets Manager after a rotation."""
