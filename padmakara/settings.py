@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "media",
     "notifications",
     "dashboard",
+    "realtime",
     "demo",
 ]
 
@@ -571,6 +572,57 @@ NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=10 * 60)
 NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
 NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
 NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
+
+# --- Live events (WebSocket /ws/v1; padmakara/realtime.py, realtime/) ---------------------
+
+ASGI_APPLICATION = "padmakara.asgi.application"
+REALTIME_WEBSOCKET_APPLICATION = "realtime.routing.application"
+# Where the channel layer, the per-user event logs (resume) and presence live. Empty: in this
+# process's memory (`make run`, one process); production shares one Redis between every web
+# process and the workers that send events. Defaults to CACHE_URL when that is Redis.
+_cache_url = env.str("CACHE_URL", default="")
+REALTIME_REDIS_URL = env.str(
+    "REALTIME_REDIS_URL", default=_cache_url if _cache_url.startswith(("redis://", "rediss://")) else ""
+)
+# Messages waiting for one connection before further ones are dropped (a slow client catches up
+# with its resume token or its next sync); how long an undelivered message is kept.
+REALTIME_CHANNEL_CAPACITY = env.int("REALTIME_CHANNEL_CAPACITY", default=100)
+REALTIME_CHANNEL_EXPIRY_SECONDS = env.int("REALTIME_CHANNEL_EXPIRY_SECONDS", default=60)
+CHANNEL_LAYERS = {
+    "default": (
+        {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [REALTIME_REDIS_URL],
+                "prefix": "rt:layer:",
+                "capacity": REALTIME_CHANNEL_CAPACITY,
+                "expiry": REALTIME_CHANNEL_EXPIRY_SECONDS,
+            },
+        }
+        if REALTIME_REDIS_URL
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": REALTIME_CHANNEL_CAPACITY}}
+    )
+}
+if PRODUCTION and not REALTIME_REDIS_URL:
+    raise ImproperlyConfigured("REALTIME_REDIS_URL (or a Redis CACHE_URL) must be set when PADMAKARA_ENV=production.")
+# Open connections one user may hold at once (their phones, tablets and browser tabs).
+REALTIME_MAX_CONNECTIONS_PER_USER = env.int("REALTIME_MAX_CONNECTIONS_PER_USER", default=10)
+# The largest message a client may send; a larger one closes the connection (1009).
+REALTIME_MAX_MESSAGE_BYTES = env.int("REALTIME_MAX_MESSAGE_BYTES", default=16 * 1024)
+# A connection that has not authenticated within this many seconds is closed (4401).
+REALTIME_AUTH_TIMEOUT_SECONDS = env.float("REALTIME_AUTH_TIMEOUT_SECONDS", default=10.0)
+# Protocol pings every this many seconds; no pong within as long closes the connection. Below
+# the load balancer's idle timeout (60 s), so a quiet connection is never cut by it.
+REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=20.0)
+# How long a reconnecting client may ask for what it missed (its resume token's age).
+REALTIME_RESUME_SECONDS = env.int("REALTIME_RESUME_SECONDS", default=300)
+# Each server process refreshes presence and the per-user connection count this often, and
+# checks that its users' sessions are still live (a revocation also arrives at once as a message).
+REALTIME_HEARTBEAT_SECONDS = env.float("REALTIME_HEARTBEAT_SECONDS", default=30.0)
+# A client that does not take a message within this many seconds is disconnected (1013).
+REALTIME_SEND_TIMEOUT_SECONDS = env.float("REALTIME_SEND_TIMEOUT_SECONDS", default=10.0)
+# The ASGI server's processes (`manage.py serve`, the `ws` process of the web Procfile).
+REALTIME_WORKERS = env.int("REALTIME_WORKERS", default=1)
 
 # --- Mail -------------------------------------------------------------------------------
 
