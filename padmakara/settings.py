@@ -593,7 +593,9 @@ CHANNEL_LAYERS = {
         {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REALTIME_REDIS_URL],
+                # redis-py 8 reads with a 5 s timeout by default, which is exactly how long
+                # channels-redis blocks waiting for a message (BZPOPMIN 5): give it room.
+                "hosts": [{"address": REALTIME_REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "prefix": "rt:layer:",
                 "capacity": REALTIME_CHANNEL_CAPACITY,
                 "expiry": REALTIME_CHANNEL_EXPIRY_SECONDS,
