@@ -14,6 +14,12 @@ from channels.routing import ProtocolTypeRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 
+if settings.DEBUG:
+    # As runserver does: static files from the apps' folders, streamed the asynchronous way.
+    from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler
+
+    django_application = ASGIStaticFilesHandler(django_application)
+
 application = ProtocolTypeRouter(
     {"http": django_application, "websocket": import_string(settings.REALTIME_WEBSOCKET_APPLICATION)}
 )

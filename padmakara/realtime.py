@@ -214,7 +214,8 @@ class RedisEventLog(EventLog):
     def online(self, user_ids=None) -> set[int]:
         since = time.time() - self.window
         if user_ids is None:
-            return {int(uid) for uid in self.sync.zrangebyscore(self.ONLINE, since, "+inf")}
+            members: list[bytes] = self.sync.zrangebyscore(self.ONLINE, since, "+inf")  # type: ignore[assignment]
+            return {int(uid) for uid in members}
         user_ids = list(user_ids)
         if not user_ids:
             return set()

@@ -623,7 +623,9 @@ REALTIME_RESUME_SECONDS = env.int("REALTIME_RESUME_SECONDS", default=300)
 REALTIME_HEARTBEAT_SECONDS = env.float("REALTIME_HEARTBEAT_SECONDS", default=30.0)
 # A client that does not take a message within this many seconds is disconnected (1013).
 REALTIME_SEND_TIMEOUT_SECONDS = env.float("REALTIME_SEND_TIMEOUT_SECONDS", default=10.0)
-# The ASGI server's processes (`manage.py serve`, the `ws` process of the web Procfile).
+# The ASGI server (`manage.py serve`): where it listens when not told (the web Procfile's `ws`
+# process; nginx sends /ws/ there) and how many processes it runs.
+REALTIME_BIND = env.str("REALTIME_BIND", default="127.0.0.1:8001")
 REALTIME_WORKERS = env.int("REALTIME_WORKERS", default=1)
 
 # --- Mail -------------------------------------------------------------------------------
@@ -701,6 +703,8 @@ LOGGING = {
         # runserver's access line ("GET / 200") repeats RequestIdMiddleware's: errors only.
         "django.server": {"handlers": [], "level": "ERROR", "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # `make run`'s reloader reports every file that changes, .pyc files included.
+        "watchfiles": {"level": "WARNING"},
         # One line per request is written by RequestIdMiddleware; this one would repeat 4xx/5xx.
         "django.request": {"level": "ERROR"},
         "padmakara.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},

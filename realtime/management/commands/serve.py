@@ -14,12 +14,12 @@ class Command(BaseCommand):
     help = "Serve HTTP and the live-events WebSocket (/ws/v1) with uvicorn."
 
     def add_arguments(self, parser):
-        parser.add_argument("address", nargs="?", default="127.0.0.1:8000", help="host:port (default 127.0.0.1:8000)")
+        parser.add_argument("address", nargs="?", default=None, help="host:port (default REALTIME_BIND)")
         parser.add_argument("--workers", type=int, default=None, help="processes (default REALTIME_WORKERS)")
         parser.add_argument("--reload", action="store_true", help="restart when the code changes (development)")
 
     def handle(self, *args, address, workers, reload, **options):
-        host, _sep, port = address.rpartition(":")
+        host, _sep, port = (address or settings.REALTIME_BIND).rpartition(":")
         uvicorn.run(
             "padmakara.asgi:application",
             host=host or "127.0.0.1",
