@@ -23,6 +23,7 @@ clients' own parsing time is part of the latency measured.
 
 import argparse
 import asyncio
+import datetime
 import contextlib
 import multiprocessing
 import os
@@ -184,7 +185,7 @@ def main() -> None:
         group = RetreatGroup.objects.create(name="Bench", slug="bench")
         gathering = Retreat.objects.create(
             name="Bench gathering", slug="bench-gathering", status="published", audience_id="free-anyone",
-            start_date="2024-03-01", end_date="2024-03-03",
+            start_date=datetime.date(2024, 3, 1), end_date=datetime.date(2024, 3, 3),
         )  # fmt: skip
         gathering.groups.add(group)
         print(f"  setup: {len(users)} listeners and their tokens in {time.monotonic() - started:.1f} s")
@@ -197,6 +198,7 @@ def main() -> None:
             if connection.vendor == "postgresql"
             else f"sqlite:///{db['NAME']}",
             "REALTIME_MAX_CONNECTIONS_PER_USER": "10",
+            "DB_CONN_MAX_AGE": "60",  # as in production: a connection's checks reuse the process's database connection
             "LOG_LEVEL": "WARNING",
         }
         server = subprocess.Popen(

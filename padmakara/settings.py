@@ -587,6 +587,9 @@ REALTIME_REDIS_URL = env.str(
 # Messages waiting for one connection before further ones are dropped (a slow client catches up
 # with its resume token or its next sync); how long an undelivered message is kept.
 REALTIME_CHANNEL_CAPACITY = env.int("REALTIME_CHANNEL_CAPACITY", default=100)
+# channels-redis queues the messages of all of one server process's connections under one key
+# ("specific.*" channels), and applies the capacity to that key: a whole process's worth.
+REALTIME_PROCESS_CAPACITY = env.int("REALTIME_PROCESS_CAPACITY", default=100_000)
 REALTIME_CHANNEL_EXPIRY_SECONDS = env.int("REALTIME_CHANNEL_EXPIRY_SECONDS", default=60)
 CHANNEL_LAYERS = {
     "default": (
@@ -598,6 +601,7 @@ CHANNEL_LAYERS = {
                 "hosts": [{"address": REALTIME_REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "prefix": "rt:layer:",
                 "capacity": REALTIME_CHANNEL_CAPACITY,
+                "channel_capacity": {"specific.*": REALTIME_PROCESS_CAPACITY},
                 "expiry": REALTIME_CHANNEL_EXPIRY_SECONDS,
             },
         }
