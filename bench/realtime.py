@@ -23,8 +23,8 @@ clients' own parsing time is part of the latency measured.
 
 import argparse
 import asyncio
-import datetime
 import contextlib
+import datetime
 import multiprocessing
 import os
 import resource

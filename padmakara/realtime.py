@@ -49,8 +49,14 @@ NOTIFICATION_CREATED = "notification.created.v1"
 
 # Group messages the consumers handle (``type`` with dots → method name with underscores).
 EVENT_MESSAGE = "rt.event"
+FAN_OUT_MESSAGE = "rt.fanout"
 RECHECK_MESSAGE = "rt.recheck"
 
+# Every authenticated connection also joins this group. An event for many users goes there once,
+# with each user's event id: channels-redis then queues one message per server process (naming
+# all its connections) instead of one per user, which each process would pop one at a time.
+# (REALTIME_FAN_OUT_MIN_USERS users or more; fewer go to each user's own group).
+EVERYONE_GROUP = "rt.everyone"
 FAN_OUT_CONCURRENCY = 64
 
 
@@ -59,11 +65,26 @@ def user_group(user_id: int) -> str:
     return f"rt.user.{user_id}"
 
 
-def envelope(*, event_id: str, event_type: str, data: dict) -> bytes:
-    """An event as sent on the wire: ``{type, id, sentAt, data}``, JSON (camelCase keys in ``data``)."""
-    return orjson.dumps(
-        {"type": event_type, "id": event_id, "sentAt": iso_datetime(datetime.datetime.now(datetime.UTC)), "data": data}
+def envelope(*, event_id: str, event_type: str, sent_at: str, data_json: bytes) -> bytes:
+    """An event as sent on the wire: ``{type, id, sentAt, data}``, JSON (camelCase keys in
+    ``data``, given already serialised: a fan-out serialises it once for every user)."""
+    return b"".join(
+        (
+            b'{"type":',
+            orjson.dumps(event_type),
+            b',"id":',
+            orjson.dumps(event_id),
+            b',"sentAt":',
+            orjson.dumps(sent_at),
+            b',"data":',
+            data_json,
+            b"}",
+        )
     )
+
+
+def _now() -> str:
+    return iso_datetime(datetime.datetime.now(datetime.UTC)) or ""
 
 
 def _parse_id(event_id: object) -> tuple[int, int] | None:
@@ -88,8 +109,10 @@ class EventLog:
         """Of ``user_ids`` (all when None), those connected within the resume window."""
         raise NotImplementedError
 
-    def append(self, items: list[tuple[int, dict]], event_type: str, origin: str | None) -> dict[int, bytes]:
-        """Log an event for each ``(user_id, data)``; ``{user_id: wire bytes}`` (each with its own ``id``)."""
+    def append(
+        self, items: list[tuple[int, bytes]], event_type: str, origin: str | None, sent_at: str
+    ) -> dict[int, tuple[str, bytes]]:
+        """Log an event for each ``(user_id, data as JSON)``; ``{user_id: (event id, wire bytes)}``."""
         raise NotImplementedError
 
     # --- connection side (async) ----------------------------------------------------------
@@ -134,21 +157,21 @@ class MemoryEventLog(EventLog):
             present = {uid for uid, seen in self._seen.items() if seen >= since}
         return present if user_ids is None else present & set(user_ids)
 
-    def append(self, items, event_type, origin) -> dict[int, bytes]:
+    def append(self, items, event_type, origin, sent_at) -> dict[int, tuple[str, bytes]]:
         now = time.time()
         out = {}
         with self._lock:
-            for uid, data in items:
+            for uid, data_json in items:
                 ms = int(now * 1000)
                 last = self._last_id.get(uid, (0, 0))
                 parsed = (ms, 0) if ms > last[0] else (last[0], last[1] + 1)
                 self._last_id[uid] = parsed
                 event_id = f"{parsed[0]}-{parsed[1]}"
-                wire = envelope(event_id=event_id, event_type=event_type, data=data)
+                wire = envelope(event_id=event_id, event_type=event_type, sent_at=sent_at, data_json=data_json)
                 log = self._logs[uid]
                 log.append((parsed, origin, wire))
                 self._trim(log, now)
-                out[uid] = wire
+                out[uid] = (event_id, wire)
         return out
 
     async def areplay(self, user_id, after, *, skip_origin):
@@ -222,7 +245,7 @@ class RedisEventLog(EventLog):
         scores = self.sync.zmscore(self.ONLINE, user_ids)
         return {uid for uid, score in zip(user_ids, scores, strict=True) if score is not None and score >= since}
 
-    def append(self, items, event_type, origin) -> dict[int, bytes]:
+    def append(self, items, event_type, origin, sent_at) -> dict[int, tuple[str, bytes]]:
         # The stream gives each entry its id; the entry is completed with its wire form, which
         # needs the id, in the same pipeline's second round.
         min_id = int((time.time() - self.window) * 1000)
@@ -233,12 +256,12 @@ class RedisEventLog(EventLog):
         ids = pipe.execute()[::2]
         out = {}
         pipe = self.sync.pipeline(transaction=False)
-        for (uid, data), raw_id in zip(items, ids, strict=True):
+        for (uid, data_json), raw_id in zip(items, ids, strict=True):
             event_id = raw_id.decode()
-            wire = envelope(event_id=event_id, event_type=event_type, data=data)
+            wire = envelope(event_id=event_id, event_type=event_type, sent_at=sent_at, data_json=data_json)
             # Streams cannot change an entry: the wire form goes beside it, under its id.
             pipe.set(f"rt:ev:{uid}:{event_id}", wire, ex=self.window)
-            out[uid] = wire
+            out[uid] = (event_id, wire)
         pipe.execute()
         return out
 
@@ -339,24 +362,46 @@ def publish(*, user_ids: Iterable[int], event_type: str, data: dict, origin: str
     app catches up when it opens). ``origin``: the session (``accounts.revocation.session_id``)
     of the device that caused it, which does not get it back. Returns how many users were sent
     it. Call it after commit; it logs and swallows any failure."""
-    return publish_each(items=[(uid, data) for uid in set(user_ids)], event_type=event_type, origin=origin)
+    data_json = orjson.dumps(data)
+    return _publish([(uid, data_json) for uid in set(user_ids)], event_type=event_type, origin=origin, shared=True)
 
 
 def publish_each(*, items: list[tuple[int, dict]], event_type: str, origin: str | None = None) -> int:
     """:func:`publish` with data of its own for each user: ``items`` are ``(user_id, data)``."""
+    by_user = {uid: orjson.dumps(data) for uid, data in items}
+    return _publish(list(by_user.items()), event_type=event_type, origin=origin, shared=False)
+
+
+def _publish(items: list[tuple[int, bytes]], *, event_type: str, origin: str | None, shared: bool) -> int:
     try:
         log = event_log()
         online = log.online(uid for uid, _data in items)
-        targets = sorted((item for item in items if item[0] in online), key=lambda item: item[0])
+        targets = sorted(item for item in items if item[0] in online)
         if not targets:
             return 0
-        wires = log.append(targets, event_type, origin)
-        messages = [
-            (user_group(uid), {"type": EVENT_MESSAGE, "text": wire.decode(), "origin": origin or ""})
-            for uid, wire in wires.items()
-        ]
+        sent_at = _now()
+        logged = log.append(targets, event_type, origin, sent_at)
+        if shared and len(logged) >= settings.REALTIME_FAN_OUT_MIN_USERS:
+            messages = [
+                (
+                    EVERYONE_GROUP,
+                    {
+                        "type": FAN_OUT_MESSAGE,
+                        "event": event_type,
+                        "sentAt": sent_at,
+                        "data": targets[0][1].decode(),
+                        "ids": {str(uid): event_id for uid, (event_id, _wire) in logged.items()},
+                        "origin": origin or "",
+                    },
+                )
+            ]
+        else:
+            messages = [
+                (user_group(uid), {"type": EVENT_MESSAGE, "text": wire.decode(), "origin": origin or ""})
+                for uid, (_event_id, wire) in logged.items()
+            ]
         async_to_sync(_deliver)(messages)
-        return len(messages)
+        return len(logged)
     except Exception:  # a missed event costs the app a refresh, never data
         logger.warning("live event %s could not be sent", event_type, exc_info=True)
         return 0

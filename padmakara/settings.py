@@ -584,33 +584,30 @@ _cache_url = env.str("CACHE_URL", default="")
 REALTIME_REDIS_URL = env.str(
     "REALTIME_REDIS_URL", default=_cache_url if _cache_url.startswith(("redis://", "rediss://")) else ""
 )
-# Messages waiting for one connection before further ones are dropped (a slow client catches up
-# with its resume token or its next sync); how long an undelivered message is kept.
-REALTIME_CHANNEL_CAPACITY = env.int("REALTIME_CHANNEL_CAPACITY", default=100)
-# channels-redis queues the messages of all of one server process's connections under one key
-# ("specific.*" channels), and applies the capacity to that key: a whole process's worth.
-REALTIME_PROCESS_CAPACITY = env.int("REALTIME_PROCESS_CAPACITY", default=100_000)
-REALTIME_CHANNEL_EXPIRY_SECONDS = env.int("REALTIME_CHANNEL_EXPIRY_SECONDS", default=60)
+# channels-redis's pub/sub layer: a message is one PUBLISH, and each server process keeps one
+# subscriber connection that hands messages to its connections' queues. (Its list-based layer
+# pops a process's messages one at a time behind a lock every connection waits on: with
+# thousands of connections per process, a fan-out took tens of seconds; bench/realtime.py.)
+# Delivery is at most once, which the event logs (resume) and the app's sync make up for.
 CHANNEL_LAYERS = {
     "default": (
         {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
-                # redis-py 8 reads with a 5 s timeout by default, which is exactly how long
-                # channels-redis blocks waiting for a message (BZPOPMIN 5): give it room.
+                # redis-py 8 reads with a 5 s timeout by default: subscriber connections sit idle.
                 "hosts": [{"address": REALTIME_REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
                 "prefix": "rt:layer:",
-                "capacity": REALTIME_CHANNEL_CAPACITY,
-                "channel_capacity": {"specific.*": REALTIME_PROCESS_CAPACITY},
-                "expiry": REALTIME_CHANNEL_EXPIRY_SECONDS,
             },
         }
         if REALTIME_REDIS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": REALTIME_CHANNEL_CAPACITY}}
+        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
     )
 }
 if PRODUCTION and not REALTIME_REDIS_URL:
     raise ImproperlyConfigured("REALTIME_REDIS_URL (or a Redis CACHE_URL) must be set when PADMAKARA_ENV=production.")
+# An event for at least this many users goes once to every server process (which hands it to
+# those users' connections) rather than once per user.
+REALTIME_FAN_OUT_MIN_USERS = env.int("REALTIME_FAN_OUT_MIN_USERS", default=50)
 # Open connections one user may hold at once (their phones, tablets and browser tabs).
 REALTIME_MAX_CONNECTIONS_PER_USER = env.int("REALTIME_MAX_CONNECTIONS_PER_USER", default=10)
 # The largest message a client may send; a larger one closes the connection (1009).

@@ -144,6 +144,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             self.expiry.cancel()
             self.identity = identity
             self.expiry = self.later(identity.expires_at - time.time(), Close.TOKEN_EXPIRED)
+            await self.join_groups()  # channels-redis forgets group members after a day
             await self.send_wire(self.ready_message())
             return
         log = realtime.event_log()
@@ -153,12 +154,19 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.shut(Close.TOO_MANY_CONNECTIONS)
             return
         self.identity = identity
-        await self.channel_layer.group_add(realtime.user_group(identity.user_id), self.channel_name)
+        await self.join_groups()
         heartbeat.add(self)
         self.expiry = self.later(identity.expires_at - time.time(), Close.TOKEN_EXPIRED)
         await self.send_wire(self.ready_message())
         if resume_after is not None:
             await self.resume(resume_after)
+
+    def groups_of(self) -> tuple[str, ...]:
+        return (realtime.user_group(self.identity.user_id), realtime.EVERYONE_GROUP)
+
+    async def join_groups(self) -> None:
+        for group in self.groups_of():
+            await self.channel_layer.group_add(group, self.channel_name)
 
     def ready_message(self) -> bytes:
         return orjson.dumps(
@@ -199,6 +207,21 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return  # the device that caused it knows already
         await self.send_wire(message["text"])
 
+    async def rt_fanout(self, message):
+        """One message for many users (``padmakara.realtime``): this user's event id, if any."""
+        if self.identity is None:
+            return
+        event_id = message["ids"].get(str(self.identity.user_id))
+        if event_id is None or (message.get("origin") and message["origin"] == self.identity.session):
+            return
+        wire = realtime.envelope(
+            event_id=event_id,
+            event_type=message["event"],
+            sent_at=message["sentAt"],
+            data_json=message["data"].encode(),
+        )
+        await self.send_wire(wire)
+
     async def rt_recheck(self, message):
         if self.identity is None:
             return
@@ -213,5 +236,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         heartbeat.remove(self)
         if self.identity is not None:
             with contextlib.suppress(Exception):
-                await self.channel_layer.group_discard(realtime.user_group(self.identity.user_id), self.channel_name)
+                for group in self.groups_of():
+                    await self.channel_layer.group_discard(group, self.channel_name)
                 await realtime.event_log().aclose(self.identity.user_id, self.channel_name)

@@ -31,6 +31,7 @@ ISSUER = "https://id.padmakara.test"
 PASSWORD = "a-long-pass-phrase"
 MAX_CONNECTIONS = 3
 MAX_MESSAGE_BYTES = 4096
+SEND_TIMEOUT = 2
 
 
 def _reachable(base: str) -> bool:
@@ -62,6 +63,7 @@ def live_server_url(django_db_setup, django_db_blocker):
             "REALTIME_HEARTBEAT_SECONDS": "2",
             "REALTIME_MAX_CONNECTIONS_PER_USER": str(MAX_CONNECTIONS),
             "REALTIME_MAX_MESSAGE_BYTES": str(MAX_MESSAGE_BYTES),
+            "REALTIME_SEND_TIMEOUT_SECONDS": str(SEND_TIMEOUT),
             "LOG_LEVEL": "WARNING",
         }
     )
@@ -85,9 +87,11 @@ def live_server_url(django_db_setup, django_db_blocker):
 def live(live_server_url, redis_url, settings, transactional_db):
     """This process sends events through the server's Redis; tokens name the server's issuer."""
     settings.REALTIME_REDIS_URL = redis_url
-    layer = {**settings.CHANNEL_LAYERS["default"]["CONFIG"], "hosts": [{"address": redis_url, "socket_timeout": 30}]}
     settings.CHANNEL_LAYERS = {
-        "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {**layer, "prefix": "rt:layer:"}}
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 30}], "prefix": "rt:layer:"},
+        }
     }
     settings.IDENTITY_ISSUER = ISSUER
     settings.IDENTITY_CLOCK_SKEW_SECONDS = 0
@@ -110,9 +114,9 @@ def sign_in(user) -> dict:
 class Device:
     """One app instance: a WebSocket to /ws/v1, authenticated by its first message."""
 
-    def __init__(self, url: str, token: str | None, *, resume_after: str | None = None, via_protocol=False):
+    def __init__(self, url: str, token: str | None, *, resume_after: str | None = None, via_protocol=False, **options):
         protocols = ["padmakara.v1", f"bearer.{token}"] if via_protocol else ["padmakara.v1"]
-        self._connection = connect(f"{url}/ws/v1", subprotocols=protocols, open_timeout=10, max_size=2**20)
+        self._connection = connect(f"{url}/ws/v1", subprotocols=protocols, open_timeout=10, max_size=2**20, **options)
         self.ws = self._connection.__enter__()
         self.ready = None
         if token is not None and not via_protocol:
