@@ -9,9 +9,10 @@ For each event and user, :func:`publish`
 1. appends the event to the user's log (a short Redis stream, ``REALTIME_RESUME_SECONDS`` long),
    which gives it its ``id``: a reconnecting client sends the last ``id`` it saw and gets what
    it missed (:meth:`EventLog.areplay`);
-2. hands it to the channel layer, addressed to the user's group (:func:`user_group`), which
-   every connection of the user has joined. Delivery only queues it per connection: a slow
-   client never holds up the sender or anyone else.
+2. publishes it to the user's group (:func:`user_group`), which every connection of the user
+   has joined: on Redis, one pipeline of ``PUBLISH`` for all the users of a fan-out
+   (channels-redis's pub/sub layer); each server process hands it to its connections' queues.
+   The sender never waits for a client, and a slow client only for itself.
 
 Only users connected within the resume window are sent anything (:meth:`EventLog.online`),
 so a fan-out to a gathering's audience costs what its connected part costs.
@@ -49,14 +50,8 @@ NOTIFICATION_CREATED = "notification.created.v1"
 
 # Group messages the consumers handle (``type`` with dots → method name with underscores).
 EVENT_MESSAGE = "rt.event"
-FAN_OUT_MESSAGE = "rt.fanout"
 RECHECK_MESSAGE = "rt.recheck"
 
-# Every authenticated connection also joins this group. An event for many users goes there once,
-# with each user's event id: channels-redis then queues one message per server process (naming
-# all its connections) instead of one per user, which each process would pop one at a time.
-# (REALTIME_FAN_OUT_MIN_USERS users or more; fewer go to each user's own group).
-EVERYONE_GROUP = "rt.everyone"
 FAN_OUT_CONCURRENCY = 64
 
 
@@ -357,54 +352,58 @@ async def _deliver(messages: list[tuple[str, dict]]) -> None:
     await asyncio.gather(*(one(group, message) for group, message in messages))
 
 
+def _deliver_via_redis(log: RedisEventLog, messages: list[tuple[str, dict]]) -> None:
+    """channels-redis's pub/sub layer, the way its ``group_send`` does it (a group is a Redis
+    channel ``<prefix>__group__<name>``), but in one pipeline: a fan-out to thousands of users is
+    one round trip, where ``group_send`` takes one at a time under a lock."""
+    layer = channel_layer()
+    config = dict(settings.CHANNEL_LAYERS["default"].get("CONFIG") or {})  # type: ignore[arg-type]
+    prefix = config.get("prefix", "asgi")
+    pipe = log.sync.pipeline(transaction=False)
+    for group, message in messages:
+        pipe.publish(f"{prefix}__group__{group}", layer.serialize(message))
+    pipe.execute()
+
+
 def publish(*, user_ids: Iterable[int], event_type: str, data: dict, origin: str | None = None) -> int:
     """Send an event to each of ``user_ids`` connected lately (the other users are skipped: their
     app catches up when it opens). ``origin``: the session (``accounts.revocation.session_id``)
     of the device that caused it, which does not get it back. Returns how many users were sent
     it. Call it after commit; it logs and swallows any failure."""
     data_json = orjson.dumps(data)
-    return _publish([(uid, data_json) for uid in set(user_ids)], event_type=event_type, origin=origin, shared=True)
+    return _publish([(uid, data_json) for uid in set(user_ids)], event_type=event_type, origin=origin)
 
 
 def publish_each(*, items: list[tuple[int, dict]], event_type: str, origin: str | None = None) -> int:
     """:func:`publish` with data of its own for each user: ``items`` are ``(user_id, data)``."""
     by_user = {uid: orjson.dumps(data) for uid, data in items}
-    return _publish(list(by_user.items()), event_type=event_type, origin=origin, shared=False)
+    return _publish(list(by_user.items()), event_type=event_type, origin=origin)
 
 
-def _publish(items: list[tuple[int, bytes]], *, event_type: str, origin: str | None, shared: bool) -> int:
+def _publish(items: list[tuple[int, bytes]], *, event_type: str, origin: str | None) -> int:
     try:
         log = event_log()
         online = log.online(uid for uid, _data in items)
         targets = sorted(item for item in items if item[0] in online)
         if not targets:
             return 0
-        sent_at = _now()
-        logged = log.append(targets, event_type, origin, sent_at)
-        if shared and len(logged) >= settings.REALTIME_FAN_OUT_MIN_USERS:
-            messages = [
-                (
-                    EVERYONE_GROUP,
-                    {
-                        "type": FAN_OUT_MESSAGE,
-                        "event": event_type,
-                        "sentAt": sent_at,
-                        "data": targets[0][1].decode(),
-                        "ids": {str(uid): event_id for uid, (event_id, _wire) in logged.items()},
-                        "origin": origin or "",
-                    },
-                )
-            ]
+        logged = log.append(targets, event_type, origin, _now())
+        messages = [
+            (user_group(uid), {"type": EVENT_MESSAGE, "text": wire.decode(), "origin": origin or ""})
+            for uid, (_event_id, wire) in logged.items()
+        ]
+        if isinstance(log, RedisEventLog) and _is_pubsub_layer():
+            _deliver_via_redis(log, messages)
         else:
-            messages = [
-                (user_group(uid), {"type": EVENT_MESSAGE, "text": wire.decode(), "origin": origin or ""})
-                for uid, (_event_id, wire) in logged.items()
-            ]
-        async_to_sync(_deliver)(messages)
+            async_to_sync(_deliver)(messages)
         return len(logged)
     except Exception:  # a missed event costs the app a refresh, never data
         logger.warning("live event %s could not be sent", event_type, exc_info=True)
         return 0
+
+
+def _is_pubsub_layer() -> bool:
+    return settings.CHANNEL_LAYERS["default"]["BACKEND"] == "channels_redis.pubsub.RedisPubSubChannelLayer"
 
 
 def recheck_sessions(*, user_id: int) -> None:

@@ -589,25 +589,31 @@ REALTIME_REDIS_URL = env.str(
 # pops a process's messages one at a time behind a lock every connection waits on: with
 # thousands of connections per process, a fan-out took tens of seconds; bench/realtime.py.)
 # Delivery is at most once, which the event logs (resume) and the app's sync make up for.
+
+
+def realtime_channel_layer(url: str) -> dict:
+    """The channel layer on ``url``. Pub/sub channels ignore Redis's database number, so the
+    prefix names it: two deployments (or test workers) on one Redis never hear each other."""
+    from urllib.parse import urlsplit
+
+    database = urlsplit(url).path.strip("/") or "0"
+    return {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            # redis-py 8 reads with a 5 s timeout by default: subscriber connections sit idle.
+            "hosts": [{"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}],
+            "prefix": f"rt:{database}:layer:",
+        },
+    }
+
+
 CHANNEL_LAYERS = {
-    "default": (
-        {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {
-                # redis-py 8 reads with a 5 s timeout by default: subscriber connections sit idle.
-                "hosts": [{"address": REALTIME_REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
-                "prefix": "rt:layer:",
-            },
-        }
-        if REALTIME_REDIS_URL
-        else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
-    )
+    "default": realtime_channel_layer(REALTIME_REDIS_URL)
+    if REALTIME_REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
 if PRODUCTION and not REALTIME_REDIS_URL:
     raise ImproperlyConfigured("REALTIME_REDIS_URL (or a Redis CACHE_URL) must be set when PADMAKARA_ENV=production.")
-# An event for at least this many users goes once to every server process (which hands it to
-# those users' connections) rather than once per user.
-REALTIME_FAN_OUT_MIN_USERS = env.int("REALTIME_FAN_OUT_MIN_USERS", default=50)
 # Open connections one user may hold at once (their phones, tablets and browser tabs).
 REALTIME_MAX_CONNECTIONS_PER_USER = env.int("REALTIME_MAX_CONNECTIONS_PER_USER", default=10)
 # The largest message a client may send; a larger one closes the connection (1009).

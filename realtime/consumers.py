@@ -162,7 +162,7 @@ class LiveConsumer(AsyncWebsocketConsumer):
             await self.resume(resume_after)
 
     def groups_of(self) -> tuple[str, ...]:
-        return (realtime.user_group(self.identity.user_id), realtime.EVERYONE_GROUP)
+        return (realtime.user_group(self.identity.user_id),)
 
     async def join_groups(self) -> None:
         for group in self.groups_of():
@@ -194,7 +194,8 @@ class LiveConsumer(AsyncWebsocketConsumer):
             return
         text = wire.decode() if isinstance(wire, bytes) else wire
         try:
-            await asyncio.wait_for(self.send(text_data=text), settings.REALTIME_SEND_TIMEOUT_SECONDS)
+            async with asyncio.timeout(settings.REALTIME_SEND_TIMEOUT_SECONDS):  # no task per send, unlike wait_for
+                await self.send(text_data=text)
         except TimeoutError:
             await self.shut(Close.TOO_SLOW)
 
@@ -206,21 +207,6 @@ class LiveConsumer(AsyncWebsocketConsumer):
         if message.get("origin") and message["origin"] == self.identity.session:
             return  # the device that caused it knows already
         await self.send_wire(message["text"])
-
-    async def rt_fanout(self, message):
-        """One message for many users (``padmakara.realtime``): this user's event id, if any."""
-        if self.identity is None:
-            return
-        event_id = message["ids"].get(str(self.identity.user_id))
-        if event_id is None or (message.get("origin") and message["origin"] == self.identity.session):
-            return
-        wire = realtime.envelope(
-            event_id=event_id,
-            event_type=message["event"],
-            sent_at=message["sentAt"],
-            data_json=message["data"].encode(),
-        )
-        await self.send_wire(wire)
 
     async def rt_recheck(self, message):
         if self.identity is None:

@@ -21,6 +21,7 @@ from websockets.sync.client import connect
 
 from accounts import keys
 from accounts.providers import get_provider
+from padmakara.settings import realtime_channel_layer
 from tests.conftest import require
 from tests.deploy.conftest import http_get, stop, wait_for
 from tests.support import free_port, redis_up
@@ -87,12 +88,7 @@ def live_server_url(django_db_setup, django_db_blocker):
 def live(live_server_url, redis_url, settings, transactional_db):
     """This process sends events through the server's Redis; tokens name the server's issuer."""
     settings.REALTIME_REDIS_URL = redis_url
-    settings.CHANNEL_LAYERS = {
-        "default": {
-            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
-            "CONFIG": {"hosts": [{"address": redis_url, "socket_timeout": 30}], "prefix": "rt:layer:"},
-        }
-    }
+    settings.CHANNEL_LAYERS = {"default": realtime_channel_layer(redis_url)}
     settings.IDENTITY_ISSUER = ISSUER
     settings.IDENTITY_CLOCK_SKEW_SECONDS = 0
     return live_server_url
