@@ -26,9 +26,10 @@ setup: $(VENV)/.installed-run
 	DEBUG=1 $(BIN)/python manage.py migrate --noinput
 	DEBUG=1 $(BIN)/python manage.py demo_content
 
-# Django's "development server, not for production" banner: the README says so once.
+# uvicorn with the code reloader (realtime/management/commands/serve.py): HTTP and the app's
+# live-events WebSocket (/ws/v1), with the in-memory channel layer (no Redis needed).
 run: setup
-	DEBUG=1 DJANGO_RUNSERVER_HIDE_WARNING=true $(BIN)/python manage.py runserver $(HOST)
+	DEBUG=1 $(BIN)/python manage.py serve --reload $(HOST)
 
 # In parallel: one pytest-xdist worker per core (TEST_WORKERS=0 for one process), each with its
 # own test database, Redis database and moto server (tests/support.py). `--dist load`: the

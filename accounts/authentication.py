@@ -200,6 +200,20 @@ def validate_access_token(token: str, request=None) -> dict:
     return get_validator().validate(token, token_use="access", issuers=issuers)
 
 
+def request_session(request) -> str | None:
+    """The session (``revocation.session_id``: one per sign-in, so one per device) of the access
+    token that authenticated ``request``; None for a session cookie or no token. Live events
+    caused by a request skip the connections of the same session (the device knows already)."""
+    token = getattr(request, "auth", None)
+    if not isinstance(token, str):
+        return None
+    try:
+        payload = validate_access_token(token, request)  # verified already: a hit of the per-process cache
+    except TokenError:
+        return None
+    return revocation.session_id(payload)
+
+
 class CognitoTokenAuthentication(backend.JSONWebTokenAuthentication):
     """``Authorization: Bearer <access token>`` from either identity provider."""
 

@@ -2,9 +2,11 @@ import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
-from django.db import models
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from padmakara import realtime
 
 
 class UserQuerySet(models.QuerySet):
@@ -171,6 +173,8 @@ class User(AbstractBaseUser, PermissionsMixin):
                 self.tokens_valid_after = timezone.now()
                 self.revoked_sessions = {}
                 fields |= REVOCATION_FIELDS
+                user_id = self.pk
+                transaction.on_commit(lambda: realtime.recheck_sessions(user_id=user_id))
             kwargs["update_fields"] = fields
         super().save(**kwargs)
         self._loaded_active = self.is_active

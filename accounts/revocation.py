@@ -33,6 +33,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from padmakara import realtime
+
 from .models import User
 
 MAX_REVOKED_SESSIONS = 100
@@ -97,8 +99,11 @@ def revoke_session(*, user_id: int, sid: str, until: int) -> None:
         revoke_all(user_id=user_id)
         return
     User.objects.filter(pk=user_id).update(revoked_sessions=live)
+    # Its live-event connections close at once (4409), not at their next heartbeat.
+    transaction.on_commit(lambda: realtime.recheck_sessions(user_id=user_id))
 
 
 def revoke_all(*, user_id: int) -> None:
     """End every session of the user: tokens issued until now are refused."""
     User.objects.filter(pk=user_id).update(tokens_valid_after=timezone.now(), revoked_sessions={})
+    transaction.on_commit(lambda: realtime.recheck_sessions(user_id=user_id))

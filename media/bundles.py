@@ -15,8 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from padmakara import mail
-from padmakara.api.formats import now_iso
+from padmakara import mail, realtime
+from padmakara.api.formats import iso_datetime, now_iso
 from padmakara.errors import Locked, NotFound, QuotaExceeded
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track
@@ -297,7 +297,20 @@ def _tell_bundle_ready(bundle_id: int) -> None:
     expire before it is read."""
     bundle = DownloadBundle.objects.select_related("created_by").filter(pk=bundle_id).first()
     user = bundle.created_by if bundle else None
-    if bundle is None or user is None or not user.notifications_enabled:
+    if bundle is None or user is None:
+        return
+    # The app on: its connections hear it now (it then asks GET /media/download/{id} for the URL).
+    realtime.publish(
+        user_ids=[user.pk],
+        event_type=realtime.BUNDLE_READY,
+        data={
+            "downloadId": str(bundle.uuid),
+            "status": "ready",
+            "size": bundle.size,
+            "expiresAt": iso_datetime(bundle.expires_at),
+        },
+    )
+    if not user.notifications_enabled:
         return
     try:
         mail.send_bundle_ready(

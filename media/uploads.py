@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from padmakara.errors import DomainError
+from retreats import live
 from retreats.models import Place, Retreat, Session, Teacher, Track, Transcript
 
 from . import processing
@@ -339,6 +340,8 @@ def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatc
     if batch.tracks:
         # New talks in an already published gathering reach its listeners (a no-op for drafts).
         tracks_added.send(sender=Track, retreat_id=session.retreat_id, track_ids=[track.pk for track in batch.tracks])
+        # The connected part of its audience refreshes its catalogue (retreats.live).
+        live.tell_audience_on_commit(retreat_id=session.retreat_id, reason=live.Reason.TRACKS_ADDED)
     return batch
 
 

@@ -22,13 +22,14 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import User
+from padmakara import realtime
 from padmakara.audit import audit, changes_since, values
 from padmakara.errors import NotFound
 from retreats.access import audience_q
 from retreats.models import Retreat, Track, pick_language
 
 from . import push as push_backends
-from . import selectors, texts
+from . import selectors, shapes, texts
 from .models import DigestSubscription, Notification, NotificationEvent, PushEndpoint
 
 logger = logging.getLogger(__name__)
@@ -202,6 +203,8 @@ def fan_out(*, event_id: int, batch_size: int | None = None) -> FanOutResult | N
                 ignore_conflicts=True,
             )
             NotificationEvent.objects.filter(pk=event.pk).update(cursor=cursor, locked_until=_lease())
+        # Right away when the batch has committed (a task), else once the caller's transaction has.
+        transaction.on_commit(partial(_tell_connected, event=event, user_ids=[user_id for user_id, _lang in users]))
         result.batches += 1
         result.users += len(users)
         if not result.retry_pushes:  # once the provider fails, only notifications are written this run
@@ -224,6 +227,24 @@ def fan_out(*, event_id: int, batch_size: int | None = None) -> FanOutResult | N
     if result.retry_pushes:
         raise push_backends.PushTemporaryError(f"{result.retry_pushes} push(es) to retry")
     return result
+
+
+def _tell_connected(*, event: NotificationEvent, user_ids: list[int]) -> None:
+    """``notification.created.v1`` to the connected ones of a committed batch: each their own
+    notification, in the shape of ``GET /notifications`` (one query, none when nobody is on)."""
+    try:
+        online = realtime.event_log().online(user_ids)
+    except Exception:
+        return  # the app lists its notifications when it opens
+    if not online:
+        return
+    rows = Notification.objects.filter(event=event, user_id__in=sorted(online)).values(
+        "user_id", *selectors.NOTIFICATION_FIELDS
+    )
+    realtime.publish_each(
+        items=[(row["user_id"], {"notification": shapes.Notification.build(row)}) for row in rows],
+        event_type=realtime.NOTIFICATION_CREATED,
+    )
 
 
 def _push_pending(*, event: NotificationEvent, backend, result: FanOutResult, limit: int) -> int:

@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "media",
     "notifications",
     "dashboard",
+    "realtime",
     "demo",
 ]
 
@@ -599,6 +600,68 @@ NOTIFY_MAX_RETRIES = env.int("NOTIFY_MAX_RETRIES", default=5)
 NOTIFY_RETRY_DELAY = env.int("NOTIFY_RETRY_DELAY", default=30)
 NOTIFY_TASK_TIME_LIMIT = env.int("NOTIFY_TASK_TIME_LIMIT", default=30 * 60)
 
+# --- Live events (WebSocket /ws/v1; padmakara/realtime.py, realtime/) ---------------------
+
+ASGI_APPLICATION = "padmakara.asgi.application"
+REALTIME_WEBSOCKET_APPLICATION = "realtime.routing.application"
+# Where the channel layer, the per-user event logs (resume) and presence live. Empty: in this
+# process's memory (`make run`, one process); production shares one Redis between every web
+# process and the workers that send events. Defaults to CACHE_URL when that is Redis.
+_cache_url = env.str("CACHE_URL", default="")
+REALTIME_REDIS_URL = env.str(
+    "REALTIME_REDIS_URL", default=_cache_url if _cache_url.startswith(("redis://", "rediss://")) else ""
+)
+# channels-redis's pub/sub layer: a message is one PUBLISH, and each server process keeps one
+# subscriber connection that hands messages to its connections' queues. (Its list-based layer
+# pops a process's messages one at a time behind a lock every connection waits on: with
+# thousands of connections per process, a fan-out took tens of seconds; bench/realtime.py.)
+# Delivery is at most once, which the event logs (resume) and the app's sync make up for.
+
+
+def realtime_channel_layer(url: str) -> dict:
+    """The channel layer on ``url``. Pub/sub channels ignore Redis's database number, so the
+    prefix names it: two deployments (or test workers) on one Redis never hear each other."""
+    from urllib.parse import urlsplit
+
+    database = urlsplit(url).path.strip("/") or "0"
+    return {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {
+            # redis-py 8 reads with a 5 s timeout by default: subscriber connections sit idle.
+            "hosts": [{"address": url, "socket_timeout": 30, "socket_connect_timeout": 5}],
+            "prefix": f"rt:{database}:layer:",
+        },
+    }
+
+
+CHANNEL_LAYERS = {
+    "default": realtime_channel_layer(REALTIME_REDIS_URL)
+    if REALTIME_REDIS_URL
+    else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+}
+if PRODUCTION and not REALTIME_REDIS_URL:
+    raise ImproperlyConfigured("REALTIME_REDIS_URL (or a Redis CACHE_URL) must be set when PADMAKARA_ENV=production.")
+# Open connections one user may hold at once (their phones, tablets and browser tabs).
+REALTIME_MAX_CONNECTIONS_PER_USER = env.int("REALTIME_MAX_CONNECTIONS_PER_USER", default=10)
+# The largest message a client may send; a larger one closes the connection (1009).
+REALTIME_MAX_MESSAGE_BYTES = env.int("REALTIME_MAX_MESSAGE_BYTES", default=16 * 1024)
+# A connection that has not authenticated within this many seconds is closed (4401).
+REALTIME_AUTH_TIMEOUT_SECONDS = env.float("REALTIME_AUTH_TIMEOUT_SECONDS", default=10.0)
+# Protocol pings every this many seconds; no pong within as long closes the connection. Below
+# the load balancer's idle timeout (60 s), so a quiet connection is never cut by it.
+REALTIME_PING_SECONDS = env.float("REALTIME_PING_SECONDS", default=20.0)
+# How long a reconnecting client may ask for what it missed (its resume token's age).
+REALTIME_RESUME_SECONDS = env.int("REALTIME_RESUME_SECONDS", default=300)
+# Each server process refreshes presence and the per-user connection count this often, and
+# checks that its users' sessions are still live (a revocation also arrives at once as a message).
+REALTIME_HEARTBEAT_SECONDS = env.float("REALTIME_HEARTBEAT_SECONDS", default=30.0)
+# A client that does not take a message within this many seconds is disconnected (1013).
+REALTIME_SEND_TIMEOUT_SECONDS = env.float("REALTIME_SEND_TIMEOUT_SECONDS", default=10.0)
+# The ASGI server (`manage.py serve`): where it listens when not told (the web Procfile's `ws`
+# process; nginx sends /ws/ there) and how many processes it runs.
+REALTIME_BIND = env.str("REALTIME_BIND", default="127.0.0.1:8001")
+REALTIME_WORKERS = env.int("REALTIME_WORKERS", default=1)
+
 # --- Mail -------------------------------------------------------------------------------
 
 # SES in production: EMAIL_BACKEND=django_ses.SESBackend (django-ses; credentials from the instance role).
@@ -681,6 +744,8 @@ LOGGING = {
         # runserver's access line ("GET / 200") repeats RequestIdMiddleware's: errors only.
         "django.server": {"handlers": [], "level": "ERROR", "propagate": True},
         "django.db.backends": {"level": "INFO"},
+        # `make run`'s reloader reports every file that changes, .pyc files included.
+        "watchfiles": {"level": "WARNING"},
         # One line per request is written by RequestIdMiddleware; this one would repeat 4xx/5xx.
         "django.request": {"level": "ERROR"},
         "padmakara.request": {"level": env.str("REQUEST_LOG_LEVEL", default="INFO")},

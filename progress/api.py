@@ -16,6 +16,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import request_session
 from padmakara.api.errors import APIError
 from padmakara.api.inputs import validated
 from padmakara.api.pagination import page_from, page_parameters
@@ -202,7 +203,7 @@ class TrackProgressView(ProgressView):
     def post(self, request):
         data = validated(TrackProgressInput, request)
         event = _event(data, event_id=data.get("event_id") or services.new_event_id())
-        result = services.progress_sync(user=request.user, events=[event], strict=True)
+        result = services.progress_sync(user=request.user, events=[event], strict=True, origin=request_session(request))
         # Empty only when a replayed eventId belonged to another track: this one has no progress yet.
         progress = result.progress[0] if result.progress else selectors.empty_progress(event.track_id)
         return Response(shapes.TrackProgressResponse.build(progress, message=_("Progress saved.")))
@@ -236,7 +237,9 @@ class SyncView(ProgressView):
             )
         data = validated(ProgressSyncInput, request)
         result = services.progress_sync(
-            user=request.user, events=[_event(item, event_id=item["event_id"]) for item in data["events"]]
+            user=request.user,
+            events=[_event(item, event_id=item["event_id"]) for item in data["events"]],
+            origin=request_session(request),
         )
         return Response(shapes.SyncResponse.build(result))
 

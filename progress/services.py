@@ -27,6 +27,7 @@ from django.db import connections, router, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from padmakara import realtime
 from padmakara.errors import DomainError, Locked, NotFound
 
 from . import selectors
@@ -269,7 +270,12 @@ def _fold(rows: Sequence[dict], now: datetime.datetime) -> list[dict]:
 
 
 def progress_sync(
-    *, user, events: Sequence[ProgressEvent], strict: bool = False, now: datetime.datetime | None = None
+    *,
+    user,
+    events: Sequence[ProgressEvent],
+    strict: bool = False,
+    now: datetime.datetime | None = None,
+    origin: str | None = None,
 ) -> SyncResult:
     """Apply a batch of progress events (an offline queue, or one live report).
 
@@ -278,6 +284,10 @@ def progress_sync(
     range, are ``rejected`` and left out; with ``strict`` (``POST /progress/track``) they
     answer 404 / 403 / 400 ``validation_error`` instead. A session counts at most the track's
     duration.
+
+    Once committed, the user's other connected devices get the merged state of the tracks that
+    changed (``progress.updated.v1``); ``origin`` is the session of the device that sent the
+    events (``accounts.authentication.request_session``), which does not get it back.
     """
     now = now or timezone.now()
     refs = selectors.track_refs(user=user, track_uuids={event.track_id for event in events})
@@ -308,6 +318,7 @@ def progress_sync(
         rows.append(_session_row(user_id=user.pk, ref=ref, event=event, now=now))
 
     applied = 0
+    new_rows = []
     if rows:
         rows.sort(key=lambda row: row["event_id"])  # one lock order on the unique key across concurrent requests
         connection = connections[router.db_for_write(ListeningSession)]
@@ -319,7 +330,22 @@ def progress_sync(
         applied = len(new_rows)
         duplicates += len(rows) - applied
     progress = selectors.progress_states(user=user, track_uuids_by_id=touched) if touched else []
+    if new_rows:
+        changed = {row["track_id"] for row in new_rows}
+        states = [state for state in progress if state["track_id"] in changed]
+        transaction.on_commit(lambda: _tell_other_devices(user_id=user.pk, states=states, origin=origin))
     return SyncResult(applied=applied, duplicates=duplicates, progress=progress, rejected=rejected)
+
+
+def _tell_other_devices(*, user_id: int, states: list[dict], origin: str | None) -> None:
+    from .shapes import TrackProgressState  # the shape module imports this one
+
+    realtime.publish(
+        user_ids=[user_id],
+        event_type=realtime.PROGRESS_UPDATED,
+        data={"progress": [TrackProgressState.build(state) for state in states]},
+        origin=origin,
+    )
 
 
 def new_event_id() -> str:

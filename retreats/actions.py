@@ -17,6 +17,7 @@ from django.utils.translation import gettext_noop
 from padmakara.audit import audit, changes_since, values
 from padmakara.errors import DomainError
 
+from . import live
 from .models import Retreat
 from .signals import gathering_published
 from .versioning import bump_catalogue_version
@@ -46,6 +47,7 @@ class RetreatStatusAction:
     from_status: str
     to_status: str
     audit_message: str
+    live_reason: str  # of the catalogue.changed event its audience gets (retreats.live)
     permission = "retreats.change_retreat"
 
     def __init__(self, retreat: Retreat, *, user=None):
@@ -85,6 +87,8 @@ class RetreatStatusAction:
             audit(user=self.user, obj=retreat, message=self.audit_message, changes=changes_since(before, retreat))
             self.after_change()
             transaction.on_commit(bump_catalogue_version)
+            # After the bump, so the event carries the new catalogue version.
+            live.tell_audience_on_commit(retreat_id=retreat.pk, reason=self.live_reason)
         return bool(changed)
 
 
@@ -95,6 +99,7 @@ class PublishRetreatAction(RetreatStatusAction):
     from_status = Retreat.Status.DRAFT
     to_status = Retreat.Status.PUBLISHED
     audit_message = gettext_noop("Published.")
+    live_reason = live.Reason.PUBLISHED
 
     def validate(self) -> None:
         if self.retreat.status == Retreat.Status.PUBLISHED:
@@ -115,6 +120,7 @@ class UnpublishRetreatAction(RetreatStatusAction):
     from_status = Retreat.Status.PUBLISHED
     to_status = Retreat.Status.DRAFT
     audit_message = gettext_noop("Unpublished.")
+    live_reason = live.Reason.UNPUBLISHED
 
     def values(self) -> dict:
         return {"published_at": None}

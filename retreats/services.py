@@ -15,6 +15,7 @@ from accounts.models import User
 from padmakara.audit import audit
 from padmakara.errors import DomainError
 
+from . import live
 from .actions import PublishRetreatAction, UnpublishRetreatAction
 from .models import Attendance, Retreat
 
@@ -69,12 +70,17 @@ def users_by_email(emails) -> tuple[list[User], list[str]]:
 @transaction.atomic
 def attendance_record(*, user, gathering, source: str, by, note: str = "") -> Attendance:
     """One attendance or grant entered by staff (``by``); a grant is audited on its gathering."""
+    could_play = live.may_play(retreat=gathering, user_ids=[user.pk])
     attendance, created = Attendance.objects.get_or_create(
         user=user,
         gathering=gathering,
         source=source,
         defaults={"granted_by": by, "note": note},
     )
+    if created:
+        live.tell_access_gained_on_commit(
+            retreat=gathering, user_ids=live.may_play(retreat=gathering, user_ids=[user.pk]) - could_play
+        )
     if created and source == Attendance.Source.GRANTED:
         audit(user=by, obj=gathering, message=f"Granted access to {user.email}" + (f" ({note})" if note else ""))
     return attendance
@@ -95,11 +101,15 @@ def access_grant(*, users, gatherings, granted_by, note: str = "") -> int:
         new = [u for u in users if (u.pk, gathering.pk) not in existing]
         if not new:
             continue
+        could_play = live.may_play(retreat=gathering, user_ids=[u.pk for u in new])
         Attendance.objects.bulk_create(
             Attendance(
                 user=user, gathering=gathering, source=Attendance.Source.GRANTED, granted_by=granted_by, note=note
             )
             for user in new
+        )
+        live.tell_access_gained_on_commit(
+            retreat=gathering, user_ids=live.may_play(retreat=gathering, user_ids=[u.pk for u in new]) - could_play
         )
         created += len(new)
         audit(
@@ -184,14 +194,20 @@ def attendance_import(*, csv_text: str, dry_run: bool, imported_by) -> Attendanc
             new.append((user, gathering))
     if dry_run or not new:
         return report
+    by_gathering: dict[Retreat, list[str]] = {}
+    users_of: dict[Retreat, list[int]] = {}
+    for user, gathering in new:
+        by_gathering.setdefault(gathering, []).append(user.email)
+        users_of.setdefault(gathering, []).append(user.pk)
+    could_play = {gathering: live.may_play(retreat=gathering, user_ids=ids) for gathering, ids in users_of.items()}
     Attendance.objects.bulk_create(
         Attendance(user=user, gathering=gathering, source=Attendance.Source.IMPORTED, granted_by=imported_by)
         for user, gathering in new
     )
     report.created = len(new)
-    by_gathering: dict[Retreat, list[str]] = {}
-    for user, gathering in new:
-        by_gathering.setdefault(gathering, []).append(user.email)
+    for gathering, ids in users_of.items():
+        gained = live.may_play(retreat=gathering, user_ids=ids) - could_play[gathering]
+        live.tell_access_gained_on_commit(retreat=gathering, user_ids=gained)
     for gathering, emails in by_gathering.items():
         audit(user=imported_by, obj=gathering, message=f"Imported attendance of {', '.join(emails)}")
     return report

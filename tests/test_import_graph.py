@@ -22,6 +22,7 @@ LAYERS = [
     {"media", "progress"},
     {"notifications"},
     {"dashboard"},
+    {"realtime"},  # the WebSocket consumer: above everything whose events it carries
     {"demo"},
 ]
 LAYER = {app: number for number, layer in enumerate(LAYERS) for app in layer}

@@ -31,7 +31,7 @@ def test_make_run_installs_only_the_runtime_requirements(tmp_path):
 
     assert "pip install --quiet -r requirements.txt" in commands
     assert "requirements-dev.txt" not in commands
-    assert "manage.py runserver" in commands
+    assert "manage.py serve --reload" in commands
 
 
 @pytest.mark.parametrize("target", ["test", "lint"])

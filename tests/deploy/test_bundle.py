@@ -29,8 +29,9 @@ def test_it_puts_what_elastic_beanstalk_needs_at_the_root(bundles):
 def test_it_starts_gunicorn_in_the_web_bundle_and_celery_in_the_worker_bundle(bundles):
     web = procfile(bundles["web"]["dir"])
     worker = procfile(bundles["worker"]["dir"])
-    assert list(web) == ["web"]
+    assert list(web) == ["web", "ws"]
     assert web["web"][0] == "gunicorn"
+    assert web["ws"] == ["python", "manage.py", "serve"]  # uvicorn on REALTIME_BIND, behind nginx's /ws/
     # EB wants `web` first in every Procfile; the worker environment adds the worker and beat.
     assert list(worker) == ["web", "worker", "beat"]
     assert worker["worker"][:4] == ["celery", "--app", "padmakara", "worker"]
