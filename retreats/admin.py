@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.api.formats import clock
 
+from . import live
 from .access_admin import AttendanceFormsetSaving, GatheringAttendanceInline, grant_access_to_gatherings
 from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
 from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
@@ -301,6 +302,10 @@ class RetreatAdmin(AttendanceFormsetSaving, TrackTotalsColumns, admin.ModelAdmin
         # once its groups are saved too (save_related), since publishing needs a group.
         obj._wanted_status = obj.status
         obj.status = form.initial.get("status", Retreat.Status.DRAFT) if change else Retreat.Status.DRAFT
+        if change and obj.status == Retreat.Status.PUBLISHED and obj._wanted_status == obj.status:
+            # Who may play it can change with its audience, plan or groups: those connected
+            # before and after are compared once everything is saved (save_related).
+            obj._audience_before = live.audience_now(retreat_id=obj.pk)
         super().save_model(request, obj, form, change)
 
     def save_related(self, request, form, formsets, change):
@@ -312,6 +317,8 @@ class RetreatAdmin(AttendanceFormsetSaving, TrackTotalsColumns, admin.ModelAdmin
             PublishRetreatAction(obj, user=request.user).execute(skip_permission_checks=not change)
         elif wanted == Retreat.Status.DRAFT and previous != wanted:
             UnpublishRetreatAction(obj, user=request.user).execute()
+        elif hasattr(obj, "_audience_before"):
+            live.tell_access_changed_on_commit(retreat_id=obj.pk, before=obj._audience_before)
 
     @admin.action(description=_("Publish the selected gatherings"), permissions=["change"])
     def publish(self, request, queryset):

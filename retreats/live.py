@@ -1,6 +1,6 @@
 """``catalogue.changed.v1`` to the connected listeners whose playable set changed (docs/api.md
 "Live events"): a gathering published or unpublished, tracks added to a published one, access
-granted. Who may play a gathering is the access rule turned around (``access.audience_q``), so
+granted, or who may play a published one changed. Who may play a gathering is the access rule turned around (``access.audience_q``), so
 the same rule decides the catalogue, the media URLs and who hears of a change. Every function
 here registers its fan-out to run once the caller's transaction commits."""
 
@@ -24,6 +24,7 @@ class Reason:
     UNPUBLISHED = "gathering_unpublished"
     TRACKS_ADDED = "tracks_added"
     ACCESS_GRANTED = "access_granted"
+    ACCESS_CHANGED = "access_changed"
 
 
 def _data(*, retreat: Retreat, reason: str) -> dict:
@@ -80,3 +81,36 @@ def tell_access_gained_on_commit(*, retreat: Retreat, user_ids) -> None:
             data=_data(retreat=retreat, reason=Reason.ACCESS_GRANTED),
         )
     )
+
+
+def audience_now(*, retreat_id: int) -> set[int]:
+    """The connected users who may play this gathering now (none while it is a draft)."""
+    retreat = Retreat.objects.filter(pk=retreat_id, status=Retreat.Status.PUBLISHED).first()
+    if retreat is None:
+        return set()
+    try:
+        online = sorted(realtime.event_log().online())
+    except Exception:  # nobody can be told anything then
+        return set()
+    audience: set[int] = set()
+    for start in range(0, len(online), AUDIENCE_CHUNK):
+        chunk = online[start : start + AUDIENCE_CHUNK]
+        audience.update(User.objects.filter(audience_q(retreat), pk__in=chunk).values_list("pk", flat=True))
+    return audience
+
+
+def tell_access_changed_on_commit(*, retreat_id: int, before: set[int]) -> None:
+    """Once committed: the connected users who gained or lost this gathering when staff changed
+    who may play it (its audience, plan or groups) hear that their catalogue changed."""
+
+    def tell():
+        changed = before ^ audience_now(retreat_id=retreat_id)
+        retreat = Retreat.objects.filter(pk=retreat_id).first()
+        if changed and retreat is not None:
+            realtime.publish(
+                user_ids=sorted(changed),
+                event_type=realtime.CATALOGUE_CHANGED,
+                data=_data(retreat=retreat, reason=Reason.ACCESS_CHANGED),
+            )
+
+    transaction.on_commit(tell)

@@ -47,3 +47,35 @@ def test_a_grant_reaches_only_the_user_it_opens_the_gathering_to(live, devices, 
     assert (event["type"], event["data"]["reason"]) == ("catalogue.changed.v1", "access_granted")
     assert listening[other.pk].events(within=1.0) == []
     assert listening[staff.pk].events(within=0.2) == []  # staff could play it already
+
+
+def test_a_changed_audience_reaches_those_who_gained_or_lost_the_gathering(live, devices, transactional_db, rf):
+    from django.contrib.admin.sites import site
+    from django.forms.models import model_to_dict
+
+    from retreats.models import Retreat
+
+    gathering = factories.make_retreat(groups=[factories.make_group()], audience="event-participants")
+    participant, subscriber, stranger = listener(), listener(), listener()
+    factories.make_attendance(participant, gathering)
+    factories.subscribe(subscriber)
+    staff = listener(is_staff=True, is_superuser=True)
+    listening = {user.pk: devices(live, sign_in(user)["access"]) for user in (participant, subscriber, stranger)}
+    for device in listening.values():
+        device.wait_ready()
+
+    # What the gathering's admin page does on save: the form, then the related rows.
+    model_admin = site._registry[Retreat]
+    request = rf.post("/")
+    request.user = staff
+    data = {**model_to_dict(gathering), "audience": "free-subscribers"}
+    data["groups"] = [group.pk for group in data["groups"]]
+    form = model_admin.get_form(request, gathering, change=True)(data=data, instance=gathering)
+    assert form.is_valid(), form.errors
+    model_admin.save_model(request, form.save(commit=False), form, True)
+    model_admin.save_related(request, form, [], True)
+
+    for user in (participant, subscriber):  # the subscriber gained it, the participant lost it
+        event = listening[user.pk].receive(timeout=2)
+        assert (event["type"], event["data"]["reason"]) == ("catalogue.changed.v1", "access_changed")
+    assert listening[stranger.pk].events(within=0.5) == []
