@@ -130,6 +130,9 @@ def _a_few_rows_of_everything():
     )  # fmt: skip
     DigestSubscription.objects.create(user=user, last_sent_at=timezone.now())
     LocalPush.objects.create(platform="ios", token="f" * 64, title="New gathering", body="Listen now")
+    from tests import factories
+
+    factories.make_subscription_rows(user)
 
 
 def _fits(browser, path) -> list:

@@ -30,7 +30,7 @@ def test_it_moves_or_refuses_as_the_table_says(status, event):
 
 def test_the_table_names_every_status():
     assert set(EXPECTED) == set(Subscription.Status.values)
-    assert {key for key in states.TRANSITIONS} == {(s, e) for s, row in EXPECTED.items() for e in row}
+    assert set(states.TRANSITIONS) == {(s, e) for s, row in EXPECTED.items() for e in row}
 
 
 def test_a_refusal_is_a_conflict_naming_status_and_event():
