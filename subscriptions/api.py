@@ -37,7 +37,7 @@ class SubscriptionView(APIView):
             ref_name = "StartSubscriptionInput"
 
         plan = serializers.SlugField(max_length=32)
-        method = serializers.ChoiceField(choices=sorted(services.ONLINE_METHODS))
+        method = serializers.ChoiceField(choices=services.ONLINE_METHOD_CHOICES)
 
     def get_throttles(self):
         return [PaymentsThrottle()] if self.request.method == "POST" else super().get_throttles()

@@ -31,7 +31,9 @@ logger = logging.getLogger(__name__)
 
 S = Subscription.Status
 MANUAL_SOURCES = (Subscription.Source.BANK, Subscription.Source.CASH)
-ONLINE_METHODS = {"card": "cc", "direct_debit": "dd", "multibanco": "mb", "mbway": "mbw"}
+# The ways to pay online a member may choose, and Easypay's code for each.
+ONLINE_METHODS = {"card": "cc", "direct_debit": "dd", "mbway": "mbw", "multibanco": "mb"}
+ONLINE_METHOD_CHOICES = sorted(ONLINE_METHODS)
 
 
 def add_months(moment: datetime.datetime, months: int) -> datetime.datetime:

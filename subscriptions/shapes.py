@@ -11,6 +11,8 @@ from .models import Plan as PlanRow
 from .models import Subscription as SubscriptionRow
 from .providers import Checkout as CheckoutRow
 
+PAYMENT_METHODS = PaymentRow.Method.values  # PaymentMethodEnum in the schema
+
 
 class Plan(Shape):
     code = serializers.CharField()
@@ -58,7 +60,7 @@ class Payment(Shape):
     status = serializers.ChoiceField(choices=PaymentRow.Status.values)
     amount = serializers.CharField()
     currency = serializers.CharField()
-    method = serializers.ChoiceField(choices=PaymentRow.Method.values)
+    method = serializers.ChoiceField(choices=PAYMENT_METHODS)
     receivedAt = serializers.DateTimeField()
 
     @classmethod
@@ -92,7 +94,7 @@ class SubscriptionOverview(Shape):
 
 
 class Checkout(Shape):
-    method = serializers.ChoiceField(choices=PaymentRow.Method.values)
+    method = serializers.ChoiceField(choices=PAYMENT_METHODS)
     url = serializers.CharField(allow_blank=True)
     entity = serializers.CharField(allow_blank=True)
     reference = serializers.CharField(allow_blank=True)
