@@ -37,7 +37,13 @@ def active_subscribers_at(moments: list[datetime.datetime]) -> list[int]:
         .values_list("subscription__user_id", "starts_at", "ends_at")
     )
     return [
-        len({user for user, start, end in periods if start <= moment and (end is None or end > moment)})
+        len(
+            {
+                user
+                for user, start, end in periods
+                if start is not None and start <= moment and (end is None or end > moment)
+            }
+        )
         for moment in moments
     ]
 
@@ -45,13 +51,14 @@ def active_subscribers_at(moments: list[datetime.datetime]) -> list[int]:
 def income_per_month(since: datetime.datetime, until: datetime.datetime) -> list[dict]:
     """Money received per calendar month (UTC) and source, refunds taken off:
     ``[{"month": date, "source": str, "total": Decimal}]``, oldest first."""
-    return list(
+    rows = (
         Payment.objects.filter(status=Payment.Status.PAID, received_at__gte=since, received_at__lt=until)
         .annotate(month=TruncMonth("received_at", tzinfo=datetime.UTC))
         .values("month", "source")
         .annotate(total=Sum("amount"))
         .order_by("month", "source")
     )
+    return [dict(row) for row in rows]
 
 
 def about_to_lapse(*, within_days: int = 14, limit: int = 50) -> list[Subscription]:

@@ -72,12 +72,13 @@ def sync_user(user_id: int) -> None:
     paid_up = [s for s in subscriptions if s.status in Subscription.PAID_UP and (s.paid_until or s.periods.exists())]
     far = datetime.datetime.max.replace(tzinfo=datetime.UTC)
     best = max(paid_up, key=lambda s: (s.paid_until or far, s.plan.tier == User.Plan.PREMIUM), default=None)
+    values: dict[str, object]
     if best is not None:
         values = {"subscription_status": "active", "subscription_plan": best.plan.tier}
         values["subscription_expires_at"] = best.paid_until
     else:
         ended = [s for s in subscriptions if s.paid_until is not None]
-        last = max(ended, key=lambda s: s.paid_until, default=None)
+        last = max(ended, key=lambda s: s.paid_until or far, default=None)
         values = {
             "subscription_status": "expired" if last else "inactive",
             "subscription_expires_at": last.paid_until if last else None,
@@ -555,6 +556,7 @@ def send_reminders(*, now: datetime.datetime | None = None) -> int:
         )
     )
     for subscription in before_end:
+        assert subscription.paid_until is not None  # filtered on it
         sent += _remind(subscription=subscription, kind=Reminder.Kind.WEEK_BEFORE, about=subscription.paid_until)
     # On the end: within the last days, so a member whose time ended long ago is not written to.
     ended = manual.filter(
@@ -571,5 +573,6 @@ def send_reminders(*, now: datetime.datetime | None = None) -> int:
     for subscription in ended:
         if current_subscription(subscription.user_id) not in (None, subscription):
             continue  # they have moved to another subscription
+        assert subscription.paid_until is not None  # filtered on it
         sent += _remind(subscription=subscription, kind=Reminder.Kind.EXPIRED, about=subscription.paid_until)
     return sent
