@@ -131,7 +131,7 @@ def _moment(day: datetime.date | None) -> datetime.datetime | None:
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["received_at", "member", "kind", "status", "amount", "currency", "method", "source"]
+    list_display = ["received_at", "member", "money", "method", "source"]
     list_filter = ["kind", "status", "source", "method"]
     list_select_related = ["subscription__user"]
     search_fields = ["subscription__user__email", "provider_payment_id", "note"]
@@ -146,6 +146,12 @@ class PaymentAdmin(admin.ModelAdmin):
     @admin.display(description=_("member"), ordering="subscription__user__email")
     def member(self, obj):
         return obj.subscription.user
+
+    @admin.display(description=_("amount"), ordering="amount")
+    def money(self, obj):
+        """ "5.00 EUR", a refund negative, a failed charge said so (kind and status in one column)."""
+        text = f"{obj.amount} {obj.currency}"
+        return f"{text} · {obj.get_status_display()}" if obj.status == Payment.Status.FAILED else text
 
     def has_delete_permission(self, request, obj=None):
         return False
