@@ -121,7 +121,11 @@ class UserAdmin(auth_admin.UserAdmin):
     ]
     search_fields = ["email", "name", "cognito_sub"]
     ordering = ["email"]
-    readonly_fields = [api_id, "last_login", "admin_two_step"]
+    # The subscription columns are the current state the subscriptions app writes from payments,
+    # periods and grants (docs/architecture.md "Subscriptions and payments"): shown, not edited.
+    readonly_fields = [
+        api_id, "last_login", "admin_two_step", "subscription_status", "subscription_plan", "subscription_expires_at",
+    ]  # fmt: skip
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Profile"), {"fields": ["name", "email_verified", "cognito_sub", api_id]}),

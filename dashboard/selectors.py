@@ -17,6 +17,7 @@ from django.db.models.functions import TruncDate, TruncWeek
 
 from accounts.models import GroupMembership, User
 from retreats.models import Retreat, Track, Transcript
+from subscriptions import selectors as subscription_reports
 
 MAX_DAYS = 366
 
@@ -39,7 +40,7 @@ class Filters:
     @property
     def cache_key(self) -> str:
         return (
-            f"dashboard:v2:{self.start.isoformat()}:{self.end.isoformat()}:{self.group_id or '-'}"
+            f"dashboard:v3:{self.start.isoformat()}:{self.end.isoformat()}:{self.group_id or '-'}"
             f":{self.audience or '-'}"
         )
 
@@ -199,6 +200,39 @@ def bundle_outcomes(filters: Filters) -> dict | None:
     return {"by_status": by_status, "latest_failed": latest}
 
 
+def subscribers_per_week(filters: Filters) -> list[tuple[datetime.date, int]]:
+    """Members with paid time running at the end of each week of the period (or its last day)."""
+    weeks = filters.weeks()
+    moments = [
+        min(
+            datetime.datetime.combine(week + datetime.timedelta(days=7), datetime.time.min, tzinfo=datetime.UTC),
+            filters.until,
+        )
+        for week in weeks
+    ]
+    return list(zip(weeks, subscription_reports.active_subscribers_at(moments), strict=True))
+
+
+def income_per_month(filters: Filters) -> list[dict]:
+    """Income per month and source (from the first of the period's first month)."""
+    since = datetime.datetime.combine(filters.start.replace(day=1), datetime.time.min, tzinfo=datetime.UTC)
+    return subscription_reports.income_per_month(since, filters.until)
+
+
+def about_to_lapse() -> list[dict]:
+    return [
+        {
+            "subscription_id": s.pk,
+            "email": s.user.email,
+            "name": s.user.name,
+            "paid_until": s.paid_until,
+            "source": s.get_source_display(),
+            "status": s.get_status_display(),
+        }
+        for s in subscription_reports.about_to_lapse()
+    ]
+
+
 def dashboard(filters: Filters) -> dict:
     """Every figure of the dashboard for ``filters``, cached for DASHBOARD_CACHE_SECONDS."""
 
@@ -212,6 +246,10 @@ def dashboard(filters: Filters) -> dict:
             "sign_ups": sign_ups_per_day(filters),
             "failures": processing_failures(filters),
             "bundles": bundle_outcomes(filters),
+            # Subscriptions belong to no gathering: the group and audience filters do not apply.
+            "subscribers": subscribers_per_week(filters),
+            "income": income_per_month(filters),
+            "lapsing": about_to_lapse(),
         }
 
     return cache.get_or_set(filters.cache_key, compute, timeout=settings.DASHBOARD_CACHE_SECONDS) or {}

@@ -69,6 +69,44 @@ def _bundle_status(status: str) -> str:
     return str(labels.get(status, status))
 
 
+def _money(value) -> str:
+    return number_format(value, decimal_pos=2, force_grouping=True)
+
+
+def _income_chart(rows: list[dict]):
+    by_month: dict = {}
+    for row in rows:
+        by_month.setdefault(_as_month(row["month"]), 0)
+        by_month[_as_month(row["month"])] += float(row["total"] or 0)
+    return charts.column_chart(
+        _("Income per month (EUR, refunds taken off)"),
+        [(date_format(month, "M Y"), total) for month, total in sorted(by_month.items())],
+        shown=_money,
+    )
+
+
+def _as_month(value) -> datetime.date:
+    return value.date() if isinstance(value, datetime.datetime) else value
+
+
+def income_table(rows: list[dict]) -> dict:
+    """Months down, sources across: ``{"sources": [label], "months": [(label, [amount], total)]}``."""
+    from subscriptions.models import Subscription
+
+    labels = dict(Subscription.Source.choices)
+    sources = sorted({row["source"] for row in rows})
+    months: dict = {}
+    for row in rows:
+        months.setdefault(_as_month(row["month"]), {})[row["source"]] = row["total"]
+    return {
+        "sources": [labels.get(source, source) for source in sources],
+        "months": [
+            (date_format(month, "M Y"), [_money(amounts.get(s, 0)) for s in sources], _money(sum(amounts.values())))
+            for month, amounts in sorted(months.items())
+        ],
+    }
+
+
 def build_charts(figures: dict) -> dict:
     listening, listeners = figures["listening"], figures["listeners"]
     tracks, gatherings, completion = figures["tracks"], figures["gatherings"], figures["completion"]
@@ -117,6 +155,13 @@ def build_charts(figures: dict) -> dict:
             maximum=100,
             empty="" if completion is not None else NO_SOURCE,
         ),
+        "subscribers": charts.column_chart(
+            _("Active subscribers (at the end of each week)"),
+            [(_("wk of %(day)s") % {"day": _day(d)}, v) for d, v in figures["subscribers"]],
+            additive=False,
+            counts=True,
+        ),
+        "income": _income_chart(figures["income"]),
         "bundles": charts.bar_chart(
             _("Offline bundles by outcome"),
             [
@@ -143,6 +188,8 @@ def dashboard_view(request):
     figures = selectors.dashboard(filters)
     for failure in figures["failures"]["latest"]:
         failure["url"] = _admin_url("admin:retreats_track_change", failure["id"])
+    for member in figures["lapsing"]:
+        member["url"] = _admin_url("admin:subscriptions_subscription_change", member["subscription_id"])
     context = {
         **admin.site.each_context(request),
         "title": _("Dashboard"),
@@ -151,5 +198,7 @@ def dashboard_view(request):
         "charts": build_charts(figures),
         "failures": figures["failures"],
         "bundles": figures["bundles"],
+        "income": income_table(figures["income"]),
+        "lapsing": figures["lapsing"],
     }
     return TemplateResponse(request, "dashboard/dashboard.html", context)

@@ -58,6 +58,9 @@ from retreats.models import (
     TranscriptPage,
 )
 from retreats.services import access_grant
+from subscriptions.models import Plan
+from subscriptions.services import grant as subscription_grant
+from subscriptions.services import record_manual_payment as subscription_record_cash
 
 ADMIN_EMAIL = "admin@padmakara.local"
 DEMO_PASSWORD = "padmakara-demo"
@@ -602,6 +605,8 @@ class DemoLoader:
                 user.save(update_fields=["date_joined"])
                 self.report.created["listeners"] += 1
                 self.report.new_accounts.append(spec["email"])
+            if spec["subscription"] and not user.subscriptions.exists():
+                self._subscription(user, spec["subscription"], admin)
             for slug in spec["groups"]:
                 self._get_or_create(GroupMembership, "group memberships", user=user, group=self.groups[slug])
             for slug in spec["attended"]:
@@ -610,6 +615,24 @@ class DemoLoader:
                 self.report.created["grants"] += access_grant(
                     users=[user], gatherings=[self.gatherings[slug]], granted_by=admin, note="Demo grant"
                 )
+
+    def _subscription(self, user, plan_code: str, admin) -> None:
+        """Two months paid in cash, then time granted with no end: the admin's subscription pages
+        and the dashboard's subscriber and income charts have rows, and the demo subscriber keeps
+        access however long the demo runs."""
+        plan = Plan.objects.filter(code=plan_code).first()
+        if plan is None:
+            return
+        now = timezone.now()
+        # The later month first: recorded onto a subscription that has ended, a payment would start a new one.
+        for days_ago in (15, 45):
+            start = now - datetime.timedelta(days=days_ago + 5)
+            subscription_record_cash(
+                user=user, plan=plan, method="cash", amount=plan.price, received_at=now - datetime.timedelta(days=days_ago),
+                period_start=start, period_end=start + datetime.timedelta(days=30), note="Demo payment", by=admin,
+            )  # fmt: skip
+        subscription_grant(user=user, plan=plan, until=None, note="Demo subscriber", by=admin)
+        self.report.created["subscriptions"] += 1
 
     def _listening(self) -> None:
         """A few weeks of listening by each demo listener, drawn from a generator seeded by the

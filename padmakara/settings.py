@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "progress",
     "media",
     "notifications",
+    "subscriptions",
     "dashboard",
     "realtime",
     "demo",
@@ -389,6 +390,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.resume_stalled_events",
         "schedule": env.int("NOTIFY_RESUME_SECONDS", default=300),
     },
+    # Payment notifications whose confirmation failed (the provider's API was down) or was lost.
+    "subscriptions-confirm-waiting": {"task": "subscriptions.tasks.confirm_waiting_notifications", "schedule": 120},
+    "subscriptions-expire-lapsed": {"task": "subscriptions.tasks.expire_lapsed_subscriptions", "schedule": 900},
+    "subscriptions-send-reminders": {"task": "subscriptions.tasks.send_subscription_reminders", "schedule": 3600},
 }
 
 # --- API --------------------------------------------------------------------------------
@@ -405,6 +410,8 @@ THROTTLE_RATES = {
     "access_request_email": env.str("THROTTLE_ACCESS_REQUEST_EMAIL", default="3/hour"),
     "email_code": env.str("THROTTLE_EMAIL_CODE", default="30/hour"),
     "email_code_email": env.str("THROTTLE_EMAIL_CODE_EMAIL", default="10/hour"),
+    "payments": env.str("THROTTLE_PAYMENTS", default="30/hour"),
+    "payment_notifications": env.str("THROTTLE_PAYMENT_NOTIFICATIONS", default="600/minute"),
 }
 
 REST_FRAMEWORK = {
@@ -442,7 +449,11 @@ SPECTACULAR_SETTINGS = {
     ],
     # Swagger UI assets are served from the drf-spectacular-sidecar package, no CDN.
     # One name for the reasons a gathering is locked (``lockedReason`` and a sync rejection's ``reason``).
-    "ENUM_NAME_OVERRIDES": {"LockedReasonEnum": "retreats.access.Reason.ALL"},
+    "ENUM_NAME_OVERRIDES": {
+        "LockedReasonEnum": "retreats.access.Reason.ALL",
+        "PaymentMethodEnum": "subscriptions.shapes.PAYMENT_METHODS",
+        "OnlinePaymentMethodEnum": "subscriptions.services.ONLINE_METHOD_CHOICES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # drf-spectacular would build the whole OpenAPI schema inside `check --deploy` and report
@@ -756,3 +767,30 @@ LOGGING = {
 }
 
 SILENCED_SYSTEM_CHECKS: list[str] = []
+
+# --- Subscriptions and payments ---------------------------------------------------------
+
+# subscriptions.providers.easypay.EasypayProvider, or .local.LocalPaymentProvider (every payment
+# succeeds at once; for `make run` and demos, never production).
+PAYMENT_PROVIDER = env.str(
+    "PAYMENT_PROVIDER",
+    default="subscriptions.providers.easypay.EasypayProvider"
+    if PRODUCTION
+    else "subscriptions.providers.local.LocalPaymentProvider",
+)
+EASYPAY_API_URL = env.str(
+    "EASYPAY_API_URL", default="https://api.prod.easypay.pt/2.0" if PRODUCTION else "https://api.test.easypay.pt/2.0"
+)
+# From the application secret in production (SECRETS_MANAGER_SECRET_ID), never written here.
+EASYPAY_ACCOUNT_ID = env.str("EASYPAY_ACCOUNT_ID", default="")
+EASYPAY_API_KEY = env.str("EASYPAY_API_KEY", default="")
+if PRODUCTION and PAYMENT_PROVIDER.endswith("EasypayProvider"):
+    _required("EASYPAY_ACCOUNT_ID", EASYPAY_ACCOUNT_ID)
+    _required("EASYPAY_API_KEY", EASYPAY_API_KEY)
+EASYPAY_TIMEOUT_SECONDS = env.float("EASYPAY_TIMEOUT_SECONDS", default=10.0)
+EASYPAY_SUBSCRIPTION_RETRIES = env.int("EASYPAY_SUBSCRIPTION_RETRIES", default=2)
+# Addresses (or networks) notifications may come from; empty: any. As seen through NUM_PROXIES.
+EASYPAY_NOTIFICATION_SOURCES = env.list("EASYPAY_NOTIFICATION_SOURCES", default=[])
+PAYMENT_CONFIRM_RETRY_SECONDS = env.int("PAYMENT_CONFIRM_RETRY_SECONDS", default=60)
+PAYMENT_CONFIRM_MAX_ATTEMPTS = env.int("PAYMENT_CONFIRM_MAX_ATTEMPTS", default=12)
+SUBSCRIPTION_REMINDER_DAYS = env.int("SUBSCRIPTION_REMINDER_DAYS", default=7)

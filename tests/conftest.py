@@ -231,16 +231,33 @@ def stored():
 
 
 class LoginClock:
-    """accounts.login_limits' clock, moved by hand (the waits of slowed sign-ins, without sleeping)."""
+    """accounts.login_limits' clock, moved by hand (the waits of slowed sign-ins, without sleeping).
+
+    :meth:`freeze` stops the wall clock too (``django.utils.timezone.now``, which the access
+    rule and the subscription services read) at a given moment; :meth:`advance` then moves both.
+    Time-travel tests (a subscription ending) use it; the database's own clock is not moved."""
 
     def __init__(self, monkeypatch):
         from accounts import login_limits
 
+        self._monkeypatch = monkeypatch
         self.now = 1_000_000.0
+        self.wall = None
         monkeypatch.setattr(login_limits, "_now", lambda: self.now)
 
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
+    def freeze(self, at) -> None:
+        from django.utils import timezone
+
+        self.wall = at
+        self._monkeypatch.setattr(timezone, "now", lambda: self.wall)
+
+    def advance(self, seconds: float = 0, **delta) -> None:
+        import datetime
+
+        step = datetime.timedelta(seconds=seconds, **delta)
+        self.now += step.total_seconds()
+        if self.wall is not None:
+            self.wall += step
 
 
 @pytest.fixture

@@ -150,3 +150,21 @@ def admin_login(client, user: User) -> TOTPDevice:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return device
+
+
+def make_subscription_rows(member: User) -> None:
+    """A cash payment (its subscription and period) and a provider notification: a row of each
+    subscriptions model for the admin's pages."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from subscriptions import services
+    from subscriptions.models import Plan, ProviderNotification
+
+    plan, _ = Plan.objects.get_or_create(code="basic", defaults={"name_en": "Monthly", "name_pt": "Mensal", "price": 5})
+    services.record_manual_payment(
+        user=member, plan=plan, method="cash", amount=Decimal("5"), received_at=timezone.now(), note="At the door",
+        by=make_staff(),
+    )  # fmt: skip
+    ProviderNotification.objects.create(resource_id="5eca7446-14e9-47bb-aabb-5ee237159b8b", event="capture", body={})

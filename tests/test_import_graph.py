@@ -19,7 +19,7 @@ LAYERS = [
     {"padmakara"},  # settings, API pieces, mail, shared admin helpers
     {"accounts"},
     {"retreats"},
-    {"media", "progress"},
+    {"media", "progress", "subscriptions"},
     {"notifications"},
     {"dashboard"},
     {"realtime"},  # the WebSocket consumer: above everything whose events it carries

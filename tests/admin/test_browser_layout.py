@@ -85,7 +85,7 @@ def test_the_portuguese_dashboard_draws_every_chart_without_a_console_error(staf
 
     assert browser.title.startswith("Painel")
     charts = browser.find_elements(By.CSS_SELECTOR, "figure.chart svg[role=img]")
-    assert len(charts) == 7 and all(chart.size["height"] > 40 for chart in charts)
+    assert len(charts) == 9 and all(chart.size["height"] > 40 for chart in charts)
     bars = browser.find_elements(By.CSS_SELECTOR, "figure.chart rect.bar")
     assert bars and all(bar.size["width"] > 0 for bar in bars)
     assert console_errors(browser) == []
@@ -139,6 +139,9 @@ def _a_few_rows_of_everything():
         message="I attended the summer retreats in Lisbon from 2019 to 2024 and would like to listen again. " * 4,
         language="pt",
     )  # fmt: skip
+    from tests import factories
+
+    factories.make_subscription_rows(user)
 
 
 def _fits(browser, path) -> list:

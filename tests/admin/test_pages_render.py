@@ -34,7 +34,9 @@ WITHOUT_ADD_PAGE = {
     "LogEntry",
     "Notification",
     "NotificationEvent",
+    "ProviderNotification",
     "PushEndpoint",
+    "Subscription",
     "TrackProgress",
     "Upload",
 }
@@ -75,6 +77,7 @@ def _catalogue(db):
     PushEndpoint.objects.create(device=device)
     DigestSubscription.objects.create(user=member)
     audit(user=member, obj=track, message="Published.", changes={"title": ("Before", "After")})
+    factories.make_subscription_rows(member)
 
 
 def _url(model, view, *args):

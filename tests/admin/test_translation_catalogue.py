@@ -64,7 +64,18 @@ def test_the_javascript_catalogue_covers_the_upload_page():
 
 # --- Every string of the code is in the catalogue ---------------------------------------------
 
-SOURCES = ("accounts", "dashboard", "demo", "media", "notifications", "padmakara", "progress", "retreats", "templates")
+SOURCES = (
+    "accounts",
+    "dashboard",
+    "demo",
+    "media",
+    "notifications",
+    "padmakara",
+    "progress",
+    "retreats",
+    "subscriptions",
+    "templates",
+)
 
 
 def _made_catalogue(tmp_path, settings, monkeypatch, domain: str) -> Path:

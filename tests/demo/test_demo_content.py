@@ -240,7 +240,7 @@ def test_it_adds_weeks_of_listening_so_the_dashboard_draws_every_chart(ffmpeg, s
     body = staff_client.get("/admin/dashboard/").content.decode()
 
     assert "no data in this period" not in body and "No data source yet" not in body
-    assert body.count('role="img"') == 7
+    assert body.count('role="img"') == 9  # and the subscription charts: subscribers, income
 
 
 def test_it_draws_the_same_listening_again(ffmpeg):

@@ -105,6 +105,9 @@ def make_production_env(folder: Path) -> dict:
         "COGNITO_AWS_REGION": "eu-west-1",
         "COGNITO_USER_POOL": "eu-west-1_TestPool1",
         "COGNITO_APP_CLIENT_ID": "testappclient0000000000000",
+        # From the application secret in production: payments through Easypay.
+        "EASYPAY_ACCOUNT_ID": "test-account",
+        "EASYPAY_API_KEY": "test-key",
     }
 
 
