@@ -1,4 +1,4 @@
-"""Guesses from the archive's real file names: track number, title, speakers, language,
+"""Guesses from the archive's real file names: track number, title, speakers, languages,
 translation pairing, date and AM/PM part. A pure function: staff review and correct every
 guess before anything is saved (docs/field-notes.md: fifteen repair scripts came from silent guesses).
 
@@ -8,6 +8,8 @@ Examples of real names::
     001 TRAD - A pratica diaria em tres partes.mp3        (Portuguese translation of 001)
     03 KPS [POR] Introducao ao texto 2017-11-15.mp3
     01-TPWR-20030614-KAR.mp3
+    019 JKR+TRAD - Bodhicitta.mp3                          (English teaching with live Portuguese)
+    016 KPS+JKR - Questions and answers.mp3               (two speakers, KPS the main one)
     2025-10-27-Guru_Yoga [ENG - Audio].m4a
 """
 
@@ -70,7 +72,9 @@ class ParsedName:
     number: int | None = None
     title: str = ""
     speakers: list[str] = field(default_factory=list)
-    language: str = "en"
+    language: str = "en"  # the main language heard
+    languages: list[str] = field(default_factory=list)  # every language heard, the main one first
+    original_language: str = ""  # the teaching's; "" for a translation: its original's
     language_tagged: bool = False
     is_translation: bool = False  # a Portuguese translation (TRAD) paired to the same number
     bilingual: bool = False  # JKR+TRAD: the teaching and its translation in one recording
@@ -85,12 +89,13 @@ class ParsedName:
         return {"am": "morning", "pm": "afternoon"}.get(self.part, "other")
 
 
-def _language_of_tag(tag: str) -> str | None:
-    words = re.split(r"[\s\-/,]+", tag.strip().upper())
-    for word in words:
-        if word in LANGUAGE_TAGS:
-            return LANGUAGE_TAGS[word]
-    return None
+def _languages_of_tag(tag: str) -> list[str]:
+    """``ENG - Audio`` → ``["en"]``, ``TIB-ENG`` → ``["tib", "en"]``."""
+    found: list[str] = []
+    for word in re.split(r"[\s\-/,+]+", tag.strip().upper()):
+        if word in LANGUAGE_TAGS and LANGUAGE_TAGS[word] not in found:
+            found.append(LANGUAGE_TAGS[word])
+    return found
 
 
 def _safe_date(year: int | None, month: int, day: int) -> datetime.date | None:
@@ -155,11 +160,14 @@ def parse_filename(
     result = ParsedName(filename=path.name, kind=kind, extension=extension)
 
     # [ENG - Audio], [POR], [TIB]: language tags; other bracketed words stay in the title.
+    tagged: list[str] = []
+
     def bracket(match):
-        language = _language_of_tag(match.group(1))
-        if language is None:
+        languages = _languages_of_tag(match.group(1))
+        if not languages:
             return match.group(0)
-        result.language, result.language_tagged = language, True
+        tagged.extend(code for code in languages if code not in tagged)
+        result.language, result.language_tagged = tagged[0], True
         return " "
 
     text = _BRACKETS.sub(bracket, text)
@@ -190,17 +198,27 @@ def parse_filename(
                 result.places.append(places[code])
             elif code in LANGUAGE_TAGS:
                 taken.append(code)
-                result.language, result.language_tagged = LANGUAGE_TAGS[code], True
+                if LANGUAGE_TAGS[code] not in tagged:
+                    tagged.append(LANGUAGE_TAGS[code])
+                result.language, result.language_tagged = tagged[0], True
         if len(taken) == len(codes.group(1).split("+")):
             text = text[codes.end() :]
         else:
             result.speakers, result.places, result.is_translation = [], [], False
 
+    result.languages = list(tagged) or [result.language]
+    result.original_language = result.language
     if result.is_translation and result.speakers:
-        # JKR+TRAD: one recording holding the teaching and its interpretation.
+        # JKR+TRAD: one recording holding the teaching and its (Portuguese) interpretation.
         result.is_translation, result.bilingual = False, True
-    elif result.is_translation and not result.language_tagged:
-        result.language = "pt"
+        if "pt" not in result.languages:
+            result.languages.append("pt")
+    elif result.is_translation:
+        # TRAD: the interpretation alone, in its own track; the teaching's language is the original's.
+        if not result.language_tagged:
+            result.language = "pt"
+            result.languages = ["pt"]
+        result.original_language = ""
 
     # Dates and parts, inside parentheses or not: (17 April AM), 2017-11-15, AM_part_1.
     def parens(match):

@@ -91,6 +91,8 @@ def upload_guess(parsed: ParsedName) -> dict:
         "title": parsed.title,
         "speakers": parsed.speakers,
         "language": parsed.language,
+        "languages": parsed.languages,
+        "originalLanguage": parsed.original_language,
         "isTranslation": parsed.is_translation,
         "bilingual": parsed.bilingual,
         "date": _iso_date(parsed.date),
@@ -121,7 +123,8 @@ def review_row(row: uploads.ReviewRow) -> dict:
     return {
         "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
         "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
-        "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
+        "speakers": p.speakers, "language": p.language, "languages": p.languages,
+        "originalLanguage": p.original_language, "isTranslation": p.is_translation,
         "originalOrder": row.original_order, "bilingual": p.bilingual,
         "date": _iso_date(p.date), "part": p.part, "partNumber": p.part_number,
         "duplicateOf": row.duplicate_of,

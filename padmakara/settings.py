@@ -420,7 +420,10 @@ SPECTACULAR_SETTINGS = {
     ],
     # Swagger UI assets are served from the drf-spectacular-sidecar package, no CDN.
     # One name for the reasons a gathering is locked (``lockedReason`` and a sync rejection's ``reason``).
-    "ENUM_NAME_OVERRIDES": {"LockedReasonEnum": "retreats.access.Reason.ALL"},
+    "ENUM_NAME_OVERRIDES": {
+        "LockedReasonEnum": "retreats.access.Reason.ALL",
+        "LanguageCodeEnum": "retreats.models.LANGUAGE_CODES",
+    },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     # drf-spectacular would build the whole OpenAPI schema inside `check --deploy` and report

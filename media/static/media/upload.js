@@ -215,6 +215,10 @@
     for (const r of rows) {
       const tr = document.createElement("tr");
       tr.dataset.uploadId = r.uploadId;
+      // Several languages (JKR+TRAD) and speakers (KPS+JKR): the selects correct the main one,
+      // the others travel with the row.
+      tr.dataset.languages = JSON.stringify(r.languages || []);
+      tr.dataset.speakers = JSON.stringify(r.speakers || []);
       const kind = document.createElement("select");
       kind.name = "kind";
       kind.append(new Option(gettext("audio"), "audio"), new Option(gettext("transcript"), "transcript"));
@@ -227,7 +231,7 @@
         note.textContent = fill(gettext("Duplicate of %(file)s: it will not be stored twice."), { file: r.duplicateOf });
         name.appendChild(note);
       }
-      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && fill(gettext("part %(number)s"), { number: r.partNumber }), r.bilingual && "+TRAD"].filter(Boolean).join(" · ");
+      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && fill(gettext("part %(number)s"), { number: r.partNumber }), r.bilingual && "+TRAD", (r.speakers || []).length > 1 && r.speakers.join("+")].filter(Boolean).join(" · ");
       tr.append(name, cell(kind), cell(input("number", r.order, "order")), cell(input("text", r.title, "title")),
         cell(select("language-options", r.language, "language")), cell(select("speaker-options", r.speaker, "speaker")),
         cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.duplicateOf, "skip")));
@@ -251,7 +255,9 @@
       const v = (n) => tr.querySelector("[name=" + n + "]");
       return {
         uploadId: tr.dataset.uploadId, kind: v("kind").value, order: Number(v("order").value) || 0,
-        title: v("title").value, language: v("language").value, speaker: v("speaker").value,
+        title: v("title").value, language: v("language").value,
+        languages: JSON.parse(tr.dataset.languages).length > 1 ? [v("language").value, ...JSON.parse(tr.dataset.languages)] : [v("language").value],
+        speakers: [v("speaker").value, ...JSON.parse(tr.dataset.speakers).filter((s) => s !== v("speaker").value)].filter(Boolean),
         originalOrder: Number(v("originalOrder").value) || null, skip: v("skip").checked,
       };
     });
