@@ -10,6 +10,8 @@ Examples of real names::
     01-TPWR-20030614-KAR.mp3
     019 JKR+TRAD - Bodhicitta.mp3                          (English teaching with live Portuguese)
     016 KPS+JKR - Questions and answers.mp3               (two speakers, KPS the main one)
+    005 JKR - Teaching (18 April AM part 2).mp3            (the second part of a morning)
+    000 [PRACTICE] Guru Yoga recitation.mp3               (a practice, shown first)
     2025-10-27-Guru_Yoga [ENG - Audio].m4a
 """
 
@@ -58,6 +60,12 @@ _MONTH_DAY = re.compile(
 _PART = re.compile(r"(?<![A-Za-z])(AM|PM|am|pm)(?:[\s_-]*(?:part|parte|pt)[\s_.-]*(\d{1,2}))?(?![A-Za-z])")
 _LOOSE_PART = re.compile(r"(?<![A-Za-z])(?:part|parte)[\s_.-]*(\d{1,2})(?![\d])", re.I)
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
+# A practice (guided recitation) announced by a tag ([PRACTICE], [PRÁTICA]) or by its title's first words.
+_PRACTICE_TAG = re.compile(r"^\s*(?:practice|pr[aá]tica|recitation|recita[cç][aã]o)\s*$", re.I)
+_PRACTICE_TITLE = re.compile(
+    r"^(?:practice|pr[aá]tica|recitation|recita[cç][aã]o|guided meditation|medita[cç][aã]o guiada|sadhana|puja)\b",
+    re.I,
+)
 _PARENS = re.compile(r"\(([^)]*)\)")
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,4})(?=$|[\s._-])")
 _CODE_GROUP = re.compile(r"^[\s._-]*([A-Z]{2,5}(?:\s*\+\s*[A-Z]{2,5})*)(?=$|[\s._-])")
@@ -81,6 +89,7 @@ class ParsedName:
     date: datetime.date | None = None
     part: str = ""  # "am" | "pm" | ""
     part_number: int | None = None
+    is_practice: bool = False  # a guided recitation or practice, shown first in its session
     places: list[str] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
 
@@ -163,6 +172,9 @@ def parse_filename(
     tagged: list[str] = []
 
     def bracket(match):
+        if _PRACTICE_TAG.match(match.group(1)):
+            result.is_practice = True
+            return " "
         languages = _languages_of_tag(match.group(1))
         if not languages:
             return match.group(0)
@@ -266,6 +278,7 @@ def parse_filename(
     if title and title.isupper() and len(title) <= 5 and title not in speakers:
         result.unknown_codes.append(title)
     result.title = title
+    result.is_practice = result.is_practice or bool(_PRACTICE_TITLE.match(title))
     return result
 
 

@@ -264,7 +264,8 @@ class SavedBatch:
 def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatch:
     """Create the reviewed tracks and transcripts and queue processing; each file moves to
     its stable key once the transaction commits. ``items``: ``{uploadId, kind, order, title,
-    language, languages, speakers (or one speaker), originalOrder, skip}`` as corrected by staff. Duplicates flagged in
+    language, languages, speakers (or one speaker), partNumber, isPractice, originalOrder, skip}``
+    as corrected by staff. Duplicates flagged in
     review are not stored twice. ``user``: when given, only that staff member's uploads are
     saved (another's answers "not uploaded", as an unknown id does).
 
@@ -312,12 +313,15 @@ def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatc
                 track = Track.objects.create(
                     session=session, order=int(item["order"]), title=item["title"][:300].strip() or upload.filename,
                     language=language, languages=languages, original=original,
+                    part_number=int(item["part_number"]) if item.get("part_number") else None,
+                    is_practice=bool(item.get("is_practice")),
                 )  # fmt: skip
                 TrackSpeaker.objects.bulk_create(
                     TrackSpeaker(track=track, teacher=teacher, position=position)
                     for position, teacher in enumerate(speakers)
                 )
         except (IntegrityError, ValueError, TypeError, KeyError):
+            # (A part number below 1 breaks a constraint too: the page only offers whole numbers.)
             errors[upload.filename] = _("Number %(n)s in %(lang)s is already taken in this session.") % {
                 "n": item.get("order"), "lang": item.get("language")}  # fmt: skip
             continue

@@ -391,7 +391,7 @@ def with_speakers(queryset):
 class TrackInlineForm(forms.ModelForm):
     class Meta:
         model = Track
-        fields = ["order", "title", "language", "original"]
+        fields = ["is_practice", "order", "part_number", "title", "language", "original"]
 
     def clean(self):
         cleaned = super().clean()
@@ -422,7 +422,17 @@ class TrackInline(admin.TabularInline):
     form = TrackInlineForm
     formset = VerboseUniqueFormSet
     # Languages and speakers are sets and lists: they are edited on the track's own page.
-    fields = ["order", "title", "language", "original", "languages_display", "speakers_display", "duration_display"]
+    fields = [
+        "is_practice",
+        "order",
+        "part_number",
+        "title",
+        "language",
+        "original",
+        "languages_display",
+        "speakers_display",
+        "duration_display",
+    ]
     readonly_fields = ["languages_display", "speakers_display", "duration_display"]
     raw_id_fields = ["original"]
     extra = 0
@@ -507,6 +517,8 @@ class TrackForm(forms.ModelForm):
         fields = [
             "session",
             "order",
+            "part_number",
+            "is_practice",
             "language",
             "languages",
             "original_language",
@@ -562,8 +574,15 @@ class TrackSpeakerInline(admin.TabularInline):
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
     form = TrackForm
-    list_display = ["title", "order", "languages_display", "session", "speakers_display", "duration_display"]
-    list_filter = ["language", "processing_status", "session__retreat", "speakers", "tags"]
+    list_display = [
+        "title",
+        "order",
+        "languages_display",
+        "session",
+        "speakers_display",
+        "duration_display",
+    ]
+    list_filter = ["language", "is_practice", "processing_status", "session__retreat", "speakers", "tags"]
     list_select_related = ["session__retreat"]
     search_fields = ["title"]
     # The original is chosen by its label (number, title, language), not typed in as a row id.
@@ -579,7 +598,7 @@ class TrackAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["session", "order", "title", "description"]}),
+        (None, {"fields": ["session", "order", "part_number", "is_practice", "title", "description"]}),
         (
             _("Languages and translation"),
             {"fields": ["language", "languages", "original_language", "original", "tags"]},

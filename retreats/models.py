@@ -6,6 +6,7 @@ import uuid
 
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q, Value
 from django.db.models.functions import Concat
@@ -328,6 +329,18 @@ class Track(TimeStamped):
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("number"), default=0)
     language = models.CharField(_("language"), max_length=3, choices=LANGUAGE_CHOICES, default="en", db_index=True)
+    part_number = models.PositiveSmallIntegerField(
+        _("part"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("A session recorded in several parts: the part this recording is (AM part 2)."),
+    )
+    is_practice = models.BooleanField(
+        _("practice"),
+        default=False,
+        help_text=_("A guided recitation or practice: shown first in its session."),
+    )
     original = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -369,13 +382,16 @@ class Track(TimeStamped):
     search_hash = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
-        ordering = ["session", "order", "language"]
+        # Practices first, then by number (parts follow their numbers).
+        ordering = ["session", "-is_practice", "order", "language"]
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
         constraints = [
             # An original and its translation share the talk's number, so the number is
-            # unique per language within a session.
+            # unique per language within a session (each part of a session has its own number,
+            # as in the archive's file names).
             models.UniqueConstraint(fields=["session", "language", "order"], name="track_unique_order_in_session"),
+            models.CheckConstraint(condition=Q(part_number__gte=1), name="track_part_number_positive"),
             models.CheckConstraint(condition=Q(duration__gte=0), name="track_duration_not_negative"),
             models.CheckConstraint(condition=Q(file_size__gte=0), name="track_size_not_negative"),
             models.CheckConstraint(condition=~Q(original=F("id")), name="track_not_own_original"),

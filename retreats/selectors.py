@@ -141,7 +141,11 @@ TRACK_SUMMARY_COLUMNS = (
     "original_language",
     "has_transcript",
     "original__uuid",
+    "part_number",
+    "is_practice",
 )
+# Within a session: practices first, then by number (an original before its translation).
+TRACK_ORDER = ("-is_practice", "order", "language")
 
 _GROUP_FIELDS = ("id", "uuid", "name", "name_pt", "description", "description_pt", "image")
 
@@ -179,13 +183,13 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     sessions = list(
         Session.objects.filter(retreat_id__in=retreat_ids)
         .order_by("retreat_id", "order")
-        .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date")
+        .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date", "part_number")
     )
     tracks_by_session: defaultdict[int, list[tuple]] = defaultdict(list)
     track_rows = (
         Track.objects.filter(visible_tracks_q(reader), session__retreat_id__in=retreat_ids)
         .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
-        .order_by("session_id", "order", "language")
+        .order_by("session_id", *TRACK_ORDER)
         .values_list("session_id", *TRACK_SUMMARY_COLUMNS)
     )
     for track in track_rows:
@@ -272,6 +276,8 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
             "language",
             "languages",
             "original_language",
+            "part_number",
+            "is_practice",
             "file_size",
             "original__uuid",
             "has_transcript",

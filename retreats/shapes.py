@@ -33,12 +33,16 @@ class TrackSummary(Shape):
     hasTranscript = serializers.BooleanField()
     isTranslation = serializers.BooleanField()
     originalTrackId = serializers.UUIDField(allow_null=True)
+    partNumber = serializers.IntegerField(
+        allow_null=True, help_text="A session recorded in several parts: which part (null when not in parts)."
+    )
+    isPractice = serializers.BooleanField(help_text="A guided recitation or practice, listed first in its session.")
 
     @classmethod
     def build(cls, row: tuple) -> dict:
         """``row``: ``session_id`` and ``selectors.TRACK_SUMMARY_COLUMNS``."""
         (_session_id, uuid, title, duration, order, language, languages, original_language, has_transcript,
-         original_uuid) = row  # fmt: skip
+         original_uuid, part_number, is_practice) = row  # fmt: skip
         return {
             "id": uuid,
             "title": title,
@@ -50,6 +54,8 @@ class TrackSummary(Shape):
             "hasTranscript": has_transcript,
             "isTranslation": original_uuid is not None,
             "originalTrackId": original_uuid,
+            "partNumber": part_number,
+            "isPractice": is_practice,
         }
 
 
@@ -58,6 +64,7 @@ class Session(Shape):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=["morning", "afternoon", "evening", "other"])
     date = serializers.DateField(allow_null=True)
+    partNumber = serializers.IntegerField(allow_null=True, help_text="A day's session given in parts: which part.")
     tracks = TrackSummary(many=True)
 
     @classmethod
@@ -68,6 +75,7 @@ class Session(Shape):
             "name": pick_language(session["name"], session["name_pt"], language),
             "type": session["type"],
             "date": session["date"],
+            "partNumber": session["part_number"],
             "tracks": [TrackSummary.build(track) for track in tracks],
         }
 
@@ -214,6 +222,8 @@ class Track(TrackSummary):
             "hasTranscript": row["has_transcript"],
             "isTranslation": row["original__uuid"] is not None,
             "originalTrackId": row["original__uuid"],
+            "partNumber": row["part_number"],
+            "isPractice": row["is_practice"],
             "tags": [pick_language(name, name_pt, language) for name, name_pt in rows.tags],
             "retreat": {"id": first_group[1], "name": pick_language(first_group[2], first_group[3], language)}
             if first_group

@@ -76,3 +76,26 @@ def test_it_refuses_an_unknown_language(staff_client):
 
     assert response.status_code == 200
     assert "languages" in response.context["adminform"].form.errors
+
+
+def test_it_saves_a_practice_and_a_part_and_filters_practices(staff_client):
+    session = factories.make_session(factories.make_retreat())
+    track = factories.make_track(session)
+    factories.make_track(session)
+
+    response = _post(staff_client, track, is_practice="on", part_number=2)
+
+    assert response.status_code == 302, response.context and response.context["errors"]
+    track.refresh_from_db()
+    assert (track.is_practice, track.part_number) == (True, 2)
+    listing = staff_client.get(reverse("admin:retreats_track_changelist"), {"is_practice__exact": "1"})
+    assert list(listing.context["cl"].result_list) == [track]
+
+
+def test_it_refuses_a_part_zero(staff_client):
+    track = factories.make_track(factories.make_session(factories.make_retreat()))
+
+    response = _post(staff_client, track, part_number=0)
+
+    assert response.status_code == 200
+    assert "part_number" in response.context["adminform"].form.errors

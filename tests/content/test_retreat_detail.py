@@ -44,6 +44,8 @@ def test_it_returns_the_group_unwrapped_with_sessions_and_tracks(user_api):
         "hasTranscript": True,
         "isTranslation": False,
         "originalTrackId": None,
+        "partNumber": None,
+        "isPractice": False,
     }
 
 

@@ -224,3 +224,22 @@ def test_it_never_fails_on_any_name():
         assert p.number is None or p.number >= 0
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("name", "practice"),
+    [
+        ("000 [PRACTICE] Guru Yoga.mp3", True),
+        ("003 Prática de Tara.mp3", True),
+        ("004 JKR - Recitation of the Seven-Line Prayer.mp3", True),
+        ("001 JKR - The daily practice in three parts.mp3", False),
+    ],
+)
+def test_it_guesses_practices_from_a_tag_or_the_first_words(name, practice):
+    assert parse(name).is_practice is practice
+
+
+def test_it_reads_the_part_of_a_session_recorded_in_parts():
+    p = parse("005 JKR - Teaching (18 April AM part 2).mp3")
+
+    assert (p.number, p.part, p.part_number, p.is_practice) == (5, "am", 2, False)

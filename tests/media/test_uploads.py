@@ -115,6 +115,22 @@ def test_it_saves_a_bilingual_recording_with_its_languages_and_speakers(
     assert list(track.track_speakers.values_list("teacher__abbreviation", "position")) == [("KPS", 0), ("JKR", 1)]
 
 
+def test_it_saves_the_part_and_the_practice_as_reviewed(
+    staff_client, session, make_audio, django_capture_on_commit_callbacks
+):
+    practice = _local_upload(staff_client, session, "001 [PRACTICE] Guru Yoga.mp3", make_audio(2))
+    part = _local_upload(staff_client, session, "002 JKR - Teaching AM_part_2.mp3", make_audio(2, frequency=660))
+    rows = _review(staff_client, session, [practice["uploadId"], part["uploadId"]])
+    assert [(r["isPractice"], r["partNumber"]) for r in rows] == [(True, None), (False, 2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _save(staff_client, session, rows, **{"002 JKR - Teaching AM_part_2.mp3": {"partNumber": 3}})
+
+    assert response.status_code == 200, response.content
+    saved = session.tracks.order_by("order").values_list("order", "is_practice", "part_number")
+    assert list(saved) == [(1, True, None), (2, False, 3)]
+
+
 def test_it_refuses_unknown_languages_and_saves_nothing(staff_client, session, make_audio):
     upload = _local_upload(staff_client, session, "001 JKR - Teaching.mp3", make_audio(2))
     rows = _review(staff_client, session, [upload["uploadId"]])

@@ -231,10 +231,15 @@
         note.textContent = fill(gettext("Duplicate of %(file)s: it will not be stored twice."), { file: r.duplicateOf });
         name.appendChild(note);
       }
-      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && fill(gettext("part %(number)s"), { number: r.partNumber }), r.bilingual && "+TRAD", (r.speakers || []).length > 1 && r.speakers.join("+")].filter(Boolean).join(" · ");
+      // The part (AM part 2) is corrected in place; the rest of the cell says what else was read.
+      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.bilingual && "+TRAD", (r.speakers || []).length > 1 && r.speakers.join("+")].filter(Boolean).join(" · ") + " ";
+      const partNumber = input("number", r.partNumber, "partNumber");
+      partNumber.min = 1; partNumber.title = gettext("part"); partNumber.placeholder = gettext("part");
+      when.appendChild(partNumber);
       tr.append(name, cell(kind), cell(input("number", r.order, "order")), cell(input("text", r.title, "title")),
         cell(select("language-options", r.language, "language")), cell(select("speaker-options", r.speaker, "speaker")),
-        cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.duplicateOf, "skip")));
+        cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.isPractice, "isPractice")),
+        cell(input("checkbox", !!r.duplicateOf, "skip")));
       body.appendChild(tr);
     }
     $("#review").hidden = rows.length === 0;
@@ -259,6 +264,7 @@
         languages: JSON.parse(tr.dataset.languages).length > 1 ? [v("language").value, ...JSON.parse(tr.dataset.languages)] : [v("language").value],
         speakers: [v("speaker").value, ...JSON.parse(tr.dataset.speakers).filter((s) => s !== v("speaker").value)].filter(Boolean),
         originalOrder: Number(v("originalOrder").value) || null, skip: v("skip").checked,
+        partNumber: Number(v("partNumber").value) || null, isPractice: v("isPractice").checked,
       };
     });
     const errors = $("#review-errors");
