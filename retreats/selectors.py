@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 
 from .access import AccessProfile, published_q
 from .models import Retreat, RetreatGroup, Session, Tag, Track, TrackSpeaker, Transcript
@@ -68,9 +68,13 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
     sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
     # Tracks are counted per session and summed: a count over a join of every track with the
     # sessions is planned as a sequential scan of the track table for each gathering.
-    per_session = _count_subquery(
-        Track.objects.filter(visible_tracks_q(reader), session_id=OuterRef("pk")), "session_id"
+    # The tracks heard in the reader's languages, or every track where none is (visible_tracks_q,
+    # counted without its per-track NOT EXISTS, which is planned badly inside these subqueries).
+    heard = _count_subquery(
+        Track.objects.filter(heard_in_q(reader.content_codes), session_id=OuterRef("pk")), "session_id"
     )
+    every = _count_subquery(Track.objects.filter(session_id=OuterRef("pk")), "session_id")
+    per_session = Coalesce(NullIf(heard, Value(0)), every)
     track_totals = (
         Session.objects.filter(retreat_id=OuterRef("retreat_id"))
         .order_by()
@@ -186,14 +190,21 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
         .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date", "part_number")
     )
     tracks_by_session: defaultdict[int, list[tuple]] = defaultdict(list)
+    # Every track is read and visible_tracks_q applied here, per session: cheaper than in SQL.
     track_rows = (
-        Track.objects.filter(visible_tracks_q(reader), session__retreat_id__in=retreat_ids)
+        Track.objects.filter(session__retreat_id__in=retreat_ids)
         .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
         .order_by("session_id", *TRACK_ORDER)
         .values_list("session_id", *TRACK_SUMMARY_COLUMNS)
     )
     for track in track_rows:
         tracks_by_session[track[0]].append(track)
+    wanted = set(reader.content_codes)
+    languages_at = 1 + TRACK_SUMMARY_COLUMNS.index("languages")
+    for session_id, tracks in tracks_by_session.items():
+        heard = [track for track in tracks if wanted.intersection(track[languages_at])]
+        if heard:
+            tracks_by_session[session_id] = heard
     by_retreat: defaultdict[int, list[SessionRows]] = defaultdict(list)
     for session in sessions:
         by_retreat[session["retreat_id"]].append((session, tracks_by_session[session["id"]]))
