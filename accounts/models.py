@@ -63,6 +63,7 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class ContentLanguage(models.TextChoices):
         EN = "en", _("English only")
+        PT = "pt", _("Portuguese only")
         EN_PT = "en-pt", _("English with Portuguese translation")
 
     class SubscriptionStatus(models.TextChoices):
@@ -123,7 +124,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.CheckConstraint(condition=models.Q(language__in=["en", "pt"]), name="user_language_valid"),
             models.CheckConstraint(
-                condition=models.Q(content_language__in=["en", "en-pt"]), name="user_content_language_valid"
+                condition=models.Q(content_language__in=["en", "pt", "en-pt"]), name="user_content_language_valid"
             ),
             models.CheckConstraint(
                 condition=models.Q(subscription_status__in=["active", "inactive", "expired"]),

@@ -62,7 +62,18 @@ TRACKS = 12
 def build_catalogue(gatherings: int, grants: int = 0) -> dict:
     """Bulk-inserts the catalogue; returns what the requests need."""
     from accounts.models import GroupMembership, User
-    from retreats.models import Attendance, Audience, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
+    from retreats.models import (
+        Attendance,
+        Audience,
+        Retreat,
+        RetreatGroup,
+        Session,
+        Tag,
+        Teacher,
+        Track,
+        TrackSpeaker,
+        Transcript,
+    )
 
     teachers = Teacher.objects.bulk_create(
         Teacher(name=name, abbreviation=abbr)
@@ -117,7 +128,8 @@ def build_catalogue(gatherings: int, grants: int = 0) -> dict:
             description="A talk.",
             order=(s.order - 1) * TRACKS + n,
             language="en",
-            speaker=teachers[n % 3],
+            languages=["en"],
+            original_language="en",
             duration=1800.0 + n,
             file_size=30_000_000,
             processing_status="ready",
@@ -131,14 +143,18 @@ def build_catalogue(gatherings: int, grants: int = 0) -> dict:
             title=f"Ensinamento {t.order}",
             order=t.order,
             language="pt",
+            languages=["pt"],
+            original_language="en",
             original=t,
-            speaker=t.speaker,
             duration=t.duration,
             processing_status="ready",
         )
         for t in originals
     )
     Transcript.objects.bulk_create(Transcript(track=t, language="en", page_count=12, status="ready") for t in originals)
+    TrackSpeaker.objects.bulk_create(
+        TrackSpeaker(track=t, teacher=teachers[i % 3], position=0) for i, t in enumerate([*originals, *translations])
+    )
     Track.tags.through.objects.bulk_create(
         Track.tags.through(track_id=t.id, tag_id=tags[k].id)
         for i, t in enumerate(originals)
@@ -203,7 +219,9 @@ SELECT t.uuid, t.title, t.description, t.duration, t."order", t.language, t.file
        EXISTS (SELECT 1 FROM retreats_transcript x WHERE x.track_id = t.id) AS has_transcript,
        s.uuid AS session_uuid, s.name AS session_name, s.name_pt AS session_name_pt, s.date,
        r.uuid AS retreat_uuid, r.name AS retreat_name, r.name_pt AS retreat_name_pt, r.audience_id,
-       sp.name AS speaker_name, sp.abbreviation,
+       (SELECT json_agg(json_build_array(sp.name, sp.abbreviation) ORDER BY ts.position)
+          FROM retreats_trackspeaker ts JOIN retreats_teacher sp ON sp.id = ts.teacher_id
+         WHERE ts.track_id = t.id) AS speakers,
        (SELECT json_agg(json_build_array(g.uuid, g.name, g.name_pt) ORDER BY g."order", g.name)
           FROM retreats_retreat_groups rg JOIN retreats_retreatgroup g ON g.id = rg.retreatgroup_id
          WHERE rg.retreat_id = r.id) AS groups,
@@ -213,7 +231,6 @@ FROM retreats_track t
 JOIN retreats_session s ON s.id = t.session_id
 JOIN retreats_retreat r ON r.id = s.retreat_id
 LEFT JOIN retreats_track o ON o.id = t.original_id
-LEFT JOIN retreats_teacher sp ON sp.id = t.speaker_id
 WHERE t.uuid = %s AND r.status = 'published'
 """
 

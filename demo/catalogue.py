@@ -54,6 +54,7 @@ from retreats.models import (
     Tag,
     Teacher,
     Track,
+    TrackSpeaker,
     Transcript,
     TranscriptPage,
 )
@@ -507,7 +508,6 @@ class DemoLoader:
                 "title": title,
                 "description": f"{speaker.name}, {place.name}, {day.isoformat()}.",
                 "original": original,
-                "speaker": speaker,
             },
             session=session,
             language=language,
@@ -515,6 +515,7 @@ class DemoLoader:
         )
         if created:
             track.tags.set([self.tags[slug] for slug in theme["tags"]])
+            TrackSpeaker.objects.create(track=track, teacher=speaker, position=0)
         if not _file_present(track.audio_file.name):
             self.audio_jobs.append(
                 (track, self._tone_spec(track, title=title, artist=speaker.abbreviation, index=index))

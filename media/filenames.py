@@ -1,4 +1,4 @@
-"""Guesses from the archive's real file names: track number, title, speakers, language,
+"""Guesses from the archive's real file names: track number, title, speakers, languages,
 translation pairing, date and AM/PM part. A pure function: staff review and correct every
 guess before anything is saved (docs/field-notes.md: fifteen repair scripts came from silent guesses).
 
@@ -8,6 +8,10 @@ Examples of real names::
     001 TRAD - A pratica diaria em tres partes.mp3        (Portuguese translation of 001)
     03 KPS [POR] Introducao ao texto 2017-11-15.mp3
     01-TPWR-20030614-KAR.mp3
+    019 JKR+TRAD - Bodhicitta.mp3                          (English teaching with live Portuguese)
+    016 KPS+JKR - Questions and answers.mp3               (two speakers, KPS the main one)
+    005 JKR - Teaching (18 April AM part 2).mp3            (the second part of a morning)
+    000 [PRACTICE] Guru Yoga recitation.mp3               (a practice, shown first)
     2025-10-27-Guru_Yoga [ENG - Audio].m4a
 """
 
@@ -56,6 +60,12 @@ _MONTH_DAY = re.compile(
 _PART = re.compile(r"(?<![A-Za-z])(AM|PM|am|pm)(?:[\s_-]*(?:part|parte|pt)[\s_.-]*(\d{1,2}))?(?![A-Za-z])")
 _LOOSE_PART = re.compile(r"(?<![A-Za-z])(?:part|parte)[\s_.-]*(\d{1,2})(?![\d])", re.I)
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
+# A practice (guided recitation) announced by a tag ([PRACTICE], [PRÁTICA]) or by its title's first words.
+_PRACTICE_TAG = re.compile(r"^\s*(?:practice|pr[aá]tica|recitation|recita[cç][aã]o)\s*$", re.I)
+_PRACTICE_TITLE = re.compile(
+    r"^(?:practice|pr[aá]tica|recitation|recita[cç][aã]o|guided meditation|medita[cç][aã]o guiada|sadhana|puja)\b",
+    re.I,
+)
 _PARENS = re.compile(r"\(([^)]*)\)")
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,4})(?=$|[\s._-])")
 _CODE_GROUP = re.compile(r"^[\s._-]*([A-Z]{2,5}(?:\s*\+\s*[A-Z]{2,5})*)(?=$|[\s._-])")
@@ -70,13 +80,16 @@ class ParsedName:
     number: int | None = None
     title: str = ""
     speakers: list[str] = field(default_factory=list)
-    language: str = "en"
+    language: str = "en"  # the main language heard
+    languages: list[str] = field(default_factory=list)  # every language heard, the main one first
+    original_language: str = ""  # the teaching's; "" for a translation: its original's
     language_tagged: bool = False
     is_translation: bool = False  # a Portuguese translation (TRAD) paired to the same number
     bilingual: bool = False  # JKR+TRAD: the teaching and its translation in one recording
     date: datetime.date | None = None
     part: str = ""  # "am" | "pm" | ""
     part_number: int | None = None
+    is_practice: bool = False  # a guided recitation or practice, shown first in its session
     places: list[str] = field(default_factory=list)
     unknown_codes: list[str] = field(default_factory=list)
 
@@ -85,12 +98,13 @@ class ParsedName:
         return {"am": "morning", "pm": "afternoon"}.get(self.part, "other")
 
 
-def _language_of_tag(tag: str) -> str | None:
-    words = re.split(r"[\s\-/,]+", tag.strip().upper())
-    for word in words:
-        if word in LANGUAGE_TAGS:
-            return LANGUAGE_TAGS[word]
-    return None
+def _languages_of_tag(tag: str) -> list[str]:
+    """``ENG - Audio`` → ``["en"]``, ``TIB-ENG`` → ``["tib", "en"]``."""
+    found: list[str] = []
+    for word in re.split(r"[\s\-/,+]+", tag.strip().upper()):
+        if word in LANGUAGE_TAGS and LANGUAGE_TAGS[word] not in found:
+            found.append(LANGUAGE_TAGS[word])
+    return found
 
 
 def _safe_date(year: int | None, month: int, day: int) -> datetime.date | None:
@@ -155,11 +169,17 @@ def parse_filename(
     result = ParsedName(filename=path.name, kind=kind, extension=extension)
 
     # [ENG - Audio], [POR], [TIB]: language tags; other bracketed words stay in the title.
+    tagged: list[str] = []
+
     def bracket(match):
-        language = _language_of_tag(match.group(1))
-        if language is None:
+        if _PRACTICE_TAG.match(match.group(1)):
+            result.is_practice = True
+            return " "
+        languages = _languages_of_tag(match.group(1))
+        if not languages:
             return match.group(0)
-        result.language, result.language_tagged = language, True
+        tagged.extend(code for code in languages if code not in tagged)
+        result.language, result.language_tagged = tagged[0], True
         return " "
 
     text = _BRACKETS.sub(bracket, text)
@@ -190,17 +210,27 @@ def parse_filename(
                 result.places.append(places[code])
             elif code in LANGUAGE_TAGS:
                 taken.append(code)
-                result.language, result.language_tagged = LANGUAGE_TAGS[code], True
+                if LANGUAGE_TAGS[code] not in tagged:
+                    tagged.append(LANGUAGE_TAGS[code])
+                result.language, result.language_tagged = tagged[0], True
         if len(taken) == len(codes.group(1).split("+")):
             text = text[codes.end() :]
         else:
             result.speakers, result.places, result.is_translation = [], [], False
 
+    result.languages = list(tagged) or [result.language]
+    result.original_language = result.language
     if result.is_translation and result.speakers:
-        # JKR+TRAD: one recording holding the teaching and its interpretation.
+        # JKR+TRAD: one recording holding the teaching and its (Portuguese) interpretation.
         result.is_translation, result.bilingual = False, True
-    elif result.is_translation and not result.language_tagged:
-        result.language = "pt"
+        if "pt" not in result.languages:
+            result.languages.append("pt")
+    elif result.is_translation:
+        # TRAD: the interpretation alone, in its own track; the teaching's language is the original's.
+        if not result.language_tagged:
+            result.language = "pt"
+            result.languages = ["pt"]
+        result.original_language = ""
 
     # Dates and parts, inside parentheses or not: (17 April AM), 2017-11-15, AM_part_1.
     def parens(match):
@@ -248,6 +278,7 @@ def parse_filename(
     if title and title.isupper() and len(title) <= 5 and title not in speakers:
         result.unknown_codes.append(title)
     result.title = title
+    result.is_practice = result.is_practice or bool(_PRACTICE_TITLE.match(title))
     return result
 
 

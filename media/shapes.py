@@ -91,11 +91,14 @@ def upload_guess(parsed: ParsedName) -> dict:
         "title": parsed.title,
         "speakers": parsed.speakers,
         "language": parsed.language,
+        "languages": parsed.languages,
+        "originalLanguage": parsed.original_language,
         "isTranslation": parsed.is_translation,
         "bilingual": parsed.bilingual,
         "date": _iso_date(parsed.date),
         "part": parsed.part,
         "partNumber": parsed.part_number,
+        "isPractice": parsed.is_practice,
     }
 
 
@@ -121,10 +124,11 @@ def review_row(row: uploads.ReviewRow) -> dict:
     return {
         "uploadId": str(upload.uuid), "filename": upload.filename, "size": upload.size, "kind": p.kind,
         "order": p.number, "title": p.title, "speaker": p.speakers[0] if p.speakers else "",
-        "speakers": p.speakers, "language": p.language, "isTranslation": p.is_translation,
+        "speakers": p.speakers, "language": p.language, "languages": p.languages,
+        "originalLanguage": p.original_language, "isTranslation": p.is_translation,
         "originalOrder": row.original_order, "bilingual": p.bilingual,
         "date": _iso_date(p.date), "part": p.part, "partNumber": p.part_number,
-        "duplicateOf": row.duplicate_of,
+        "isPractice": p.is_practice, "duplicateOf": row.duplicate_of,
     }  # fmt: skip
 
 

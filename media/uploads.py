@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from padmakara.errors import DomainError
 from retreats import live
-from retreats.models import Place, Retreat, Session, Teacher, Track, Transcript
+from retreats.models import Place, Retreat, Session, Teacher, Track, TrackSpeaker, Transcript, language_set
 
 from . import processing
 from . import storage as media_storage
@@ -56,6 +56,20 @@ def speaker_aliases() -> dict[str, str]:
         for alias in filter(None, (a.strip().upper() for a in other.split(","))):
             aliases[alias] = abbreviation
     return aliases
+
+
+def _speakers(item: dict, teachers: dict[str, Teacher], aliases: dict[str, str]) -> list[Teacher]:
+    """The teachers of an item's ``speakers`` (or its one ``speaker``), main first, each once;
+    unknown abbreviations are left out."""
+    wanted = item.get("speakers")
+    if not isinstance(wanted, list):
+        wanted = [item.get("speaker")]
+    found: list[Teacher] = []
+    for abbreviation in wanted:
+        teacher = teachers.get(aliases.get(str(abbreviation or "").upper(), "").upper())
+        if teacher is not None and teacher not in found:
+            found.append(teacher)
+    return found
 
 
 def place_aliases() -> dict[str, str]:
@@ -251,7 +265,8 @@ class SavedBatch:
 def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatch:
     """Create the reviewed tracks and transcripts and queue processing; each file moves to
     its stable key once the transaction commits. ``items``: ``{uploadId, kind, order, title,
-    language, speaker, originalOrder, skip}`` as corrected by staff. Duplicates flagged in
+    language, languages, speakers (or one speaker), partNumber, isPractice, originalOrder, skip}``
+    as corrected by staff. Duplicates flagged in
     review are not stored twice. ``user``: when given, only that staff member's uploads are
     saved (another's answers "not uploaded", as an unknown id does).
 
@@ -287,14 +302,27 @@ def uploads_save(*, session: Session, items: list[dict], user=None) -> SavedBatc
                 .exclude(language=item.get("language", "pt"))
                 .first()
             )
-        speaker = teachers.get(aliases.get((item.get("speaker") or "").upper(), "").upper())
+        speakers = _speakers(item, teachers, aliases)
+        language = item.get("language") or "en"
+        try:
+            languages = language_set(item.get("languages") or (), language)
+        except (ValueError, TypeError):
+            errors[upload.filename] = _("Unknown languages: %(languages)s.") % {"languages": item.get("languages")}
+            continue
         try:
             with transaction.atomic():
                 track = Track.objects.create(
                     session=session, order=int(item["order"]), title=item["title"][:300].strip() or upload.filename,
-                    language=item.get("language") or "en", speaker=speaker, original=original,
+                    language=language, languages=languages, original=original,
+                    part_number=int(item["part_number"]) if item.get("part_number") else None,
+                    is_practice=bool(item.get("is_practice")),
                 )  # fmt: skip
+                TrackSpeaker.objects.bulk_create(
+                    TrackSpeaker(track=track, teacher=teacher, position=position)
+                    for position, teacher in enumerate(speakers)
+                )
         except (IntegrityError, ValueError, TypeError, KeyError):
+            # (A part number below 1 breaks a constraint too: the page only offers whole numbers.)
             errors[upload.filename] = _("Number %(n)s in %(lang)s is already taken in this session.") % {
                 "n": item.get("order"), "lang": item.get("language")}  # fmt: skip
             continue

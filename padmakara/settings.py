@@ -453,6 +453,7 @@ SPECTACULAR_SETTINGS = {
         "LockedReasonEnum": "retreats.access.Reason.ALL",
         "PaymentMethodEnum": "subscriptions.shapes.PAYMENT_METHODS",
         "OnlinePaymentMethodEnum": "subscriptions.services.ONLINE_METHOD_CHOICES",
+        "LanguageCodeEnum": "retreats.models.LANGUAGE_CODES",
     },
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -5,7 +5,7 @@ and the big tables (tracks, transcripts) never load every row as a choice or COU
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
-from django.db.models import Count, FloatField, IntegerField, OuterRef, Subquery, Sum, Value
+from django.db.models import Count, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
 from django.urls import reverse
@@ -20,7 +20,18 @@ from padmakara.api.formats import clock
 from . import live
 from .access_admin import AttendanceFormsetSaving, GatheringAttendanceInline, grant_access_to_gatherings
 from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
-from .models import Place, Retreat, RetreatGroup, Session, Tag, Teacher, Track, Transcript
+from .models import (
+    LANGUAGE_CHOICES,
+    Place,
+    Retreat,
+    RetreatGroup,
+    Session,
+    Tag,
+    Teacher,
+    Track,
+    TrackSpeaker,
+    Transcript,
+)
 
 NO_GROUP_PUBLISHED_WARNING = _(
     "“%(gathering)s” is published but in no retreat group: listeners do not see it in the app. "
@@ -368,10 +379,26 @@ class RetreatAdmin(AttendanceFormsetSaving, TrackTotalsColumns, admin.ModelAdmin
 # --- Sessions -----------------------------------------------------------------------------
 
 
+def languages_label(codes) -> str:
+    """``["en", "pt"]`` as "EN + PT"."""
+    return " + ".join(code.upper() for code in codes or ())
+
+
+def speakers_label(track: Track) -> str:
+    """The track's speakers by abbreviation, main one first (from a prefetch of ``track_speakers__teacher``)."""
+    return ", ".join(link.teacher.abbreviation for link in track.track_speakers.all()) or "—"
+
+
+def with_speakers(queryset):
+    return queryset.prefetch_related(
+        Prefetch("track_speakers", queryset=TrackSpeaker.objects.select_related("teacher").order_by("position"))
+    )
+
+
 class TrackInlineForm(forms.ModelForm):
     class Meta:
         model = Track
-        fields = ["order", "title", "language", "original", "speaker"]
+        fields = ["is_practice", "order", "part_number", "title", "language", "original"]
 
     def clean(self):
         cleaned = super().clean()
@@ -401,20 +428,33 @@ class TrackInline(admin.TabularInline):
     model = Track
     form = TrackInlineForm
     formset = VerboseUniqueFormSet
-    fields = ["order", "title", "language", "original", "speaker", "duration_display"]
-    readonly_fields = ["duration_display"]
+    # Languages and speakers are sets and lists: they are edited on the track's own page.
+    fields = [
+        "is_practice",
+        "order",
+        "part_number",
+        "title",
+        "language",
+        "original",
+        "languages_display",
+        "speakers_display",
+        "duration_display",
+    ]
+    readonly_fields = ["languages_display", "speakers_display", "duration_display"]
     raw_id_fields = ["original"]
     extra = 0
     show_change_link = True
 
-    def formfield_for_dbfield(self, db_field, request, **kwargs):
-        field = super().formfield_for_dbfield(db_field, request, **kwargs)
-        if db_field.name == "speaker":
-            # Four add/change/delete/view icons on every row drown the row; teachers have their own page.
-            field.widget = field.widget.widget
-            # Teachers are few; read them once for all rows instead of once per row.
-            field.choices = list(field.choices)
-        return field
+    def get_queryset(self, request):
+        return with_speakers(super().get_queryset(request))
+
+    @admin.display(description=_("languages"))
+    def languages_display(self, obj):
+        return languages_label(obj.languages) if obj.pk else "—"
+
+    @admin.display(description=_("speakers"))
+    def speakers_display(self, obj):
+        return speakers_label(obj) if obj.pk else "—"
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -471,9 +511,30 @@ class SessionAdmin(TrackTotalsColumns, admin.ModelAdmin):
 
 
 class TrackForm(forms.ModelForm):
+    languages = forms.MultipleChoiceField(
+        label=_("languages"),
+        choices=LANGUAGE_CHOICES,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text=_("Every language heard on the recording; the main language is always one of them."),
+    )
+
     class Meta:
         model = Track
-        fields = ["session", "order", "language", "title", "description", "speaker", "original", "tags", "audio_file"]
+        fields = [
+            "session",
+            "order",
+            "part_number",
+            "is_practice",
+            "language",
+            "languages",
+            "original_language",
+            "title",
+            "description",
+            "original",
+            "tags",
+            "audio_file",
+        ]
 
     def clean(self):
         cleaned = super().clean()
@@ -507,15 +568,32 @@ class TranscriptInline(admin.TabularInline):
         return super().get_queryset(request).select_related("track")
 
 
+class TrackSpeakerInline(admin.TabularInline):
+    model = TrackSpeaker
+    formset = VerboseUniqueFormSet
+    fields = ["position", "teacher"]
+    autocomplete_fields = ["teacher"]
+    extra = 0
+    verbose_name = _("speaker")
+    verbose_name_plural = _("speakers (position 0 is the main speaker)")
+
+
 @admin.register(Track)
 class TrackAdmin(admin.ModelAdmin):
     form = TrackForm
-    list_display = ["title", "order", "language", "session", "speaker", "duration_display"]
-    list_filter = ["language", "processing_status", "session__retreat", "speaker", "tags"]
-    list_select_related = ["session__retreat", "speaker"]
+    list_display = [
+        "title",
+        "order",
+        "languages_display",
+        "session",
+        "speakers_display",
+        "duration_display",
+    ]
+    list_filter = ["language", "is_practice", "processing_status", "session__retreat", "speakers", "tags"]
+    list_select_related = ["session__retreat"]
     search_fields = ["title"]
     # The original is chosen by its label (number, title, language), not typed in as a row id.
-    autocomplete_fields = ["session", "speaker", "tags", "original"]
+    autocomplete_fields = ["session", "tags", "original"]
     readonly_fields = [
         api_id,
         "duration_display",
@@ -527,8 +605,11 @@ class TrackAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     fieldsets = [
-        (None, {"fields": ["session", "order", "language", "title", "description"]}),
-        (_("Speaker and translation"), {"fields": ["speaker", "original", "tags"]}),
+        (None, {"fields": ["session", "order", "part_number", "is_practice", "title", "description"]}),
+        (
+            _("Languages and translation"),
+            {"fields": ["language", "languages", "original_language", "original", "tags"]},
+        ),
         (
             _("Audio"),
             {
@@ -544,7 +625,7 @@ class TrackAdmin(admin.ModelAdmin):
         ),
         (_("Record"), {"fields": [api_id, "created_at", "updated_at"], "classes": ["collapse"]}),
     ]
-    inlines = [TranscriptInline]
+    inlines = [TrackSpeakerInline, TranscriptInline]
     paginator = LargeTablePaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER  # a COUNT per filter choice over the whole table
@@ -554,6 +635,17 @@ class TrackAdmin(admin.ModelAdmin):
             # The selected session is shown as "gathering · session": fetch both at once.
             kwargs["queryset"] = Session.objects.select_related("retreat")
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_queryset(self, request):
+        return with_speakers(super().get_queryset(request))
+
+    @admin.display(description=_("languages"), ordering="language")
+    def languages_display(self, obj):
+        return languages_label(obj.languages)
+
+    @admin.display(description=_("speakers"))
+    def speakers_display(self, obj):
+        return speakers_label(obj)
 
     @admin.display(description=_("duration"), ordering="duration")
     def duration_display(self, obj):

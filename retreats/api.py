@@ -28,6 +28,12 @@ LANGUAGE_PARAM = OpenApiParameter(
     enum=["en", "pt"],
     description="Language of names and descriptions (default: the user's).",
 )
+CONTENT_LANGUAGE_PARAM = OpenApiParameter(
+    "contentLanguage",
+    OpenApiTypes.STR,
+    enum=list(selectors.CONTENT_LANGUAGES),
+    description="Tracks heard in English, Portuguese or either (default: the user's content language).",
+)
 
 
 class ContentView(APIView):
@@ -46,10 +52,15 @@ class ContentView(APIView):
             raise APIError(
                 _("language must be en or pt."), code="validation_error", details={"language": ["Must be en or pt."]}
             )
+        content_language = request.query_params.get("contentLanguage") or getattr(user, "content_language", "en")
+        if content_language not in selectors.CONTENT_LANGUAGES:
+            raise APIError(
+                _("contentLanguage must be en, pt or en-pt."),
+                code="validation_error",
+                details={"contentLanguage": ["Must be en, pt or en-pt."]},
+            )
         return selectors.Reader(
-            profile=AccessProfile.for_user(user),
-            language=language,
-            content_language=getattr(user, "content_language", "en"),
+            profile=AccessProfile.for_user(user), language=language, content_language=content_language
         )
 
     def respond_object(self, request, shape, select, object_id):
@@ -95,6 +106,7 @@ class RetreatListView(ContentView):
         operation_id="content_retreats",
         parameters=[
             LANGUAGE_PARAM,
+            CONTENT_LANGUAGE_PARAM,
             OpenApiParameter("year", {"type": "integer", "minimum": 1900, "maximum": 2100}),
             OpenApiParameter("season", OpenApiTypes.STR, enum=["spring", "fall"]),
             *page_parameters(),
@@ -136,7 +148,7 @@ class RetreatListView(ContentView):
 class RetreatGroupDetailView(ContentView):
     @extend_schema(
         operation_id="content_retreat",
-        parameters=[LANGUAGE_PARAM],
+        parameters=[LANGUAGE_PARAM, CONTENT_LANGUAGE_PARAM],
         responses={200: shapes.RetreatGroup, **ERROR_RESPONSES},
     )
     def get(self, request, group_id):
@@ -146,7 +158,7 @@ class RetreatGroupDetailView(ContentView):
 class GatheringDetailView(ContentView):
     @extend_schema(
         operation_id="content_gathering",
-        parameters=[LANGUAGE_PARAM],
+        parameters=[LANGUAGE_PARAM, CONTENT_LANGUAGE_PARAM],
         responses={200: shapes.Gathering, **ERROR_RESPONSES},
     )
     def get(self, request, gathering_id):
@@ -156,7 +168,7 @@ class GatheringDetailView(ContentView):
 class TrackDetailView(ContentView):
     @extend_schema(
         operation_id="content_track",
-        parameters=[LANGUAGE_PARAM],
+        parameters=[LANGUAGE_PARAM, CONTENT_LANGUAGE_PARAM],
         responses={200: shapes.Track, **ERROR_RESPONSES},
     )
     def get(self, request, track_id):

@@ -5,8 +5,11 @@ primary keys stay for admin URLs and joins."""
 import uuid
 
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Concat
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +24,19 @@ LANGUAGE_CHOICES = [
     ("es", _("Spanish")),
     ("de", _("German")),
 ]
+
+
+LANGUAGE_CODES = tuple(code for code, _label in LANGUAGE_CHOICES)
+
+
+def language_set(codes, main: str = "") -> list[str]:
+    """``codes`` (and ``main``) as a track's ``languages``: known codes, once each, in the order
+    of ``LANGUAGE_CHOICES``; unknown codes raise ``ValueError``."""
+    wanted = {*(codes or ()), *([main] if main else [])}
+    unknown = wanted - set(LANGUAGE_CODES)
+    if unknown:
+        raise ValueError(f"unknown language codes: {', '.join(sorted(unknown))}")
+    return [code for code in LANGUAGE_CODES if code in wanted]
 
 
 def pick_language(en: str, pt: str, language: str) -> str:
@@ -313,6 +329,18 @@ class Track(TimeStamped):
     description = models.TextField(_("description"), blank=True)
     order = models.PositiveIntegerField(_("number"), default=0)
     language = models.CharField(_("language"), max_length=3, choices=LANGUAGE_CHOICES, default="en", db_index=True)
+    part_number = models.PositiveSmallIntegerField(
+        _("part"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text=_("A session recorded in several parts: the part this recording is (AM part 2)."),
+    )
+    is_practice = models.BooleanField(
+        _("practice"),
+        default=False,
+        help_text=_("A guided recitation or practice: shown first in its session."),
+    )
     original = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
@@ -322,8 +350,20 @@ class Track(TimeStamped):
         verbose_name=_("original"),
         help_text=_("For a translation: the track it translates."),
     )
-    speaker = models.ForeignKey(
-        Teacher, on_delete=models.SET_NULL, null=True, blank=True, related_name="tracks", verbose_name=_("speaker")
+    # The languages heard on the recording (JKR+TRAD: the teaching and its live interpretation);
+    # ``language`` is the main one among them, and the one its number is unique in.
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, help_text=_("Every language heard on the recording.")
+    )
+    original_language = models.CharField(
+        _("original language"),
+        max_length=3,
+        choices=LANGUAGE_CHOICES,
+        blank=True,
+        help_text=_("The language the teaching was given in. Left empty: the original's, or the main language."),
+    )
+    speakers = models.ManyToManyField(
+        Teacher, through="TrackSpeaker", related_name="tracks", blank=True, verbose_name=_("speakers")
     )
     tags = models.ManyToManyField(Tag, related_name="tracks", blank=True, verbose_name=_("tags"))
     audio_file = models.FileField(_("audio file"), max_length=500, blank=True)
@@ -342,16 +382,26 @@ class Track(TimeStamped):
     search_hash = models.CharField(max_length=32, blank=True, editable=False)
 
     class Meta:
-        ordering = ["session", "order", "language"]
+        # Practices first, then by number (parts follow their numbers).
+        ordering = ["session", "-is_practice", "order", "language"]
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
         constraints = [
             # An original and its translation share the talk's number, so the number is
-            # unique per language within a session.
+            # unique per language within a session (each part of a session has its own number,
+            # as in the archive's file names).
             models.UniqueConstraint(fields=["session", "language", "order"], name="track_unique_order_in_session"),
+            models.CheckConstraint(condition=Q(part_number__gte=1), name="track_part_number_positive"),
             models.CheckConstraint(condition=Q(duration__gte=0), name="track_duration_not_negative"),
             models.CheckConstraint(condition=Q(file_size__gte=0), name="track_size_not_negative"),
             models.CheckConstraint(condition=~Q(original=F("id")), name="track_not_own_original"),
+            models.CheckConstraint(
+                condition=Q(languages__icontains=Concat(Value('"'), F("language"), Value('"'))),
+                name="track_languages_hold_main",
+            ),
+            models.CheckConstraint(
+                condition=Q(original_language__in=["", *LANGUAGE_CODES]), name="track_original_language_valid"
+            ),
             models.CheckConstraint(
                 condition=Q(processing_status__in=["pending", "processing", "ready", "failed"]),
                 name="track_processing_status_valid",
@@ -362,9 +412,44 @@ class Track(TimeStamped):
         # Number, title and language: an original and its translation share number and often title.
         return f"{self.order:03d} {self.title} ({self.language.upper()})"
 
+    def save(self, *args, **kwargs):
+        self.languages = language_set(self.languages, self.language)
+        if not self.original_language:
+            self.original_language = self.original.language if self.original_id else self.language
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        # Before the constraints are validated: the main language always counts among the set.
+        try:
+            self.languages = language_set(self.languages, self.language)
+        except (ValueError, TypeError):
+            raise ValidationError({"languages": _("Choose languages from the list.")}) from None
+
     @property
     def is_translation(self) -> bool:
         return self.original_id is not None
+
+
+class TrackSpeaker(models.Model):
+    """A teacher speaking on a track; ``position`` 0 is the main speaker."""
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="track_speakers", verbose_name=_("track"))
+    teacher = models.ForeignKey(
+        Teacher, on_delete=models.CASCADE, related_name="track_speakers", verbose_name=_("teacher")
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["track", "position"]
+        verbose_name = _("speaker")
+        verbose_name_plural = _("speakers")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "teacher"], name="track_speaker_once"),
+            models.UniqueConstraint(fields=["track", "position"], name="track_speaker_unique_position"),
+        ]
+
+    def __str__(self):
+        return str(self.teacher)
 
 
 class Transcript(TimeStamped):

@@ -29,7 +29,7 @@ from django.db.models import Min, Q
 
 from .access import published_q
 from .models import Retreat, Track, TranscriptPage
-from .selectors import Reader
+from .selectors import Reader, visible_tracks_q
 from .versioning import bump_catalogue_version
 
 TYPES = ("track", "transcript")
@@ -187,7 +187,10 @@ class PostgresBackend:
         if not queries:
             return [], 0
         allowed_sql, allowed_params = _allowed_retreats(reader).query.sql_with_params()
-        translations = "" if reader.with_translations else "AND t.original_id IS NULL"
+        # The reader's content language, as selectors.visible_tracks_q says it (jsonb ``?|``: any of).
+        codes = list(reader.content_codes)
+        translations = """AND (t.languages ?| %s::text[] OR NOT EXISTS (
+            SELECT 1 FROM retreats_track heard WHERE heard.session_id = t.session_id AND heard.languages ?| %s::text[]))"""
         params: list = [queries.get(code) for code in (*CONFIGURATIONS, "other")]
         branches = []
         if request.wants_tracks:
@@ -198,7 +201,7 @@ class PostgresBackend:
                        ts_rank_cd('{RANK_WEIGHTS}', t.search_vector, {_query_sql("t.language")}, 32) AS score
                 FROM retreats_track t JOIN retreats_session s ON s.id = t.session_id
                 WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations}""")
-            params += match_params + list(allowed_params)
+            params += match_params + list(allowed_params) + [codes, codes]
         if request.wants_transcripts:
             # One branch per language, each with its query as a constant: matching pages are
             # checked against the transcripts the reader may see (a semi-join) and ranked
@@ -215,7 +218,7 @@ class PostgresBackend:
                         JOIN retreats_track t ON t.id = tr.track_id
                         JOIN retreats_session s ON s.id = t.session_id
                         WHERE tr.language {language} AND s.retreat_id IN ({allowed_sql}) {translations})""")
-                params += [parsed, parsed, *allowed_params]
+                params += [parsed, parsed, *allowed_params, codes, codes]
             # One row per transcript: its best page (DISTINCT ON keeps the first per id).
             branches.append(f"""
                 (SELECT DISTINCT ON (transcript_id) 'transcript' AS kind, transcript_id AS object_id,
@@ -352,8 +355,7 @@ class SubstringBackend:
         if not wanted:
             return [], 0
         tracks = Track.objects.filter(session__retreat__in=_allowed_retreats(reader))
-        if not reader.with_translations:
-            tracks = tracks.filter(original__isnull=True)
+        tracks = tracks.filter(visible_tracks_q(reader))
         window = request.offset + request.limit
         hits: list[SearchHit] = []
         total = 0

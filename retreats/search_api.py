@@ -12,7 +12,7 @@ from padmakara.api.pagination import page_from
 from padmakara.api.schema import ERROR_RESPONSES
 
 from . import search, shapes
-from .api import ContentView
+from .api import CONTENT_LANGUAGE_PARAM, ContentView
 
 
 class SearchInput(serializers.Serializer):
@@ -48,6 +48,7 @@ class SearchView(ContentView):
             OpenApiParameter(
                 "language", OpenApiTypes.STR, enum=list(search.LANGUAGES), description="Content language."
             ),
+            CONTENT_LANGUAGE_PARAM,
             OpenApiParameter("limit", OpenApiTypes.INT),
             OpenApiParameter("offset", OpenApiTypes.INT),
         ],

@@ -11,10 +11,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, NullIf
 
 from .access import AccessProfile, published_q
-from .models import Retreat, RetreatGroup, Session, Tag, Track, Transcript
+from .models import Retreat, RetreatGroup, Session, Tag, Track, TrackSpeaker, Transcript
+
+# The listener's content language (``contentLanguage``) -> the languages a track must be heard in.
+CONTENT_LANGUAGES = {"en": ("en",), "pt": ("pt",), "en-pt": ("en", "pt")}
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,9 @@ class Reader:
     content_language: str = "en"
 
     @property
-    def with_translations(self) -> bool:
-        return self.content_language == "en-pt"
+    def content_codes(self) -> tuple[str, ...]:
+        """The languages of the tracks this reader is shown (docs/api.md "Content")."""
+        return CONTENT_LANGUAGES.get(self.content_language, ("en",))
 
 
 @dataclass(frozen=True)
@@ -36,8 +40,21 @@ class RetreatFilters:
     season: str | None = None
 
 
-def _visible_tracks_q(reader: Reader, prefix: str = "") -> Q:
-    return Q() if reader.with_translations else Q(**{f"{prefix}original__isnull": True})
+def heard_in_q(codes, prefix: str = "") -> Q:
+    """Tracks with any of ``codes`` among their ``languages`` (a JSON list: each code is matched
+    with its quotes, so ``"en"`` never matches inside another code)."""
+    heard = Q(pk__in=[])
+    for code in codes:
+        heard |= Q(**{f"{prefix}languages__icontains": f'"{code}"'})
+    return heard
+
+
+def visible_tracks_q(reader: Reader) -> Q:
+    """Tracks heard in the reader's content language; in a session where none is, every track
+    of that session (a Tibetan or French session still shows what it has). A filter on Track."""
+    codes = reader.content_codes
+    nothing_heard = ~Exists(Track.objects.filter(heard_in_q(codes), session_id=OuterRef("session_id")))
+    return heard_in_q(codes) | nothing_heard
 
 
 def _count_subquery(queryset, group_field: str):
@@ -51,9 +68,13 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
     sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
     # Tracks are counted per session and summed: a count over a join of every track with the
     # sessions is planned as a sequential scan of the track table for each gathering.
-    per_session = _count_subquery(
-        Track.objects.filter(_visible_tracks_q(reader), session_id=OuterRef("pk")), "session_id"
+    # The tracks heard in the reader's languages, or every track where none is (visible_tracks_q,
+    # counted without its per-track NOT EXISTS, which is planned badly inside these subqueries).
+    heard = _count_subquery(
+        Track.objects.filter(heard_in_q(reader.content_codes), session_id=OuterRef("pk")), "session_id"
     )
+    every = _count_subquery(Track.objects.filter(session_id=OuterRef("pk")), "session_id")
+    per_session = Coalesce(NullIf(heard, Value(0)), every)
     track_totals = (
         Session.objects.filter(retreat_id=OuterRef("retreat_id"))
         .order_by()
@@ -114,7 +135,21 @@ SessionRows = tuple[Mapping[str, Any], list[tuple]]
 # A gathering's rows: the gathering (``_gathering_rows``) and its sessions.
 GatheringRows = tuple[Mapping[str, Any], list[SessionRows]]
 
-TRACK_SUMMARY_COLUMNS = ("uuid", "title", "duration", "order", "language", "has_transcript", "original__uuid")
+TRACK_SUMMARY_COLUMNS = (
+    "uuid",
+    "title",
+    "duration",
+    "order",
+    "language",
+    "languages",
+    "original_language",
+    "has_transcript",
+    "original__uuid",
+    "part_number",
+    "is_practice",
+)
+# Within a session: practices first, then by number (an original before its translation).
+TRACK_ORDER = ("-is_practice", "order", "language")
 
 _GROUP_FIELDS = ("id", "uuid", "name", "name_pt", "description", "description_pt", "image")
 
@@ -152,17 +187,24 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     sessions = list(
         Session.objects.filter(retreat_id__in=retreat_ids)
         .order_by("retreat_id", "order")
-        .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date")
+        .values("id", "retreat_id", "uuid", "name", "name_pt", "type", "date", "part_number")
     )
     tracks_by_session: defaultdict[int, list[tuple]] = defaultdict(list)
+    # Every track is read and visible_tracks_q applied here, per session: cheaper than in SQL.
     track_rows = (
-        Track.objects.filter(_visible_tracks_q(reader), session__retreat_id__in=retreat_ids)
+        Track.objects.filter(session__retreat_id__in=retreat_ids)
         .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
-        .order_by("session_id", "order", "language")
+        .order_by("session_id", *TRACK_ORDER)
         .values_list("session_id", *TRACK_SUMMARY_COLUMNS)
     )
     for track in track_rows:
         tracks_by_session[track[0]].append(track)
+    wanted = set(reader.content_codes)
+    languages_at = 1 + TRACK_SUMMARY_COLUMNS.index("languages")
+    for session_id, tracks in tracks_by_session.items():
+        heard = [track for track in tracks if wanted.intersection(track[languages_at])]
+        if heard:
+            tracks_by_session[session_id] = heard
     by_retreat: defaultdict[int, list[SessionRows]] = defaultdict(list)
     for session in sessions:
         by_retreat[session["retreat_id"]].append((session, tracks_by_session[session["id"]]))
@@ -203,7 +245,7 @@ def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
         "retreat__start_date": retreat.start_date,
         "retreat__end_date": retreat.end_date,
         "session_count": retreat.sessions.count(),
-        "track_count": Track.objects.filter(_visible_tracks_q(reader), session__retreat=retreat).count(),
+        "track_count": Track.objects.filter(visible_tracks_q(reader), session__retreat=retreat).count(),
         "retreat__required_plan": retreat.required_plan,
         "retreat__audience_id": retreat.audience_id,
         "retreat__audience__name": retreat.audience.name,
@@ -215,11 +257,13 @@ def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
 
 @dataclass(frozen=True)
 class TrackRows:
-    """One track's row, its gathering's groups (``id, uuid, name, name_pt``), its tags' names and the access decision."""
+    """One track's row, its gathering's groups (``id, uuid, name, name_pt``), its tags' names,
+    its speakers (``name, abbreviation``, main first) and the access decision."""
 
     row: Mapping[str, Any]
     groups: list[tuple]
     tags: list[tuple[str, str]]
+    speakers: list[tuple[str, str]]
     playable: bool
     locked_reason: str | None = None
 
@@ -227,7 +271,7 @@ class TrackRows:
 def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
     """``GET /content/track/{id}``: one track of a published gathering, locked or not.
 
-    Three plain queries (track, its gathering's groups, its tags) compile faster than one query
+    Four plain queries (track, its gathering's groups, its tags, its speakers) compile faster than one query
     with subqueries; the groups give both the ``retreat`` reference and the access decision."""
     rows = (
         Track.objects.filter(published_q("session__retreat__"), uuid=track_uuid)
@@ -241,6 +285,10 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
             "duration",
             "order",
             "language",
+            "languages",
+            "original_language",
+            "part_number",
+            "is_practice",
             "file_size",
             "original__uuid",
             "has_transcript",
@@ -254,8 +302,6 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
             "session__retreat__name_pt",
             "session__retreat__audience_id",
             "session__retreat__required_plan",
-            "speaker__name",
-            "speaker__abbreviation",
         )[:1]
     )
     if not rows:
@@ -274,5 +320,10 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
         gathering_id=row["session__retreat_id"],
     )
     tags = list(Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt"))
+    speakers = list(
+        TrackSpeaker.objects.filter(track_id=row["id"])
+        .order_by("position")
+        .values_list("teacher__name", "teacher__abbreviation")
+    )
     reason = None if playable else reader.profile.reason(audience=audience, required_plan=plan)
-    return TrackRows(row=row, groups=groups, tags=tags, playable=playable, locked_reason=reason)
+    return TrackRows(row=row, groups=groups, tags=tags, speakers=speakers, playable=playable, locked_reason=reason)

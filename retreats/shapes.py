@@ -13,7 +13,7 @@ from padmakara.api.shapes import PageShape, Shape
 
 from . import search
 from .access import Reason
-from .models import Audience, Retreat, pick_language
+from .models import LANGUAGE_CODES, Audience, Retreat, pick_language
 from .selectors import GatheringRows, SessionRows, TrackRows
 
 
@@ -22,24 +22,40 @@ class TrackSummary(Shape):
     title = serializers.CharField()
     duration = serializers.FloatField()
     order = serializers.IntegerField()
-    language = serializers.CharField()
+    language = serializers.CharField(help_text="The main language heard (one of languages).")
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CODES),
+        help_text="Every language heard on the recording (a teaching with live interpretation has two).",
+    )
+    originalLanguage = serializers.ChoiceField(
+        choices=LANGUAGE_CODES, help_text="The language the teaching was given in."
+    )
     hasTranscript = serializers.BooleanField()
     isTranslation = serializers.BooleanField()
     originalTrackId = serializers.UUIDField(allow_null=True)
+    partNumber = serializers.IntegerField(
+        allow_null=True, help_text="A session recorded in several parts: which part (null when not in parts)."
+    )
+    isPractice = serializers.BooleanField(help_text="A guided recitation or practice, listed first in its session.")
 
     @classmethod
     def build(cls, row: tuple) -> dict:
         """``row``: ``session_id`` and ``selectors.TRACK_SUMMARY_COLUMNS``."""
-        _session_id, uuid, title, duration, order, language, has_transcript, original_uuid = row
+        (_session_id, uuid, title, duration, order, language, languages, original_language, has_transcript,
+         original_uuid, part_number, is_practice) = row  # fmt: skip
         return {
             "id": uuid,
             "title": title,
             "duration": duration,
             "order": order,
             "language": language,
+            "languages": languages,
+            "originalLanguage": original_language or language,
             "hasTranscript": has_transcript,
             "isTranslation": original_uuid is not None,
             "originalTrackId": original_uuid,
+            "partNumber": part_number,
+            "isPractice": is_practice,
         }
 
 
@@ -48,6 +64,7 @@ class Session(Shape):
     name = serializers.CharField()
     type = serializers.ChoiceField(choices=["morning", "afternoon", "evening", "other"])
     date = serializers.DateField(allow_null=True)
+    partNumber = serializers.IntegerField(allow_null=True, help_text="A day's session given in parts: which part.")
     tracks = TrackSummary(many=True)
 
     @classmethod
@@ -58,6 +75,7 @@ class Session(Shape):
             "name": pick_language(session["name"], session["name_pt"], language),
             "type": session["type"],
             "date": session["date"],
+            "partNumber": session["part_number"],
             "tracks": [TrackSummary.build(track) for track in tracks],
         }
 
@@ -181,7 +199,8 @@ class Track(TrackSummary):
     retreat = TrackRetreatRef(allow_null=True)
     session = TrackSessionRef()
     gathering = TrackGatheringRef()
-    speaker = Speaker(allow_null=True)
+    speaker = Speaker(allow_null=True, help_text="The main speaker (the first of speakers).")
+    speakers = Speaker(many=True)
     fileSize = serializers.IntegerField()
     locked = serializers.BooleanField()
     lockedReason = locked_reason_field()
@@ -190,6 +209,7 @@ class Track(TrackSummary):
     def build(cls, rows: TrackRows, language: str) -> dict:
         row = rows.row
         first_group = rows.groups[0] if rows.groups else None
+        speakers = [{"name": name, "abbreviation": abbreviation} for name, abbreviation in rows.speakers]
         return {
             "id": row["uuid"],
             "title": row["title"],
@@ -197,9 +217,13 @@ class Track(TrackSummary):
             "duration": row["duration"],
             "order": row["order"],
             "language": row["language"],
+            "languages": row["languages"],
+            "originalLanguage": row["original_language"] or row["language"],
             "hasTranscript": row["has_transcript"],
             "isTranslation": row["original__uuid"] is not None,
             "originalTrackId": row["original__uuid"],
+            "partNumber": row["part_number"],
+            "isPractice": row["is_practice"],
             "tags": [pick_language(name, name_pt, language) for name, name_pt in rows.tags],
             "retreat": {"id": first_group[1], "name": pick_language(first_group[2], first_group[3], language)}
             if first_group
@@ -213,9 +237,8 @@ class Track(TrackSummary):
                 "id": row["session__retreat__uuid"],
                 "name": pick_language(row["session__retreat__name"], row["session__retreat__name_pt"], language),
             },
-            "speaker": {"name": row["speaker__name"], "abbreviation": row["speaker__abbreviation"]}
-            if row["speaker__name"] is not None
-            else None,
+            "speaker": speakers[0] if speakers else None,
+            "speakers": speakers,
             "fileSize": row["file_size"],
             "locked": not rows.playable,
             "lockedReason": rows.locked_reason,

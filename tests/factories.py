@@ -8,7 +8,17 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import GroupMembership, User
-from retreats.models import Attendance, Retreat, RetreatGroup, Session, Teacher, Track, Transcript, TranscriptPage
+from retreats.models import (
+    Attendance,
+    Retreat,
+    RetreatGroup,
+    Session,
+    Teacher,
+    Track,
+    TrackSpeaker,
+    Transcript,
+    TranscriptPage,
+)
 
 _seq = itertools.count(1)
 
@@ -52,11 +62,16 @@ def make_session(retreat, **extra) -> Session:
     return Session.objects.create(retreat=retreat, **extra)
 
 
-def make_track(session, **extra) -> Track:
+def make_track(session, *, speakers=(), **extra) -> Track:
+    """A track; ``speakers`` the teachers speaking on it, the main one first."""
     extra.setdefault("order", (session.tracks.filter(language=extra.get("language", "en")).count()) + 1)
     extra.setdefault("title", f"Teaching {extra['order']}")
     extra.setdefault("duration", 1800.0)
-    return Track.objects.create(session=session, **extra)
+    track = Track.objects.create(session=session, **extra)
+    TrackSpeaker.objects.bulk_create(
+        TrackSpeaker(track=track, teacher=teacher, position=position) for position, teacher in enumerate(speakers)
+    )
+    return track
 
 
 def make_transcript(track, *, pages=("Page one text.",), **extra) -> Transcript:

@@ -102,3 +102,38 @@ def test_the_visibilities_become_audiences_with_their_gatherings():
         "received-initiation",
     ]
     assert all(name and pt for _slug, name, pt in seeded)
+
+
+WITH_ONE_SPEAKER = [("retreats", "0004_audiences")]
+WITH_SPEAKER_LISTS = [("retreats", "0006_track_languages_speakers")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_track_language_becomes_its_set_and_its_speaker_its_main_speaker():
+    latest = MigrationExecutor(connection).loader.graph.leaf_nodes()
+    old = _migrate(WITH_ONE_SPEAKER)
+    try:
+        Retreat, Session = old.get_model("retreats", "Retreat"), old.get_model("retreats", "Session")
+        Track, Teacher = old.get_model("retreats", "Track"), old.get_model("retreats", "Teacher")
+        retreat = Retreat.objects.create(name="R", slug="old-tracks", start_date="2024-03-01", end_date="2024-03-03")
+        session = Session.objects.create(retreat=retreat, name="S", order=1)
+        jkr = Teacher.objects.create(name="Jigme Khyentse", abbreviation="JKR")
+        original = Track.objects.create(session=session, title="Refuge", order=1, language="tib", speaker=jkr)
+        Track.objects.create(session=session, title="Refúgio", order=1, language="pt", original=original)
+        new = _migrate(WITH_SPEAKER_LISTS)
+        NewTrack, NewTrackSpeaker = new.get_model("retreats", "Track"), new.get_model("retreats", "TrackSpeaker")
+        moved = {
+            title: (original_language, languages)
+            for title, original_language, languages in NewTrack.objects.values_list(
+                "title", "original_language", "languages"
+            )
+        }
+        speakers = list(NewTrackSpeaker.objects.values_list("track__title", "teacher__abbreviation", "position"))
+        back = _migrate(WITH_ONE_SPEAKER)
+        speaker_back = back.get_model("retreats", "Track").objects.get(title="Refuge").speaker.abbreviation
+    finally:
+        _migrate(latest)
+
+    assert moved == {"Refuge": ("tib", ["tib"]), "Refúgio": ("tib", ["pt"])}
+    assert speakers == [("Refuge", "JKR", 0)]
+    assert speaker_back == "JKR"

@@ -21,7 +21,12 @@ def test_it_updates_part_of_the_preferences(bearer, app_user):
     assert app_user.language == "pt" and app_user.biometric_enabled
 
 
-def test_it_refuses_an_unknown_content_language(bearer, app_user):
+def test_it_accepts_portuguese_as_the_content_language(bearer, app_user):
     response = bearer.put("/api/v1/user/preferences", {"contentLanguage": "pt"})
+    assert response.status_code == 200 and response.json()["contentLanguage"] == "pt"
+
+
+def test_it_refuses_an_unknown_content_language(bearer, app_user):
+    response = bearer.put("/api/v1/user/preferences", {"contentLanguage": "fr"})
     assert response.status_code == 400
     assert "contentLanguage" in response.json()["error"]["details"]

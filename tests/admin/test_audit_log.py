@@ -44,6 +44,8 @@ def _post_track(client, track, **changes):
         "description": track.description,
         "transcripts-TOTAL_FORMS": 0,
         "transcripts-INITIAL_FORMS": 0,
+        "track_speakers-TOTAL_FORMS": 0,
+        "track_speakers-INITIAL_FORMS": 0,
         **changes,
     }
     return client.post(reverse("admin:retreats_track_change", args=[track.pk]), data)

@@ -48,8 +48,7 @@ def _catalogue(db):
     teacher = factories.make_teacher()
     retreat.teachers.add(teacher)
     track = retreat.sessions.first().tracks.get(language="en", order=1)
-    track.speaker = teacher
-    track.save()
+    track.speakers.add(teacher)
     factories.make_transcript(track)
     member = factories.make_user()
     factories.make_member(member, group)

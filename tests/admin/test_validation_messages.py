@@ -54,6 +54,7 @@ def test_it_explains_a_track_number_taken_in_the_session(staff_client):
             "language": "en",
             "title": "Same number",
             **_inline_management("transcripts"),
+            **_inline_management("track_speakers"),
         },
     )
 
@@ -75,6 +76,7 @@ def test_it_accepts_the_same_number_in_another_language(staff_client):
             "title": "Tradução",
             "original": original.pk,
             **_inline_management("transcripts"),
+            **_inline_management("track_speakers"),
         },
     )
 
@@ -145,6 +147,7 @@ def test_it_explains_a_track_that_is_its_own_original(staff_client):
             "title": track.title,
             "original": track.pk,
             **_inline_management("transcripts"),
+            **_inline_management("track_speakers"),
         },
     )
 

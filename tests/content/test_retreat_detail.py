@@ -39,9 +39,13 @@ def test_it_returns_the_group_unwrapped_with_sessions_and_tracks(user_api):
         "duration": 1800.0,
         "order": 1,
         "language": "en",
+        "languages": ["en"],
+        "originalLanguage": "en",
         "hasTranscript": True,
         "isTranslation": False,
         "originalTrackId": None,
+        "partNumber": None,
+        "isPractice": False,
     }
 
 

@@ -12,7 +12,7 @@ def test_it_returns_the_track_with_its_context(user_api):
     group = make_group(name="Mind Training")
     retreat = make_retreat(groups=[group], name="Spring 2024")
     session = make_session(retreat, name="Day 1 morning")
-    track = make_track(session, speaker=make_teacher(name="Jigme Khyentse", abbreviation="JKR"), file_size=1234)
+    track = make_track(session, speakers=[make_teacher(name="Jigme Khyentse", abbreviation="JKR")], file_size=1234)
     track.tags.add(Tag.objects.create(name="Compassion"))
 
     body = user_api.get(f"/api/v1/content/track/{track.uuid}").json()
@@ -54,6 +54,6 @@ def test_it_costs_a_fixed_number_of_queries(user_api, django_assert_num_queries)
     _, [retreat] = make_catalogue(gatherings=1, sessions=1, tracks=1)
     track = retreat.sessions.get().tracks.get(language="pt")
 
-    # access profile, the track with its context, its gathering's groups, its tags
-    with django_assert_num_queries(4):
+    # access profile, the track with its context, its gathering's groups, its tags, its speakers
+    with django_assert_num_queries(5):
         user_api.get(f"/api/v1/content/track/{track.uuid}")

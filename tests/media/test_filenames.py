@@ -76,7 +76,28 @@ def test_it_reads_a_teaching_with_its_translation_in_one_recording():
     p = parse("002 JKR+TRAD - Refuge.mp3")
 
     assert (p.speakers, p.bilingual, p.is_translation, p.language) == (["JKR"], True, False, "en")
+    assert (p.languages, p.original_language) == (["en", "pt"], "en")
     assert p.title == "Refuge"
+
+
+def test_it_reads_the_archive_names_with_two_languages_or_two_speakers():
+    bilingual = parse("019 JKR+TRAD - Bodhicitta (17 April AM).mp3")
+    two_speakers = parse("016 KPS+JKR - Questions and answers.mp3")
+
+    assert (bilingual.number, bilingual.languages, bilingual.speakers) == (19, ["en", "pt"], ["JKR"])
+    assert (two_speakers.number, two_speakers.languages, two_speakers.speakers) == (16, ["en"], ["KPS", "JKR"])
+
+
+def test_it_leaves_a_translations_original_language_to_its_original():
+    p = parse("001 TRAD - A pratica diaria.mp3")
+
+    assert (p.language, p.languages, p.original_language) == ("pt", ["pt"], "")
+
+
+def test_it_reads_several_languages_from_one_tag():
+    p = parse("004 JKR [TIB-ENG] Refuge.mp3")
+
+    assert (p.language, p.languages, p.original_language, p.title) == ("tib", ["tib", "en"], "tib", "Refuge")
 
 
 @pytest.mark.parametrize(
@@ -203,3 +224,22 @@ def test_it_never_fails_on_any_name():
         assert p.number is None or p.number >= 0
 
     check()
+
+
+@pytest.mark.parametrize(
+    ("name", "practice"),
+    [
+        ("000 [PRACTICE] Guru Yoga.mp3", True),
+        ("003 Prática de Tara.mp3", True),
+        ("004 JKR - Recitation of the Seven-Line Prayer.mp3", True),
+        ("001 JKR - The daily practice in three parts.mp3", False),
+    ],
+)
+def test_it_guesses_practices_from_a_tag_or_the_first_words(name, practice):
+    assert parse(name).is_practice is practice
+
+
+def test_it_reads_the_part_of_a_session_recorded_in_parts():
+    p = parse("005 JKR - Teaching (18 April AM part 2).mp3")
+
+    assert (p.number, p.part, p.part_number, p.is_practice) == (5, "am", 2, False)

@@ -90,12 +90,56 @@ def test_it_uploads_in_chunks_and_saves_reviewed_tracks(
     en = Track.objects.get(session=session, language="en")
     pt = Track.objects.get(session=session, language="pt")
     assert en.title == "The Daily Practice"  # the staff correction, not the guess
-    assert en.speaker.abbreviation == "JKR"
+    assert [t.abbreviation for t in en.speakers.all()] == ["JKR"]
     assert pt.original == en
     assert en.audio_file.name == f"retreats/spring-2024/01-day-1-morning/001-en-the-daily-practice-{en.uuid.hex}.mp3"
     assert (en.processing_status, pt.processing_status) == ("ready", "ready")
     assert default_storage.listdir(f"uploads/{session.pk}") == ([], [])
     assert set(Upload.objects.values_list("status", flat=True)) == {"attached"}
+
+
+def test_it_saves_a_bilingual_recording_with_its_languages_and_speakers(
+    staff_client, session, make_audio, django_capture_on_commit_callbacks
+):
+    factories.make_teacher(abbreviation="KPS")
+    upload = _local_upload(staff_client, session, "016 KPS+JKR+TRAD - Questions.mp3", make_audio(2))
+    rows = _review(staff_client, session, [upload["uploadId"]])
+    assert (rows[0]["languages"], rows[0]["speakers"]) == (["en", "pt"], ["KPS", "JKR"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _save(staff_client, session, rows)
+
+    assert response.status_code == 200, response.content
+    track = Track.objects.get(session=session)
+    assert (track.language, track.languages, track.original_language) == ("en", ["en", "pt"], "en")
+    assert list(track.track_speakers.values_list("teacher__abbreviation", "position")) == [("KPS", 0), ("JKR", 1)]
+
+
+def test_it_saves_the_part_and_the_practice_as_reviewed(
+    staff_client, session, make_audio, django_capture_on_commit_callbacks
+):
+    practice = _local_upload(staff_client, session, "001 [PRACTICE] Guru Yoga.mp3", make_audio(2))
+    part = _local_upload(staff_client, session, "002 JKR - Teaching AM_part_2.mp3", make_audio(2, frequency=660))
+    rows = _review(staff_client, session, [practice["uploadId"], part["uploadId"]])
+    assert [(r["isPractice"], r["partNumber"]) for r in rows] == [(True, None), (False, 2)]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = _save(staff_client, session, rows, **{"002 JKR - Teaching AM_part_2.mp3": {"partNumber": 3}})
+
+    assert response.status_code == 200, response.content
+    saved = session.tracks.order_by("order").values_list("order", "is_practice", "part_number")
+    assert list(saved) == [(1, True, None), (2, False, 3)]
+
+
+def test_it_refuses_unknown_languages_and_saves_nothing(staff_client, session, make_audio):
+    upload = _local_upload(staff_client, session, "001 JKR - Teaching.mp3", make_audio(2))
+    rows = _review(staff_client, session, [upload["uploadId"]])
+
+    response = _save(staff_client, session, rows, **{"001 JKR - Teaching.mp3": {"languages": ["en", "xx"]}})
+
+    assert response.status_code == 400
+    assert "001 JKR - Teaching.mp3" in response.json()["error"]["details"]
+    assert not Track.objects.filter(session=session).exists()
 
 
 def test_it_flags_a_duplicate_upload_and_does_not_store_it_twice(

@@ -71,3 +71,15 @@ def test_it_lets_staff_find_every_published_gathering(backend, reindex, api, sta
     api.force_authenticate(staff)
 
     assert titles(api.get("/api/v1/content/search", {"q": "mandala"}).json()) == ["Secret mandala"]
+
+
+def test_it_finds_tracks_heard_in_the_content_language_or_in_sessions_with_none(backend, find, user):
+    session = make_session(make_retreat())
+    make_track(session, order=1, title="Mandala with interpretation", languages=["en", "pt"])
+    make_track(session, order=2, title="Mandala in English")
+    tibetan = make_session(session.retreat)
+    make_track(tibetan, order=1, title="Mandala in Tibetan", language="tib")
+    user.content_language = User.ContentLanguage.PT
+    user.save()
+
+    assert titles(find("mandala")) == ["Mandala in Tibetan", "Mandala with interpretation"]

@@ -83,7 +83,7 @@ def test_it_reindexes_only_the_page_that_changed():
 def test_it_reindexes_when_the_language_changes():
     track = track_in(title="Prática")
     search.index_tracks(track_ids=[track.pk])
-    Track.objects.filter(pk=track.pk).update(language="pt")
+    Track.objects.filter(pk=track.pk).update(language="pt", languages=["pt"])
 
     assert search.index_tracks(track_ids=[track.pk]) == 1
     track.refresh_from_db()

@@ -215,6 +215,10 @@
     for (const r of rows) {
       const tr = document.createElement("tr");
       tr.dataset.uploadId = r.uploadId;
+      // Several languages (JKR+TRAD) and speakers (KPS+JKR): the selects correct the main one,
+      // the others travel with the row.
+      tr.dataset.languages = JSON.stringify(r.languages || []);
+      tr.dataset.speakers = JSON.stringify(r.speakers || []);
       const kind = document.createElement("select");
       kind.name = "kind";
       kind.append(new Option(gettext("audio"), "audio"), new Option(gettext("transcript"), "transcript"));
@@ -227,10 +231,15 @@
         note.textContent = fill(gettext("Duplicate of %(file)s: it will not be stored twice."), { file: r.duplicateOf });
         name.appendChild(note);
       }
-      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.partNumber && fill(gettext("part %(number)s"), { number: r.partNumber }), r.bilingual && "+TRAD"].filter(Boolean).join(" · ");
+      // The part (AM part 2) is corrected in place; the rest of the cell says what else was read.
+      const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.bilingual && "+TRAD", (r.speakers || []).length > 1 && r.speakers.join("+")].filter(Boolean).join(" · ") + " ";
+      const partNumber = input("number", r.partNumber, "partNumber");
+      partNumber.min = 1; partNumber.title = gettext("part"); partNumber.placeholder = gettext("part");
+      when.appendChild(partNumber);
       tr.append(name, cell(kind), cell(input("number", r.order, "order")), cell(input("text", r.title, "title")),
         cell(select("language-options", r.language, "language")), cell(select("speaker-options", r.speaker, "speaker")),
-        cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.duplicateOf, "skip")));
+        cell(input("number", r.originalOrder, "originalOrder")), when, cell(input("checkbox", !!r.isPractice, "isPractice")),
+        cell(input("checkbox", !!r.duplicateOf, "skip")));
       body.appendChild(tr);
     }
     $("#review").hidden = rows.length === 0;
@@ -251,8 +260,11 @@
       const v = (n) => tr.querySelector("[name=" + n + "]");
       return {
         uploadId: tr.dataset.uploadId, kind: v("kind").value, order: Number(v("order").value) || 0,
-        title: v("title").value, language: v("language").value, speaker: v("speaker").value,
+        title: v("title").value, language: v("language").value,
+        languages: JSON.parse(tr.dataset.languages).length > 1 ? [v("language").value, ...JSON.parse(tr.dataset.languages)] : [v("language").value],
+        speakers: [v("speaker").value, ...JSON.parse(tr.dataset.speakers).filter((s) => s !== v("speaker").value)].filter(Boolean),
         originalOrder: Number(v("originalOrder").value) || null, skip: v("skip").checked,
+        partNumber: Number(v("partNumber").value) || null, isPractice: v("isPractice").checked,
       };
     });
     const errors = $("#review-errors");
