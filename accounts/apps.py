@@ -9,9 +9,13 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts")
 
     def ready(self):
+        from django.db.models.signals import post_migrate, pre_migrate
+
         from . import schema  # noqa: F401  (registers the OpenAPI description of the Bearer token)
 
         self.register_audited_models()
+        pre_migrate.connect(drop_sqlite_access_triggers, sender=self)
+        post_migrate.connect(create_sqlite_access_triggers, sender=self)
 
     def register_audited_models(self):
         """Staff writes to accounts, their permissions, memberships and subscriptions are audited;
@@ -32,6 +36,26 @@ class AccountsConfig(AppConfig):
         )  # fmt: skip
         audit.register(GroupMembership, exclude=["created_at"])
         audit.register(Group, m2m=["permissions"])
+
+
+def drop_sqlite_access_triggers(*, using="default", **kwargs) -> None:
+    """Before a ``migrate`` on SQLite: its table rebuilds would trip over them (access_version.py)."""
+    from django.db import connections
+
+    from .access_version import sqlite_drop_triggers
+
+    if connections[using].vendor == "sqlite":
+        sqlite_drop_triggers(connections[using])
+
+
+def create_sqlite_access_triggers(*, using="default", **kwargs) -> None:
+    """After a ``migrate`` or ``flush`` on SQLite: the access-version triggers of accounts' tables."""
+    from django.db import connections
+
+    from .access_version import sqlite_create_triggers
+
+    if connections[using].vendor == "sqlite":
+        sqlite_create_triggers(connections[using], ("accounts_user", "accounts_groupmembership"))
 
 
 class AdminConfig(admin_apps.AdminConfig):

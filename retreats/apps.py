@@ -14,6 +14,7 @@ class RetreatsConfig(AppConfig):
         self.register_audited_models()
         self.register_profile_section()
         post_migrate.connect(ensure_audiences, sender=self)
+        post_migrate.connect(create_sqlite_access_triggers, sender=self)
 
     def register_profile_section(self):
         """``GET /user/profile`` lists the listener's grants and attendances as ``access``, the
@@ -46,6 +47,17 @@ class RetreatsConfig(AppConfig):
         audit.register(Tag)
         # Attendance and grants: who may hear what (a grant's removal in the admin included).
         audit.register(Attendance, exclude=["created"])
+
+
+def create_sqlite_access_triggers(*, using="default", **kwargs) -> None:
+    """After a ``migrate`` or ``flush`` on SQLite: attendances and grants move their user's
+    ``access_version`` (accounts/access_version.py; PostgreSQL has them from migrations)."""
+    from django.db import connections
+
+    from accounts.access_version import sqlite_create_triggers
+
+    if connections[using].vendor == "sqlite":
+        sqlite_create_triggers(connections[using], ("retreats_attendance",))
 
 
 def ensure_audiences(*, using="default", apps=None, **kwargs) -> None:

@@ -3,8 +3,9 @@
 The counter moves on every change of what a user may play, whoever makes it: here, a group
 membership (insert, update, delete) and a change of the subscription, staff or active flags;
 retreats 0005 adds attendances and grants. Triggers rather than signals, so bulk writes,
-``update()`` calls and raw SQL count too. PostgreSQL in production and tests, SQLite for
-``make run``.
+``update()`` calls and raw SQL count too. On PostgreSQL (production, tests) they are made
+here; SQLite (``make run``) gets the same triggers from ``accounts/access_version.py`` after
+every ``migrate``, since its table rebuilds would drop them.
 """
 
 from django.db import migrations, models
@@ -47,35 +48,9 @@ POSTGRES_REVERSE = [
     "DROP FUNCTION accounts_bump_access_version()",
 ]
 
-# SQLite: no trigger functions, and NEW is read-only; recursive triggers are off by default,
-# so the user trigger's own UPDATE does not fire it again.
-SQLITE = [
-    """CREATE TRIGGER accounts_groupmembership_access_version_insert AFTER INSERT ON accounts_groupmembership
-    BEGIN UPDATE accounts_user SET access_version = access_version + 1 WHERE id = NEW.user_id; END""",
-    """CREATE TRIGGER accounts_groupmembership_access_version_update AFTER UPDATE ON accounts_groupmembership
-    BEGIN UPDATE accounts_user SET access_version = access_version + 1 WHERE id IN (NEW.user_id, OLD.user_id); END""",
-    """CREATE TRIGGER accounts_groupmembership_access_version_delete AFTER DELETE ON accounts_groupmembership
-    BEGIN UPDATE accounts_user SET access_version = access_version + 1 WHERE id = OLD.user_id; END""",
-    """CREATE TRIGGER accounts_user_access_version AFTER UPDATE ON accounts_user WHEN {changed}
-    BEGIN UPDATE accounts_user SET access_version = OLD.access_version + 1 WHERE id = NEW.id; END""".format(
-        changed=" OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in WATCHED_USER_COLUMNS)
-    ),
-]
-SQLITE_REVERSE = [
-    f"DROP TRIGGER {name}"
-    for name in (
-        "accounts_groupmembership_access_version_insert",
-        "accounts_groupmembership_access_version_update",
-        "accounts_groupmembership_access_version_delete",
-        "accounts_user_access_version",
-    )
-]
-
-
 def run(statements):
     def operation(apps, schema_editor):
-        vendor = schema_editor.connection.vendor
-        for sql in statements[vendor]:
+        for sql in statements.get(schema_editor.connection.vendor, ()):
             schema_editor.execute(sql)
 
     return operation
@@ -93,7 +68,7 @@ class Migration(migrations.Migration):
             field=models.PositiveBigIntegerField(default=0, editable=False, verbose_name="access version"),
         ),
         migrations.RunPython(
-            run({"postgresql": POSTGRES, "sqlite": SQLITE}),
-            run({"postgresql": POSTGRES_REVERSE, "sqlite": SQLITE_REVERSE}),
+            run({"postgresql": POSTGRES}),
+            run({"postgresql": POSTGRES_REVERSE}),
         ),
     ]
