@@ -785,6 +785,9 @@ EASYPAY_API_URL = env.str(
 # From the application secret in production (SECRETS_MANAGER_SECRET_ID), never written here.
 EASYPAY_ACCOUNT_ID = env.str("EASYPAY_ACCOUNT_ID", default="")
 EASYPAY_API_KEY = env.str("EASYPAY_API_KEY", default="")
+if PRODUCTION and PAYMENT_PROVIDER.endswith("LocalPaymentProvider"):
+    # It marks every payment paid at once: in production, a free subscription for anyone who asks.
+    raise ImproperlyConfigured("PAYMENT_PROVIDER must not be the local provider when PADMAKARA_ENV=production.")
 if PRODUCTION and PAYMENT_PROVIDER.endswith("EasypayProvider"):
     _required("EASYPAY_ACCOUNT_ID", EASYPAY_ACCOUNT_ID)
     _required("EASYPAY_API_KEY", EASYPAY_API_KEY)

@@ -79,6 +79,11 @@ def test_it_configures_celery_for_a_predefined_sqs_queue(production_env):
             "CELERY_SQS_BUNDLE_QUEUE_URL must be set",
         ),
         ({"CELERY_VISIBILITY_TIMEOUT": "3600"}, "CELERY_VISIBILITY_TIMEOUT must be longer"),
+        (
+            {"PAYMENT_PROVIDER": "subscriptions.providers.local.LocalPaymentProvider"},
+            "PAYMENT_PROVIDER must not be the local provider",
+        ),
+        ({"EASYPAY_API_KEY": ""}, "EASYPAY_API_KEY must be set"),
     ],
 )
 def test_it_refuses_to_start_with_an_unsafe_configuration(production_env, change, message):
