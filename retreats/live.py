@@ -31,18 +31,24 @@ def _data(*, retreat: Retreat, reason: str) -> dict:
     return {"catalogueVersion": catalogue_version(), "reason": reason, "gatheringIds": [str(retreat.uuid)]}
 
 
-def _tell_audience(*, retreat_id: int, reason: str) -> int:
-    retreat = Retreat.objects.filter(pk=retreat_id).first()
-    if retreat is None or (reason != Reason.UNPUBLISHED and retreat.status != Retreat.Status.PUBLISHED):
-        return 0
+def _connected_audience(retreat: Retreat) -> list[int]:
+    """The users connected lately who may play ``retreat``: one query per AUDIENCE_CHUNK of them."""
     try:
         online = sorted(realtime.event_log().online())
-    except Exception:  # publish() below would fail the same way; it logs it
-        online = []
+    except Exception:  # nobody can be told anything then; publish() logs the same failure
+        return []
     audience: list[int] = []
     for start in range(0, len(online), AUDIENCE_CHUNK):
         chunk = online[start : start + AUDIENCE_CHUNK]
         audience += User.objects.filter(audience_q(retreat), pk__in=chunk).values_list("pk", flat=True)
+    return audience
+
+
+def _tell_audience(*, retreat_id: int, reason: str) -> int:
+    retreat = Retreat.objects.filter(pk=retreat_id).first()
+    if retreat is None or (reason != Reason.UNPUBLISHED and retreat.status != Retreat.Status.PUBLISHED):
+        return 0
+    audience = _connected_audience(retreat)
     if not audience:
         return 0
     return realtime.publish(
@@ -86,17 +92,7 @@ def tell_access_gained_on_commit(*, retreat: Retreat, user_ids) -> None:
 def audience_now(*, retreat_id: int) -> set[int]:
     """The connected users who may play this gathering now (none while it is a draft)."""
     retreat = Retreat.objects.filter(pk=retreat_id, status=Retreat.Status.PUBLISHED).first()
-    if retreat is None:
-        return set()
-    try:
-        online = sorted(realtime.event_log().online())
-    except Exception:  # nobody can be told anything then
-        return set()
-    audience: set[int] = set()
-    for start in range(0, len(online), AUDIENCE_CHUNK):
-        chunk = online[start : start + AUDIENCE_CHUNK]
-        audience.update(User.objects.filter(audience_q(retreat), pk__in=chunk).values_list("pk", flat=True))
-    return audience
+    return set() if retreat is None else set(_connected_audience(retreat))
 
 
 def tell_access_changed_on_commit(*, retreat_id: int, before: set[int]) -> None:
@@ -104,9 +100,12 @@ def tell_access_changed_on_commit(*, retreat_id: int, before: set[int]) -> None:
     who may play it (its audience, plan or groups) hear that their catalogue changed."""
 
     def tell():
-        changed = before ^ audience_now(retreat_id=retreat_id)
         retreat = Retreat.objects.filter(pk=retreat_id).first()
-        if changed and retreat is not None:
+        if retreat is None:
+            return
+        now = set(_connected_audience(retreat)) if retreat.status == Retreat.Status.PUBLISHED else set()
+        changed = before ^ now
+        if changed:
             realtime.publish(
                 user_ids=sorted(changed),
                 event_type=realtime.CATALOGUE_CHANGED,
