@@ -17,7 +17,8 @@ everything. Every list, search, signed URL, bundle, progress write and fan-out a
 :class:`AccessProfile`, either in SQL (:meth:`AccessProfile.playable_q`, and :func:`audience_q`
 turned around for fan-outs) or for a loaded row (:meth:`AccessProfile.can_play`); all read the
 same facts, loaded in one query per request or from the cache (keyed by the user's
-``access_version``, which database triggers move on every change of those facts). A refusal says why (:meth:`AccessProfile.reason`).
+``access_version``, which database triggers move on every change of those facts). A refusal
+says why (:meth:`AccessProfile.reason`).
 """
 
 import hashlib
@@ -180,7 +181,8 @@ def _access_facts(user) -> tuple[frozenset[int], frozenset[int], frozenset[int]]
     ``access_version`` (which the database moves on any change of them), else one query."""
     version = getattr(user, "access_version", None)
     key = f"access:facts:{user.pk}:{version}"
-    if version is not None and settings.ACCESS_PROFILE_CACHE_SECONDS:
+    cacheable = version is not None and settings.ACCESS_PROFILE_CACHE_SECONDS > 0
+    if cacheable:
         cached = cache.get(key)
         if cached is not None:
             return cached
@@ -200,7 +202,7 @@ def _access_facts(user) -> tuple[frozenset[int], frozenset[int], frozenset[int]]
             if kind == Attendance.Source.GRANTED:
                 granted.add(pk)
     facts = (frozenset(group_ids), frozenset(attended), frozenset(granted))
-    if version is not None and settings.ACCESS_PROFILE_CACHE_SECONDS:
+    if cacheable:
         cache.set(key, facts, timeout=settings.ACCESS_PROFILE_CACHE_SECONDS)
     return facts
 
