@@ -54,7 +54,7 @@ def visible_tracks_q(reader: Reader) -> Q:
     of that session (a Tibetan or French session still shows what it has). A filter on Track."""
     codes = reader.content_codes
     nothing_heard = ~Exists(Track.objects.filter(heard_in_q(codes), session_id=OuterRef("session_id")))
-    return heard_in_q(codes) | nothing_heard
+    return heard_in_q(codes) | Q(nothing_heard)
 
 
 def _count_subquery(queryset, group_field: str):
