@@ -28,6 +28,7 @@ import io
 import logging
 import os
 import re
+import time
 import unicodedata
 import uuid
 import zipfile
@@ -37,11 +38,16 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
+from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
+from padmakara.audit import audit
 from retreats import live
 from retreats.models import (
     Audience,
@@ -58,7 +64,7 @@ from retreats.models import (
 
 from . import processing
 from . import storage as media_storage
-from .archive_csv import ArchiveRow
+from .archive_csv import ArchiveRow, read_csv
 from .filenames import (
     LANGUAGE_TAGS,
     ParsedName,
@@ -67,7 +73,7 @@ from .filenames import (
     parse_filename,
     parse_folder_name,
 )
-from .models import ArchiveFile
+from .models import ArchiveFile, ArchiveImport
 from .signals import tracks_added
 
 logger = logging.getLogger(__name__)
@@ -1153,8 +1159,6 @@ def run(
     on_progress: Callable[[Progress], None] | None = None,
 ) -> tuple[Report, Applied]:
     """Plan the whole archive (and import it, with ``apply``), one gathering at a time."""
-    import time
-
     report, applied, progress = Report(csv_errors=list(csv_errors)), Applied(), Progress()
     started = time.monotonic()
 
@@ -1184,3 +1188,105 @@ def run(
     if isinstance(source, S3Source):
         report.listing["rangedRequests"] = source.requests
     return report, applied
+
+
+# --- Imports started from the admin (ArchiveImport rows, run by media.tasks) ---------------
+
+
+class ArchiveImportError(Exception):
+    """A request to start an import that cannot be done as asked."""
+
+
+def import_start(*, csv_name: str, csv_text: str, source: str, user) -> ArchiveImport:
+    """Record an import staff asked for and queue its plan (a dry run) once committed."""
+    source = source.strip()
+    if not source:
+        raise ArchiveImportError(_("Say where the files are: an S3 prefix such as s3://bucket/mediateca/."))
+    if not media_storage.is_s3() and not source.startswith("s3://"):
+        raise ArchiveImportError(_("The media storage is not S3: give the archive as s3://bucket/prefix/."))
+    rows, errors = read_csv(csv_text)
+    if not rows:
+        raise ArchiveImportError(
+            _("The CSV has no row to import (%(error)s).") % {"error": errors[0]["error"] if errors else "-"}
+        )
+    with transaction.atomic():
+        job = ArchiveImport.objects.create(
+            source=source[:1000], csv_name=csv_name[:300], csv_text=csv_text, created_by=user
+        )
+        audit(user=user, obj=job, message=gettext_noop("Started an archive import (plan)"))
+        transaction.on_commit(lambda: _send("media.tasks.plan_archive_import", job.pk))
+    return job
+
+
+def import_apply_start(*, job: ArchiveImport, user) -> bool:
+    """Queue the import of a planned (or interrupted) import; False when it is not ready."""
+    with transaction.atomic():
+        started = ArchiveImport.objects.filter(
+            pk=job.pk, status__in=[ArchiveImport.Status.PLANNED, ArchiveImport.Status.FAILED]
+        ).update(status=ArchiveImport.Status.APPLYING, error="", updated_at=timezone.now())
+        if started:
+            audit(user=user, obj=job, message=gettext_noop("Started an archive import (apply)"))
+            transaction.on_commit(lambda: _send("media.tasks.apply_archive_import", job.pk))
+    return bool(started)
+
+
+def _send(task_name: str, job_id: int) -> None:
+    from celery import current_app
+
+    current_app.tasks[task_name].delay(job_id)
+
+
+def _lock(job_id: int):
+    return f"media:archive-import:{job_id}"
+
+
+def import_plan(*, job_id: int) -> bool:
+    """The task's body: plan and store the report. False when there is nothing to do."""
+    return _run_job(job_id=job_id, status=ArchiveImport.Status.PLANNING, apply=False)
+
+
+def import_apply(*, job_id: int) -> bool:
+    return _run_job(job_id=job_id, status=ArchiveImport.Status.APPLYING, apply=True)
+
+
+def _run_job(*, job_id: int, status: str, apply: bool) -> bool:
+    if not cache.add(_lock(job_id), 1, timeout=24 * 3600):
+        return False  # another delivery of this job is running
+    try:
+        job = ArchiveImport.objects.filter(pk=job_id, status=status).first()
+        if job is None:
+            return False
+        rows, errors = read_csv(job.csv_text)
+        plans: list[dict] = []
+        last = [0.0]
+
+        def progress(state: Progress) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 1:
+                last[0] = now
+                ArchiveImport.objects.filter(pk=job_id).update(files_done=state.files_done, updated_at=timezone.now())
+
+        try:
+            report, applied = run(
+                source=S3Source(job.source), rows=rows, csv_errors=errors, apply=apply,
+                on_gathering=lambda plan: plans.append(plan.as_dict()), on_progress=progress,
+            )  # fmt: skip
+        except Exception as exc:
+            logger.exception("archive import %s failed", job_id)
+            ArchiveImport.objects.filter(pk=job_id).update(
+                status=ArchiveImport.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now()
+            )
+            return True
+        data = {**report.as_dict(), "plans": plans}
+        if apply:
+            data["applied"] = asdict(applied)
+        ArchiveImport.objects.filter(pk=job_id).update(
+            status=ArchiveImport.Status.APPLIED if apply else ArchiveImport.Status.PLANNED,
+            report=data,
+            files_total=report.files_to_import,
+            files_done=report.files_to_import if apply else 0,
+            updated_at=timezone.now(),
+        )
+        return True
+    finally:
+        cache.delete(_lock(job_id))
