@@ -35,6 +35,7 @@ import zipfile
 import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
@@ -62,7 +63,7 @@ from retreats.models import (
     language_set,
 )
 
-from . import processing
+from . import jobs, processing
 from . import storage as media_storage
 from .archive_csv import ArchiveRow, read_csv
 from .filenames import (
@@ -82,6 +83,13 @@ DEBRIS = {".ds_store", "thumbs.db", "desktop.ini"}
 # Ranged reads fetch at least this much, so a member streamed in small reads costs few requests.
 RANGE_BLOCK = 8 * 1024 * 1024
 TAIL = 64 * 1024
+UPLOAD_PART = 8 * 1024 * 1024
+# Files up to SMALL_FILE are read whole and sent by PUT_THREADS threads at once; a batch holds at
+# most BATCH_FILES files or BATCH_BYTES of them in memory before its rows are written.
+SMALL_FILE = 4 * 1024 * 1024
+PUT_THREADS = 4
+BATCH_FILES = 50
+BATCH_BYTES = 32 * 1024 * 1024
 _SET_FOLDER = re.compile(r"(audio|[aá]udio|transcri[cç][aã]o|transcript(?:ion)?|transcricao)[\s_+.-]*(\d{0,2})", re.I)
 
 
@@ -808,30 +816,32 @@ class _Hashing(io.RawIOBase):
 
 
 class _Opened:
-    """Keeps the ZIP of the member last read open, so a ZIP's members are read one after the
-    other through the same ranged reader (its cached block) rather than reopened per member."""
+    """Keeps the last few ZIPs open (an original's set and its translation's are read in turn),
+    so each ZIP's members are read one after the other through its ranged reader's cached
+    block rather than reopened per member. At most ``keep`` blocks are held."""
 
-    def __init__(self, source):
-        self.source = source
-        self.key = ""
-        self.raw = None
-        self.archive: zipfile.ZipFile | None = None
+    def __init__(self, source, keep: int = 3):
+        self.source, self.keep = source, keep
+        self.open: dict[str, tuple] = {}
 
     def member(self, object_key: str, size: int, member: str):
-        if object_key != self.key:
-            self.close()
-            self.raw = self.source.open(StoredObject(object_key, size))
-            self.archive = zipfile.ZipFile(self.raw)
-            self.key = object_key
-        assert self.archive is not None
-        return self.archive.open(member)
+        if object_key not in self.open:
+            while len(self.open) >= self.keep:
+                self._close(next(iter(self.open)))
+            raw = self.source.open(StoredObject(object_key, size))
+            self.open[object_key] = (raw, zipfile.ZipFile(raw))
+        else:
+            self.open[object_key] = self.open.pop(object_key)  # most recently used last
+        return self.open[object_key][1].open(member)
+
+    def _close(self, key: str) -> None:
+        raw, archive = self.open.pop(key)
+        archive.close()
+        raw.close()
 
     def close(self) -> None:
-        if self.archive is not None:
-            self.archive.close()
-        if self.raw is not None:
-            self.raw.close()
-        self.key, self.raw, self.archive = "", None, None
+        for key in list(self.open):
+            self._close(key)
 
 
 def _object_size(source, key: str) -> int:
@@ -852,19 +862,7 @@ def _stream(source, opened: _Opened, item, key: str, sizes: dict[str, int]) -> t
     hashing = _Hashing(stream)
     try:
         if media_storage.is_s3():
-            from boto3.s3.transfer import TransferConfig
-
-            client = media_storage.s3_client()
-            client.upload_fileobj(
-                hashing,
-                media_storage.s3_bucket(),
-                media_storage.s3_object_key(key),
-                ExtraArgs={
-                    "ContentType": media_storage.content_type_for(key),
-                    **media_storage.s3_object_parameters(key),
-                },
-                Config=TransferConfig(max_concurrency=2, multipart_chunksize=8 * 1024 * 1024),
-            )
+            _upload(hashing, key)
         else:
             with media_storage.writer(key) as out:
                 while chunk := hashing.read(1024 * 1024):
@@ -872,6 +870,46 @@ def _stream(source, opened: _Opened, item, key: str, sizes: dict[str, int]) -> t
     finally:
         stream.close()
     return hashing.digest.hexdigest(), hashing.size
+
+
+class _Rest(io.RawIOBase):
+    """What was read ahead, then the rest of the stream."""
+
+    def __init__(self, head: bytes, tail):
+        super().__init__()
+        self.head, self.tail = head, tail
+
+    def readable(self) -> bool:
+        return True
+
+    def read(self, size: int = -1) -> bytes:
+        if self.head:
+            data = self.head if size < 0 else self.head[:size]
+            self.head = self.head[len(data) :]
+            return data
+        return self.tail.read(size)
+
+    def readinto(self, buffer) -> int:
+        data = self.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _upload(stream, key: str) -> None:
+    """Up to S3 in one PUT when small (most talks of the bench, every PDF), else by multipart
+    in 8 MiB parts, two at a time: memory stays bounded whatever the file's size."""
+    from boto3.s3.transfer import TransferConfig
+
+    client, bucket, object_key = media_storage.s3_client(), media_storage.s3_bucket(), media_storage.s3_object_key(key)
+    extra = {"ContentType": media_storage.content_type_for(key), **media_storage.s3_object_parameters(key)}
+    head = stream.read(UPLOAD_PART)
+    if len(head) < UPLOAD_PART:
+        client.put_object(Bucket=bucket, Key=object_key, Body=head, **extra)
+        return
+    client.upload_fileobj(
+        _Rest(head, stream), bucket, object_key, ExtraArgs=extra,
+        Config=TransferConfig(max_concurrency=2, multipart_chunksize=UPLOAD_PART, multipart_threshold=UPLOAD_PART),
+    )  # fmt: skip
 
 
 def _delete(key: str) -> None:
@@ -926,44 +964,40 @@ def apply_gathering(*, source, plan: GatheringPlan, on_file: Callable[[], None] 
     outcome = Applied()
     retreat, created = _gathering(plan)
     outcome.gatherings_created += int(created)
-    teachers = {
-        t.abbreviation: t
-        for t in Teacher.objects.filter(
-            abbreviation__in={s for sess in plan.sessions for t in sess.tracks for s in t.speakers}
-        )
-    }
+    codes = {code for session in plan.sessions for track in session.tracks for code in track.speakers}
+    teachers = {t.abbreviation: t for t in Teacher.objects.filter(abbreviation__in=codes)}
     locations = [t.location for s in plan.sessions for t in s.tracks] + [
         t.location for s in plan.sessions for t in s.transcripts
     ]
     done = set(ArchiveFile.objects.filter(location__in=locations).values_list("location", flat=True))
+    tick = on_file or (lambda: None)
     opened, sizes = _Opened(source), {}
     new_tracks: list[int] = []
     try:
-        for planned_session in plan.sessions:
-            if all(t.location in done for t in planned_session.tracks) and all(
-                t.location in done for t in planned_session.transcripts
-            ):
-                outcome.already += len(planned_session.tracks) + len(planned_session.transcripts)
-                for _ in range(len(planned_session.tracks) + len(planned_session.transcripts)):
-                    on_file and on_file()
-                continue
-            session = _session(retreat, planned_session)
-            for item in planned_session.tracks:
-                if item.location in done:
-                    outcome.already += 1
-                else:
-                    result = _import_track(source, opened, sizes, session, item, teachers)
-                    setattr(outcome, result[0], getattr(outcome, result[0]) + 1)
-                    if result[1]:
-                        new_tracks.append(result[1])
-                on_file and on_file()
-            for item in planned_session.transcripts:
-                if item.location in done:
-                    outcome.already += 1
-                else:
-                    status = _import_transcript(source, opened, sizes, session, item)
-                    setattr(outcome, status, getattr(outcome, status) + 1)
-                on_file and on_file()
+        with ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="archive-put") as pool:
+            for planned_session in plan.sessions:
+                todo = [t for t in planned_session.tracks if t.location not in done]
+                todo_transcripts = [t for t in planned_session.transcripts if t.location not in done]
+                outcome.already += len(planned_session.tracks) - len(todo)
+                outcome.already += len(planned_session.transcripts) - len(todo_transcripts)
+                for _item in range(len(planned_session.tracks) - len(todo)):
+                    tick()
+                if not todo and not todo_transcripts:
+                    for _item in planned_session.transcripts:
+                        tick()
+                    continue
+                session = _session(retreat, planned_session)
+                batch = _TrackBatch(source, opened, sizes, session, teachers, pool)
+                for item in todo:
+                    batch.add(item)
+                    if batch.full():
+                        new_tracks += batch.save(outcome, tick)
+                new_tracks += batch.save(outcome, tick)
+                for item in planned_session.transcripts:
+                    if item.location not in done:
+                        status = _import_transcript(source, opened, sizes, session, item)
+                        setattr(outcome, status, getattr(outcome, status) + 1)
+                    tick()
     finally:
         opened.close()
     if new_tracks:
@@ -975,56 +1009,155 @@ def apply_gathering(*, source, plan: GatheringPlan, on_file: Callable[[], None] 
     return outcome
 
 
-def _already_imported(checksum: str) -> ArchiveFile | None:
-    return ArchiveFile.objects.filter(checksum=checksum, status=ArchiveFile.Status.IMPORTED).first()
+def _read_all(source, opened: _Opened, item, sizes: dict[str, int]) -> bytes:
+    if item.member:
+        if item.object_key not in sizes:
+            sizes[item.object_key] = _object_size(source, item.object_key)
+        with opened.member(item.object_key, sizes[item.object_key], item.member) as stream:
+            return stream.read()
+    with source.open(StoredObject(item.object_key, item.size)) as stream:
+        return stream.read()
 
 
-def _import_track(source, opened, sizes, session: Session, item: PlannedTrack, teachers) -> tuple[str, int | None]:
-    track = Track(
-        uuid=uuid.uuid4(), session=session, order=item.order, title=item.title or item.filename,
-        language=item.language, languages=language_set(item.languages, item.language),
-        part_number=item.part_number, is_practice=item.is_practice,
-    )  # fmt: skip
-    key = media_storage.track_audio_key(track, item.filename)
-    checksum, size = _stream(source, opened, item, key, sizes)
-    earlier = _already_imported(checksum)
-    if earlier is not None or Track.objects.filter(session=session, checksum=checksum).exists():
-        _delete(key)
-        ArchiveFile.objects.get_or_create(
-            location=item.location,
-            defaults={"checksum": checksum, "size": size, "status": ArchiveFile.Status.DUPLICATE,
-                      "audio_set": item.audio_set, "note": f"same bytes as {earlier.location if earlier else 'a track'}"[:500]},
+def _put(key: str, data: bytes) -> None:
+    client = media_storage.s3_client()
+    extra = {"ContentType": media_storage.content_type_for(key), **media_storage.s3_object_parameters(key)}
+    client.put_object(Bucket=media_storage.s3_bucket(), Key=media_storage.s3_object_key(key), Body=data, **extra)
+
+
+@dataclass
+class _Prepared:
+    item: PlannedTrack
+    track: Track
+    key: str
+    checksum: str
+    size: int
+    upload: Future | None = None
+
+
+class _TrackBatch:
+    """Tracks of one session saved together: their files go up to storage first (small ones
+    read whole and sent by a few threads at once, large ones streamed by multipart), then their
+    rows, speakers and archive records are written in one transaction. A crash loses at most
+    the batch in flight (its objects stay unreferenced; the next run uploads them again)."""
+
+    def __init__(self, source, opened, sizes, session: Session, teachers: dict[str, Teacher], pool):
+        self.source, self.opened, self.sizes, self.session, self.teachers, self.pool = (
+            source, opened, sizes, session, teachers, pool,
         )  # fmt: skip
-        return "duplicates", None
-    if item.original_order:
-        track.original = (
-            Track.objects.filter(session=session, order=item.original_order, original__isnull=True)
-            .exclude(language=item.language)
-            .first()
+        self.items: list[_Prepared] = []
+        self.in_memory = 0
+
+    def full(self) -> bool:
+        return len(self.items) >= BATCH_FILES or self.in_memory >= BATCH_BYTES
+
+    def add(self, item: PlannedTrack) -> None:
+        track = Track(
+            uuid=uuid.uuid4(), session=self.session, order=item.order, title=item.title or item.filename,
+            language=item.language, languages=language_set(item.languages, item.language),
+            part_number=item.part_number, is_practice=item.is_practice,
+        )  # fmt: skip
+        key = media_storage.track_audio_key(track, item.filename)
+        if media_storage.is_s3() and item.size <= SMALL_FILE:
+            data = _read_all(self.source, self.opened, item, self.sizes)
+            upload = self.pool.submit(_put, key, data)
+            self.in_memory += len(data)
+            self.items.append(_Prepared(item, track, key, hashlib.sha256(data).hexdigest(), len(data), upload))
+        else:
+            checksum, size = _stream(self.source, self.opened, item, key, self.sizes)
+            self.items.append(_Prepared(item, track, key, checksum, size))
+
+    def save(self, outcome: Applied, tick: Callable[[], None]) -> list[int]:
+        items, self.items, self.in_memory = self.items, [], 0
+        if not items:
+            return []
+        for prepared in items:
+            if prepared.upload is not None:
+                prepared.upload.result()  # an upload error stops the run here; nothing of the batch is recorded
+        imported = set(
+            ArchiveFile.objects.filter(
+                checksum__in=[p.checksum for p in items], status=ArchiveFile.Status.IMPORTED
+            ).values_list("checksum", "location")
         )
-    try:
-        with transaction.atomic():
-            track.audio_file.name, track.file_size, track.checksum = key, size, checksum
-            track.save()
-            TrackSpeaker.objects.bulk_create(
-                TrackSpeaker(track=track, teacher=teachers[code], position=position)
-                for position, code in enumerate(dict.fromkeys(c for c in item.speakers if c in teachers))
-            )
-            ArchiveFile.objects.create(
-                location=item.location, checksum=checksum, size=size, status=ArchiveFile.Status.IMPORTED,
-                audio_set=item.audio_set, track=track,
-            )  # fmt: skip
-            processing.track_queue_processing(track=track)
-    except IntegrityError as exc:
-        # The number is taken in this session (a track staff added by hand): recorded, not retried.
-        _delete(key)
-        ArchiveFile.objects.get_or_create(
-            location=item.location,
-            defaults={"checksum": checksum, "size": size, "status": ArchiveFile.Status.SKIPPED,
-                      "audio_set": item.audio_set, "note": f"not saved: {exc}"[:500]},
+        earlier = dict(imported)
+        fresh, duplicates = [], []
+        for prepared in items:
+            if prepared.checksum in earlier:
+                duplicates.append(prepared)
+            else:
+                earlier[prepared.checksum] = prepared.item.location
+                fresh.append(prepared)
+        for prepared in duplicates:
+            _delete(prepared.key)
+        ArchiveFile.objects.bulk_create(
+            [
+                ArchiveFile(location=p.item.location, checksum=p.checksum, size=p.size, audio_set=p.item.audio_set,
+                            status=ArchiveFile.Status.DUPLICATE, note=f"same bytes as {earlier[p.checksum]}"[:500])
+                for p in duplicates
+            ],
+            ignore_conflicts=True,
         )  # fmt: skip
-        return "skipped", None
-    return "imported", track.pk
+        outcome.duplicates += len(duplicates)
+        try:
+            with transaction.atomic():
+                created = self._write(fresh)
+        except IntegrityError:
+            # A number taken in this session (a track staff added by hand): one by one, so that
+            # only the files that clash are left out.
+            created = []
+            for prepared in fresh:
+                try:
+                    with transaction.atomic():
+                        created += self._write([prepared])
+                except IntegrityError as exc:
+                    _delete(prepared.key)
+                    ArchiveFile.objects.get_or_create(
+                        location=prepared.item.location,
+                        defaults={"checksum": prepared.checksum, "size": prepared.size,
+                                  "status": ArchiveFile.Status.SKIPPED, "audio_set": prepared.item.audio_set,
+                                  "note": f"not saved: {exc}"[:500]},
+                    )  # fmt: skip
+                    outcome.skipped += 1
+        outcome.imported += len(created)
+        for _prepared in items:
+            tick()
+        return created
+
+    def _write(self, batch: list[_Prepared]) -> list[int]:
+        originals = dict(
+            Track.objects.filter(session=self.session, original__isnull=True).values_list("order", "pk")
+        ) if any(p.item.original_order for p in batch) else {}  # fmt: skip
+        for prepared in batch:
+            track = prepared.track
+            track.audio_file.name, track.file_size, track.checksum = prepared.key, prepared.size, prepared.checksum
+        # Originals first: a translation of the same batch points at its original's new row.
+        ordered = sorted(batch, key=lambda p: p.item.original_order is not None)
+        saved: list[Track] = []
+        for group in ([p for p in ordered if not p.item.original_order], [p for p in ordered if p.item.original_order]):
+            for prepared in group:
+                track = prepared.track
+                if prepared.item.original_order:
+                    track.original_id = originals.get(prepared.item.original_order)
+                track.original_language = track.original_language or (
+                    prepared.item.original_language if track.original_id else track.language
+                )
+            rows = Track.objects.bulk_create([p.track for p in group])
+            saved += rows
+            originals.update({t.order: t.pk for t in rows if t.original_id is None and t.order not in originals})
+        TrackSpeaker.objects.bulk_create(
+            TrackSpeaker(track=p.track, teacher=self.teachers[code], position=position)
+            for p in batch
+            for position, code in enumerate(dict.fromkeys(c for c in p.item.speakers if c in self.teachers))
+        )
+        ArchiveFile.objects.bulk_create(
+            ArchiveFile(location=p.item.location, checksum=p.checksum, size=p.size, status=ArchiveFile.Status.IMPORTED,
+                        audio_set=p.item.audio_set, track=p.track)
+            for p in batch
+        )  # fmt: skip
+        for track in saved:
+            # Saved waiting (the default status): the job goes once the batch has committed.
+            jobs.TRACK.send_on_commit(track.pk)
+        return [t.pk for t in saved]
 
 
 def _import_transcript(source, opened, sizes, session: Session, item: PlannedTranscript) -> str:
