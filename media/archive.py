@@ -42,7 +42,6 @@ from pathlib import PurePosixPath
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -946,16 +945,23 @@ def _gathering(plan: GatheringPlan) -> tuple[Retreat, bool]:
     return retreat, True
 
 
-def _session(retreat: Retreat, planned: PlannedSession) -> Session:
-    session = Session.objects.filter(retreat=retreat, name=planned.name).first()
-    if session is None:
-        with transaction.atomic():
-            last = Session.objects.filter(retreat=retreat).aggregate(last=Max("order"))["last"] or 0
-            session = Session.objects.create(
-                retreat=retreat, order=last + 1, name=planned.name, name_pt=planned.name_pt, date=planned.date,
-                type=planned.type,
+class _Sessions:
+    """A gathering's sessions by name, read once; the planned ones it lacks are created after
+    the last (a session is found again by its name on the next run)."""
+
+    def __init__(self, retreat: Retreat):
+        self.retreat = retreat
+        self.by_name = {s.name: s for s in Session.objects.filter(retreat=retreat).order_by("order")}
+        self.last = max((s.order for s in self.by_name.values()), default=0)
+
+    def get(self, planned: PlannedSession) -> Session:
+        if planned.name not in self.by_name:
+            self.last += 1
+            self.by_name[planned.name] = Session.objects.create(
+                retreat=self.retreat, order=self.last, name=planned.name, name_pt=planned.name_pt,
+                date=planned.date, type=planned.type,
             )  # fmt: skip
-    return session
+        return self.by_name[planned.name]
 
 
 def apply_gathering(*, source, plan: GatheringPlan, on_file: Callable[[], None] | None = None) -> Applied:
@@ -975,27 +981,27 @@ def apply_gathering(*, source, plan: GatheringPlan, on_file: Callable[[], None] 
     new_tracks: list[int] = []
     try:
         with ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="archive-put") as pool:
+            sessions = _Sessions(retreat)
+            batch = _TrackBatch(source, opened, sizes, teachers, pool)
             for planned_session in plan.sessions:
                 todo = [t for t in planned_session.tracks if t.location not in done]
-                todo_transcripts = [t for t in planned_session.transcripts if t.location not in done]
-                outcome.already += len(planned_session.tracks) - len(todo)
-                outcome.already += len(planned_session.transcripts) - len(todo_transcripts)
                 for _item in range(len(planned_session.tracks) - len(todo)):
+                    outcome.already += 1
                     tick()
-                if not todo and not todo_transcripts:
-                    for _item in planned_session.transcripts:
-                        tick()
-                    continue
-                session = _session(retreat, planned_session)
-                batch = _TrackBatch(source, opened, sizes, session, teachers, pool)
-                for item in todo:
-                    batch.add(item)
-                    if batch.full():
-                        new_tracks += batch.save(outcome, tick)
-                new_tracks += batch.save(outcome, tick)
+                if todo:
+                    session = sessions.get(planned_session)
+                    for item in todo:
+                        batch.add(item, session)
+                        if batch.full():
+                            new_tracks += batch.save(outcome, tick)
+            new_tracks += batch.save(outcome, tick)
+            # Transcripts once every track of the gathering is saved: they name their track.
+            for planned_session in plan.sessions:
                 for item in planned_session.transcripts:
-                    if item.location not in done:
-                        status = _import_transcript(source, opened, sizes, session, item)
+                    if item.location in done:
+                        outcome.already += 1
+                    else:
+                        status = _import_transcript(source, opened, sizes, sessions.get(planned_session), item)
                         setattr(outcome, status, getattr(outcome, status) + 1)
                     tick()
     finally:
@@ -1019,8 +1025,9 @@ def _read_all(source, opened: _Opened, item, sizes: dict[str, int]) -> bytes:
         return stream.read()
 
 
-def _put(key: str, data: bytes) -> None:
-    client = media_storage.s3_client()
+def _put(client, key: str, data: bytes) -> None:
+    """One small file up in one PUT, by ``client`` (boto3 clients are thread-safe; the
+    storage's own connection is per thread, and a boto3 session per thread costs ~15 MB)."""
     extra = {"ContentType": media_storage.content_type_for(key), **media_storage.s3_object_parameters(key)}
     client.put_object(Bucket=media_storage.s3_bucket(), Key=media_storage.s3_object_key(key), Body=data, **extra)
 
@@ -1041,26 +1048,25 @@ class _TrackBatch:
     rows, speakers and archive records are written in one transaction. A crash loses at most
     the batch in flight (its objects stay unreferenced; the next run uploads them again)."""
 
-    def __init__(self, source, opened, sizes, session: Session, teachers: dict[str, Teacher], pool):
-        self.source, self.opened, self.sizes, self.session, self.teachers, self.pool = (
-            source, opened, sizes, session, teachers, pool,
-        )  # fmt: skip
+    def __init__(self, source, opened, sizes, teachers: dict[str, Teacher], pool):
+        self.source, self.opened, self.sizes, self.teachers, self.pool = source, opened, sizes, teachers, pool
+        self.client = media_storage.s3_client() if media_storage.is_s3() else None
         self.items: list[_Prepared] = []
         self.in_memory = 0
 
     def full(self) -> bool:
         return len(self.items) >= BATCH_FILES or self.in_memory >= BATCH_BYTES
 
-    def add(self, item: PlannedTrack) -> None:
+    def add(self, item: PlannedTrack, session: Session) -> None:
         track = Track(
-            uuid=uuid.uuid4(), session=self.session, order=item.order, title=item.title or item.filename,
+            uuid=uuid.uuid4(), session=session, order=item.order, title=item.title or item.filename,
             language=item.language, languages=language_set(item.languages, item.language),
             part_number=item.part_number, is_practice=item.is_practice,
         )  # fmt: skip
         key = media_storage.track_audio_key(track, item.filename)
         if media_storage.is_s3() and item.size <= SMALL_FILE:
             data = _read_all(self.source, self.opened, item, self.sizes)
-            upload = self.pool.submit(_put, key, data)
+            upload = self.pool.submit(_put, self.client, key, data)
             self.in_memory += len(data)
             self.items.append(_Prepared(item, track, key, hashlib.sha256(data).hexdigest(), len(data), upload))
         else:
@@ -1124,9 +1130,13 @@ class _TrackBatch:
         return created
 
     def _write(self, batch: list[_Prepared]) -> list[int]:
-        originals = dict(
-            Track.objects.filter(session=self.session, original__isnull=True).values_list("order", "pk")
-        ) if any(p.item.original_order for p in batch) else {}  # fmt: skip
+        originals: dict[tuple[int, int], int] = {}
+        if any(p.item.original_order for p in batch):
+            sessions = {p.track.session_id for p in batch}
+            for session_id, order, pk in Track.objects.filter(
+                session_id__in=sessions, original__isnull=True
+            ).values_list("session_id", "order", "pk"):
+                originals.setdefault((session_id, order), pk)
         for prepared in batch:
             track = prepared.track
             track.audio_file.name, track.file_size, track.checksum = prepared.key, prepared.size, prepared.checksum
@@ -1137,13 +1147,15 @@ class _TrackBatch:
             for prepared in group:
                 track = prepared.track
                 if prepared.item.original_order:
-                    track.original_id = originals.get(prepared.item.original_order)
+                    track.original_id = originals.get((track.session_id, prepared.item.original_order))
                 track.original_language = track.original_language or (
                     prepared.item.original_language if track.original_id else track.language
                 )
             rows = Track.objects.bulk_create([p.track for p in group])
             saved += rows
-            originals.update({t.order: t.pk for t in rows if t.original_id is None and t.order not in originals})
+            for row in rows:
+                if row.original_id is None:
+                    originals.setdefault((row.session_id, row.order), row.pk)
         TrackSpeaker.objects.bulk_create(
             TrackSpeaker(track=p.track, teacher=self.teachers[code], position=position)
             for p in batch
