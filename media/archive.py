@@ -609,7 +609,8 @@ def plan_gathering(
     code = parse_event_code(row.event_code)
     start = row.start_date or code.start_date
     end = row.end_date or code.end_date or start
-    teachers, unknown_teachers = [], []
+    teachers: list[str] = []
+    unknown_teachers: list[str] = []
     for abbreviation in code.teachers:
         known = catalogue.speakers.get(abbreviation)
         (teachers if known else unknown_teachers).append(known or abbreviation)
@@ -731,7 +732,8 @@ def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> N
                 warnings.append(f"translation with no original numbered {number} in this session")
         if p.unknown_codes:
             warnings.append(f"not a known teacher: {', '.join(p.unknown_codes)}")
-        names = row.audio_sets.get(audio_set or 1).track_names if row.audio_sets.get(audio_set or 1) else []
+        declared_set = row.audio_sets.get(audio_set or 1)
+        names = declared_set.track_names if declared_set else []
         # No title in the name: the CSV's track list, by the file's own number (numbers given
         # here to date-only names count within a session, not along the list).
         listed = names[number - 1] if p.number is not None and 0 < number <= len(names) else ""
@@ -977,7 +979,7 @@ def apply_gathering(*, source, plan: GatheringPlan, on_file: Callable[[], None] 
     ]
     done = set(ArchiveFile.objects.filter(location__in=locations).values_list("location", flat=True))
     tick = on_file or (lambda: None)
-    opened, sizes = _Opened(source), {}
+    opened, sizes = _Opened(source), dict[str, int]()
     new_tracks: list[int] = []
     try:
         with ThreadPoolExecutor(max_workers=PUT_THREADS, thread_name_prefix="archive-put") as pool:
@@ -997,11 +999,11 @@ def apply_gathering(*, source, plan: GatheringPlan, on_file: Callable[[], None] 
             new_tracks += batch.save(outcome, tick)
             # Transcripts once every track of the gathering is saved: they name their track.
             for planned_session in plan.sessions:
-                for item in planned_session.transcripts:
-                    if item.location in done:
+                for transcript in planned_session.transcripts:
+                    if transcript.location in done:
                         outcome.already += 1
                     else:
-                        status = _import_transcript(source, opened, sizes, sessions.get(planned_session), item)
+                        status = _import_transcript(source, opened, sizes, sessions.get(planned_session), transcript)
                         setattr(outcome, status, getattr(outcome, status) + 1)
                     tick()
     finally:

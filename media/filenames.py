@@ -227,24 +227,24 @@ def parse_filename(
         # A code group closed by " - " (or the end) stands where speakers stand: a code there
         # that is no known teacher is flagged for review rather than read as the title.
         closed = bool(re.match(r"\s*(?:-|–|$)", text[codes.end() :]))
-        for code in (c.strip() for c in codes.group(1).split("+")):
-            if code == TRANSLATION_MARK:
-                taken.append(code)
+        for word in (c.strip() for c in codes.group(1).split("+")):
+            if word == TRANSLATION_MARK:
+                taken.append(word)
                 result.is_translation = True
-            elif code in speakers or (not speakers and code not in LANGUAGE_TAGS and code not in places):
-                taken.append(code)
-                result.speakers.append(speakers.get(code, code))
-            elif code in places:
-                taken.append(code)
-                result.places.append(places[code])
-            elif code in LANGUAGE_TAGS:
-                taken.append(code)
-                if LANGUAGE_TAGS[code] not in tagged:
-                    tagged.append(LANGUAGE_TAGS[code])
+            elif word in speakers or (not speakers and word not in LANGUAGE_TAGS and word not in places):
+                taken.append(word)
+                result.speakers.append(speakers.get(word, word))
+            elif word in places:
+                taken.append(word)
+                result.places.append(places[word])
+            elif word in LANGUAGE_TAGS:
+                taken.append(word)
+                if LANGUAGE_TAGS[word] not in tagged:
+                    tagged.append(LANGUAGE_TAGS[word])
                 result.language, result.language_tagged = tagged[0], True
             elif speakers and (closed or taken):
-                taken.append(code)
-                unknown.append(code)
+                taken.append(word)
+                unknown.append(word)
         if len(taken) == len(codes.group(1).split("+")):
             text = text[codes.end() :]
             result.unknown_codes.extend(unknown)
