@@ -42,6 +42,7 @@ from pathlib import PurePosixPath
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -380,6 +381,9 @@ class Check:
     files: int
     declared_seconds: int | None
     agrees: bool
+    # The set's length once its tracks are imported and all probed (a re-run's plan says it);
+    # None before: a plan reads no audio.
+    files_seconds: int | None = None
 
 
 @dataclass
@@ -675,13 +679,29 @@ def plan_gathering(
         )
         if sessions[key].tracks or sessions[key].transcripts
     ]
+    lengths = _imported_lengths(row.event_code) if result.exists else {}
     for number, audio_set in sorted(row.audio_sets.items()):
         files = audio_files.get(number, 0)
-        declared = audio_set.declared_count
-        result.checks.append(
-            Check(number, declared, files, audio_set.declared_seconds, declared is None or declared == files)
-        )
+        declared, seconds = audio_set.declared_count, lengths.get(number)
+        agrees = declared is None or declared == files
+        if seconds is not None and audio_set.declared_seconds is not None:
+            agrees = agrees and abs(seconds - audio_set.declared_seconds) <= max(60, audio_set.declared_seconds // 50)
+        result.checks.append(Check(number, declared, files, audio_set.declared_seconds, agrees, seconds))
     return result
+
+
+def _imported_lengths(event_code: str) -> dict[int, int]:
+    """Audio set → its imported tracks' total length in seconds, for the sets whose tracks are
+    all probed (one query)."""
+    rows = (
+        ArchiveFile.objects.filter(track__session__retreat__event_code=event_code, audio_set__isnull=False)
+        .values("audio_set")
+        .annotate(
+            seconds=Sum("track__duration"),
+            waiting=Count("pk", filter=~Q(track__processing_status=Track.ProcessingStatus.READY)),
+        )
+    )
+    return {row["audio_set"]: round(row["seconds"] or 0) for row in rows if not row["waiting"]}
 
 
 def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> None:
@@ -1275,8 +1295,10 @@ class Report:
         for title, items, fmt in (
             ("Could not place", self.unplaced, lambda i: f"{i['location']}: {i['reason']}"),
             ("CSV rows with no files", self.rows_without_files, lambda i: f"line {i['line']}: {i['eventCode']}"),
-            ("Declared counts that disagree with the files", self.disagreements,
-             lambda i: f"{i['eventCode']} audio {i['audio_set']}: declared {i['declared_count']}, files {i['files']}"),
+            ("Declared counts or durations that disagree with the files", self.disagreements,
+             lambda i: f"{i['eventCode']} audio {i['audio_set']}: declared {i['declared_count']} tracks"
+             f" ({i['declared_seconds']} s), files {i['files']}"
+             + (f" ({i['files_seconds']} s)" if i["files_seconds"] is not None else "")),
             ("CSV errors", self.csv_errors, lambda i: f"line {i['line']}: {i['error']}"),
             ("To review", self.warnings, lambda i: f"{i['location']}: {i['warning']}"),
         ):  # fmt: skip

@@ -243,3 +243,17 @@ def test_the_same_bytes_in_another_folder_are_not_imported_twice(messy, s3):
     assert (applied.imported, applied.duplicates, applied.already) == (0, 1, 26)
     assert Track.objects.filter(session__retreat__event_code=code).count() == 8
     assert ArchiveFile.objects.get(location__endswith="009 JKR - Copy (18 January AM).mp3").status == "duplicate"
+
+
+def test_a_plan_after_the_import_compares_declared_durations_with_the_probed_tracks(messy):
+    url, text, _zip_bytes = messy
+    _apply(url, text)
+    code, _start = archive_shapes.gathering_code(0)
+    english = Track.objects.filter(session__retreat__event_code=code, language="en")
+    english.update(processing_status="ready", duration=1800)  # 4 × 30 min, where 02h 04min 29s is declared
+    Track.objects.filter(session__retreat__event_code=code, language="pt").update(processing_status="ready", duration=1867)
+
+    report, _applied = _plan(url, text)
+
+    mine = [d for d in report.disagreements if d["eventCode"] == code]
+    assert [(d["audio_set"], d["declared_seconds"], d["files_seconds"]) for d in mine] == [(1, 7469, 7200)]
