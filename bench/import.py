@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -104,6 +105,13 @@ def _drop(url: str, name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def _count_imported(url: str) -> int:
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT count(*) FROM media_archivefile").fetchone()[0]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", type=int, default=1, help="1: 200 gatherings, 20,000 files; 10: ten times")
@@ -111,7 +119,15 @@ def main() -> int:
     parser.add_argument("--broker", default="", help="Redis URL of the broker (flushed at the end)")
     parser.add_argument("--skip-rerun", action="store_true")
     parser.add_argument("--gatherings", type=int, default=0, help="instead of --scale (a quick try)")
-    parser.add_argument("--profile", default="", help="write a cProfile of the apply to this file")
+    parser.add_argument(
+        "--profile", default="", help="write cProfiles of the apply to this file (and of the plan to FILE.plan)"
+    )
+    parser.add_argument(
+        "--apply-for",
+        type=float,
+        default=0,
+        help="interrupt the apply (SIGINT, as Ctrl-C) after this many seconds, then count what it did",
+    )
     args = parser.parse_args()
     database_url = os.environ.get("DATABASE_URL", "")
     if not database_url.startswith("postgres"):
@@ -161,7 +177,7 @@ def main() -> int:
             cwd=ROOT, env=env, check=True,
         )  # fmt: skip
 
-        def command(*extra, report="", profile=""):
+        def command(*extra, report="", profile="", interrupt_after=0.0):
             python = [sys.executable, "-m", "cProfile", "-o", profile] if profile else [sys.executable]
             argv = [*python, "manage.py", "import_archive", "--csv", str(csv_path),
                     "--s3-prefix", "s3://archive/mediateca/", "--no-progress", *extra]  # fmt: skip
@@ -172,22 +188,31 @@ def main() -> int:
             out_lines: list[str] = []
             reader = threading.Thread(target=lambda: out_lines.extend(proc.stdout))
             reader.start()
+            if interrupt_after:
+                timer = threading.Timer(interrupt_after, lambda: proc.send_signal(signal.SIGINT))
+                timer.start()
             peak, code = _peak_rss_mb(proc)
             reader.join()
             wall = time.perf_counter() - began
+            if interrupt_after and code == 130:
+                return wall, peak, ""
             if code:
                 print(proc.stderr.read(), file=sys.stderr)
                 raise SystemExit(f"import_archive exited {code}")
             return wall, peak, "".join(out_lines)
 
         plan_json = str(Path(workdir) / "plan.json")
-        wall, peak, _out = command(report=plan_json)
+        wall, peak, _out = command(report=plan_json, profile=f"{args.profile}.plan" if args.profile else "")
         listing = json.loads(Path(plan_json).read_text())["listing"]
         print(f"plan:   {wall:.1f} s wall (listing alone {listing['seconds']:.2f} s for {listing['objects']} objects; "
               f"plan {listing['planSeconds']:.1f} s, {listing['rangedRequests']} ranged reads, "
               f"{listing['bytesRead'] / 1e6:.2f} MB read of {zip_bytes / 1e6:.1f} MB); peak RSS {peak:.0f} MB")  # fmt: skip
-        wall, peak, out = command("--apply", profile=args.profile)
-        imported = int(re.search(r"Imported (\d+) files", out).group(1))
+        wall, peak, out = command("--apply", profile=args.profile, interrupt_after=args.apply_for)
+        if out:
+            imported = int(re.search(r"Imported (\d+) files", out).group(1))
+        else:
+            imported = _count_imported(bench_url)
+            print(f"        (interrupted by SIGINT after {args.apply_for:.0f} s, as Ctrl-C would)")
         print(f"apply:  {wall:.1f} s wall, {imported} files, {imported / wall:.0f} files/s; peak RSS {peak:.0f} MB")
         if not args.skip_rerun:
             wall, peak, out = command("--apply")
