@@ -194,7 +194,7 @@ def main() -> int:
             peak, code = _peak_rss_mb(proc)
             reader.join()
             wall = time.perf_counter() - began
-            if interrupt_after and code == 130:
+            if interrupt_after and code in (130, -signal.SIGINT):
                 return wall, peak, ""
             if code:
                 print(proc.stderr.read(), file=sys.stderr)
