@@ -39,11 +39,12 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import PurePosixPath
 
+from django.conf import settings
 from django.core.cache import cache
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -304,12 +305,15 @@ def gathering_entries(source, objects: list[StoredObject], folder_of: Callable[[
             with source.open(obj) as raw, zipfile.ZipFile(raw) as archive:
                 members = archive.infolist()
         except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
-            unplaced.append(Unplaced(source.location(obj.key), f"corrupt ZIP: {exc}"))
+            unplaced.append(Unplaced(source.location(obj.key), _("corrupt ZIP: %(error)s") % {"error": exc}))
             continue
         unsafe = [m.filename for m in members if _unsafe_member(m.filename)]
         if unsafe:
             unplaced.append(
-                Unplaced(source.location(obj.key), f"unsafe member names (ZIP slip): {', '.join(unsafe[:3])}")
+                Unplaced(
+                    source.location(obj.key),
+                    _("unsafe member names (ZIP slip): %(names)s") % {"names": ", ".join(unsafe[:3])},
+                )
             )
             continue
         for member in members:
@@ -592,9 +596,12 @@ def plan(
     for folder in left:
         for obj in by_folder.get(folder, []):
             if not _is_debris(obj.key):
-                yield Unplaced(source.location(obj.key), f"no CSV row has an event code for the folder {folder!r}")
+                yield Unplaced(
+                    source.location(obj.key),
+                    _("no CSV row has an event code for the folder %(folder)s") % {"folder": folder},
+                )
     for obj in loose_at_root:
-        yield Unplaced(source.location(obj.key), "not inside a gathering's folder")
+        yield Unplaced(source.location(obj.key), _("not inside a gathering's folder"))
     for row in rows:
         if row.event_code not in matched:
             yield row
@@ -631,11 +638,13 @@ def plan_gathering(
         exists=row.event_code in catalogue.imported_codes,
     )  # fmt: skip
     if start is None:
-        result.problems.append("no dates: neither the CSV nor the event code gives them")
+        result.problems.append(_("no dates: neither the CSV nor the event code gives them"))
     if row.audience and not audience:
-        result.problems.append(f"unknown audience {row.audience!r}: left as retreat group members")
+        result.problems.append(
+            _("unknown audience %(audience)s: left as retreat group members") % {"audience": row.audience}
+        )
     if unknown_teachers:
-        result.problems.append(f"teachers not in the catalogue: {', '.join(unknown_teachers)}")
+        result.problems.append(_("teachers not in the catalogue: %(codes)s") % {"codes": ", ".join(unknown_teachers)})
     entries, unreadable = gathering_entries(source, objects, lambda key: _folder_of(key))
     result.unplaced.extend(unreadable)
     primary = folders[0]
@@ -647,14 +656,14 @@ def plan_gathering(
     for entry in entries:
         earlier = seen.get(entry.fingerprint)
         if earlier is not None:
-            why = "legacy folder beside the new one" if entry.folder != primary else "same checksum"
+            why = _("legacy folder beside the new one") if entry.folder != primary else _("same checksum")
             result.duplicates.append({"location": entry.location, "duplicateOf": earlier, "why": why})
             continue
         seen[entry.fingerprint] = entry.location
         p = parse_filename(entry.name, speakers=catalogue.speakers, places=catalogue.places, default_year=year)
         kind, number = _set_of(entry.path)
         if p.kind == "other":
-            result.unplaced.append(Unplaced(entry.location, "neither audio nor a PDF"))
+            result.unplaced.append(Unplaced(entry.location, _("neither audio nor a PDF")))
             continue
         folder_day = _session_folder(entry.path, year)
         date = p.date or (folder_day.date if folder_day else None)
@@ -736,7 +745,11 @@ def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> N
         slot = (key, language, number)
         if slot in taken:
             result.unplaced.append(
-                Unplaced(entry.location, f"number {number} in {language} is already {taken[slot]} in this session")
+                Unplaced(
+                    entry.location,
+                    _("number %(n)s in %(language)s is already %(file)s in this session")
+                    % {"n": number, "language": language, "file": taken[slot]},
+                )
             )
             continue
         taken[slot] = entry.name
@@ -749,9 +762,9 @@ def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> N
             if number in originals[key]:
                 original_order = number
             else:
-                warnings.append(f"translation with no original numbered {number} in this session")
+                warnings.append(_("translation with no original numbered %(n)s in this session") % {"n": number})
         if p.unknown_codes:
-            warnings.append(f"not a known teacher: {', '.join(p.unknown_codes)}")
+            warnings.append(_("not a known teacher: %(codes)s") % {"codes": ", ".join(p.unknown_codes)})
         declared_set = row.audio_sets.get(audio_set or 1)
         names = declared_set.track_names if declared_set else []
         # No title in the name: the CSV's track list, by the file's own number (numbers given
@@ -785,8 +798,14 @@ def _place_transcripts(result: GatheringPlan, row: ArchiveRow, parsed, sessions)
             if track.order == p.number and track.original_order is None
         ]
         if p.number is None or len(owners) != 1:
-            why = "no track number in its name" if p.number is None else f"{len(owners)} tracks numbered {p.number}"
-            result.unplaced.append(Unplaced(entry.location, f"transcript not placed: {why}"))
+            if p.number is None:
+                why = _("transcript not placed: no track number in its name")
+            else:
+                why = _("transcript not placed: %(count)s tracks numbered %(n)s") % {
+                    "count": len(owners),
+                    "n": p.number,
+                }
+            result.unplaced.append(Unplaced(entry.location, why))
             continue
         session, track = owners[0]
         session.transcripts.append(
@@ -1380,8 +1399,9 @@ def import_start(*, csv_name: str, csv_text: str, source: str, user) -> ArchiveI
         )
     with transaction.atomic():
         job = ArchiveImport.objects.create(
-            source=source[:1000], csv_name=csv_name[:300], csv_text=csv_text, created_by=user
-        )
+            source=source[:1000], csv_name=csv_name[:300], csv_text=csv_text, created_by=user,
+            language=(translation.get_language() or settings.LANGUAGE_CODE)[:8],
+        )  # fmt: skip
         audit(user=user, obj=job, message=gettext_noop("Started an archive import (plan)"))
         transaction.on_commit(lambda: _send("media.tasks.plan_archive_import", job.pk))
     return job
@@ -1425,37 +1445,44 @@ def _run_job(*, job_id: int, status: str, apply: bool) -> bool:
         job = ArchiveImport.objects.filter(pk=job_id, status=status).first()
         if job is None:
             return False
-        rows, errors = read_csv(job.csv_text)
-        plans: list[dict] = []
-        last = [0.0]
-
-        def progress(state: Progress) -> None:
-            now = time.monotonic()
-            if now - last[0] >= 1:
-                last[0] = now
-                ArchiveImport.objects.filter(pk=job_id).update(files_done=state.files_done, updated_at=timezone.now())
-
-        try:
-            report, applied = run(
-                source=S3Source(job.source), rows=rows, csv_errors=errors, apply=apply,
-                on_gathering=lambda plan: plans.append(plan.as_dict()), on_progress=progress,
-            )  # fmt: skip
-        except Exception as exc:
-            logger.exception("archive import %s failed", job_id)
-            ArchiveImport.objects.filter(pk=job_id).update(
-                status=ArchiveImport.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now()
-            )
-            return True
-        data = {**report.as_dict(), "plans": plans}
-        if apply:
-            data["applied"] = asdict(applied)
-        ArchiveImport.objects.filter(pk=job_id).update(
-            status=ArchiveImport.Status.APPLIED if apply else ArchiveImport.Status.PLANNED,
-            report=data,
-            files_total=report.files_to_import,
-            files_done=report.files_to_import if apply else 0,
-            updated_at=timezone.now(),
-        )
-        return True
+        with translation.override(job.language):
+            return _run(job, apply=apply)
     finally:
         cache.delete(_lock(job_id))
+
+
+def _run(job: ArchiveImport, *, apply: bool) -> bool:
+    """Plan (or apply) an import and store its report and outcome on the row."""
+    job_id = job.pk
+    rows, errors = read_csv(job.csv_text)
+    plans: list[dict] = []
+    last = [0.0]
+
+    def progress(state: Progress) -> None:
+        now = time.monotonic()
+        if now - last[0] >= 1:
+            last[0] = now
+            ArchiveImport.objects.filter(pk=job_id).update(files_done=state.files_done, updated_at=timezone.now())
+
+    try:
+        report, applied = run(
+            source=S3Source(job.source), rows=rows, csv_errors=errors, apply=apply,
+            on_gathering=lambda plan: plans.append(plan.as_dict()), on_progress=progress,
+        )  # fmt: skip
+    except Exception as exc:
+        logger.exception("archive import %s failed", job_id)
+        ArchiveImport.objects.filter(pk=job_id).update(
+            status=ArchiveImport.Status.FAILED, error=str(exc)[:2000], updated_at=timezone.now()
+        )
+        return True
+    data = {**report.as_dict(), "plans": plans}
+    if apply:
+        data["applied"] = asdict(applied)
+    ArchiveImport.objects.filter(pk=job_id).update(
+        status=ArchiveImport.Status.APPLIED if apply else ArchiveImport.Status.PLANNED,
+        report=data,
+        files_total=report.files_to_import,
+        files_done=report.files_to_import if apply else 0,
+        updated_at=timezone.now(),
+    )
+    return True

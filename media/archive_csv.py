@@ -12,6 +12,8 @@ import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+
 from .filenames import LANGUAGE_TAGS, normalise_event_code
 
 _DATE_RANGE = re.compile(r"^\s*(\d{4}-\d{2}-\d{2})\s*(?:(?:a|até|ate|to|-|–)\s*(\d{4}-\d{2}-\d{2}))?\s*$", re.I)
@@ -89,10 +91,10 @@ def read_csv(text: str) -> tuple[list[ArchiveRow], list[dict]]:
     try:
         headers = next(reader)
     except StopIteration:
-        return [], [{"line": 1, "error": "the CSV is empty"}]
+        return [], [{"line": 1, "error": _("the CSV is empty")}]
     keys = [_key(h) for h in headers]
     if "eventcode" not in keys:
-        return [], [{"line": 1, "error": "no eventCode column"}]
+        return [], [{"line": 1, "error": _("no eventCode column")}]
     rows: list[ArchiveRow] = []
     errors: list[dict] = []
     seen: set[str] = set()
@@ -101,13 +103,19 @@ def read_csv(text: str) -> tuple[list[ArchiveRow], list[dict]]:
         if not any(v.strip() for v in values):
             continue
         if len(values) != len(keys):
-            errors.append({"line": line, "error": f"{len(values)} fields where the header has {len(keys)}"})
+            errors.append(
+                {
+                    "line": line,
+                    "error": _("%(got)s fields where the header has %(want)s")
+                    % {"got": len(values), "want": len(keys)},
+                }
+            )
             continue
         row = _row(line, dict(zip(keys, values, strict=True)))
         if not row.event_code:
-            errors.append({"line": line, "error": "no event code"})
+            errors.append({"line": line, "error": _("no event code")})
         elif row.event_code in seen:
-            errors.append({"line": line, "error": f"event code {row.event_code} appears twice"})
+            errors.append({"line": line, "error": _("event code %(code)s appears twice") % {"code": row.event_code}})
         else:
             seen.add(row.event_code)
             rows.append(row)
@@ -132,7 +140,7 @@ def _row(line: int, values: dict[str, str]) -> ArchiveRow:
             row.end_date = datetime.date.fromisoformat(match.group(2)) if match.group(2) else row.start_date
         except ValueError:
             row.start_date = row.end_date = None
-            row.problems.append(f"unreadable dates {dates!r}: the event code's are used")
+            row.problems.append(_("unreadable dates %(value)s: the event code's are used") % {"value": dates})
     for name, value in values.items():
         match = _SET_COLUMN.match(name)
         if not match or not value.strip():
@@ -153,13 +161,15 @@ def _audio_field(row: ArchiveRow, audio: AudioSet, what: str, value: str) -> Non
     elif what == "duration":
         audio.declared_seconds = duration_seconds(value)
         if audio.declared_seconds is None:
-            row.problems.append(f"audio {audio.number}: unreadable duration {value!r}")
+            row.problems.append(_("audio %(n)s: unreadable duration %(value)s") % {"n": audio.number, "value": value})
     elif what == "tracksno":
         match = _COUNT.match(value)
         if match:
             audio.declared_count = int(match.group(1))
         else:
-            row.problems.append(f"audio {audio.number}: unreadable track count {value!r}")
+            row.problems.append(
+                _("audio %(n)s: unreadable track count %(value)s") % {"n": audio.number, "value": value}
+            )
     elif what == "tracknames":
         audio.track_names = [re.sub(r"^\s*\d+\s*[-.)]?\s*", "", n).strip() for n in _lines(value)]
     elif what == "downloadurl":

@@ -23,6 +23,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
 
+from django.utils.translation import gettext as _
+
 AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".mp4", ".wav", ".ogg", ".flac", ".opus"}
 TRANSCRIPT_EXTENSIONS = {".pdf"}
 
@@ -451,11 +453,11 @@ def _event_dates(text: str, result: EventCode) -> bool:
                 following = result.start_date.replace(day=28) + datetime.timedelta(days=4)
                 result.end_date = following.replace(day=end_day)
     except ValueError:
-        result.problems.append("impossible date")
+        result.problems.append(_("impossible date"))
         result.start_date = result.end_date = None
         return True
     if result.end_date < result.start_date:
-        result.problems.append("ends before it starts")
+        result.problems.append(_("ends before it starts"))
         result.end_date = result.start_date
     return True
 
@@ -468,23 +470,23 @@ def parse_event_code(text: str) -> EventCode:
     result = EventCode(code=code)
     parts = [p for p in code.split("-") if p]
     if not parts:
-        result.problems.append("empty")
+        result.problems.append(_("empty"))
         return result
     if not _event_dates(parts[0], result):
-        result.problems.append("no date at the start")
+        result.problems.append(_("no date at the start"))
         return result
     rest = parts[1:]
     for word in rest:
         if not _EVENT_PART.match(word.replace("+", "")):
-            result.problems.append(f"unreadable part {word!r}")
+            result.problems.append(_("unreadable part %(part)s") % {"part": word})
     if len(rest) >= 3:
         teacher_parts, kind, result.place = rest[:-2], rest[-2], rest[-1]
     elif len(rest) == 2:
         teacher_parts, kind = rest[:1], rest[1]
-        result.problems.append("no place")
+        result.problems.append(_("no place"))
     else:
         teacher_parts, kind = rest, ""
-        result.problems.append("no group or type, no place")
+        result.problems.append(_("no group or type, no place"))
     for part in teacher_parts:
         for teacher in re.split(r"[+&,]", part):
             if teacher and teacher not in result.teachers:

@@ -119,6 +119,8 @@ class ArchiveImport(models.Model):
     files_total = models.PositiveIntegerField(_("files to import"), default=0)
     files_done = models.PositiveIntegerField(_("files done"), default=0)
     error = models.TextField(_("error"), blank=True)
+    # The report is written in the language of the staff member who started the import.
+    language = models.CharField(_("language"), max_length=8, default="en")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

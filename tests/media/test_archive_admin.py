@@ -89,3 +89,15 @@ def test_it_is_for_staff_who_may_add_gatherings_and_tracks(client, archive_url):
 
     assert client.get(reverse("admin:media_archiveimport_start")).status_code == 403
     assert client.post(reverse("admin:media_archiveimport_apply", args=[1])).status_code == 403
+
+
+def test_the_report_is_in_the_language_of_who_started_it(staff_client, archive_url, django_capture_on_commit_callbacks):
+    url, text = archive_url
+    staff_client.cookies.load({"django_language": "pt"})
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _start(staff_client, url, text + "20200101-JKR-PP1-CCA,On,Curta\r\n")
+
+    job = ArchiveImport.objects.get()
+    assert job.language == "pt"
+    assert job.report["csv_errors"][0]["error"] == "3 campos onde o cabeçalho tem 62"
