@@ -251,7 +251,9 @@ def test_a_plan_after_the_import_compares_declared_durations_with_the_probed_tra
     code, _start = archive_shapes.gathering_code(0)
     english = Track.objects.filter(session__retreat__event_code=code, language="en")
     english.update(processing_status="ready", duration=1800)  # 4 × 30 min, where 02h 04min 29s is declared
-    Track.objects.filter(session__retreat__event_code=code, language="pt").update(processing_status="ready", duration=1867)
+    Track.objects.filter(session__retreat__event_code=code, language="pt").update(
+        processing_status="ready", duration=1867
+    )
 
     report, _applied = _plan(url, text)
 
