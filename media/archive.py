@@ -71,6 +71,7 @@ from .filenames import (
     LANGUAGE_TAGS,
     ParsedName,
     normalise_event_code,
+    pair_with_originals,
     parse_event_code,
     parse_filename,
     parse_folder_name,
@@ -741,7 +742,17 @@ def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> N
             sorted(files, key=lambda f: f[1].order_key), start=1
         ):
             placed.append((entry, p, audio_set, key, start + offset, language, languages))
-    for entry, p, audio_set, key, number, language, languages in placed:
+    # TRAD files pair through the upload page's code (media.filenames.pair_with_originals):
+    # with an original of the same session, this plan's or one imported before.
+    by_session: dict[tuple, list[int]] = defaultdict(list)
+    for index, item in enumerate(placed):
+        by_session[item[3]].append(index)
+    paired: dict[int, int] = {}
+    for key, indexes in by_session.items():
+        names = [placed[i][1] for i in indexes]
+        for position, number in pair_with_originals(names, existing=originals[key]).items():
+            paired[indexes[position]] = number
+    for index, (entry, p, audio_set, key, number, language, languages) in enumerate(placed):
         slot = (key, language, number)
         if slot in taken:
             result.unplaced.append(
@@ -759,7 +770,9 @@ def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> N
         )
         warnings = []
         if translation:
-            if number in originals[key]:
+            if p.is_translation and index in paired:
+                original_order = paired[index]
+            elif not p.is_translation and number in originals[key]:
                 original_order = number
             else:
                 warnings.append(_("translation with no original numbered %(n)s in this session") % {"n": number})
