@@ -101,3 +101,14 @@ def test_the_report_is_in_the_language_of_who_started_it(staff_client, archive_u
     job = ArchiveImport.objects.get()
     assert job.language == "pt"
     assert job.report["csv_errors"][0]["error"] == "3 campos onde o cabeçalho tem 62"
+
+
+def test_the_report_page_costs_the_same_queries_whatever_the_report(staff_client, db, django_assert_num_queries):
+    plans = [{"event_code": f"2010010{n}-JKR-PP1-CCA", "name": "R", "folders": [], "sessions": []} for n in range(9)]
+    job = ArchiveImport.objects.create(source="s3://b/m/", status="planned", report={"gatherings": 9, "plans": plans})
+    url = reverse("admin:media_archiveimport_report", args=[job.pk])
+    staff_client.get(url)
+
+    # The session, the user, the import (its report is one JSON column), the admin's sidebar.
+    with django_assert_num_queries(4):
+        assert staff_client.get(url).status_code == 200

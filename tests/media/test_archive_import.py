@@ -259,3 +259,12 @@ def test_a_plan_after_the_import_compares_declared_durations_with_the_probed_tra
 
     mine = [d for d in report.disagreements if d["eventCode"] == code]
     assert [(d["audio_set"], d["declared_seconds"], d["files_seconds"]) for d in mine] == [(1, 7469, 7200)]
+
+
+def test_a_plan_costs_the_same_queries_whatever_the_number_of_files(messy, django_assert_num_queries):
+    url, text, _zip_bytes = messy
+
+    # The catalogue's teachers, audiences, places, groups and imported codes, once: no query per
+    # gathering or file while nothing is imported.
+    with django_assert_num_queries(5):
+        _plan(url, text)
