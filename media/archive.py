@@ -411,6 +411,7 @@ class GatheringPlan:
     checks: list[Check] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     exists: bool = False  # the gathering was imported before
+    imported_before: int = 0  # of its files (a resumed or repeated run skips them)
 
     @property
     def files(self) -> int:
@@ -689,6 +690,9 @@ def plan_gathering(
         )
         if sessions[key].tracks or sessions[key].transcripts
     ]
+    if result.exists:
+        locations = [t.location for s in result.sessions for t in [*s.tracks, *s.transcripts]]
+        result.imported_before = ArchiveFile.objects.filter(location__in=locations).count()
     lengths = _imported_lengths(row.event_code) if result.exists else {}
     for number, audio_set in sorted(row.audio_sets.items()):
         files = audio_files.get(number, 0)
@@ -1264,6 +1268,7 @@ class Report:
     translations: int = 0
     transcripts: int = 0
     files_to_import: int = 0
+    imported_before: int = 0
     unplaced: list[dict] = field(default_factory=list)
     duplicates: int = 0
     disagreements: list[dict] = field(default_factory=list)
@@ -1293,7 +1298,8 @@ class Report:
                 for track in session.tracks:
                     for warning in track.warnings:
                         self._keep(self.warnings, {"location": track.location, "warning": warning})
-            self.files_to_import += item.files
+            self.files_to_import += item.files - item.imported_before
+            self.imported_before += item.imported_before
             self.duplicates += len(item.duplicates)
             for unplaced in item.unplaced:
                 self._keep(self.unplaced, asdict(unplaced))
@@ -1317,7 +1323,8 @@ class Report:
             f"{self.gatherings} gatherings ({self.new_gatherings} new), {self.sessions} sessions, "
             f"{self.tracks} tracks ({self.translations} translations), {self.transcripts} transcripts",
             f"groups: {', '.join(sorted(self.groups)) or '-'}",
-            f"files to import: {self.files_to_import}; duplicates left out: {self.duplicates}",
+            f"files to import: {self.files_to_import} ({self.imported_before} imported before); "
+            f"duplicates left out: {self.duplicates}",
         ]
         if self.listing:
             lines.append(
@@ -1494,8 +1501,8 @@ def _run(job: ArchiveImport, *, apply: bool) -> bool:
     ArchiveImport.objects.filter(pk=job_id).update(
         status=ArchiveImport.Status.APPLIED if apply else ArchiveImport.Status.PLANNED,
         report=data,
-        files_total=report.files_to_import,
-        files_done=report.files_to_import if apply else 0,
+        files_total=report.files_to_import + report.imported_before,
+        files_done=report.files_to_import + report.imported_before if apply else 0,
         updated_at=timezone.now(),
     )
     return True

@@ -92,7 +92,7 @@ class ArchiveImportAdmin(admin.ModelAdmin):
             raise PermissionDenied
         job = get_object_or_404(ArchiveImport.objects.select_related("created_by"), pk=import_id)
         running = job.status in {ArchiveImport.Status.PLANNING, ArchiveImport.Status.APPLYING}
-        total = job.files_total or job.report.get("files_to_import", 0)
+        total = job.files_total
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "job": job, "report": job.report,
             "running": running, "percent": int(100 * job.files_done / total) if total else 0,

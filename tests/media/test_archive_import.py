@@ -268,3 +268,14 @@ def test_a_plan_costs_the_same_queries_whatever_the_number_of_files(messy, djang
     # gathering or file while nothing is imported.
     with django_assert_num_queries(5):
         _plan(url, text)
+
+
+def test_a_plan_after_an_interrupted_import_counts_what_is_left(messy):
+    url, text, _zip_bytes = messy
+    _apply(url, text)
+    ArchiveFile.objects.filter(location__contains="Transcri").delete()  # as if the run stopped before them
+
+    report, _applied = _plan(url, text)
+
+    assert (report.files_to_import, report.imported_before) == (4, 22)
+    assert "files to import: 4 (22 imported before)" in report.text()
