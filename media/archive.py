@@ -28,6 +28,8 @@ import io
 import logging
 import os
 import re
+import sqlite3
+import tempfile
 import time
 import unicodedata
 import uuid
@@ -558,6 +560,39 @@ def match_folders(rows: Iterable[ArchiveRow], folders: Iterable[str]) -> tuple[d
     return matched, left
 
 
+class SeenFiles:
+    """Every file's fingerprint seen so far in a plan, and where: duplicates are found across
+    the whole archive. Kept in a temporary SQLite file, not in memory, so that a plan's memory
+    stays flat whatever the archive's size (200,000 files would take ~70 MB as a dict)."""
+
+    def __init__(self):
+        self._file = tempfile.NamedTemporaryFile(prefix="archive-seen-", suffix=".sqlite3")  # noqa: SIM115
+        self._db = sqlite3.connect(self._file.name)
+        self._db.executescript(
+            "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA cache_size=-4000;"
+            "CREATE TABLE seen (fingerprint TEXT PRIMARY KEY, location TEXT NOT NULL) WITHOUT ROWID;"
+        )
+
+    def known(self, fingerprints: list[str]) -> dict[str, str]:
+        """Those of ``fingerprints`` seen before → where."""
+        found: dict[str, str] = {}
+        unique = list(dict.fromkeys(fingerprints))
+        for start in range(0, len(unique), 500):
+            chunk = unique[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self._db.execute(f"SELECT fingerprint, location FROM seen WHERE fingerprint IN ({marks})", chunk)
+            )
+        return found
+
+    def add(self, fingerprint: str, location: str) -> None:
+        self._db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (fingerprint, location))
+
+    def close(self) -> None:
+        self._db.close()
+        self._file.close()
+
+
 def _folder_of(key: str) -> str:
     return key.split("/", 1)[0] if "/" in key else ""
 
@@ -567,7 +602,7 @@ def plan(
     source,
     rows: list[ArchiveRow],
     catalogue: Catalogue | None = None,
-    seen: dict[str, str] | None = None,
+    seen: SeenFiles | None = None,
     on_listed: Callable[[dict], None] | None = None,
 ) -> Iterator[GatheringPlan | Unplaced | ArchiveRow]:
     """The plan, one gathering at a time, followed by the files no gathering claims
@@ -575,38 +610,45 @@ def plan(
     every file's fingerprint across gatherings (duplicates in other folders). ``on_listed``
     is told how many objects and folders were listed (before any ZIP is opened)."""
     catalogue = catalogue or Catalogue.load()
-    seen = {} if seen is None else seen
-    by_folder: dict[str, list[StoredObject]] = defaultdict(list)
-    loose_at_root: list[StoredObject] = []
-    count = 0
-    for obj in source.objects():
-        count += 1
-        folder = _folder_of(obj.key)
-        if folder:
-            by_folder[folder].append(obj)
-        elif not _is_debris(obj.key):
-            loose_at_root.append(obj)
-    matched, left = match_folders(rows, by_folder)
-    if on_listed:
-        on_listed({"objects": count, "folders": len(by_folder), "gatherings": len(matched)})
-    for row in rows:
-        folders = matched.get(row.event_code, [])
-        if not folders:
-            continue
-        objects = [obj for folder in folders for obj in by_folder.pop(folder)]
-        yield plan_gathering(source=source, row=row, folders=folders, objects=objects, catalogue=catalogue, seen=seen)
-    for folder in left:
-        for obj in by_folder.get(folder, []):
-            if not _is_debris(obj.key):
-                yield Unplaced(
-                    source.location(obj.key),
-                    _("no CSV row has an event code for the folder %(folder)s") % {"folder": folder},
-                )
-    for obj in loose_at_root:
-        yield Unplaced(source.location(obj.key), _("not inside a gathering's folder"))
-    for row in rows:
-        if row.event_code not in matched:
-            yield row
+    own = seen is None
+    seen = SeenFiles() if seen is None else seen
+    try:
+        by_folder: dict[str, list[StoredObject]] = defaultdict(list)
+        loose_at_root: list[StoredObject] = []
+        count = 0
+        for obj in source.objects():
+            count += 1
+            folder = _folder_of(obj.key)
+            if folder:
+                by_folder[folder].append(obj)
+            elif not _is_debris(obj.key):
+                loose_at_root.append(obj)
+        matched, left = match_folders(rows, by_folder)
+        if on_listed:
+            on_listed({"objects": count, "folders": len(by_folder), "gatherings": len(matched)})
+        for row in rows:
+            folders = matched.get(row.event_code, [])
+            if not folders:
+                continue
+            objects = [obj for folder in folders for obj in by_folder.pop(folder)]
+            yield plan_gathering(
+                source=source, row=row, folders=folders, objects=objects, catalogue=catalogue, seen=seen
+            )
+        for folder in left:
+            for obj in by_folder.get(folder, []):
+                if not _is_debris(obj.key):
+                    yield Unplaced(
+                        source.location(obj.key),
+                        _("no CSV row has an event code for the folder %(folder)s") % {"folder": folder},
+                    )
+        for obj in loose_at_root:
+            yield Unplaced(source.location(obj.key), _("not inside a gathering's folder"))
+        for row in rows:
+            if row.event_code not in matched:
+                yield row
+    finally:
+        if own:
+            seen.close()
 
 
 def plan_gathering(
@@ -616,7 +658,7 @@ def plan_gathering(
     folders: list[str],
     objects: list[StoredObject],
     catalogue: Catalogue,
-    seen: dict[str, str],
+    seen: SeenFiles,
 ) -> GatheringPlan:
     """One gathering's plan: its row's facts, its files parsed and placed."""
     code = parse_event_code(row.event_code)
@@ -655,13 +697,15 @@ def plan_gathering(
     parsed_audio: list[tuple[ArchiveEntry, ParsedName, int | None, tuple]] = []
     parsed_pdfs: list[tuple[ArchiveEntry, ParsedName, int | None, tuple]] = []
     audio_files: dict[int, int] = defaultdict(int)
+    earlier_files = seen.known([entry.fingerprint for entry in entries])
     for entry in entries:
-        earlier = seen.get(entry.fingerprint)
+        earlier = earlier_files.get(entry.fingerprint)
         if earlier is not None:
             why = _("legacy folder beside the new one") if entry.folder != primary else _("same checksum")
             result.duplicates.append({"location": entry.location, "duplicateOf": earlier, "why": why})
             continue
-        seen[entry.fingerprint] = entry.location
+        earlier_files[entry.fingerprint] = entry.location
+        seen.add(entry.fingerprint, entry.location)
         p = parse_filename(entry.name, speakers=catalogue.speakers, places=catalogue.places, default_year=year)
         kind, number = _set_of(entry.path)
         if p.kind == "other":
@@ -691,7 +735,8 @@ def plan_gathering(
         if sessions[key].tracks or sessions[key].transcripts
     ]
     if result.exists:
-        locations = [t.location for s in result.sessions for t in [*s.tracks, *s.transcripts]]
+        locations = [t.location for s in result.sessions for t in s.tracks]
+        locations += [t.location for s in result.sessions for t in s.transcripts]
         result.imported_before = ArchiveFile.objects.filter(location__in=locations).count()
     lengths = _imported_lengths(row.event_code) if result.exists else {}
     for number, audio_set in sorted(row.audio_sets.items()):
@@ -715,7 +760,7 @@ def _imported_lengths(event_code: str) -> dict[int, int]:
             waiting=Count("pk", filter=~Q(track__processing_status=Track.ProcessingStatus.READY)),
         )
     )
-    return {row["audio_set"]: round(row["seconds"] or 0) for row in rows if not row["waiting"]}
+    return {row["audio_set"]: round(row["seconds"] or 0) for row in rows if not row["waiting"] and row["audio_set"]}
 
 
 def _place_tracks(result: GatheringPlan, row: ArchiveRow, parsed, sessions) -> None:
