@@ -118,6 +118,7 @@ def main() -> int:
     parser.add_argument("--size", type=int, default=2048, help="bytes per audio file (default 2048)")
     parser.add_argument("--broker", default="", help="Redis URL of the broker (flushed at the end)")
     parser.add_argument("--skip-rerun", action="store_true")
+    parser.add_argument("--plan-only", action="store_true", help="measure the plan (dry run) alone")
     parser.add_argument("--gatherings", type=int, default=0, help="instead of --scale (a quick try)")
     parser.add_argument(
         "--profile", default="", help="write cProfiles of the apply to this file (and of the plan to FILE.plan)"
@@ -207,6 +208,8 @@ def main() -> int:
         print(f"plan:   {wall:.1f} s wall (listing alone {listing['seconds']:.2f} s for {listing['objects']} objects; "
               f"plan {listing['planSeconds']:.1f} s, {listing['rangedRequests']} ranged reads, "
               f"{listing['bytesRead'] / 1e6:.2f} MB read of {zip_bytes / 1e6:.1f} MB); peak RSS {peak:.0f} MB")  # fmt: skip
+        if args.plan_only:
+            return 0
         wall, peak, out = command("--apply", profile=args.profile, interrupt_after=args.apply_for)
         if out:
             imported = int(re.search(r"Imported (\d+) files", out).group(1))
