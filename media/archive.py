@@ -65,6 +65,8 @@ from retreats.models import (
     Transcript,
     language_set,
 )
+from retreats.search_signals import schedule_track_indexing
+from retreats.versioning import bump_catalogue_version
 
 from . import jobs, processing
 from . import storage as media_storage
@@ -1272,6 +1274,9 @@ class _TrackBatch:
         for track in saved:
             # Saved waiting (the default status): the job goes once the batch has committed.
             jobs.TRACK.send_on_commit(track.pk)
+            # bulk_create sends no post_save: what the signals would queue is queued here.
+            schedule_track_indexing(track.pk)
+        transaction.on_commit(bump_catalogue_version)
         return [t.pk for t in saved]
 
 

@@ -12,6 +12,7 @@ from media import archive
 from media.archive_csv import read_csv
 from media.models import ArchiveFile
 from retreats.models import Retreat, RetreatGroup, Session, Track, Transcript
+from retreats.tasks import index_track_for_search
 from tests import factories
 
 from . import archive_shapes
@@ -168,6 +169,8 @@ def test_it_imports_drafts_with_their_sessions_tracks_translations_and_transcrip
         assert fh.read() == archive_shapes.audio_bytes(f"{code}/1/{member}", 600)
     assert ArchiveFile.objects.filter(status="imported").count() == 26
     assert len(queued) >= 26  # a processing job for each new track and transcript, sent on commit
+    indexed = {c.args[0] for c in queued if getattr(c, "func", None) == index_track_for_search.delay}
+    assert indexed == set(Track.objects.values_list("pk", flat=True))  # bulk_create sends no post_save
     assert RetreatGroup.objects.filter(slug__in=["pp1", "pp2"]).count() == 2
 
 
