@@ -185,7 +185,12 @@ def main() -> int:
             if report:
                 argv += ["--json", report]
             began = time.perf_counter()
-            proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            # A shell's background job starts with SIGINT ignored, and Python then installs no
+            # KeyboardInterrupt handler: give the child the default back, so Ctrl-C reaches it.
+            proc = subprocess.Popen(
+                argv, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+            )  # fmt: skip
             out_lines: list[str] = []
             reader = threading.Thread(target=lambda: out_lines.extend(proc.stdout))
             reader.start()
