@@ -64,10 +64,10 @@ class ArchiveImportAdmin(admin.ModelAdmin):
         ]
 
     def add_view(self, request, form_url="", extra_context=None):
-        return redirect("admin:media_archiveimport_start")
+        return self.start_view(request)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        return redirect("admin:media_archiveimport_report", int(object_id))
+        return self.report_view(request, int(object_id))
 
     def start_view(self, request):
         if not self._allowed(request):
