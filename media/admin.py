@@ -22,7 +22,8 @@ from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_a
 from retreats.models import Retreat, Session, Track, Transcript
 
 from . import processing, signing
-from .models import DownloadBundle, Upload
+from .archive_admin import ArchiveImportAdmin
+from .models import ArchiveImport, DownloadBundle, Upload
 from .reprocess import media_reprocess
 
 
@@ -351,3 +352,6 @@ extend_admin(Track, TrackMediaAdminMixin)
 extend_admin(Transcript, TranscriptMediaAdminMixin)
 extend_admin(Session, SessionUploadLinkMixin)
 extend_admin(Retreat, RetreatSessionUploadsMixin)
+
+
+admin.site.register(ArchiveImport, ArchiveImportAdmin)

@@ -13,6 +13,8 @@ Examples of real names::
     005 JKR - Teaching (18 April AM part 2).mp3            (the second part of a morning)
     000 [PRACTICE] Guru Yoga recitation.mp3               (a practice, shown first)
     2025-10-27-Guru_Yoga [ENG - Audio].m4a
+    2017-11-15 AM part 2.mp3                               (only a date and a part: they give the order)
+    Faixa 07.mp3 / Track 07.mp3                            (numbered legacy names)
 """
 
 import datetime
@@ -20,6 +22,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import PurePath
+
+from django.utils.translation import gettext as _
 
 AUDIO_EXTENSIONS = {".mp3", ".m4a", ".aac", ".mp4", ".wav", ".ogg", ".flac", ".opus"}
 TRANSCRIPT_EXTENSIONS = {".pdf"}
@@ -67,6 +71,10 @@ _PRACTICE_TITLE = re.compile(
     re.I,
 )
 _PARENS = re.compile(r"\(([^)]*)\)")
+# "Sessão 3", "Session 2", "Sessao 4": a session number in a name that has nothing else to order it by.
+_SESSION_NUMBER = re.compile(r"(?<![A-Za-z])(?:session|sess[aã]o|sess)[\s_.-]*(\d{1,2})(?!\d)", re.I)
+# Legacy names: "Faixa 07", "Track 7", "Pista 3", "CD1 Faixa 05".
+_LEGACY_NUMBER = re.compile(r"^\s*(?:cd\s*\d+\s*[-_ ]?\s*)?(?:faixa|track|pista|trk)[\s_.-]*(\d{1,4})(?!\d)", re.I)
 _LEADING_NUMBER = re.compile(r"^\s*(\d{1,4})(?=$|[\s._-])")
 _CODE_GROUP = re.compile(r"^[\s._-]*([A-Z]{2,5}(?:\s*\+\s*[A-Z]{2,5})*)(?=$|[\s._-])")
 _SEPARATORS = " \t-–—_.,;:"
@@ -91,11 +99,25 @@ class ParsedName:
     part_number: int | None = None
     is_practice: bool = False  # a guided recitation or practice, shown first in its session
     places: list[str] = field(default_factory=list)
+    # Capital codes in a speaker's place that are no known teacher: kept out of the title, for review.
     unknown_codes: list[str] = field(default_factory=list)
+    session_number: int | None = None  # "Sessão 3": with only a date, it gives the order
 
     @property
     def session_type(self) -> str:
         return {"am": "morning", "pm": "afternoon"}.get(self.part, "other")
+
+    @property
+    def order_key(self) -> tuple:
+        """Where the file falls among files without a track number: by date, morning before
+        afternoon, then part or session number, then name."""
+        return (
+            self.date or datetime.date.max,
+            {"am": 0, "pm": 1}.get(self.part, 2),
+            self.part_number or 0,
+            self.session_number or 0,
+            self.filename.lower(),
+        )
 
 
 def _languages_of_tag(tag: str) -> list[str]:
@@ -185,9 +207,14 @@ def parse_filename(
     text = _BRACKETS.sub(bracket, text)
 
     # Leading ISO date (2025-10-27-Guru Yoga) before the leading number, so 2025 is no track number.
-    leading_date = _ISO_DATE.match(text.strip())
+    # A leading date, ISO or a day and month name ("15 Novembro - Sessão 3"), is no track number.
+    leading_date = _ISO_DATE.match(text.strip()) or _DAY_MONTH.match(text.strip())
+    legacy = _LEGACY_NUMBER.match(text)
     if leading_date:
         result.date, text = _take_date(text, default_year)
+    elif legacy:
+        result.number = int(legacy.group(1))
+        text = text[legacy.end() :]
     else:
         number = _LEADING_NUMBER.match(text)
         if number:
@@ -198,23 +225,31 @@ def parse_filename(
     codes = _CODE_GROUP.match(text)
     if codes:
         taken = []
-        for code in (c.strip() for c in codes.group(1).split("+")):
-            if code == TRANSLATION_MARK:
-                taken.append(code)
+        unknown = []
+        # A code group closed by " - " (or the end) stands where speakers stand: a code there
+        # that is no known teacher is flagged for review rather than read as the title.
+        closed = bool(re.match(r"\s*(?:-|–|$)", text[codes.end() :]))
+        for word in (c.strip() for c in codes.group(1).split("+")):
+            if word == TRANSLATION_MARK:
+                taken.append(word)
                 result.is_translation = True
-            elif code in speakers or (not speakers and code not in LANGUAGE_TAGS and code not in places):
-                taken.append(code)
-                result.speakers.append(speakers.get(code, code))
-            elif code in places:
-                taken.append(code)
-                result.places.append(places[code])
-            elif code in LANGUAGE_TAGS:
-                taken.append(code)
-                if LANGUAGE_TAGS[code] not in tagged:
-                    tagged.append(LANGUAGE_TAGS[code])
+            elif word in speakers or (not speakers and word not in LANGUAGE_TAGS and word not in places):
+                taken.append(word)
+                result.speakers.append(speakers.get(word, word))
+            elif word in places:
+                taken.append(word)
+                result.places.append(places[word])
+            elif word in LANGUAGE_TAGS:
+                taken.append(word)
+                if LANGUAGE_TAGS[word] not in tagged:
+                    tagged.append(LANGUAGE_TAGS[word])
                 result.language, result.language_tagged = tagged[0], True
+            elif speakers and (closed or taken):
+                taken.append(word)
+                unknown.append(word)
         if len(taken) == len(codes.group(1).split("+")):
             text = text[codes.end() :]
+            result.unknown_codes.extend(unknown)
         else:
             result.speakers, result.places, result.is_translation = [], [], False
 
@@ -258,9 +293,13 @@ def parse_filename(
             text = text[: part.start()] + " " + text[part.end() :]
     if result.part_number is None:
         loose = _LOOSE_PART.search(text)
-        if loose and result.part:
+        if loose and (result.part or result.date):
             result.part_number = int(loose.group(1))
             text = text[: loose.start()] + " " + text[loose.end() :]
+    session_number = _SESSION_NUMBER.search(text)
+    if session_number and result.number is None:
+        result.session_number = int(session_number.group(1))
+        text = text[: session_number.start()] + " " + text[session_number.end() :]
 
     # Remaining capital codes: known speakers or places anywhere; others stay in the title.
     def code(match):
@@ -275,8 +314,10 @@ def parse_filename(
 
     text = re.sub(r"(?<![A-Za-z])[A-Z]{2,5}(?![A-Za-z])", code, text)
     title = _tidy(text)
-    if title and title.isupper() and len(title) <= 5 and title not in speakers:
+    if title and re.fullmatch(r"[A-Z]{2,5}", title) and title not in speakers:
+        # A lone code (01-TPWR-20030614-KAR): flagged for review, never shown as the title.
         result.unknown_codes.append(title)
+        title = ""
     result.title = title
     result.is_practice = result.is_practice or bool(_PRACTICE_TITLE.match(title))
     return result
@@ -293,6 +334,25 @@ def pair_translations(parsed: list[ParsedName]) -> dict[int, int]:
         for i, p in enumerate(parsed)
         if p.kind == "audio" and p.is_translation and p.number in originals
     }
+
+
+def pair_with_originals(
+    parsed: list[ParsedName], *, existing: set[int] | frozenset[int] = frozenset()
+) -> dict[int, int]:
+    """Index of each translation → the number of its original: one of the same batch, or one
+    saved before (``existing``: numbers of the session's originals), so a translation uploaded
+    or imported in a later batch still pairs. Translations left out have no original yet."""
+    in_batch = pair_translations(parsed)
+    pairs = {index: parsed[original].number for index, original in in_batch.items()}
+    for index, p in enumerate(parsed):
+        if index not in pairs and p.kind == "audio" and p.is_translation and p.number in existing:
+            pairs[index] = p.number
+    return {index: number for index, number in pairs.items() if number is not None}
+
+
+def unpaired_translations(parsed: list[ParsedName], pairs: Mapping[int, int]) -> list[int]:
+    """Indexes of translations with no original, in the batch or saved before: staff are told."""
+    return [i for i, p in enumerate(parsed) if p.kind == "audio" and p.is_translation and i not in pairs]
 
 
 # --- Folder names: one sub-folder of a gathering's folder per session ------------------------
@@ -331,3 +391,108 @@ def order_folders(parsed: list[ParsedFolder]) -> list[ParsedFolder]:
     without a date after those with one, by name."""
     rank = {"morning": 0, "afternoon": 1, "evening": 2, "other": 3}
     return sorted(parsed, key=lambda p: (p.date is None, p.date or datetime.date.min, rank[p.type], p.folder.lower()))
+
+
+# --- Event codes: YYYYMMDD[_DD]-TEACHERS-GROUP|TYPE-PLACE --------------------------------------
+
+# The second-to-last part of an event code names a retreat group (PP4) or, for events in no
+# group, a kind of event; these are the kinds (ENS: ensinamento, a teaching).
+EVENT_TYPES = {
+    "ENS": "teaching", "RET": "retreat", "PUB": "public talk", "PAL": "talk", "TALK": "talk",
+    "CONF": "conference", "SEM": "seminar", "WS": "workshop", "INI": "initiation",
+}  # fmt: skip
+_EVENT_DATE = re.compile(r"^((?:19|20)\d{2})(0[1-9]|1[0-2])(0[1-9]|[12]\d|3[01])?(?:_(\d{2})(\d{2})?)?$")
+_EVENT_PART = re.compile(r"^[A-Z0-9]{2,8}$")
+
+
+@dataclass
+class EventCode:
+    """An event code's parts. ``month_only`` when the code gives no day (``202005-…``): the
+    dates are then the month's first and last days. ``problems`` say what could not be read."""
+
+    code: str
+    start_date: datetime.date | None = None
+    end_date: datetime.date | None = None
+    month_only: bool = False
+    teachers: list[str] = field(default_factory=list)
+    group: str = ""
+    type: str = ""
+    place: str = ""
+    problems: list[str] = field(default_factory=list)
+
+
+def normalise_event_code(text: str) -> str:
+    """``20171114_20 - KPS-WFL-ENS-VLH`` → ``20171114_20-KPS-WFL-ENS-VLH`` (the form kept and
+    compared); ``+`` from URL-encoded keys counts as a space."""
+    text = text.replace("+", " ").strip().upper()
+    return re.sub(r"\s*-\s*", "-", re.sub(r"\s+", " ", text))
+
+
+def _event_dates(text: str, result: EventCode) -> bool:
+    match = _EVENT_DATE.match(text)
+    if not match:
+        return False
+    year, month, day, end_a, end_b = match.groups()
+    try:
+        if day is None:
+            result.month_only = True
+            result.start_date = datetime.date(int(year), int(month), 1)
+            following = result.start_date.replace(day=28) + datetime.timedelta(days=4)
+            result.end_date = following - datetime.timedelta(days=following.day)
+            return True
+        result.start_date = datetime.date(int(year), int(month), int(day))
+        if end_a is None:
+            result.end_date = result.start_date
+        elif end_b is not None:  # _MMDD
+            result.end_date = datetime.date(int(year), int(end_a), int(end_b))
+        else:  # _DD, in the next month when smaller than the first day
+            end_day = int(end_a)
+            if end_day >= result.start_date.day:
+                result.end_date = result.start_date.replace(day=end_day)
+            else:
+                following = result.start_date.replace(day=28) + datetime.timedelta(days=4)
+                result.end_date = following.replace(day=end_day)
+    except ValueError:
+        result.problems.append(_("impossible date"))
+        result.start_date = result.end_date = None
+        return True
+    if result.end_date < result.start_date:
+        result.problems.append(_("ends before it starts"))
+        result.end_date = result.start_date
+    return True
+
+
+def parse_event_code(text: str) -> EventCode:
+    """``20250426_27-JKR-PP4-CCA`` → 26–27 April 2025, teachers ``[JKR]``, group ``PP4``,
+    place ``CCA``. Also ``20171114_20 - KPS-WFL-ENS-VLH`` (spaces; two teachers; ``ENS``, a
+    kind of event, not a group) and ``202005-JKR-PP2-VID`` (a month, no day)."""
+    code = normalise_event_code(text)
+    result = EventCode(code=code)
+    parts = [p for p in code.split("-") if p]
+    if not parts:
+        result.problems.append(_("empty"))
+        return result
+    if not _event_dates(parts[0], result):
+        result.problems.append(_("no date at the start"))
+        return result
+    rest = parts[1:]
+    for word in rest:
+        if not _EVENT_PART.match(word.replace("+", "")):
+            result.problems.append(_("unreadable part %(part)s") % {"part": word})
+    if len(rest) >= 3:
+        teacher_parts, kind, result.place = rest[:-2], rest[-2], rest[-1]
+    elif len(rest) == 2:
+        teacher_parts, kind = rest[:1], rest[1]
+        result.problems.append(_("no place"))
+    else:
+        teacher_parts, kind = rest, ""
+        result.problems.append(_("no group or type, no place"))
+    for part in teacher_parts:
+        for teacher in re.split(r"[+&,]", part):
+            if teacher and teacher not in result.teachers:
+                result.teachers.append(teacher)
+    if kind in EVENT_TYPES:
+        result.type = kind
+    else:
+        result.group = kind
+    return result

@@ -96,3 +96,89 @@ class Upload(models.Model):
 
     def __str__(self):
         return self.filename
+
+
+class ArchiveImport(models.Model):
+    """One import of the community's archive started from the admin (media/archive.py): the
+    CSV staff uploaded, where the files are, the plan's report and the apply's progress. The
+    command ``import_archive`` does the same without a row."""
+
+    class Status(models.TextChoices):
+        PLANNING = "planning", _("Planning")
+        PLANNED = "planned", _("Planned")
+        APPLYING = "applying", _("Importing")
+        APPLIED = "applied", _("Imported")
+        FAILED = "failed", _("Failed")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    source = models.CharField(_("files"), max_length=1000, help_text=_("An S3 prefix: s3://bucket/prefix/"))
+    csv_name = models.CharField(_("CSV file"), max_length=300, blank=True)
+    csv_text = models.TextField(_("CSV"), blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PLANNING)
+    report = models.JSONField(_("report"), default=dict, blank=True)
+    files_total = models.PositiveIntegerField(_("files to import"), default=0)
+    files_done = models.PositiveIntegerField(_("files done"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    # The report is written in the language of the staff member who started the import.
+    language = models.CharField(_("language"), max_length=8, default="en")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("archive import")
+        verbose_name_plural = _("archive imports")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["planning", "planned", "applying", "applied", "failed"]),
+                name="archive_import_status_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.csv_name or self.source} ({self.get_status_display()})"
+
+
+class ArchiveFile(models.Model):
+    """One file of the archive the import has dealt with, found again by where it was
+    (``location``) and by its SHA-256: a re-run or a resumed run skips it, and a second
+    copy of the same bytes elsewhere is not imported twice."""
+
+    class Status(models.TextChoices):
+        IMPORTED = "imported", _("Imported")
+        DUPLICATE = "duplicate", _("Duplicate")
+        SKIPPED = "skipped", _("Skipped")
+
+    location = models.CharField(_("location"), max_length=1000, unique=True)
+    checksum = models.CharField(_("SHA-256"), max_length=64, blank=True, db_index=True)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    status = models.CharField(_("status"), max_length=9, choices=Status.choices)
+    audio_set = models.PositiveSmallIntegerField(_("audio set"), null=True, blank=True)
+    track = models.ForeignKey(
+        "retreats.Track", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("track")
+    )
+    transcript = models.ForeignKey(
+        "retreats.Transcript",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("transcript"),
+    )
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["location"]
+        verbose_name = _("archive file")
+        verbose_name_plural = _("archive files")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["imported", "duplicate", "skipped"]), name="archive_file_status_valid"
+            ),
+            models.CheckConstraint(condition=Q(size__gte=0), name="archive_file_size_not_negative"),
+        ]
+
+    def __str__(self):
+        return self.location

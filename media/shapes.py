@@ -128,7 +128,7 @@ def review_row(row: uploads.ReviewRow) -> dict:
         "originalLanguage": p.original_language, "isTranslation": p.is_translation,
         "originalOrder": row.original_order, "bilingual": p.bilingual,
         "date": _iso_date(p.date), "part": p.part, "partNumber": p.part_number,
-        "isPractice": p.is_practice, "duplicateOf": row.duplicate_of,
+        "isPractice": p.is_practice, "duplicateOf": row.duplicate_of, "warnings": row.warnings,
     }  # fmt: skip
 
 

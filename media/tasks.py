@@ -9,7 +9,7 @@ survives a redelivery: the claim (media/jobs.py) recognises its own dead earlier
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import bundles, jobs, processing, uploads
+from . import archive, bundles, jobs, processing, uploads
 
 
 class MediaTask(Task):
@@ -67,3 +67,17 @@ def abort_stale_uploads() -> int:
 @shared_task(name="media.tasks.requeue_waiting", acks_late=True, time_limit=600, soft_time_limit=570)
 def requeue_waiting() -> int:
     return jobs.requeue_waiting()
+
+
+# Archive imports run for as long as the archive takes; a replay while one runs does nothing
+# (media.archive keeps a lock), and a replay after one finished finds nothing to do.
+@shared_task(name="media.tasks.plan_archive_import", acks_late=True, time_limit=6 * 3600, soft_time_limit=6 * 3600 - 60)
+def plan_archive_import(import_id: int) -> bool:
+    return archive.import_plan(job_id=import_id)
+
+
+@shared_task(
+    name="media.tasks.apply_archive_import", acks_late=True, time_limit=48 * 3600, soft_time_limit=48 * 3600 - 60
+)
+def apply_archive_import(import_id: int) -> bool:
+    return archive.import_apply(job_id=import_id)

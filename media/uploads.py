@@ -9,7 +9,7 @@ import hashlib
 import logging
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 
 from django.conf import settings
@@ -25,7 +25,15 @@ from retreats.models import Place, Retreat, Session, Teacher, Track, TrackSpeake
 
 from . import processing
 from . import storage as media_storage
-from .filenames import ParsedFolder, ParsedName, order_folders, pair_translations, parse_filename, parse_folder_name
+from .filenames import (
+    ParsedFolder,
+    ParsedName,
+    order_folders,
+    pair_with_originals,
+    parse_filename,
+    parse_folder_name,
+    unpaired_translations,
+)
 from .models import Upload
 from .signals import tracks_added
 
@@ -226,6 +234,7 @@ class ReviewRow:
     parsed: ParsedName
     original_order: int | None
     duplicate_of: str | None
+    warnings: list[str] = field(default_factory=list)
 
 
 def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
@@ -234,7 +243,10 @@ def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
     they duplicate."""
     speakers, places, year = speaker_aliases(), place_aliases(), session.retreat.start_date.year
     parsed = [parse_filename(u.filename, speakers=speakers, places=places, default_year=year) for u in uploads]
-    pairs = pair_translations(parsed)
+    # A translation pairs with its original in this batch or with one saved before.
+    saved_originals = set(Track.objects.filter(session=session, original__isnull=True).values_list("order", flat=True))
+    pairs = pair_with_originals(parsed, existing=saved_originals)
+    unpaired = set(unpaired_translations(parsed, pairs))
     known = {track.checksum: _("track %(track)s") % {"track": track}
              for track in Track.objects.filter(session=session).exclude(checksum="")}  # fmt: skip
     known.update(
@@ -249,9 +261,25 @@ def review_rows(*, session: Session, uploads: list[Upload]) -> list[ReviewRow]:
         if upload.checksum:
             duplicate = known.get(upload.checksum) or seen.get(upload.checksum)
             seen.setdefault(upload.checksum, upload.filename)
-        original_order = parsed[pairs[index]].number if index in pairs else None
-        rows.append(ReviewRow(upload, p, original_order, duplicate))
+        rows.append(ReviewRow(upload, p, pairs.get(index), duplicate, file_warnings(p, unpaired=index in unpaired)))
     return rows
+
+
+def file_warnings(parsed: ParsedName, *, unpaired: bool = False) -> list[str]:
+    """What staff should check about one file's guesses before saving it (the upload page
+    and the archive import's report say the same)."""
+    warnings = []
+    if unpaired:
+        warnings.append(
+            _("A translation of number %(n)s, but this session has no original numbered %(n)s: pair it by hand.")
+            % {"n": parsed.number}
+        )
+    if parsed.unknown_codes:
+        warnings.append(
+            _("Not a known teacher: %(codes)s. Add the teacher (or an alias) or correct the speaker.")
+            % {"codes": ", ".join(parsed.unknown_codes)}
+        )
+    return warnings
 
 
 @dataclass

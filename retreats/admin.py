@@ -202,6 +202,7 @@ class RetreatForm(forms.ModelForm):
             "name",
             "name_pt",
             "slug",
+            "event_code",
             "groups",
             "start_date",
             "end_date",
@@ -266,12 +267,12 @@ class RetreatAdmin(AttendanceFormsetSaving, TrackTotalsColumns, admin.ModelAdmin
         "total_duration",
     ]
     list_filter = ["groups", YearListFilter, "season", "status", "audience", "teachers"]
-    search_fields = ["name", "name_pt", "slug"]
+    search_fields = ["name", "name_pt", "slug", "event_code"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["groups", "teachers", "places"]
     readonly_fields = [api_id, "published_at", "created_at", "updated_at"]
     fieldsets = [
-        (None, {"fields": ["name", "name_pt", "slug", "groups"]}),
+        (None, {"fields": ["name", "name_pt", "slug", "event_code", "groups"]}),
         (_("When and where"), {"fields": ["start_date", "end_date", "season", "places", "teachers"]}),
         (_("Publishing"), {"fields": ["status", "published_at", "audience", "required_plan"]}),
         (_("Description"), {"fields": ["description", "description_pt"]}),

@@ -180,6 +180,14 @@ class Retreat(TimeStamped):
     description = models.TextField(_("description"), blank=True)
     description_pt = models.TextField(_("description (Portuguese)"), blank=True)
     slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    # The archive's code (``20250426_27-JKR-PP4-CCA``: dates, teachers, group or type, place),
+    # kept as written; an imported gathering is found again by it (media/archive.py).
+    event_code = models.CharField(
+        _("event code"),
+        max_length=80,
+        blank=True,
+        help_text=_("As in the archive: 20250426_27-JKR-PP4-CCA (dates, teachers, group or type, place)."),
+    )
     season = models.CharField(
         _("season"),
         max_length=6,
@@ -221,6 +229,7 @@ class Retreat(TimeStamped):
             models.CheckConstraint(
                 condition=Q(status="draft") | Q(published_at__isnull=False), name="retreat_published_has_date"
             ),
+            models.UniqueConstraint(fields=["event_code"], condition=~Q(event_code=""), name="retreat_event_code_once"),
         ]
         indexes = [models.Index(fields=["status", "start_date"], name="retreat_status_start")]
 

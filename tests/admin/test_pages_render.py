@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessRequest, Device
-from media.models import DownloadBundle, Upload
+from media.models import ArchiveImport, DownloadBundle, Upload
 from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
 from padmakara.audit import audit
 from progress.models import Bookmark, Highlight, ListeningSession, TrackProgress
@@ -65,6 +65,7 @@ def _catalogue(db):
     Highlight.objects.create(user=member, track=track, page=1, text="Calm abiding")
     DownloadBundle.objects.create(request_key="k" * 64, track_ids=[track.pk], expires_at=now, created_by=member)
     Upload.objects.create(session=track.session, filename="001 JKR - Talk.mp3", size=10, key="uploads/x")
+    ArchiveImport.objects.create(source="s3://archive/mediateca/", csv_name="export.csv", status="planned")
     device = Device.objects.get(user=member)
     event = NotificationEvent.objects.create(
         key="gathering:published", kind=NotificationEvent.Kind.GATHERING_PUBLISHED, retreat=retreat

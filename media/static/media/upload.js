@@ -231,6 +231,14 @@
         note.textContent = fill(gettext("Duplicate of %(file)s: it will not be stored twice."), { file: r.duplicateOf });
         name.appendChild(note);
       }
+      for (const warning of r.warnings || []) {
+        // Translated by the server: an unpaired translation, a speaker code no teacher has.
+        tr.classList.add("warning");
+        const note = document.createElement("div");
+        note.className = "help warning";
+        note.textContent = warning;
+        name.appendChild(note);
+      }
       // The part (AM part 2) is corrected in place; the rest of the cell says what else was read.
       const when = cell(); when.textContent = [r.date, r.part && r.part.toUpperCase(), r.bilingual && "+TRAD", (r.speakers || []).length > 1 && r.speakers.join("+")].filter(Boolean).join(" · ") + " ";
       const partNumber = input("number", r.partNumber, "partNumber");
