@@ -147,6 +147,7 @@ TRACK_SUMMARY_COLUMNS = (
     "original__uuid",
     "part_number",
     "is_practice",
+    "read_along_checksum",
 )
 # Within a session: practices first, then by number (an original before its translation).
 TRACK_ORDER = ("-is_practice", "order", "language")
@@ -289,6 +290,7 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
             "original_language",
             "part_number",
             "is_practice",
+            "read_along_checksum",
             "file_size",
             "original__uuid",
             "has_transcript",

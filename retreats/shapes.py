@@ -37,12 +37,15 @@ class TrackSummary(Shape):
         allow_null=True, help_text="A session recorded in several parts: which part (null when not in parts)."
     )
     isPractice = serializers.BooleanField(help_text="A guided recitation or practice, listed first in its session.")
+    hasReadAlong = serializers.BooleanField(
+        help_text="A word-timed transcript is served at /content/track/{id}/read-along."
+    )
 
     @classmethod
     def build(cls, row: tuple) -> dict:
         """``row``: ``session_id`` and ``selectors.TRACK_SUMMARY_COLUMNS``."""
         (_session_id, uuid, title, duration, order, language, languages, original_language, has_transcript,
-         original_uuid, part_number, is_practice) = row  # fmt: skip
+         original_uuid, part_number, is_practice, read_along_checksum) = row  # fmt: skip
         return {
             "id": uuid,
             "title": title,
@@ -56,6 +59,7 @@ class TrackSummary(Shape):
             "originalTrackId": original_uuid,
             "partNumber": part_number,
             "isPractice": is_practice,
+            "hasReadAlong": bool(read_along_checksum),
         }
 
 
@@ -224,6 +228,7 @@ class Track(TrackSummary):
             "originalTrackId": row["original__uuid"],
             "partNumber": row["part_number"],
             "isPractice": row["is_practice"],
+            "hasReadAlong": bool(row["read_along_checksum"]),
             "tags": [pick_language(name, name_pt, language) for name, name_pt in rows.tags],
             "retreat": {"id": first_group[1], "name": pick_language(first_group[2], first_group[3], language)}
             if first_group
