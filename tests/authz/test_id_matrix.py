@@ -103,6 +103,8 @@ MATRIX = {
     "api/v1/progress/highlight/<uuid:highlight_id>": lambda w: w.highlight.uuid,
     "api/v1/media/audio/<uuid:track_id>": lambda w: w.locked_track.uuid,
     "api/v1/media/transcript/<uuid:track_id>": lambda w: w.locked_track.uuid,
+    # Reading: the access rule (locked); writing: staff only.
+    "api/v1/content/track/<uuid:track_id>/read-along": lambda w: w.locked_track.uuid,
     "api/v1/media/download/<uuid:download_id>": lambda w: w.bundle.uuid,
     "api/v1/notifications/<uuid:notification_id>/read": lambda w: w.notification.uuid,
     # Without the signature that only a playable request gets.

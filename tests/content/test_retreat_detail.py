@@ -46,6 +46,7 @@ def test_it_returns_the_group_unwrapped_with_sessions_and_tracks(user_api):
         "originalTrackId": None,
         "partNumber": None,
         "isPractice": False,
+        "hasReadAlong": False,
     }
 
 
