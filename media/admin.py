@@ -21,7 +21,7 @@ from django.utils.translation import ngettext
 
 import retreats.admin  # noqa: F401  (registers the admins extended at the end of this module)
 from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_after, insert_fieldset
-from retreats.models import Retreat, Session, Track, Transcript
+from retreats.models import Place, Retreat, Session, Teacher, Track, Transcript
 
 from . import processing, read_along, signing
 from .models import DownloadBundle, Upload
@@ -452,7 +452,59 @@ class TrackReadAlongAdminMixin:
         return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
 
 
+def _photo_preview(field: str):
+    @admin.display(description=_("preview"))
+    def preview(obj):
+        photo = getattr(obj, field, None) if obj else None
+        if not photo:
+            return _("No photo yet.")
+        return format_html(
+            '<img src="{}" alt="" style="max-width:240px;max-height:160px;border-radius:4px">',
+            signed_url(photo.name),
+        )
+
+    preview.__name__ = f"{field}_preview"
+    return preview
+
+
+# One function per field: the admin matches read-only callables by identity.
+PHOTO_PREVIEWS = {field: _photo_preview(field) for field in ("avatar", "hero", "photo")}
+
+
+class PhotoPreviewAdminMixin(SignedFilesAdminMixin):
+    """A thumbnail beside each photo field of the Teacher and Place pages, through signed URLs."""
+
+    photo_fields: tuple[str, ...] = ()
+
+    def _previews(self):
+        return {field: PHOTO_PREVIEWS[field] for field in self.photo_fields}
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, *self._previews().values())
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        for field, preview in self._previews().items():
+            fieldsets = [
+                (title, {**options, "fields": insert_after(options["fields"], field, preview)})
+                if field in options["fields"]
+                else (title, options)
+                for title, options in fieldsets
+            ]
+        return fieldsets
+
+
+class TeacherPhotosAdminMixin(PhotoPreviewAdminMixin):
+    photo_fields = ("avatar", "hero")
+
+
+class PlacePhotosAdminMixin(PhotoPreviewAdminMixin):
+    photo_fields = ("photo",)
+
+
 extend_admin(Track, TrackMediaAdminMixin)
+extend_admin(Teacher, TeacherPhotosAdminMixin)
+extend_admin(Place, PlacePhotosAdminMixin)
 extend_admin(Track, TrackReadAlongAdminMixin)
 extend_admin(Transcript, TranscriptMediaAdminMixin)
 extend_admin(Session, SessionUploadLinkMixin)
