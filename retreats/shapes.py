@@ -132,8 +132,28 @@ class GatheringSummary(Shape):
         }
 
 
+def storage_url(name: str | None) -> str | None:
+    """A stored image's URL as the catalogue gives it (``imageUrl``): the storage's own, signed
+    by S3 in production."""
+    return default_storage.url(name) if name else None
+
+
+class Place(Shape):
+    name = serializers.CharField()
+    abbreviation = serializers.CharField()
+    location = serializers.CharField(allow_blank=True)
+    photoUrl = serializers.CharField(allow_null=True)
+
+    @classmethod
+    def build(cls, row: tuple) -> dict:
+        """``row``: ``selectors.PLACE_COLUMNS`` less ``retreat_id``."""
+        name, abbreviation, location, photo = row
+        return {"name": name, "abbreviation": abbreviation, "location": location, "photoUrl": storage_url(photo)}
+
+
 class Gathering(GatheringSummary):
     description = serializers.CharField()
+    places = Place(many=True)
     sessions = Session(many=True)
 
     @classmethod
@@ -141,6 +161,7 @@ class Gathering(GatheringSummary):
         row, sessions = rows
         gathering = GatheringSummary.build(row, language)
         gathering["description"] = pick_language(row["retreat__description"], row["retreat__description_pt"], language)
+        gathering["places"] = [Place.build(place) for place in row["places"]]
         gathering["sessions"] = [Session.build(session, language) for session in sessions]
         return gathering
 
@@ -247,6 +268,52 @@ class Track(TrackSummary):
             "fileSize": row["file_size"],
             "locked": not rows.playable,
             "lockedReason": rows.locked_reason,
+        }
+
+
+class TeacherSummary(Shape):
+    abbreviation = serializers.CharField(help_text="As in file names (JKR): the teacher's id in the API.")
+    name = serializers.CharField()
+    avatarUrl = serializers.CharField(allow_null=True)
+    heroUrl = serializers.CharField(allow_null=True)
+    gatheringCount = serializers.IntegerField(help_text="Published gatherings, locked ones included.")
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        return {
+            "abbreviation": row["abbreviation"],
+            "name": row["name"],
+            "avatarUrl": storage_url(row["avatar"]),
+            "heroUrl": storage_url(row["hero"]),
+            "gatheringCount": row["gathering_count"],
+        }
+
+
+class TeacherList(PageShape):
+    teachers = TeacherSummary(many=True)
+
+
+class TeacherGathering(GatheringSummary):
+    places = Place(many=True)
+
+    @classmethod
+    def build(cls, row: dict, language: str) -> dict:
+        gathering = GatheringSummary.build(row, language)
+        gathering["places"] = [Place.build(place) for place in row["places"]]
+        return gathering
+
+
+class Teacher(TeacherSummary):
+    bio = serializers.CharField(allow_blank=True)
+    gatherings = TeacherGathering(many=True)
+
+    @classmethod
+    def build(cls, rows: tuple[dict, list[dict]], language: str) -> dict:  # type: ignore[override]
+        teacher, gatherings = rows
+        return {
+            **TeacherSummary.build(teacher),
+            "bio": teacher["bio"],
+            "gatherings": [TeacherGathering.build(row, language) for row in gatherings],
         }
 
 
