@@ -42,7 +42,7 @@ def test_adding_one_changes_the_catalogues_etag(user_api, django_capture_on_comm
 def test_it_costs_no_extra_query(user_api, django_assert_num_queries, django_capture_on_commit_callbacks):
     group, [retreat] = make_catalogue(gatherings=1, sessions=1, tracks=1)
     attach(retreat.sessions.get().tracks.first())
-    with django_assert_num_queries(5):  # as without read-alongs (test_retreat_detail.py)
+    with django_assert_num_queries(6):  # as without read-alongs (test_retreat_detail.py)
         user_api.get(f"/api/v1/content/retreat/{group.uuid}")
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -50,7 +50,7 @@ def test_it_costs_no_extra_query(user_api, django_assert_num_queries, django_cap
         for gathering in more:
             for track in gathering.sessions.first().tracks.all():
                 attach(track)
-    with django_assert_num_queries(4):  # the access profile is cached by now
+    with django_assert_num_queries(5):  # the access profile is cached by now
         body = user_api.get(f"/api/v1/content/retreat/{group.uuid}").json()
     assert sum(t["hasReadAlong"] for t in tracks_of(body)) == 1 + 5 * 3  # English tracks are listed
 
