@@ -415,7 +415,9 @@ class TrackReadAlongAdminMixin:
             (title, {**options, "fields": [f for f in options["fields"] if f not in self.read_along_fields]})
             for title, options in super().get_fieldsets(request, obj)
         ]
-        return insert_fieldset(fieldsets, (_("Read-along"), {"fields": list(self.read_along_fields)}), before=_("Record"))
+        return insert_fieldset(
+            fieldsets, (_("Read-along"), {"fields": list(self.read_along_fields)}), before=_("Record")
+        )
 
     def get_actions(self, request):
         return add_actions(self, request, super().get_actions(request), align_read_along)

@@ -14,6 +14,7 @@ made of, and the part of the storage key that changes with it, so a new version 
 overwrites the one being served; the old object is deleted once the new one is committed.
 """
 
+import contextlib
 import gzip
 import hashlib
 import math
@@ -140,7 +141,8 @@ def parse(raw: bytes, *, duration: float) -> ReadAlong:
             )
         if start < 0:
             raise ReadAlongInvalid(
-                _("%(where)s: starts at %(start)s s, before the track begins.") % {"where": where, "start": seconds(start)},
+                _("%(where)s: starts at %(start)s s, before the track begins.")
+                % {"where": where, "start": seconds(start)},
                 details=details,
             )
         if end <= start:
@@ -221,7 +223,12 @@ def _words(words: list, *, n: int, start: float, end: float) -> list[dict]:
         if previous_end is not None and word_start < previous_end:
             raise ReadAlongInvalid(
                 _("%(where)s: starts at %(start)s s, before word %(previous)d ends (%(previous_end)s s).")
-                % {"where": where, "start": seconds(word_start), "previous": w - 1, "previous_end": seconds(previous_end)},
+                % {
+                    "where": where,
+                    "start": seconds(word_start),
+                    "previous": w - 1,
+                    "previous_end": seconds(previous_end),
+                },
                 details=details,
             )
         clean = {"text": text.strip(), "start": word_start, "end": word_end}
@@ -291,10 +298,9 @@ def read_along_remove(*, track: Track, user=None) -> bool:
 
 
 def _delete_quietly(key: str) -> None:
-    try:
+    # An orphaned object costs a few bytes; the row no longer points at it.
+    with contextlib.suppress(Exception):
         default_storage.delete(key)
-    except Exception:  # an orphaned object costs a few bytes; the row no longer points at it
-        pass
 
 
 def read_along_compressed(track: Track) -> bytes:
@@ -303,7 +309,7 @@ def read_along_compressed(track: Track) -> bytes:
     data = cache.get(key)
     if data is None:
         limit = max_bytes() + 1
-        with default_storage.open(track.read_along_file.name, "rb") as fh:
+        with default_storage.open(track.read_along_file.name or "", "rb") as fh:
             data = fh.read(limit)  # compressed: far smaller than the limit of the JSON itself
         if settings.READ_ALONG_CACHE_SECONDS:
             cache.set(key, data, timeout=settings.READ_ALONG_CACHE_SECONDS)
@@ -344,7 +350,7 @@ def read_along_align(
         aligner = aligners.get_aligner(aligner_path)
         source_text = transcript_text(track) if text is None else text
         if aligner.needs_audio:
-            with media_storage.local_copy(track.audio_file.name) as (path, _digest, _size):
+            with media_storage.local_copy(track.audio_file.name or "") as (path, _digest, _size):
                 made = aligner.align(aligners.AlignmentInput(path, source_text, track.duration, track.language))
         else:
             made = aligner.align(aligners.AlignmentInput(None, source_text, track.duration, track.language))

@@ -64,17 +64,17 @@ def prepare(upload, *, max_side: int, stem: str = "photo") -> SimpleUploadedFile
         if image.format == "JPEG":
             image.draft("RGB", (max_side, max_side))  # decode a JPEG at a fraction of its size
         try:
-            image = ImageOps.exif_transpose(image)
-            image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
+            upright: Image.Image = ImageOps.exif_transpose(image)
+            upright.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)
         except (OSError, ValueError, SyntaxError):
             raise PhotoInvalid(_("The image is damaged and cannot be read.")) from None
-        transparent = image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info)
+        transparent = upright.mode in ("RGBA", "LA", "PA") or (upright.mode == "P" and "transparency" in upright.info)
         out = io.BytesIO()
         if transparent:
-            image.convert("RGBA").save(out, "PNG", optimize=True)
+            upright.convert("RGBA").save(out, "PNG", optimize=True)
             extension, content_type = "png", "image/png"
         else:
-            image.convert("RGB").save(out, "JPEG", quality=85, optimize=True, progressive=True)
+            upright.convert("RGB").save(out, "JPEG", quality=85, optimize=True, progressive=True)
             extension, content_type = "jpg", "image/jpeg"
     name = f"{slugify(stem)[:40] or 'photo'}-{secrets.token_hex(4)}.{extension}"
     return SimpleUploadedFile(name, out.getvalue(), content_type=content_type)
@@ -85,7 +85,9 @@ class PhotoField(forms.FileField):
 
     def __init__(self, *, max_side: int, stem: str = "photo", **kwargs):
         self.max_side, self.stem = max_side, stem
-        kwargs.setdefault("help_text", _("JPEG, PNG or WebP; stored at most %(side)d pixels wide and high.") % {"side": max_side})
+        kwargs.setdefault(
+            "help_text", _("JPEG, PNG or WebP; stored at most %(side)d pixels wide and high.") % {"side": max_side}
+        )
         super().__init__(**kwargs)
         self.widget.attrs.setdefault("accept", "image/jpeg,image/png,image/webp")
 

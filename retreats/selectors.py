@@ -96,7 +96,7 @@ def _gathering_rows(
     if filters and filters.season:
         queryset = queryset.filter(retreat__season=filters.season)
     return (
-        queryset.annotate(  # type: ignore[misc]  # the plugin cannot see annotations on the auto-created through model
+        queryset.annotate(
             playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
             session_count=_count_subquery(sessions, "retreat_id"),
             track_count=Coalesce(Subquery(track_totals, output_field=IntegerField()), Value(0)),
@@ -395,8 +395,6 @@ def teacher_detail(reader: Reader, abbreviation: str) -> tuple[dict, list[dict]]
         return None
     rows = _with_reasons(
         reader,
-        _gathering_rows(
-            reader, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"
-        ),
+        _gathering_rows(reader, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"),
     )
     return teacher, with_places(rows)

@@ -22,7 +22,10 @@ def test_it_flags_the_tracks_that_have_a_read_along(user_api):
 
     body = user_api.get(f"/api/v1/content/retreat/{group.uuid}").json()
 
-    assert [(t["id"], t["hasReadAlong"]) for t in tracks_of(body)] == [(str(first.uuid), True), (str(second.uuid), False)]
+    assert [(t["id"], t["hasReadAlong"]) for t in tracks_of(body)] == [
+        (str(first.uuid), True),
+        (str(second.uuid), False),
+    ]
     assert user_api.get(f"/api/v1/content/track/{first.uuid}").json()["hasReadAlong"] is True
     assert user_api.get(f"/api/v1/content/track/{second.uuid}").json()["hasReadAlong"] is False
 

@@ -8,7 +8,11 @@ def document(*segments) -> bytes:
     return orjson.dumps(
         {
             "segments": [
-                {"start": s, "end": e, "words": [{"text": t, "start": ws, "end": we, "confidence": 0.9} for t, ws, we in words]}
+                {
+                    "start": s,
+                    "end": e,
+                    "words": [{"text": t, "start": ws, "end": we, "confidence": 0.9} for t, ws, we in words],
+                }
                 for s, e, words in segments
             ]
         }

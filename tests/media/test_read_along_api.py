@@ -16,7 +16,9 @@ def url(track) -> str:
 
 
 def attach(track, raw: bytes | None = None):
-    return read_along.read_along_attach(track=track, document=read_along.parse(raw or simple(), duration=track.duration))
+    return read_along.read_along_attach(
+        track=track, document=read_along.parse(raw or simple(), duration=track.duration)
+    )
 
 
 @pytest.fixture

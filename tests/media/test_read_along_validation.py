@@ -60,9 +60,13 @@ def test_it_refuses_a_segment_without_words():
 
 
 def test_it_refuses_a_confidence_outside_0_to_1():
-    raw = orjson.dumps({"segments": [{"start": 0, "end": 1, "words": [{"text": "a", "start": 0, "end": 1, "confidence": 1.5}]}]})
+    raw = orjson.dumps(
+        {"segments": [{"start": 0, "end": 1, "words": [{"text": "a", "start": 0, "end": 1, "confidence": 1.5}]}]}
+    )
 
-    with pytest.raises(ReadAlongInvalid, match=r"segment 1, word 1: confidence must be a number from 0 to 1 \(it is 1.5\)"):
+    with pytest.raises(
+        ReadAlongInvalid, match=r"segment 1, word 1: confidence must be a number from 0 to 1 \(it is 1.5\)"
+    ):
         parse(raw, duration=120)
 
 
