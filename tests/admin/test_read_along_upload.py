@@ -100,3 +100,12 @@ def test_the_action_queues_the_aligner(staff_client, track, django_capture_on_co
     assert response.status_code == 302
     track.refresh_from_db()
     assert (track.read_along_status, track.read_along_source) == ("done", "proportional")
+
+
+def test_it_records_who_added_it(staff_client, staff, track):
+    from auditlog.models import LogEntry
+
+    _post(staff_client, track, read_along_upload=upload(simple()))
+
+    entry = LogEntry.objects.filter(additional_data__message="Read-along added").get()
+    assert entry.actor == staff and entry.object_pk == str(track.pk)

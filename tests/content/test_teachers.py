@@ -140,3 +140,14 @@ def test_the_list_costs_the_same_queries_for_one_and_many_teachers(
             teach(make_teacher(abbreviation=f"B{n}"), make_retreat(), make_retreat())
     with django_assert_num_queries(1):
         assert len(user_api.get("/api/v1/content/teachers").json()["teachers"]) == 11
+
+
+@pytest.mark.s3
+def test_photo_urls_are_presigned_on_s3(api, s3):
+    teacher = make_teacher(abbreviation="JKR")
+    teacher.avatar.save("jkr.jpg", ContentFile(b"jpeg bytes"), save=True)
+    teach(teacher, make_retreat())
+
+    avatar_url = api.get("/api/v1/content/teachers/JKR").json()["avatarUrl"]
+
+    assert "X-Amz-Signature=" in avatar_url and "/teachers/" in avatar_url
