@@ -42,6 +42,7 @@ test: $(VENV)/.installed-dev
 # Type-checked (pyproject.toml [tool.mypy]): the project-wide modules, and every app's services and selectors.
 TYPED := padmakara/*.py padmakara/api retreats/actions.py media/jobs.py media/processing.py media/bundles.py media/uploads.py \
          media/archive.py media/archive_csv.py media/filenames.py \
+         media/read_along.py media/aligners.py retreats/photos.py \
          $(wildcard */services.py */services/*.py */selectors.py */selectors/*.py)
 
 lint: $(VENV)/.installed-dev

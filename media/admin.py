@@ -8,20 +8,22 @@ read-only fields, the ``reprocess_media`` action, and queue processing when the 
 the upload page is at ``admin:media_session_upload`` (session id).
 """
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminFileWidget
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 import retreats.admin  # noqa: F401  (registers the admins extended at the end of this module)
-from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_after
-from retreats.models import Retreat, Session, Track, Transcript
+from padmakara.admin import add_actions, add_to_fieldset, extend_admin, insert_after, insert_fieldset
+from retreats.models import Place, Retreat, Session, Teacher, Track, Transcript
 
-from . import processing, signing
+from . import processing, read_along, signing
 from .archive_admin import ArchiveImportAdmin
 from .models import ArchiveImport, DownloadBundle, Upload
 from .reprocess import media_reprocess
@@ -59,6 +61,8 @@ SIGNED_FILE_FIELDS = {models.FileField: {"widget": SignedFileWidget}}
 _BADGE_COLOURS = {
     "pending": "#777",
     "processing": "#2a6fb0",
+    "aligning": "#2a6fb0",
+    "done": "#2e7d32",
     "ready": "#2e7d32",
     "failed": "#c62828",
     "no_text": "#b26a00",
@@ -348,7 +352,163 @@ class RetreatSessionUploadsMixin:
         return inlines
 
 
+@admin.action(description=_("Make the read-along from the transcript (configured aligner)"))
+def align_read_along(modeladmin, request, queryset):
+    """Queue the configured aligner for the selected tracks."""
+    count = 0
+    for track in queryset:
+        read_along.read_along_queue(track=track)
+        count += 1
+    modeladmin.message_user(
+        request,
+        ngettext(
+            "%(count)d track queued for alignment; its read-along appears when the worker is done.",
+            "%(count)d tracks queued for alignment; their read-alongs appear when the workers are done.",
+            count,
+        )
+        % {"count": count},
+        messages.SUCCESS,
+    )
+
+
+def read_along_form(base: type[forms.ModelForm]) -> type[forms.ModelForm]:
+    """``base`` (the track's form) with a read-along upload, checked against the track."""
+
+    class TrackReadAlongForm(base):  # type: ignore[valid-type,misc]
+        read_along_upload = forms.FileField(
+            label=_("read-along (JSON)"),
+            required=False,
+            help_text=_(
+                "A word-timed transcript: segments with their words, start, end and confidence "
+                "(docs/api.md, Read-along). Replaces the current one."
+            ),
+        )
+        read_along_remove = forms.BooleanField(label=_("remove the read-along"), required=False)
+
+        def clean_read_along_upload(self):
+            upload = self.cleaned_data.get("read_along_upload")
+            if not upload:
+                return None
+            try:
+                read_along.check_size(upload.size)
+                return read_along.parse(upload.read(), duration=self.instance.duration or 0)
+            except read_along.ReadAlongInvalid as exc:
+                raise forms.ValidationError(str(exc)) from None
+
+    return TrackReadAlongForm
+
+
+class TrackReadAlongAdminMixin:
+    """The Track page's read-along: upload a JSON beside the audio, see its version, remove
+    it, or have the aligner make it (an action of the list)."""
+
+    read_along_fields = ("read_along_upload", "read_along_remove", "read_along_state")
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs["form"] = read_along_form(kwargs.get("form") or self.form)
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, "read_along_state")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [
+            (title, {**options, "fields": [f for f in options["fields"] if f not in self.read_along_fields]})
+            for title, options in super().get_fieldsets(request, obj)
+        ]
+        return insert_fieldset(
+            fieldsets, (_("Read-along"), {"fields": list(self.read_along_fields)}), before=_("Record")
+        )
+
+    def get_actions(self, request):
+        return add_actions(self, request, super().get_actions(request), align_read_along)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        document = form.cleaned_data.get("read_along_upload")
+        if document is not None:
+            read_along.read_along_attach(track=obj, document=document, user=request.user)
+        elif form.cleaned_data.get("read_along_remove"):
+            read_along.read_along_remove(track=obj, user=request.user)
+
+    @admin.display(description=_("current read-along"))
+    def read_along_state(self, obj):
+        parts = []
+        if obj and obj.read_along_checksum:
+            parts.append(
+                format_html(
+                    '<a href="{}">{}</a> · {} {}',
+                    signed_url(obj.read_along_file.name),
+                    _("Download (gzip-compressed JSON)"),
+                    _("version"),
+                    obj.read_along_checksum[:12],
+                )
+            )
+            if obj.read_along_source and obj.read_along_source != read_along.SOURCE_UPLOAD:
+                parts.append(_("made by the aligner “%(name)s”") % {"name": obj.read_along_source})
+        else:
+            parts.append(_("None yet."))
+        if obj and obj.read_along_status:
+            parts.append(_badge(obj.read_along_status, obj.get_read_along_status_display(), obj.read_along_error))
+        if obj and obj.read_along_error:
+            parts.append(format_html('<span class="errornote">{}</span>', obj.read_along_error))
+        return format_html_join(mark_safe("<br>"), "{}", ((part,) for part in parts))
+
+
+def _photo_preview(field: str):
+    @admin.display(description=_("preview"))
+    def preview(obj):
+        photo = getattr(obj, field, None) if obj else None
+        if not photo:
+            return _("No photo yet.")
+        return format_html(
+            '<img src="{}" alt="" style="max-width:240px;max-height:160px;border-radius:4px">',
+            signed_url(photo.name),
+        )
+
+    preview.__name__ = f"{field}_preview"
+    return preview
+
+
+# One function per field: the admin matches read-only callables by identity.
+PHOTO_PREVIEWS = {field: _photo_preview(field) for field in ("avatar", "hero", "photo")}
+
+
+class PhotoPreviewAdminMixin(SignedFilesAdminMixin):
+    """A thumbnail beside each photo field of the Teacher and Place pages, through signed URLs."""
+
+    photo_fields: tuple[str, ...] = ()
+
+    def _previews(self):
+        return {field: PHOTO_PREVIEWS[field] for field in self.photo_fields}
+
+    def get_readonly_fields(self, request, obj=None):
+        return insert_after(super().get_readonly_fields(request, obj), None, *self._previews().values())
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        for field, preview in self._previews().items():
+            fieldsets = [
+                (title, {**options, "fields": insert_after(options["fields"], field, preview)})
+                if field in options["fields"]
+                else (title, options)
+                for title, options in fieldsets
+            ]
+        return fieldsets
+
+
+class TeacherPhotosAdminMixin(PhotoPreviewAdminMixin):
+    photo_fields = ("avatar", "hero")
+
+
+class PlacePhotosAdminMixin(PhotoPreviewAdminMixin):
+    photo_fields = ("photo",)
+
+
 extend_admin(Track, TrackMediaAdminMixin)
+extend_admin(Teacher, TeacherPhotosAdminMixin)
+extend_admin(Place, PlacePhotosAdminMixin)
+extend_admin(Track, TrackReadAlongAdminMixin)
 extend_admin(Transcript, TranscriptMediaAdminMixin)
 extend_admin(Session, SessionUploadLinkMixin)
 extend_admin(Retreat, RetreatSessionUploadsMixin)

@@ -214,7 +214,18 @@ BUNDLE = RowJob(
     failed=DownloadBundle.Status.FAILED,
     claim_fields={"progress": 0},
 )
-JOBS = {job.kind: job for job in (TRACK, TRANSCRIPT, BUNDLE)}
+# A read-along made by the configured aligner (media/read_along.py); no file to wait for.
+READ_ALONG = RowJob(
+    kind="read_along",
+    task_name="media.tasks.align_track",
+    model=Track,
+    status_field="read_along_status",
+    error_field="read_along_error",
+    waiting=Track.ReadAlongStatus.PENDING,
+    running=Track.ReadAlongStatus.ALIGNING,
+    failed=Track.ReadAlongStatus.FAILED,
+)
+JOBS = {job.kind: job for job in (TRACK, TRANSCRIPT, BUNDLE, READ_ALONG)}
 
 
 def requeue_waiting(*, older_than: datetime.timedelta | None = None) -> int:

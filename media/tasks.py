@@ -9,7 +9,7 @@ survives a redelivery: the claim (media/jobs.py) recognises its own dead earlier
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import archive, bundles, jobs, processing, uploads
+from . import archive, bundles, jobs, processing, read_along, uploads
 
 
 class MediaTask(Task):
@@ -52,6 +52,11 @@ def process_transcript(self, transcript_id: int) -> bool:
 @shared_task(name=jobs.BUNDLE.task_name, row_kind=jobs.BUNDLE.kind, **_RELIABLE)
 def build_bundle(self, bundle_id: int) -> bool:
     return bundles.bundle_build(bundle_id=bundle_id, claim_id=self.request.id)
+
+
+@shared_task(name=jobs.READ_ALONG.task_name, row_kind=jobs.READ_ALONG.kind, **_RELIABLE)
+def align_track(self, track_id: int) -> bool:
+    return read_along.read_along_align(track_id=track_id, claim_id=self.request.id)
 
 
 @shared_task(name="media.tasks.delete_expired_bundles", acks_late=True, time_limit=600, soft_time_limit=570)

@@ -302,6 +302,19 @@ MEDIA_PDF_MAX_PAGE_CONTENT_BYTES = env.int("MEDIA_PDF_MAX_PAGE_CONTENT_BYTES", d
 MEDIA_PDF_MAX_SECONDS = env.int("MEDIA_PDF_MAX_SECONDS", default=120)
 MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
 MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
+# Read-along (word-timed transcripts, media/read_along.py): the largest JSON accepted, how far
+# past the track's duration a time may fall (probes and aligners round), how long the served
+# bytes stay in the cache, and the aligner backend (dotted path, media/aligners.py).
+READ_ALONG_MAX_BYTES = env.int("READ_ALONG_MAX_BYTES", default=8 * 1024 * 1024)
+READ_ALONG_END_TOLERANCE_SECONDS = env.float("READ_ALONG_END_TOLERANCE_SECONDS", default=0.5)
+READ_ALONG_CACHE_SECONDS = env.int("READ_ALONG_CACHE_SECONDS", default=3600)
+READ_ALONG_ALIGNER = env.str("READ_ALONG_ALIGNER", default="media.aligners.ProportionalAligner")
+# Teachers' and places' photos (retreats/photos.py): refused above these sizes, and stored
+# re-encoded within these bounds (longest side, pixels).
+PHOTO_MAX_BYTES = env.int("PHOTO_MAX_BYTES", default=15 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env.int("PHOTO_MAX_PIXELS", default=40_000_000)
+PHOTO_AVATAR_SIZE = env.int("PHOTO_AVATAR_SIZE", default=512)
+PHOTO_HERO_SIZE = env.int("PHOTO_HERO_SIZE", default=1920)
 
 # --- Celery and beat --------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ and the big tables (tracks, transcripts) never load every row as a choice or COU
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
+from django.db import models
 from django.db.models import Count, FloatField, IntegerField, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.forms.models import BaseInlineFormSet
@@ -17,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from padmakara.admin import LargeTablePaginator, api_id
 from padmakara.api.formats import clock
 
-from . import live
+from . import live, photos
 from .access_admin import AttendanceFormsetSaving, GatheringAttendanceInline, grant_access_to_gatherings
 from .actions import NO_GROUP_MESSAGE, NotPublishable, PublishRetreatAction, UnpublishRetreatAction
 from .models import (
@@ -106,16 +107,36 @@ class GroupGatheringFormSet(VerboseUniqueFormSet):
 # --- Teachers, places, tags ---------------------------------------------------------------
 
 
+class PhotosAdminMixin:
+    """Photo fields are checked and re-encoded within bounds on upload (retreats/photos.py)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        sizes = photos.photo_sizes()
+        if isinstance(db_field, models.ImageField) and db_field.name in sizes:
+            kwargs["form_class"] = photos.PhotoField
+            kwargs["max_side"] = sizes[db_field.name]
+            kwargs["stem"] = db_field.name
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(Teacher)
-class TeacherAdmin(admin.ModelAdmin):
+class TeacherAdmin(PhotosAdminMixin, admin.ModelAdmin):
     list_display = ["name", "abbreviation", "aliases"]
     search_fields = ["name", "abbreviation", "aliases"]
+    fieldsets = [
+        (None, {"fields": ["name", "abbreviation", "aliases", "bio"]}),
+        (_("Photos"), {"fields": ["avatar", "hero"]}),
+    ]
 
 
 @admin.register(Place)
-class PlaceAdmin(admin.ModelAdmin):
+class PlaceAdmin(PhotosAdminMixin, admin.ModelAdmin):
     list_display = ["name", "abbreviation", "location"]
     search_fields = ["name", "abbreviation", "location"]
+    fieldsets = [
+        (None, {"fields": ["name", "abbreviation", "location"]}),
+        (_("Photos"), {"fields": ["photo"]}),
+    ]
 
 
 @admin.register(Tag)

@@ -175,6 +175,33 @@ class TrackDetailView(ContentView):
         return self.respond_object(request, shapes.Track, selectors.track_detail, track_id)
 
 
+class TeacherListView(ContentView):
+    @extend_schema(
+        operation_id="content_teachers",
+        parameters=[*page_parameters()],
+        responses={200: shapes.TeacherList, **ERROR_RESPONSES},
+    )
+    def get(self, request):
+        reader = self.reader(request)
+        page = page_from(request)
+
+        def build():
+            rows, total = selectors.teachers_page(limit=page.limit, offset=page.offset)
+            return shapes.TeacherList.build(page, total, teachers=[shapes.TeacherSummary.build(row) for row in rows])
+
+        return self.respond(request, reader, build)
+
+
+class TeacherDetailView(ContentView):
+    @extend_schema(
+        operation_id="content_teacher",
+        parameters=[LANGUAGE_PARAM],
+        responses={200: shapes.Teacher, **ERROR_RESPONSES},
+    )
+    def get(self, request, abbreviation):
+        return self.respond_object(request, shapes.Teacher, selectors.teacher_detail, abbreviation)
+
+
 class UserAccessView(APIView):
     """``GET /user/access``: the listener's grants and attendances of published gatherings."""
 

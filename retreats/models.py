@@ -61,6 +61,9 @@ class Teacher(TimeStamped):
         _("aliases"), max_length=200, blank=True, help_text=_("Other abbreviations, comma separated (TPWR for PWR).")
     )
     bio = models.TextField(_("biography"), blank=True)
+    # Re-encoded within bounds on upload (retreats/photos.py): never the original file.
+    avatar = models.ImageField(_("avatar"), upload_to="teachers/", max_length=300, blank=True)
+    hero = models.ImageField(_("hero image"), upload_to="teachers/", max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -75,6 +78,7 @@ class Place(TimeStamped):
     name = models.CharField(_("name"), max_length=150)
     abbreviation = models.CharField(_("abbreviation"), max_length=16, unique=True)
     location = models.CharField(_("location"), max_length=200, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="places/", max_length=300, blank=True)
 
     class Meta:
         ordering = ["name"]
@@ -332,6 +336,13 @@ class Track(TimeStamped):
         READY = "ready", _("Ready")
         FAILED = "failed", _("Failed")
 
+    class ReadAlongStatus(models.TextChoices):
+        NONE = "", _("Not asked for")
+        PENDING = "pending", _("Waiting")
+        ALIGNING = "aligning", _("Aligning")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Failed")
+
     uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="tracks", verbose_name=_("session"))
     title = models.CharField(_("title"), max_length=300)
@@ -384,6 +395,17 @@ class Track(TimeStamped):
     )
     processing_error = models.TextField(_("processing error"), blank=True)
     renditions = models.JSONField(_("renditions"), default=dict, blank=True)
+    # The word-timed transcript (media/read_along.py): a JSON object in storage, never in a
+    # column; its SHA-256 is its version (the API's ETag), empty when there is none.
+    read_along_file = models.FileField(_("read-along"), max_length=500, blank=True, editable=False)
+    read_along_checksum = models.CharField(_("read-along SHA-256"), max_length=64, blank=True, editable=False)
+    read_along_source = models.CharField(
+        _("read-along made by"), max_length=200, blank=True, editable=False, help_text=_("upload, or the aligner")
+    )
+    read_along_status = models.CharField(
+        _("read-along alignment"), max_length=10, choices=ReadAlongStatus.choices, blank=True, default=""
+    )
+    read_along_error = models.TextField(_("read-along error"), blank=True)
     # Full-text search (retreats/search.py): title weighted A, description B, refreshed by a
     # task; search_hash is the digest of what was indexed, so unchanged rows are skipped.
     # Their GIN index is created by migration on PostgreSQL only.
@@ -415,6 +437,13 @@ class Track(TimeStamped):
                 condition=Q(processing_status__in=["pending", "processing", "ready", "failed"]),
                 name="track_processing_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(read_along_status__in=["", "pending", "aligning", "done", "failed"]),
+                name="track_read_along_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(read_along_checksum="") | ~Q(read_along_file=""), name="track_read_along_has_file"
+            ),
         ]
 
     def __str__(self):
@@ -437,6 +466,10 @@ class Track(TimeStamped):
     @property
     def is_translation(self) -> bool:
         return self.original_id is not None
+
+    @property
+    def has_read_along(self) -> bool:
+        return bool(self.read_along_checksum)
 
 
 class TrackSpeaker(models.Model):

@@ -14,7 +14,7 @@ from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery,
 from django.db.models.functions import Coalesce, NullIf
 
 from .access import AccessProfile, published_q
-from .models import Retreat, RetreatGroup, Session, Tag, Track, TrackSpeaker, Transcript
+from .models import Retreat, RetreatGroup, Session, Tag, Teacher, Track, TrackSpeaker, Transcript
 
 # The listener's content language (``contentLanguage``) -> the languages a track must be heard in.
 CONTENT_LANGUAGES = {"en": ("en",), "pt": ("pt",), "en-pt": ("en", "pt")}
@@ -62,9 +62,17 @@ def _count_subquery(queryset, group_field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
-def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters | None = None):
-    """Gatherings joined to their groups (a gathering may sit in several): one query."""
-    Through = Retreat.groups.through
+def _gathering_rows(
+    reader: Reader,
+    through_filter: Q,
+    filters: RetreatFilters | None = None,
+    *,
+    through=None,
+    owner: str = "retreatgroup_id",
+):
+    """Gatherings joined to their groups (a gathering may sit in several): one query.
+    ``through`` and ``owner`` join them to something else (a teacher's: ``teacher_id``)."""
+    Through = through or Retreat.groups.through
     sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
     # Tracks are counted per session and summed: a count over a join of every track with the
     # sessions is planned as a sequential scan of the track table for each gathering.
@@ -88,14 +96,14 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
     if filters and filters.season:
         queryset = queryset.filter(retreat__season=filters.season)
     return (
-        queryset.annotate(  # type: ignore[misc]  # the plugin cannot see annotations on the auto-created through model
+        queryset.annotate(
             playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
             session_count=_count_subquery(sessions, "retreat_id"),
             track_count=Coalesce(Subquery(track_totals, output_field=IntegerField()), Value(0)),
         )
-        .order_by("retreatgroup_id", "-retreat__start_date", "retreat__name")
+        .order_by(owner, "-retreat__start_date", "retreat__name")
         .values(
-            "retreatgroup_id",
+            owner,
             "retreat_id",
             "retreat__uuid",
             "retreat__name",
@@ -147,6 +155,7 @@ TRACK_SUMMARY_COLUMNS = (
     "original__uuid",
     "part_number",
     "is_practice",
+    "read_along_checksum",
 )
 # Within a session: practices first, then by number (an original before its translation).
 TRACK_ORDER = ("-is_practice", "order", "language")
@@ -216,7 +225,7 @@ def retreat_group_detail(reader: Reader, group_uuid) -> tuple[dict, list[Gatheri
     group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
     if group is None:
         return None
-    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreatgroup_id=group["id"])))
+    rows = with_places(_with_reasons(reader, _gathering_rows(reader, Q(retreatgroup_id=group["id"]))))
     sessions = _sessions_with_tracks(reader, [row["retreat_id"] for row in rows])
     return group, [(row, sessions[row["retreat_id"]]) for row in rows]
 
@@ -229,6 +238,8 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
     # A gathering outside every group still has a detail page: read it through a stand-in row.
     rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
     row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
+    row["retreat_id"] = retreat["id"]
+    with_places([row])
     return row, _sessions_with_tracks(reader, [retreat["id"]])[retreat["id"]]
 
 
@@ -289,6 +300,7 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
             "original_language",
             "part_number",
             "is_practice",
+            "read_along_checksum",
             "file_size",
             "original__uuid",
             "has_transcript",
@@ -327,3 +339,62 @@ def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
     )
     reason = None if playable else reader.profile.reason(audience=audience, required_plan=plan)
     return TrackRows(row=row, groups=groups, tags=tags, speakers=speakers, playable=playable, locked_reason=reason)
+
+
+# --- Places, teachers ------------------------------------------------------------------------
+
+PLACE_COLUMNS = ("retreat_id", "place__name", "place__abbreviation", "place__location", "place__photo")
+
+
+def places_of(retreat_ids) -> dict[int, list[tuple]]:
+    """The places of these gatherings (``PLACE_COLUMNS`` less ``retreat_id``), by gathering: one query."""
+    by_retreat: defaultdict[int, list[tuple]] = defaultdict(list)
+    rows = (
+        Retreat.places.through.objects.filter(retreat_id__in=list(retreat_ids))
+        .order_by("retreat_id", "place__name")
+        .values_list(*PLACE_COLUMNS)
+    )
+    for retreat_id, *place in rows:
+        by_retreat[retreat_id].append(tuple(place))
+    return by_retreat
+
+
+def with_places(rows: list[dict]) -> list[dict]:
+    """Gathering rows with ``places`` (one query for all of them)."""
+    places = places_of({row["retreat_id"] for row in rows})
+    for row in rows:
+        row["places"] = places[row["retreat_id"]]
+    return rows
+
+
+TEACHER_COLUMNS = ("id", "name", "abbreviation", "bio", "avatar", "hero")
+
+
+def _published_teachers():
+    """Teachers of at least one published gathering, with how many (one query)."""
+    links = Retreat.teachers.through.objects.filter(published_q("retreat__"), teacher_id=OuterRef("pk"))
+    counted = _count_subquery(links, "teacher_id")
+    return Teacher.objects.annotate(gathering_count=counted).filter(gathering_count__gt=0)
+
+
+def teachers_page(*, limit: int, offset: int) -> tuple[list[dict], int]:
+    """``GET /content/teachers``: a page of the teachers of published gatherings, by name."""
+    teachers = _published_teachers().order_by("name", "abbreviation")
+    rows = list(teachers.values(*TEACHER_COLUMNS, "gathering_count")[offset : offset + limit])
+    total = offset + len(rows) if rows and len(rows) < limit else teachers.count()
+    return rows, total
+
+
+def teacher_detail(reader: Reader, abbreviation: str) -> tuple[dict, list[dict]] | None:
+    """``GET /content/teachers/{abbreviation}``: the teacher and their published gatherings,
+    each locked or not for the reader, with its places: three queries."""
+    teacher = (
+        _published_teachers().filter(abbreviation=abbreviation).values(*TEACHER_COLUMNS, "gathering_count").first()
+    )
+    if teacher is None:
+        return None
+    rows = _with_reasons(
+        reader,
+        _gathering_rows(reader, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"),
+    )
+    return teacher, with_places(rows)

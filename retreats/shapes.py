@@ -37,12 +37,15 @@ class TrackSummary(Shape):
         allow_null=True, help_text="A session recorded in several parts: which part (null when not in parts)."
     )
     isPractice = serializers.BooleanField(help_text="A guided recitation or practice, listed first in its session.")
+    hasReadAlong = serializers.BooleanField(
+        help_text="A word-timed transcript is served at /content/track/{id}/read-along."
+    )
 
     @classmethod
     def build(cls, row: tuple) -> dict:
         """``row``: ``session_id`` and ``selectors.TRACK_SUMMARY_COLUMNS``."""
         (_session_id, uuid, title, duration, order, language, languages, original_language, has_transcript,
-         original_uuid, part_number, is_practice) = row  # fmt: skip
+         original_uuid, part_number, is_practice, read_along_checksum) = row  # fmt: skip
         return {
             "id": uuid,
             "title": title,
@@ -56,6 +59,7 @@ class TrackSummary(Shape):
             "originalTrackId": original_uuid,
             "partNumber": part_number,
             "isPractice": is_practice,
+            "hasReadAlong": bool(read_along_checksum),
         }
 
 
@@ -128,8 +132,28 @@ class GatheringSummary(Shape):
         }
 
 
+def storage_url(name: str | None) -> str | None:
+    """A stored image's URL as the catalogue gives it (``imageUrl``): the storage's own, signed
+    by S3 in production."""
+    return default_storage.url(name) if name else None
+
+
+class Place(Shape):
+    name = serializers.CharField()
+    abbreviation = serializers.CharField()
+    location = serializers.CharField(allow_blank=True)
+    photoUrl = serializers.CharField(allow_null=True)
+
+    @classmethod
+    def build(cls, row: tuple) -> dict:
+        """``row``: ``selectors.PLACE_COLUMNS`` less ``retreat_id``."""
+        name, abbreviation, location, photo = row
+        return {"name": name, "abbreviation": abbreviation, "location": location, "photoUrl": storage_url(photo)}
+
+
 class Gathering(GatheringSummary):
     description = serializers.CharField()
+    places = Place(many=True)
     sessions = Session(many=True)
 
     @classmethod
@@ -137,6 +161,7 @@ class Gathering(GatheringSummary):
         row, sessions = rows
         gathering = GatheringSummary.build(row, language)
         gathering["description"] = pick_language(row["retreat__description"], row["retreat__description_pt"], language)
+        gathering["places"] = [Place.build(place) for place in row["places"]]
         gathering["sessions"] = [Session.build(session, language) for session in sessions]
         return gathering
 
@@ -224,6 +249,7 @@ class Track(TrackSummary):
             "originalTrackId": row["original__uuid"],
             "partNumber": row["part_number"],
             "isPractice": row["is_practice"],
+            "hasReadAlong": bool(row["read_along_checksum"]),
             "tags": [pick_language(name, name_pt, language) for name, name_pt in rows.tags],
             "retreat": {"id": first_group[1], "name": pick_language(first_group[2], first_group[3], language)}
             if first_group
@@ -242,6 +268,52 @@ class Track(TrackSummary):
             "fileSize": row["file_size"],
             "locked": not rows.playable,
             "lockedReason": rows.locked_reason,
+        }
+
+
+class TeacherSummary(Shape):
+    abbreviation = serializers.CharField(help_text="As in file names (JKR): the teacher's id in the API.")
+    name = serializers.CharField()
+    avatarUrl = serializers.CharField(allow_null=True)
+    heroUrl = serializers.CharField(allow_null=True)
+    gatheringCount = serializers.IntegerField(help_text="Published gatherings, locked ones included.")
+
+    @classmethod
+    def build(cls, row: dict) -> dict:
+        return {
+            "abbreviation": row["abbreviation"],
+            "name": row["name"],
+            "avatarUrl": storage_url(row["avatar"]),
+            "heroUrl": storage_url(row["hero"]),
+            "gatheringCount": row["gathering_count"],
+        }
+
+
+class TeacherList(PageShape):
+    teachers = TeacherSummary(many=True)
+
+
+class TeacherGathering(GatheringSummary):
+    places = Place(many=True)
+
+    @classmethod
+    def build(cls, row: dict, language: str) -> dict:
+        gathering = GatheringSummary.build(row, language)
+        gathering["places"] = [Place.build(place) for place in row["places"]]
+        return gathering
+
+
+class Teacher(TeacherSummary):
+    bio = serializers.CharField(allow_blank=True)
+    gatherings = TeacherGathering(many=True)
+
+    @classmethod
+    def build(cls, rows: tuple[dict, list[dict]], language: str) -> dict:  # type: ignore[override]
+        teacher, gatherings = rows
+        return {
+            **TeacherSummary.build(teacher),
+            "bio": teacher["bio"],
+            "gatherings": [TeacherGathering.build(row, language) for row in gatherings],
         }
 
 

@@ -94,7 +94,14 @@ def world(user, other_user):
 # route → (the id to try, as a function of the world). Content routes take unpublished
 # objects: a published gathering is visible to all by design (locked=true, docs/api.md), its
 # media is not.
+def _teacher_of_a_draft(world) -> str:
+    teacher = factories.make_teacher()
+    world.draft_track.session.retreat.teachers.add(teacher)
+    return teacher.abbreviation
+
+
 MATRIX = {
+    "api/v1/content/teachers/<str:abbreviation>": _teacher_of_a_draft,
     "api/v1/content/retreat/<uuid:group_id>": lambda w: w.draft_track.session.retreat.groups.get().uuid,
     "api/v1/content/gathering/<uuid:gathering_id>": lambda w: w.draft_track.session.retreat.uuid,
     "api/v1/content/track/<uuid:track_id>": lambda w: w.draft_track.uuid,
@@ -103,6 +110,8 @@ MATRIX = {
     "api/v1/progress/highlight/<uuid:highlight_id>": lambda w: w.highlight.uuid,
     "api/v1/media/audio/<uuid:track_id>": lambda w: w.locked_track.uuid,
     "api/v1/media/transcript/<uuid:track_id>": lambda w: w.locked_track.uuid,
+    # Reading: the access rule (locked); writing: staff only.
+    "api/v1/content/track/<uuid:track_id>/read-along": lambda w: w.locked_track.uuid,
     "api/v1/media/download/<uuid:download_id>": lambda w: w.bundle.uuid,
     "api/v1/notifications/<uuid:notification_id>/read": lambda w: w.notification.uuid,
     # Without the signature that only a playable request gets.

@@ -46,6 +46,7 @@ def test_it_returns_the_group_unwrapped_with_sessions_and_tracks(user_api):
         "originalTrackId": None,
         "partNumber": None,
         "isPractice": False,
+        "hasReadAlong": False,
     }
 
 
@@ -113,12 +114,12 @@ def test_it_costs_the_same_queries_for_one_and_many_gatherings(
     user_api, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     group, _ = make_catalogue(gatherings=1, sessions=1, tracks=1)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):  # the access profile, group, gatherings, places, sessions, tracks
         user_api.get(url(group))
 
     with django_capture_on_commit_callbacks(execute=True):
         make_catalogue(group=group, gatherings=10, sessions=3, tracks=4)
     # the same, less the access profile (cached since the first request)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         body = user_api.get(url(group)).json()
     assert len(body["gatherings"]) == 11

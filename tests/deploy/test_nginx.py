@@ -119,6 +119,7 @@ def test_it_passes_the_load_balancers_scheme_through_to_django(nginx):
         ("/api/v1/progress/sync", 26 * 1024 * 1024),  # over every limit
         ("/api/v1/auth/login", 2 * 1024 * 1024),  # over the API's 1 MB, under the admin's 25 MB
         ("/admin/login/", 26 * 1024 * 1024),  # over the admin's 25 MB
+        ("/api/v1/content/track/7c9e6679-7425-40de-944b-e07fc1f90ae7/read-along", 9 * 1024 * 1024),  # over 8 MB
     ],
 )
 def test_it_refuses_a_body_over_its_paths_limit_before_django_sees_it(nginx, path, size):
@@ -152,6 +153,17 @@ def test_it_keeps_the_large_limit_for_the_admin(nginx):
         body=b"x" * (2 * 1024 * 1024),
     )
     assert status != 413  # Django answers it (the staff chunked upload sends parts this large)
+
+
+def test_it_lets_a_read_along_over_the_api_limit_through(nginx):
+    status, _headers, _body = _request(
+        nginx,
+        "PUT",
+        "/api/v1/content/track/7c9e6679-7425-40de-944b-e07fc1f90ae7/read-along",
+        {**HTTPS_FROM_ALB, "Content-Type": "application/json"},
+        body=b" " * (2 * 1024 * 1024),
+    )
+    assert status != 413  # Django answers it (staff only)
 
 
 def test_it_answers_health_checks_by_instance_ip_through_nginx(nginx):
