@@ -557,7 +557,9 @@ def main():
                 f"trigram indexes in {built['trigrams']:.0f} s"
             )
         else:
-            print(f"reusing the scale-{args.scale} corpus in {bench_name} (--keep)")
+            print(f"reusing the scale-{args.scale} corpus in {bench_name} (--keep)", flush=True)
+            with connection.cursor() as cursor:
+                cursor.execute("VACUUM ANALYZE")  # after new migrations, as autovacuum would
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_size_pretty(pg_total_relation_size('retreats_transcriptpage')),"

@@ -265,7 +265,7 @@ class PostgresBackend:
             if request.wants_tracks:
                 params.append(window)
             ctes.append(f"""
-                candidates AS (
+                candidates AS MATERIALIZED (
                     SELECT transcript_id FROM (
                         SELECT transcript_id, count(*) AS matching,
                                row_number() OVER (ORDER BY count(*) DESC, transcript_id) AS place,
