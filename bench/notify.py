@@ -59,6 +59,8 @@ def _listeners(count: int):
     GroupMembership.objects.bulk_create(
         (GroupMembership(user_id=pk, group=group) for pk in ids[:MEMBERS]), batch_size=5000
     )
+    # Members-only gatherings also need a subscription of their plan (retreats.access.audience_q).
+    User.objects.filter(pk__in=ids[:MEMBERS]).update(subscription_status="active", subscription_plan="premium")
     return group
 
 
