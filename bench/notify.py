@@ -1,17 +1,21 @@
 """Benchmark of the notification fan-out: prints its figures, asserts nothing.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/padmakara .venv/bin/python bench/notify.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/padmakara .venv/bin/python bench/notify.py [--scale 1|10]
 
 It builds a throwaway PostgreSQL database (``bench_notify_<name>``, dropped at the end) next to
-the one in DATABASE_URL, 100,000 listeners with one device each, and measures:
+the one in DATABASE_URL, 100,000 listeners with one device each (``--scale 10``: 1,000,000;
+the fan-out does not depend on the catalogue's size, only on the audience's), and measures:
 
 1. one publish fanned out through a real Celery worker (``celery -A padmakara worker`` on
    Redis, ``BENCH_REDIS_URL``, default DB 7), local push backend: notifications per second,
-   from the click to the event marked sent, and inside the worker alone;
+   from the click to the event marked sent, and inside the worker alone; against a floor:
+   the same notification rows (same columns, same audience, texts in each listener's
+   language) written by one ``INSERT … SELECT`` in SQL, without batches, pushes or live events;
 2. SQL statements per batch of NOTIFY_BATCH_SIZE users (insert, cursor, push claim, devices,
    push records, states), counted in-process over a members-only gathering of 10 batches.
 """
 
+import argparse
 import datetime
 import os
 import sys
@@ -30,16 +34,21 @@ from django.conf import settings  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-USERS = int(os.environ.get("BENCH_USERS", 100_000))
+LISTENERS_PER_SCALE = 100_000
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7")
 MEMBERS = 10 * settings.NOTIFY_BATCH_SIZE
 
 
-def _listeners():
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f} on {os.cpu_count()} cores"
+
+
+def _listeners(count: int):
     from accounts.models import Device, GroupMembership, User
     from retreats.models import RetreatGroup
 
-    users = (User(email=f"listener{n}@bench.local", language="pt" if n % 3 == 0 else "en") for n in range(USERS))
+    users = (User(email=f"listener{n}@bench.local", language="pt" if n % 3 == 0 else "en") for n in range(count))
     User.objects.bulk_create(users, batch_size=5000)
     ids = list(User.objects.order_by("pk").values_list("pk", flat=True))
     Device.objects.bulk_create(
@@ -50,6 +59,8 @@ def _listeners():
     GroupMembership.objects.bulk_create(
         (GroupMembership(user_id=pk, group=group) for pk in ids[:MEMBERS]), batch_size=5000
     )
+    # Members-only gatherings also need a subscription of their plan (retreats.access.audience_q).
+    User.objects.filter(pk__in=ids[:MEMBERS]).update(subscription_status="active", subscription_plan="premium")
     return group
 
 
@@ -62,12 +73,13 @@ def _gathering(n: int, **extra):
     )  # fmt: skip
 
 
-def _through_worker() -> None:
+def _through_worker(group) -> float:
     from notifications.models import NotificationEvent
     from retreats.services import retreat_publish
     from tests.notifications.worker import broker, celery_worker
 
     retreat = _gathering(1, status="draft", audience_id="free-anyone")
+    retreat.groups.set([group])  # a gathering in no group cannot be published
     with tempfile.TemporaryDirectory() as tmp:
         log = Path(tmp) / "worker.log"
         with celery_worker(REDIS_URL, log_path=log, concurrency=1, env={"PUSH_BACKEND": "notifications.push.LocalPushBackend"}), broker(REDIS_URL):  # fmt: skip
@@ -86,6 +98,42 @@ def _through_worker() -> None:
     print(
         f"  inside the worker            {in_worker:,.1f} s  -> {event.notified_count / in_worker:,.0f} notifications/s"
     )
+    print(f"  ({_load()})")
+    return event.notified_count / in_worker
+
+
+def _floor(worker_rate: float) -> None:
+    """The same rows for the same audience in one statement: what writing them costs at least."""
+    from notifications import texts
+    from notifications.models import NotificationEvent
+
+    event = NotificationEvent.objects.get()
+    retreat = event.retreat
+    rendered = {
+        language: texts.render(event.kind, language, name_en=retreat.name, name_pt=retreat.name_pt, count=0)
+        for language in ("en", "pt")
+    }
+    data = f'{{"type": "{event.kind}", "gatheringId": "{retreat.uuid}"}}'
+    started = time.perf_counter()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            INSERT INTO accounts_notification
+                (uuid, user_id, event_id, event_key, type, title, message, data, read, created_at, push_state)
+            SELECT gen_random_uuid(), u.id, NULL, 'bench:floor', %s,
+                   CASE u.language WHEN 'pt' THEN %s ELSE %s END, CASE u.language WHEN 'pt' THEN %s ELSE %s END,
+                   %s::jsonb, false, now(), 'pending'
+            FROM accounts_user u WHERE u.notifications_enabled
+            ON CONFLICT DO NOTHING
+            """,
+            [event.kind, rendered["pt"][0], rendered["en"][0], rendered["pt"][1], rendered["en"][1], data],
+        )
+        written = cursor.rowcount
+    elapsed = time.perf_counter() - started
+    print("floor: the same rows in one INSERT … SELECT (no batches, no pushes, no live events):")
+    print(f"  rows written                 {written:,}")
+    print(f"  time                         {elapsed:,.1f} s  -> {written / elapsed:,.0f} rows/s")
+    print(f"  worker / floor               {worker_rate / (written / elapsed):.3f}  ({_load()})")
 
 
 def _queries_per_batch(group) -> None:
@@ -112,6 +160,10 @@ def _queries_per_batch(group) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, choices=(1, 10), default=1, help="listeners = 100,000 x scale")
+    args = parser.parse_args()
+    users = LISTENERS_PER_SCALE * args.scale
     if not settings.IS_POSTGRES:
         sys.exit("bench/notify.py needs PostgreSQL: set DATABASE_URL.")
     real_name = connection.settings_dict["NAME"]
@@ -119,9 +171,13 @@ def main() -> None:
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
         started = time.perf_counter()
-        group = _listeners()
-        print(f"{USERS:,} listeners with one device each, made in {time.perf_counter() - started:.1f} s")
-        _through_worker()
+        group = _listeners(users)
+        print(
+            f"notify bench, scale {args.scale}: {users:,} listeners with one device each,"
+            f" made in {time.perf_counter() - started:.1f} s ({_load()})"
+        )
+        rate = _through_worker(group)
+        _floor(rate)
         _queries_per_batch(group)
     finally:
         connection.creation.destroy_test_db(real_name, verbosity=0)

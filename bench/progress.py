@@ -7,12 +7,23 @@ DATABASE_URL, and measures:
 
 1. SQL statements per ``POST /progress/sync`` of 1, 100 and 500 events (the target: one small
    constant whatever the size);
-2. events per second through the view (HTTP request → DRF → merge in SQL → JSON) against a
-   floor: the same listening-session rows written by one ``executemany`` in the same run
-   (target ratio >= 0.3);
+2. events per second through the view (HTTP request → DRF → merge in SQL → JSON) against
+   three floors fed the same rows, already converted, for other users, taking turns batch by
+   batch so that all see the same machine load:
+   - the view's own SQL called directly (``progress.services._insert_sessions`` and
+     ``_upsert_progress``: the ``unnest()`` insert and the merge, in one transaction), which is
+     the work the view cannot avoid;
+   - ``COPY`` of the listening-session rows (the fastest way into the table; no merge);
+   - ``executemany`` of the same rows (one INSERT per row, pipelined by psycopg);
+   (target view / view's SQL >= 0.3);
 3. the time of ``GET /progress/stats`` for a user with 5,000 listening sessions.
+
+``--scale 1`` is the real archive's catalogue (193 gatherings, 20,800 tracks) with a listening
+history of 200,000 sessions of 1,000 listeners already in the tables; ``--scale 10`` is ten
+times each. Syncs go to 10 tracks spread over the catalogue.
 """
 
+import argparse
 import datetime
 import os
 import statistics
@@ -23,6 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "padmakara.settings")
+os.environ.setdefault("REQUEST_LOG_LEVEL", "WARNING")  # one log line per request is not what is measured
 
 import django
 
@@ -30,30 +42,85 @@ django.setup()
 
 import orjson  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 BATCH = 500
 BATCHES = 20  # 10,000 events through the view
 TRACKS = 10
+ARCHIVE = {"gatherings": 193, "tracks": 20_800}
+HISTORY_LISTENERS = 1_000  # x scale, each with HISTORY_SESSIONS listening sessions
+HISTORY_SESSIONS = 200
 STATS_SESSIONS = 5000
 STATS_RUNS = 30
 
 
-def _setup():
+def _setup(scale: int):
+    """The catalogue (all published, free), the listening history, and the bench's users;
+    returns the 10 tracks the syncs go to (spread over the catalogue) and the users."""
     from accounts.models import User
+    from progress.models import ListeningSession, TrackProgress
     from retreats.models import Retreat, Session, Track
 
-    retreat = Retreat.objects.create(
-        name="Bench gathering", slug="bench", start_date=datetime.date(2024, 3, 1), end_date=datetime.date(2024, 3, 3),
-        status="published", audience_id="free-anyone",
+    retreats = Retreat.objects.bulk_create(
+        Retreat(
+            name=f"Gathering {i}", slug=f"bench-{i}", start_date=datetime.date(2003 + i % 23, 3, 1),
+            end_date=datetime.date(2003 + i % 23, 3, 3), status="published", audience_id="free-anyone",
+            published_at=datetime.datetime.now(datetime.UTC),
+        )
+        for i in range(ARCHIVE["gatherings"] * scale)
     )  # fmt: skip
-    session = Session.objects.create(retreat=retreat, name="Day 1", order=1)
-    tracks = [Track.objects.create(session=session, title=f"Talk {i}", order=i, duration=3600.0) for i in range(TRACKS)]
+    sessions = Session.objects.bulk_create(
+        Session(retreat=retreat, name=f"Day {n}", order=n) for retreat in retreats for n in range(1, 11)
+    )
+    count = ARCHIVE["tracks"] * scale
+    Track.objects.bulk_create(
+        (
+            Track(
+                session=sessions[i % len(sessions)],
+                title=f"Talk {i}",
+                order=i // len(sessions),
+                duration=3600.0,
+                languages=["en"],
+                original_language="en",
+            )
+            for i in range(count)
+        ),
+        batch_size=5000,
+    )
+    track_ids = list(Track.objects.order_by("pk").values_list("pk", flat=True))
+    listeners = User.objects.bulk_create(
+        (User(email=f"listener{n}@bench.local") for n in range(HISTORY_LISTENERS * scale)), batch_size=5000
+    )
+    # The history: sessions and progress rows through COPY (the tables' indexes sized as in production).
+    now = datetime.datetime.now(datetime.UTC)
+    columns = "user_id, track_id, event_id, played_at, position, completed, start_time, end_time, seconds, device_info, created_at"
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY progress_listeningsession ({columns}) FROM STDIN") as copy:
+            for n, listener in enumerate(listeners):
+                for k in range(HISTORY_SESSIONS):
+                    played = now - datetime.timedelta(hours=5 * k + n % 5)
+                    copy.write_row(
+                        (listener.pk, track_ids[(n * 37 + k * 101) % count], f"h-{k}", played, 600.0, False,
+                         played - datetime.timedelta(minutes=10), played, 600.0, '{"platform": "ios"}', now)
+                    )  # fmt: skip
+        progress_columns = "user_id, track_id, position, completed, last_played, created_at, updated_at"
+        with cursor.cursor.copy(f"COPY progress_trackprogress ({progress_columns}) FROM STDIN") as copy:
+            for n, listener in enumerate(listeners):
+                for track_id in sorted({track_ids[(n * 37 + k * 101) % count] for k in range(HISTORY_SESSIONS)}):
+                    copy.write_row((listener.pk, track_id, 600.0, False, now, now, now))
+        cursor.execute("VACUUM ANALYZE")
+    step = count // TRACKS
+    tracks = list(Track.objects.filter(pk__in=track_ids[::step][:TRACKS]).order_by("pk"))
     users = {
-        name: User.objects.create_user(email=f"{name}@bench.local") for name in ("view", "floor", "stats", "count")
+        name: User.objects.create_user(email=f"{name}@bench.local")
+        for name in ("view", "sql", "copy", "executemany", "stats", "count")
     }
+    history = ListeningSession.objects.count(), TrackProgress.objects.count()
+    print(
+        f"catalogue {len(retreats):,} gatherings, {count:,} tracks; history {history[0]:,} sessions, {history[1]:,} progress rows"
+    )
     return tracks, users
 
 
@@ -105,53 +172,89 @@ def queries_per_sync(tracks, user) -> None:
     print(f"  500 replayed: {len(ctx.captured_queries)} queries (duplicates={body['duplicates']})")
 
 
-def throughput(tracks, view_user, floor_user) -> None:
-    """Each batch goes through the view, then the same rows through one executemany for another
-    user, turn by turn, so that both see the same machine load."""
+def throughput(tracks, users) -> None:
+    """Each batch goes through the view, then the same rows through each floor for another
+    user, turn by turn, so that all see the same machine load."""
+    from progress import services
     from progress.models import ListeningSession
 
-    client = _client(view_user)
+    client = _client(users["view"])
     start = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
     all_events = _events(tracks, BATCH * BATCHES, prefix="v", start=start)
     batches = [all_events[k : k + BATCH] for k in range(0, len(all_events), BATCH)]
     track_ids = {str(t.uuid): t.pk for t in tracks}
-    columns = "user_id, track_id, event_id, played_at, position, completed, start_time, end_time, seconds, device_info, created_at"
-    sql = f"INSERT INTO progress_listeningsession ({columns}) VALUES ({', '.join(['%s'] * 11)})"
+    columns = services._SESSION_COLUMNS
+    insert = f"INSERT INTO progress_listeningsession ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
+    copy_sql = f"COPY progress_listeningsession ({', '.join(columns)}) FROM STDIN"
     _post(client, _events(tracks, 10, prefix="warm", start=start))  # connection, caches, imports
-    view_seconds = floor_seconds = 0.0
-    for batch in batches:
-        body = orjson.dumps({"events": batch})
-        began = time.perf_counter()
-        response = client.post("/api/v1/progress/sync", data=body, content_type="application/json")
-        view_seconds += time.perf_counter() - began
-        assert response.status_code == 200 and response.json()["applied"] == len(batch)
+    seconds = {"view": 0.0, "sql": 0.0, "copy": 0.0, "executemany": 0.0}
 
-        # The floor: the same rows, already converted, in one executemany (no HTTP, no validation, no merge).
+    def rows_for(user, batch) -> list[dict]:
+        """The rows the view would write, already converted (no HTTP, no validation)."""
         now = datetime.datetime.now(datetime.UTC)
         rows = []
         for e in batch:
             played = datetime.datetime.fromisoformat(e["playedAt"])
             began_at = datetime.datetime.fromisoformat(e["sessionData"]["startTime"])
             rows.append(
-                (floor_user.pk, track_ids[e["trackId"]], e["eventId"], played, e["position"], False, began_at, played,
-                 (played - began_at).total_seconds(), orjson.dumps(e["sessionData"]["deviceInfo"]).decode(), now)
+                {"user_id": user.pk, "track_id": track_ids[e["trackId"]], "event_id": e["eventId"], "played_at": played,
+                 "position": e["position"], "completed": False, "start_time": began_at, "end_time": played,
+                 "seconds": (played - began_at).total_seconds(), "device_info": e["sessionData"]["deviceInfo"],
+                 "created_at": now}
             )  # fmt: skip
-        with connection.cursor() as cursor:
-            began = time.perf_counter()
-            cursor.executemany(sql, rows)
-            floor_seconds += time.perf_counter() - began
-    assert ListeningSession.objects.filter(user=view_user, event_id__startswith="v-").count() == len(all_events)
-    assert ListeningSession.objects.filter(user=floor_user).count() == len(all_events)
+        rows.sort(key=lambda row: row["event_id"])
+        return rows
 
-    view_rate, floor_rate = len(all_events) / view_seconds, len(all_events) / floor_seconds
-    print(f"throughput, {BATCHES} syncs of {BATCH} events over {TRACKS} tracks (view and floor taking turns):")
+    for batch in batches:
+        body = orjson.dumps({"events": batch})
+        began = time.perf_counter()
+        response = client.post("/api/v1/progress/sync", data=body, content_type="application/json")
+        seconds["view"] += time.perf_counter() - began
+        assert response.status_code == 200 and response.json()["applied"] == len(batch)
+
+        # The view's own two statements, called directly in one transaction.
+        rows = rows_for(users["sql"], batch)
+        began = time.perf_counter()
+        with transaction.atomic():
+            new_ids = services._insert_sessions(connection, rows)
+            services._upsert_progress(
+                connection, services._fold([r for r in rows if r["event_id"] in new_ids], now=rows[0]["created_at"])
+            )
+        seconds["sql"] += time.perf_counter() - began
+        assert len(new_ids) == len(batch)
+
+        rows = rows_for(users["copy"], batch)
+        began = time.perf_counter()
+        with connection.cursor() as cursor, cursor.cursor.copy(copy_sql) as copy:
+            for row in rows:
+                copy.write_row([orjson.dumps(row[c]).decode() if c == "device_info" else row[c] for c in columns])
+        seconds["copy"] += time.perf_counter() - began
+
+        rows = rows_for(users["executemany"], batch)
+        began = time.perf_counter()
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                insert,
+                [[orjson.dumps(row[c]).decode() if c == "device_info" else row[c] for c in columns] for row in rows],
+            )
+        seconds["executemany"] += time.perf_counter() - began
+    for name in seconds:
+        stored = ListeningSession.objects.filter(user=users[name]).exclude(event_id__startswith="warm").count()
+        assert stored == len(all_events), (name, stored)
+
+    rates = {name: len(all_events) / value for name, value in seconds.items()}
     print(
-        f"  through the view:  {view_rate:>9,.0f} events/s ({view_seconds * 1000 / BATCHES:.1f} ms per sync of {BATCH})"
+        f"throughput, {BATCHES} syncs of {BATCH} events over {TRACKS} tracks (view and floors taking turns; {_load()}):"
     )
-    print(
-        f"  executemany floor: {floor_rate:>9,.0f} events/s ({floor_seconds * 1000 / BATCHES:.1f} ms per {BATCH} rows)"
-    )
-    print(f"  ratio view/floor:  {view_rate / floor_rate:.2f}")
+    print(f"  {'':34}{'events/s':>10}{'ms/500':>9}{'view / floor':>14}")
+    for name, label in (
+        ("view", "through the view"),
+        ("sql", "floor: the view's SQL, directly"),
+        ("copy", "floor: COPY (sessions only)"),
+        ("executemany", "floor: executemany (sessions only)"),
+    ):
+        ratio = "" if name == "view" else f"{rates['view'] / rates[name]:>14.2f}"
+        print(f"  {label:34}{rates[name]:>10,.0f}{seconds[name] * 1000 / BATCHES:>9.1f}{ratio}")
 
 
 def stats_time(tracks, user) -> None:
@@ -187,8 +290,17 @@ def stats_time(tracks, user) -> None:
           f"total {body['totalListeningTime'] / 3600:,.0f} h")  # fmt: skip
 
 
+def _load() -> str:
+    one, five, _ = os.getloadavg()
+    return f"load {one:.2f}/{five:.2f} on {os.cpu_count()} cores"
+
+
 def main() -> None:
     from padmakara.api.throttles import ProgressThrottle
+
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--scale", type=int, choices=(1, 10), default=1, help="1 = the real archive, 10 = ten times it")
+    args = parser.parse_args()
 
     warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)  # collectstatic not run
     setup_test_environment()
@@ -197,12 +309,15 @@ def main() -> None:
     connection.settings_dict.setdefault("TEST", {})["NAME"] = f"bench_{Path(str(real_name)).stem}"
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)
     try:
-        print(f"database: {connection.vendor} {connection.settings_dict['NAME']}, Python {sys.version.split()[0]}")
+        print(
+            f"progress bench, scale {args.scale}: database {connection.vendor} {connection.settings_dict['NAME']},"
+            f" Python {sys.version.split()[0]}; {_load()}"
+        )
         if not settings.IS_POSTGRES:
             print("  (not PostgreSQL: the figures that matter are PostgreSQL's; set DATABASE_URL)")
-        tracks, users = _setup()
+        tracks, users = _setup(args.scale)
         queries_per_sync(tracks, users["count"])
-        throughput(tracks, users["view"], users["floor"])
+        throughput(tracks, users)
         stats_time(tracks, users["stats"])
     finally:
         connection.creation.destroy_test_db(real_name, verbosity=0)

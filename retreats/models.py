@@ -417,6 +417,12 @@ class Track(TimeStamped):
         ordering = ["session", "-is_practice", "order", "language"]
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
+        indexes = [
+            # Search checks the access rule once per transcript with a matching page: with the
+            # session and languages in the index that is an index-only scan of a few MB, not a
+            # read of the track's row (title, description, search vector) each time.
+            models.Index(fields=["id"], include=["session", "languages"], name="track_access_lookup"),
+        ]
         constraints = [
             # An original and its translation share the talk's number, so the number is
             # unique per language within a session (each part of a session has its own number,

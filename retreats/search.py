@@ -51,6 +51,16 @@ RANK_WEIGHTS = "{0.1, 0.2, 0.4, 1.0}"
 # transcript hit, while a passing mention in a description (about 0.29) ranks below a page
 # that uses the word seven times or more.
 TRANSCRIPT_SCORE_CEILING = 0.5
+# Transcript pages ranked at most per search, beyond the window's own transcripts (see
+# PostgresBackend._search): ranking reads each page's vector, counting does not.
+RANKED_PAGES = 400
+
+# Planner settings for the search's transaction (set_config(..., true), so they end with it).
+# On a big archive a search's estimated cost crosses jit_above_cost, and compiling takes longer
+# than the query; parallel workers take longer to start than a search takes, and the cores are
+# better spent on concurrent requests.
+SEARCH_SETTINGS = {"jit": "off", "max_parallel_workers_per_gather": "0"}
+_SETTINGS = ", ".join(f"set_config('{name}', '{value}', true)" for name, value in SEARCH_SETTINGS.items())
 
 # Highlight markers: control characters that ts_headline puts around a hit; the text is
 # HTML-escaped and only then are they turned into <mark>…</mark>.
@@ -183,49 +193,99 @@ class PostgresBackend:
     def search(self, reader: Reader, request: SearchRequest) -> tuple[list[SearchHit], int]:
         if not _WORD.search(request.text):
             return [], 0
-        queries = self._parse(request)
-        if not queries:
-            return [], 0
+        # One transaction for the parse and the search, so that the parse's settings hold for both.
+        with transaction.atomic(savepoint=False):
+            queries = self._parse(request)
+            if not queries:
+                return [], 0
+            return self._search(reader, request, queries)
+
+    def _search(self, reader: Reader, request: SearchRequest, queries: dict[str, str]) -> tuple[list[SearchHit], int]:
         allowed_sql, allowed_params = _allowed_retreats(reader).query.sql_with_params()
         # The reader's content language, as selectors.visible_tracks_q says it (jsonb ``?|``: any of).
         codes = list(reader.content_codes)
         translations = """AND (t.languages ?| %s::text[] OR NOT EXISTS (
             SELECT 1 FROM retreats_track heard WHERE heard.session_id = t.session_id AND heard.languages ?| %s::text[]))"""
+        window = request.offset + request.limit
         params: list = [queries.get(code) for code in (*CONFIGURATIONS, "other")]
-        branches = []
+        ctes, branches, counts = [], [], []
         if request.wants_tracks:
             match, match_params = _match_sql("t.search_vector", "t.language", queries)
-            branches.append(f"""
-                SELECT 'track' AS kind, t.id AS object_id, t.id AS track_id, NULL::bigint AS page_id,
-                       NULL::integer AS page_number, t.language AS language,
-                       ts_rank_cd('{RANK_WEIGHTS}', t.search_vector, {_query_sql("t.language")}, 32) AS score
-                FROM retreats_track t JOIN retreats_session s ON s.id = t.session_id
-                WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations}""")
+            ctes.append(f"""
+                track_hits AS MATERIALIZED (
+                    SELECT 'track' AS kind, t.id AS object_id, t.id AS track_id, NULL::bigint AS page_id,
+                           NULL::integer AS page_number, t.language AS language,
+                           ts_rank_cd('{RANK_WEIGHTS}', t.search_vector, {_query_sql("t.language")}, 32) AS score
+                    FROM retreats_track t JOIN retreats_session s ON s.id = t.session_id
+                    WHERE {match} AND s.retreat_id IN ({allowed_sql}) {translations})""")
             params += match_params + list(allowed_params) + [codes, codes]
+            branches.append("SELECT * FROM track_hits")
+            counts.append("(SELECT count(*) FROM track_hits)")
         if request.wants_transcripts:
-            # One branch per language, each with its query as a constant: matching pages are
-            # checked against the transcripts the reader may see (a semi-join) and ranked
-            # without joining anything else; the rest is looked up for the page shown only.
-            pages = []
+            # The matching pages the reader may see: first the pages whose vector matches, one
+            # index scan per language with its query as a constant; then the access rule and the
+            # language, once per transcript they belong to (not once per page). Nothing here reads
+            # a page's vector beyond the index: counting is cheap.
+            matched = []
             for code, parsed in queries.items():
-                language = f"= '{code}'" if code in CONFIGURATIONS else f"NOT IN ({_known_languages()})"
-                pages.append(f"""
-                    SELECT p.transcript_id, p.id, p.number, '{code}' AS language,
-                           ts_rank_cd('{RANK_WEIGHTS}', p.search_vector, %s::tsquery, 32) AS rank
-                    FROM retreats_transcriptpage p
-                    WHERE p.search_vector @@ %s::tsquery AND p.transcript_id IN (
-                        SELECT tr.id FROM retreats_transcript tr
-                        JOIN retreats_track t ON t.id = tr.track_id
-                        JOIN retreats_session s ON s.id = t.session_id
-                        WHERE tr.language {language} AND s.retreat_id IN ({allowed_sql}) {translations})""")
-                params += [parsed, parsed, *allowed_params, codes, codes]
+                matched.append(f"""
+                    SELECT p.id, p.transcript_id, p.number, '{code}' AS language
+                    FROM retreats_transcriptpage p WHERE p.search_vector @@ %s::tsquery""")
+                params.append(parsed)
+            own_language = " OR ".join(
+                f"(m.language = '{code}' AND tr.language = '{code}')"
+                if code in CONFIGURATIONS
+                else f"(m.language = '{code}' AND tr.language NOT IN ({_known_languages()}))"
+                for code in queries
+            )
+            ctes.append(f"matched AS MATERIALIZED ({' UNION ALL '.join(matched)})")
+            ctes.append(f"""
+                visible_transcripts AS MATERIALIZED (
+                    SELECT tr.id, tr.language FROM retreats_transcript tr
+                    JOIN retreats_track t ON t.id = tr.track_id
+                    JOIN retreats_session s ON s.id = t.session_id
+                    WHERE tr.id IN (SELECT transcript_id FROM matched)
+                      AND s.retreat_id IN ({allowed_sql}) {translations})""")
+            params += [*allowed_params, codes, codes]
+            ctes.append(f"""
+                page_matches AS MATERIALIZED (
+                    SELECT m.id, m.transcript_id, m.number, m.language
+                    FROM matched m JOIN visible_transcripts tr ON tr.id = m.transcript_id
+                    WHERE {own_language})""")
+            # Ranking reads each page's vector (kilobytes, out of line): it is done only when
+            # transcripts can reach the window (a title hit, >= 0.5, always ranks above any
+            # transcript, < 0.5), and then only for the candidates of a cheap first pass: the
+            # transcripts with the most matching pages, up to RANKED_PAGES pages in all (and at
+            # least the window's count of transcripts). With fewer matching pages, all are ranked.
+            needed = (
+                f"(SELECT count(*) FROM track_hits WHERE score >= {TRANSCRIPT_SCORE_CEILING}) < %s"
+                if request.wants_tracks
+                else "true"
+            )
+            if request.wants_tracks:
+                params.append(window)
+            ctes.append(f"""
+                candidates AS MATERIALIZED (
+                    SELECT transcript_id FROM (
+                        SELECT transcript_id, count(*) AS matching,
+                               row_number() OVER (ORDER BY count(*) DESC, transcript_id) AS place,
+                               sum(count(*)) OVER (ORDER BY count(*) DESC, transcript_id) AS pages
+                        FROM page_matches WHERE {needed} GROUP BY transcript_id
+                    ) first_pass
+                    WHERE place <= %s OR pages - matching < %s)""")
+            params += [window, RANKED_PAGES]
             # One row per transcript: its best page (DISTINCT ON keeps the first per id).
-            branches.append(f"""
-                (SELECT DISTINCT ON (transcript_id) 'transcript' AS kind, transcript_id AS object_id,
-                        NULL::bigint AS track_id, id AS page_id, number AS page_number, language,
-                        {TRANSCRIPT_SCORE_CEILING} * rank AS score
-                 FROM ({" UNION ALL ".join(pages)}) pages
-                 ORDER BY transcript_id, rank DESC, number)""")
+            ctes.append(f"""
+                transcript_hits AS (
+                    SELECT DISTINCT ON (m.transcript_id) 'transcript' AS kind, m.transcript_id AS object_id,
+                           NULL::bigint AS track_id, m.id AS page_id, m.number AS page_number, m.language,
+                           {TRANSCRIPT_SCORE_CEILING}
+                           * ts_rank_cd('{RANK_WEIGHTS}', p.search_vector, {_query_sql("m.language")}, 32) AS score
+                    FROM page_matches m JOIN retreats_transcriptpage p ON p.id = m.id
+                    WHERE m.transcript_id IN (SELECT transcript_id FROM candidates)
+                    ORDER BY m.transcript_id, score DESC, m.number)""")
+            branches.append("SELECT * FROM transcript_hits")
+            counts.append("(SELECT count(DISTINCT transcript_id) FROM page_matches)")
         params += [request.limit, request.offset]
         config = _configuration_sql("r.language")
         query = _query_sql("r.language")
@@ -233,6 +293,7 @@ class PostgresBackend:
             WITH terms AS MATERIALIZED (
                 SELECT {", ".join(f"%s::tsquery AS {code}" for code in (*CONFIGURATIONS, "other"))}
             ),
+            {", ".join(ctes)},
             hits AS ({" UNION ALL ".join(branches)}),
             ranked AS (SELECT * FROM hits ORDER BY score DESC, kind, object_id LIMIT %s OFFSET %s)
             SELECT c.total, r.kind, r.score, r.page_number, COALESCE(tr.language, t.language) AS language,
@@ -244,7 +305,7 @@ class PostgresBackend:
                         THEN ts_headline({config}::regconfig, t.description, {query}, %s) END AS text_headline,
                    CASE WHEN r.kind = 'transcript'
                         THEN ts_headline({config}::regconfig, p.text, {query}, %s) END AS page_headline
-            FROM (SELECT count(*) AS total FROM hits) c
+            FROM (SELECT {" + ".join(counts)} AS total) c
             LEFT JOIN ranked r ON true
             LEFT JOIN retreats_transcript tr ON r.kind = 'transcript' AND tr.id = r.object_id
             LEFT JOIN retreats_track t ON t.id = COALESCE(r.track_id, tr.track_id)
@@ -268,15 +329,16 @@ class PostgresBackend:
     @staticmethod
     def _parse(request: SearchRequest) -> dict[str, str]:
         """The user's words as a tsquery per configuration (text), leaving out those with
-        nothing to look for; only the requested language when there is one."""
+        nothing to look for; only the requested language when there is one. Also sets
+        ``SEARCH_SETTINGS`` for the rest of the transaction."""
         codes = [request.language] if request.language else [*CONFIGURATIONS, "other"]
         names = [CONFIGURATIONS.get(code, FALLBACK_CONFIGURATION) for code in codes]
         with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT " + ", ".join(f"padmakara_search_query('{name}', %s)::text" for name in names),
+                f"SELECT {_SETTINGS}, " + ", ".join(f"padmakara_search_query('{name}', %s)::text" for name in names),
                 [request.text] * len(names),
             )
-            parsed = cursor.fetchone()
+            parsed = cursor.fetchone()[len(SEARCH_SETTINGS) :]
         return {code: query for code, query in zip(codes, parsed, strict=True) if query}
 
     def index_tracks(self, track_ids: Iterable[int]) -> int:
