@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('retreats', '0007_track_practice_parts'),
+        ('retreats', '0009_read_along_and_photos'),
     ]
 
     operations = [
