@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+from django.db.models import Count, Exists, F, OuterRef, Q, Value, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from .access import AccessProfile, published_q
 from .models import Retreat, RetreatGroup, Session, Tag, Track, TrackSpeaker, Transcript
@@ -57,62 +57,48 @@ def visible_tracks_q(reader: Reader) -> Q:
     return heard_in_q(codes) | Q(nothing_heard)
 
 
-def _count_subquery(queryset, group_field: str):
-    counted = queryset.order_by().values(group_field).annotate(c=Count("pk")).values("c")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+# The summary column counting the tracks a listener of each content language is shown.
+VISIBLE_COUNT = {"en": "visible_en_count", "pt": "visible_pt_count", "en-pt": "visible_en_pt_count"}
+# The gathering summary's columns a list shows (retreats.summaries keeps them current).
+SUMMARY_COLUMNS = ("session_count", "practice_count", "transcript_count", "duration", "languages", "changed_at")
+GATHERING_ORDER = ("-retreat__start_date", "retreat__name")
 
 
 def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters | None = None):
-    """Gatherings joined to their groups (a gathering may sit in several): one query."""
-    Through = Retreat.groups.through
-    sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
-    # Tracks are counted per session and summed: a count over a join of every track with the
-    # sessions is planned as a sequential scan of the track table for each gathering.
-    # The tracks heard in the reader's languages, or every track where none is (visible_tracks_q,
-    # counted without its per-track NOT EXISTS, which is planned badly inside these subqueries).
-    heard = _count_subquery(
-        Track.objects.filter(heard_in_q(reader.content_codes), session_id=OuterRef("pk")), "session_id"
-    )
-    every = _count_subquery(Track.objects.filter(session_id=OuterRef("pk")), "session_id")
-    per_session = Coalesce(NullIf(heard, Value(0)), every)
-    track_totals = (
-        Session.objects.filter(retreat_id=OuterRef("retreat_id"))
-        .order_by()
-        .values("retreat_id")
-        .annotate(total=Sum(per_session))
-        .values("total")
-    )
-    queryset = Through.objects.filter(through_filter, published_q("retreat__"))
+    """Gatherings joined to their groups (a gathering may sit in several) and to their summary
+    rows: one query, which never reads a track."""
+    queryset = Retreat.groups.through.objects.filter(through_filter, published_q("retreat__"))
     if filters and filters.year:
         queryset = queryset.filter(retreat__start_date__year=filters.year)
     if filters and filters.season:
         queryset = queryset.filter(retreat__season=filters.season)
-    return (
-        queryset.annotate(  # type: ignore[misc]  # the plugin cannot see annotations on the auto-created through model
-            playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
-            session_count=_count_subquery(sessions, "retreat_id"),
-            track_count=Coalesce(Subquery(track_totals, output_field=IntegerField()), Value(0)),
-        )
-        .order_by("retreatgroup_id", "-retreat__start_date", "retreat__name")
-        .values(
-            "retreatgroup_id",
-            "retreat_id",
-            "retreat__uuid",
-            "retreat__name",
-            "retreat__name_pt",
-            "retreat__description",
-            "retreat__description_pt",
-            "retreat__season",
-            "retreat__start_date",
-            "retreat__end_date",
-            "retreat__required_plan",
-            "retreat__audience_id",
-            "retreat__audience__name",
-            "retreat__audience__name_pt",
-            "playable",
-            "session_count",
-            "track_count",
-        )
+    summary = {column: Coalesce(F(f"retreat__summary__{column}"), Value(0)) for column in SUMMARY_COLUMNS[:3]}
+    visible = f"retreat__summary__{VISIBLE_COUNT.get(reader.content_language, 'visible_en_count')}"
+    return queryset.annotate(  # type: ignore[misc]  # the plugin cannot see annotations on the auto-created through model
+        playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
+        track_count=Coalesce(F(visible), Value(0)),
+        **summary,
+        duration=Coalesce(F("retreat__summary__duration"), Value(0.0)),
+        languages=F("retreat__summary__languages"),
+        changed_at=F("retreat__summary__changed_at"),
+    ).values(
+        "retreatgroup_id",
+        "retreat_id",
+        "retreat__uuid",
+        "retreat__name",
+        "retreat__name_pt",
+        "retreat__description",
+        "retreat__description_pt",
+        "retreat__season",
+        "retreat__start_date",
+        "retreat__end_date",
+        "retreat__required_plan",
+        "retreat__audience_id",
+        "retreat__audience__name",
+        "retreat__audience__name_pt",
+        "playable",
+        "track_count",
+        *SUMMARY_COLUMNS,
     )
 
 
@@ -164,9 +150,10 @@ def groups_with_published_gatherings(filters: RetreatFilters):
 
 
 def retreat_groups_page(
-    reader: Reader, filters: RetreatFilters, *, limit: int, offset: int
+    reader: Reader, filters: RetreatFilters, *, limit: int, offset: int, per_group: int
 ) -> tuple[list[tuple[dict, list[dict]]], int]:
-    """``GET /content/retreats``: a page of groups, each with its published gathering rows."""
+    """``GET /content/retreats``: a page of groups, each with its ``per_group`` latest published
+    gathering rows; every group row gets ``gathering_count`` (all of them, in the filters)."""
     groups_qs = groups_with_published_gatherings(filters)
     groups = list(groups_qs.values(*_GROUP_FIELDS)[offset : offset + limit])
     # A short page that is not past the end tells the total without a COUNT (the usual case:
@@ -174,11 +161,26 @@ def retreat_groups_page(
     total = offset + len(groups) if groups and len(groups) < limit else groups_qs.count()
     if not groups:
         return [], total
+    by_group = F("retreatgroup_id")
+    rows = (
+        _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=by_group,
+                order_by=[F(f) if f[0] != "-" else F(f[1:]).desc() for f in GATHERING_ORDER],
+            ),
+            gathering_count=Window(Count("pk"), partition_by=by_group),
+        )
+        .filter(rank__lte=per_group)
+        .order_by("retreatgroup_id", *GATHERING_ORDER)
+    )
     gatherings_by_group = defaultdict(list)
-    for row in _with_reasons(
-        reader, _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters)
-    ):
+    for row in _with_reasons(reader, rows):
         gatherings_by_group[row["retreatgroup_id"]].append(row)
+    for group in groups:
+        gatherings = gatherings_by_group[group["id"]]
+        group["gathering_count"] = gatherings[0]["gathering_count"] if gatherings else 0
     return [(group, gatherings_by_group[group["id"]]) for group in groups], total
 
 
@@ -211,14 +213,24 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     return by_retreat
 
 
-def retreat_group_detail(reader: Reader, group_uuid) -> tuple[dict, list[GatheringRows]] | None:
-    """``GET /content/retreat/{groupId}``: the group's row with its gatherings, sessions and tracks."""
+def retreat_group_detail(reader: Reader, group_uuid, *, limit: int, offset: int) -> tuple[dict, list[dict], int] | None:
+    """``GET /content/retreat/{groupId}``: the group's row, a page of its published gathering
+    rows (summaries, no tracks: those come with the gathering detail) and their number."""
     group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
     if group is None:
         return None
-    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreatgroup_id=group["id"])))
-    sessions = _sessions_with_tracks(reader, [row["retreat_id"] for row in rows])
-    return group, [(row, sessions[row["retreat_id"]]) for row in rows]
+    rows = _with_reasons(
+        reader,
+        _gathering_rows(reader, Q(retreatgroup_id=group["id"]))
+        .annotate(gathering_count=Window(Count("pk")))
+        .order_by(*GATHERING_ORDER)[offset : offset + limit],
+    )
+    if rows:
+        total = rows[0]["gathering_count"]
+    else:  # past the end: the window counted nothing
+        total = Retreat.groups.through.objects.filter(published_q("retreat__"), retreatgroup_id=group["id"]).count()
+    group["gathering_count"] = total
+    return group, rows, total
 
 
 def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
@@ -227,14 +239,15 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
     if retreat is None:
         return None
     # A gathering outside every group still has a detail page: read it through a stand-in row.
-    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
+    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"])).order_by()[:1])
     row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
     return row, _sessions_with_tracks(reader, [retreat["id"]])[retreat["id"]]
 
 
 def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
-    retreat = Retreat.objects.select_related("audience").get(pk=retreat_id)
+    retreat = Retreat.objects.select_related("audience", "summary").get(pk=retreat_id)
     reason = reader.profile.reason_for_retreat(retreat)
+    summary = retreat.summary
     return {
         "retreat__uuid": retreat.uuid,
         "retreat__name": retreat.name,
@@ -244,8 +257,8 @@ def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
         "retreat__season": retreat.season,
         "retreat__start_date": retreat.start_date,
         "retreat__end_date": retreat.end_date,
-        "session_count": retreat.sessions.count(),
-        "track_count": Track.objects.filter(visible_tracks_q(reader), session__retreat=retreat).count(),
+        "track_count": getattr(summary, VISIBLE_COUNT.get(reader.content_language, "visible_en_count")),
+        **{column: getattr(summary, column) for column in SUMMARY_COLUMNS},
         "retreat__required_plan": retreat.required_plan,
         "retreat__audience_id": retreat.audience_id,
         "retreat__audience__name": retreat.audience.name,
