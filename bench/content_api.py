@@ -449,12 +449,11 @@ def measure(mode: str, name: str, urls, floor, client: APIClient, n: int) -> dic
 
     body = request()
     floor_body = floor(0)
-    if mode == "cold":
-        if orjson.loads(body) != orjson.loads(floor_body):
-            (ROOT / "bench" / "results").mkdir(exist_ok=True)
-            (ROOT / "bench" / "results" / "api_body.json").write_bytes(body)
-            (ROOT / "bench" / "results" / "floor_body.json").write_bytes(floor_body)
-            raise AssertionError(f"{name}: the floor's body differs from the API's (bench/results/*_body.json)")
+    if mode == "cold" and orjson.loads(body) != orjson.loads(floor_body):
+        (ROOT / "bench" / "results").mkdir(exist_ok=True)
+        (ROOT / "bench" / "results" / "api_body.json").write_bytes(body)
+        (ROOT / "bench" / "results" / "floor_body.json").write_bytes(floor_body)
+        raise AssertionError(f"{name}: the floor's body differs from the API's (bench/results/*_body.json)")
     with CaptureQueriesContext(connection) as queries:
         request()
     query_count = len(queries)  # read now: the log is a bounded deque
