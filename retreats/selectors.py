@@ -78,7 +78,7 @@ def _gathering_rows(reader: Reader, through_filter: Q, filters: RetreatFilters |
         queryset = queryset.filter(retreat__season=filters.season)
     summary = {column: Coalesce(F(f"retreat__summary__{column}"), Value(0)) for column in SUMMARY_COLUMNS[:3]}
     visible = f"retreat__summary__{VISIBLE_COUNT.get(reader.content_language, 'visible_en_count')}"
-    return queryset.annotate(  # type: ignore[misc]  # the plugin cannot see annotations on the auto-created through model
+    return queryset.annotate(
         playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
         track_count=Coalesce(F(visible), Value(0)),
         **summary,
