@@ -108,7 +108,7 @@ def build_database(scale: int, users: int) -> dict:
             email_verified=True,
             language="pt" if i % 2 else "en",
             content_language=("en", "pt", "en-pt")[i % 3],
-            subscription_status="active" if i % 4 else "",
+            subscription_status="active" if i % 4 else "inactive",
             subscription_plan="premium" if i % 8 == 1 else "basic",
         )
         for i in range(users)
