@@ -3,6 +3,7 @@
 The hot paths load rows with ``.values()`` (and ``.values_list()`` for tracks), which
 ``retreats.shapes`` turns into the bodies of docs/api.md: a list costs the same few queries
 whether it holds 3 gatherings or 300, and no model instances are built for thousands of tracks.
+Lists read the summary rows of ``retreats.summaries`` and never a track.
 """
 
 import uuid

@@ -1,8 +1,9 @@
 """The content API's response shapes (docs/api.md "Content"): each declared once, built from the
 rows of ``retreats.selectors`` and ``retreats.search``.
 
-The catalogue bodies are large (a group's detail lists every track), so ``build`` writes each
-dict literally from ``.values()`` rows; the renderer then only dumps it (``renders_camel_case``).
+The catalogue bodies can be large (a gathering's detail lists every track), so ``build`` writes
+each dict literally from ``.values()`` rows; the renderer then only dumps it
+(``renders_camel_case``).
 """
 
 from django.core.files.storage import default_storage
