@@ -9,10 +9,12 @@ import multiprocessing
 import os
 
 bind = f"127.0.0.1:{os.environ.get('PORT', '8000')}"
-# Threads overlap the waits on PostgreSQL, S3 and Cognito; processes use the cores.
+# Threads overlap the waits on PostgreSQL, Redis and S3; processes use the cores. Measured
+# with bench/load.py (deploy/README.md "Web process"): gthread, one process per core with 8
+# threads each, served the mobile mix at 2.5x the throughput of 5 sync workers on 2 cores.
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
-threads = int(os.environ.get("GUNICORN_THREADS", "4"))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count()))
+threads = int(os.environ.get("GUNICORN_THREADS", "8"))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", "60"))
 graceful_timeout = 30
 keepalive = 5

@@ -176,6 +176,25 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
 IS_POSTGRES = DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql")
+if IS_POSTGRES and not env.bool("DB_JIT", default=False):
+    # PostgreSQL's JIT compiled the catalogue's queries for longer than they ran (579 of 677 ms
+    # of a cold list at ten times the archive); the app's queries are short, so it stays off.
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options["options"] = f"{_options.get('options', '')} -c jit=off".strip()
+# Django's connection pool (psycopg's), an alternative to persistent connections: each process
+# keeps at most DB_POOL_MAX_SIZE connections shared by its threads. Off by default: see
+# deploy/README.md "Web process" for the measurements. It does not combine with rotating
+# credentials (the pool opens its connections itself) nor with CONN_MAX_AGE.
+DB_POOL_MAX_SIZE = env.int("DB_POOL_MAX_SIZE", default=0)
+if IS_POSTGRES and DB_POOL_MAX_SIZE:
+    if _database_from_secret:
+        raise ImproperlyConfigured("DB_POOL_MAX_SIZE does not work with DATABASE_SECRET_ID (rotating credentials).")
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+        "min_size": 1,
+        "max_size": DB_POOL_MAX_SIZE,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10.0),
+    }
 if IS_POSTGRES and _database_from_secret:
     # Credentials from Secrets Manager: after a rotation, a refused login re-reads the secret.
     DATABASES["default"]["ENGINE"] = "padmakara.rotating_postgres"

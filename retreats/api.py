@@ -12,7 +12,7 @@ from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
 from padmakara.api.etag import make_etag, not_modified
-from padmakara.api.pagination import page_from, page_parameters
+from padmakara.api.pagination import int_param, page_from, page_parameters
 from padmakara.api.renderers import dumps
 from padmakara.api.schema import ERROR_RESPONSES
 from padmakara.api.throttles import AnonymousThrottle, ContentThrottle
@@ -28,6 +28,11 @@ LANGUAGE_PARAM = OpenApiParameter(
     enum=["en", "pt"],
     description="Language of names and descriptions (default: the user's).",
 )
+# Gatherings per group in the catalogue list: the whole real archive's groups fit (about 40
+# each); at ten times its size the body stays small, and the group detail pages the rest.
+GATHERING_LIMIT = 50
+MAX_GATHERING_LIMIT = 100
+
 CONTENT_LANGUAGE_PARAM = OpenApiParameter(
     "contentLanguage",
     OpenApiTypes.STR,
@@ -109,6 +114,12 @@ class RetreatListView(ContentView):
             CONTENT_LANGUAGE_PARAM,
             OpenApiParameter("year", {"type": "integer", "minimum": 1900, "maximum": 2100}),
             OpenApiParameter("season", OpenApiTypes.STR, enum=["spring", "fall"]),
+            OpenApiParameter(
+                "gatheringLimit",
+                {"type": "integer", "minimum": 1, "maximum": MAX_GATHERING_LIMIT},
+                description=f"Gatherings listed per group, newest first (default {GATHERING_LIMIT}); "
+                "the rest are paged in the group detail.",
+            ),
             *page_parameters(),
         ],
         responses={200: shapes.RetreatList, **ERROR_RESPONSES},
@@ -117,9 +128,12 @@ class RetreatListView(ContentView):
         reader = self.reader(request)
         page = page_from(request)
         filters = self._filters(request)
+        per_group = int_param(request, "gatheringLimit", GATHERING_LIMIT, minimum=1, maximum=MAX_GATHERING_LIMIT)
 
         def build():
-            groups, total = selectors.retreat_groups_page(reader, filters, limit=page.limit, offset=page.offset)
+            groups, total = selectors.retreat_groups_page(
+                reader, filters, limit=page.limit, offset=page.offset, per_group=per_group
+            )
             return shapes.RetreatList.build(
                 page,
                 total,
@@ -148,11 +162,18 @@ class RetreatListView(ContentView):
 class RetreatGroupDetailView(ContentView):
     @extend_schema(
         operation_id="content_retreat",
-        parameters=[LANGUAGE_PARAM, CONTENT_LANGUAGE_PARAM],
+        parameters=[LANGUAGE_PARAM, CONTENT_LANGUAGE_PARAM, *page_parameters()],
         responses={200: shapes.RetreatGroup, **ERROR_RESPONSES},
     )
     def get(self, request, group_id):
-        return self.respond_object(request, shapes.RetreatGroup, selectors.retreat_group_detail, group_id)
+        reader = self.reader(request)
+        page = page_from(request)
+
+        def build():
+            rows = selectors.retreat_group_detail(reader, group_id, limit=page.limit, offset=page.offset)
+            return None if rows is None else shapes.RetreatGroup.build(rows, reader.language, page=page)
+
+        return self.respond(request, reader, build)
 
 
 class GatheringDetailView(ContentView):

@@ -7,7 +7,7 @@ class RetreatsConfig(AppConfig):
     verbose_name = _("Retreats")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
+        from django.db.models.signals import post_migrate, pre_migrate
 
         from . import receivers, search_signals, signals  # noqa: F401
 
@@ -15,6 +15,8 @@ class RetreatsConfig(AppConfig):
         self.register_profile_section()
         post_migrate.connect(ensure_audiences, sender=self)
         post_migrate.connect(create_sqlite_access_triggers, sender=self)
+        pre_migrate.connect(drop_sqlite_summary_triggers, sender=self)
+        post_migrate.connect(create_sqlite_summary_triggers, sender=self)
 
     def register_profile_section(self):
         """``GET /user/profile`` lists the listener's grants and attendances as ``access``, the
@@ -58,6 +60,27 @@ def create_sqlite_access_triggers(*, using="default", **kwargs) -> None:
 
     if connections[using].vendor == "sqlite":
         sqlite_create_triggers(connections[using], ("retreats_attendance",))
+
+
+def drop_sqlite_summary_triggers(*, using="default", **kwargs) -> None:
+    """Before a ``migrate`` on SQLite: its table rebuilds would drop the summary triggers."""
+    from django.db import connections
+
+    from .summaries import sqlite_drop_triggers
+
+    if connections[using].vendor == "sqlite":
+        sqlite_drop_triggers(connections[using])
+
+
+def create_sqlite_summary_triggers(*, using="default", **kwargs) -> None:
+    """After a ``migrate`` or ``flush`` on SQLite: the catalogue summaries' triggers
+    (retreats/summaries.py; PostgreSQL has them from migrations)."""
+    from django.db import connections
+
+    from .summaries import sqlite_create_triggers
+
+    if connections[using].vendor == "sqlite":
+        sqlite_create_triggers(connections[using])
 
 
 def ensure_audiences(*, using="default", apps=None, **kwargs) -> None:

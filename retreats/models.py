@@ -559,3 +559,67 @@ class TranscriptPage(models.Model):
 
     def __str__(self):
         return f"{self.transcript} p.{self.number}"
+
+
+class SessionSummary(models.Model):
+    """What lists show of a session, kept current by database triggers in the transaction of
+    every write of its tracks and transcripts (retreats/summaries.py): lists read this row and
+    never aggregate over tracks. No foreign key constraint: the triggers create and delete it."""
+
+    session = models.OneToOneField(
+        Session,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="summary",
+        verbose_name=_("session"),
+    )
+    track_count = models.PositiveIntegerField(_("tracks"), default=0)
+    # Tracks heard in English, in Portuguese, in either: what a listener of each content
+    # language is shown (every track where none is heard, as selectors.visible_tracks_q).
+    heard_en_count = models.PositiveIntegerField(default=0)
+    heard_pt_count = models.PositiveIntegerField(default=0)
+    heard_en_pt_count = models.PositiveIntegerField(default=0)
+    practice_count = models.PositiveIntegerField(_("practices"), default=0)
+    transcript_count = models.PositiveIntegerField(_("tracks with a transcript"), default=0)
+    duration = models.FloatField(_("duration (seconds)"), default=0)
+    languages = models.JSONField(_("languages"), default=list)
+    changed_at = models.DateTimeField(_("last change"), null=True)
+
+    class Meta:
+        verbose_name = _("session summary")
+        verbose_name_plural = _("session summaries")
+
+    def __str__(self):
+        return f"{self.session_id}: {self.track_count}"
+
+
+class GatheringSummary(models.Model):
+    """A gathering's sessions summed (``SessionSummary``), kept current by the same triggers."""
+
+    gathering = models.OneToOneField(
+        Retreat,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        primary_key=True,
+        related_name="summary",
+        verbose_name=_("gathering"),
+    )
+    session_count = models.PositiveIntegerField(_("sessions"), default=0)
+    track_count = models.PositiveIntegerField(_("tracks"), default=0)
+    # The tracks a listener of each content language is shown, summed over the sessions.
+    visible_en_count = models.PositiveIntegerField(default=0)
+    visible_pt_count = models.PositiveIntegerField(default=0)
+    visible_en_pt_count = models.PositiveIntegerField(default=0)
+    practice_count = models.PositiveIntegerField(_("practices"), default=0)
+    transcript_count = models.PositiveIntegerField(_("tracks with a transcript"), default=0)
+    duration = models.FloatField(_("duration (seconds)"), default=0)
+    languages = models.JSONField(_("languages"), default=list)
+    changed_at = models.DateTimeField(_("last change"), null=True)
+
+    class Meta:
+        verbose_name = _("gathering summary")
+        verbose_name_plural = _("gathering summaries")
+
+    def __str__(self):
+        return f"{self.gathering_id}: {self.track_count}"

@@ -3,15 +3,20 @@
 The hot paths load rows with ``.values()`` (and ``.values_list()`` for tracks), which
 ``retreats.shapes`` turns into the bodies of docs/api.md: a list costs the same few queries
 whether it holds 3 gatherings or 300, and no model instances are built for thousands of tracks.
+Lists read the summary rows of ``retreats.summaries`` and never a track.
 """
 
+import uuid
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, NullIf
+import orjson
+from django.contrib.postgres.expressions import ArraySubquery
+from django.db import connection
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models.functions import Coalesce, JSONObject, RowNumber
 
 from .access import AccessProfile, published_q
 from .models import Retreat, RetreatGroup, Session, Tag, Teacher, Track, TrackSpeaker, Transcript
@@ -57,6 +62,13 @@ def visible_tracks_q(reader: Reader) -> Q:
     return heard_in_q(codes) | Q(nothing_heard)
 
 
+# The summary column counting the tracks a listener of each content language is shown.
+VISIBLE_COUNT = {"en": "visible_en_count", "pt": "visible_pt_count", "en-pt": "visible_en_pt_count"}
+# The gathering summary's columns a list shows (retreats.summaries keeps them current).
+SUMMARY_COLUMNS = ("session_count", "practice_count", "transcript_count", "duration", "languages", "changed_at")
+GATHERING_ORDER = ("-retreat__start_date", "retreat__name")
+
+
 def _count_subquery(queryset, group_field: str):
     counted = queryset.order_by().values(group_field).annotate(c=Count("pk")).values("c")
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
@@ -70,57 +82,42 @@ def _gathering_rows(
     through=None,
     owner: str = "retreatgroup_id",
 ):
-    """Gatherings joined to their groups (a gathering may sit in several): one query.
-    ``through`` and ``owner`` join them to something else (a teacher's: ``teacher_id``)."""
+    """Gatherings joined to their groups (a gathering may sit in several) and to their summary
+    rows: one query, which never reads a track. ``through`` and ``owner`` join them to something
+    else (a teacher's: ``teacher_id``)."""
     Through = through or Retreat.groups.through
-    sessions = Session.objects.filter(retreat_id=OuterRef("retreat_id"))
-    # Tracks are counted per session and summed: a count over a join of every track with the
-    # sessions is planned as a sequential scan of the track table for each gathering.
-    # The tracks heard in the reader's languages, or every track where none is (visible_tracks_q,
-    # counted without its per-track NOT EXISTS, which is planned badly inside these subqueries).
-    heard = _count_subquery(
-        Track.objects.filter(heard_in_q(reader.content_codes), session_id=OuterRef("pk")), "session_id"
-    )
-    every = _count_subquery(Track.objects.filter(session_id=OuterRef("pk")), "session_id")
-    per_session = Coalesce(NullIf(heard, Value(0)), every)
-    track_totals = (
-        Session.objects.filter(retreat_id=OuterRef("retreat_id"))
-        .order_by()
-        .values("retreat_id")
-        .annotate(total=Sum(per_session))
-        .values("total")
-    )
     queryset = Through.objects.filter(through_filter, published_q("retreat__"))
     if filters and filters.year:
         queryset = queryset.filter(retreat__start_date__year=filters.year)
     if filters and filters.season:
         queryset = queryset.filter(retreat__season=filters.season)
-    return (
-        queryset.annotate(
-            playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
-            session_count=_count_subquery(sessions, "retreat_id"),
-            track_count=Coalesce(Subquery(track_totals, output_field=IntegerField()), Value(0)),
-        )
-        .order_by(owner, "-retreat__start_date", "retreat__name")
-        .values(
-            owner,
-            "retreat_id",
-            "retreat__uuid",
-            "retreat__name",
-            "retreat__name_pt",
-            "retreat__description",
-            "retreat__description_pt",
-            "retreat__season",
-            "retreat__start_date",
-            "retreat__end_date",
-            "retreat__required_plan",
-            "retreat__audience_id",
-            "retreat__audience__name",
-            "retreat__audience__name_pt",
-            "playable",
-            "session_count",
-            "track_count",
-        )
+    summary = {column: Coalesce(F(f"retreat__summary__{column}"), Value(0)) for column in SUMMARY_COLUMNS[:3]}
+    visible = f"retreat__summary__{VISIBLE_COUNT.get(reader.content_language, 'visible_en_count')}"
+    return queryset.annotate(
+        playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
+        track_count=Coalesce(F(visible), Value(0)),
+        **summary,
+        duration=Coalesce(F("retreat__summary__duration"), Value(0.0)),
+        languages=F("retreat__summary__languages"),
+        changed_at=F("retreat__summary__changed_at"),
+    ).values(
+        owner,
+        "retreat_id",
+        "retreat__uuid",
+        "retreat__name",
+        "retreat__name_pt",
+        "retreat__description",
+        "retreat__description_pt",
+        "retreat__season",
+        "retreat__start_date",
+        "retreat__end_date",
+        "retreat__required_plan",
+        "retreat__audience_id",
+        "retreat__audience__name",
+        "retreat__audience__name_pt",
+        "playable",
+        "track_count",
+        *SUMMARY_COLUMNS,
     )
 
 
@@ -173,9 +170,10 @@ def groups_with_published_gatherings(filters: RetreatFilters):
 
 
 def retreat_groups_page(
-    reader: Reader, filters: RetreatFilters, *, limit: int, offset: int
+    reader: Reader, filters: RetreatFilters, *, limit: int, offset: int, per_group: int
 ) -> tuple[list[tuple[dict, list[dict]]], int]:
-    """``GET /content/retreats``: a page of groups, each with its published gathering rows."""
+    """``GET /content/retreats``: a page of groups, each with its ``per_group`` latest published
+    gathering rows; every group row gets ``gathering_count`` (all of them, in the filters)."""
     groups_qs = groups_with_published_gatherings(filters)
     groups = list(groups_qs.values(*_GROUP_FIELDS)[offset : offset + limit])
     # A short page that is not past the end tells the total without a COUNT (the usual case:
@@ -183,11 +181,26 @@ def retreat_groups_page(
     total = offset + len(groups) if groups and len(groups) < limit else groups_qs.count()
     if not groups:
         return [], total
+    by_group = F("retreatgroup_id")
+    rows = (
+        _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=by_group,
+                order_by=[F(f) if f[0] != "-" else F(f[1:]).desc() for f in GATHERING_ORDER],
+            ),
+            gathering_count=Window(Count("pk"), partition_by=by_group),
+        )
+        .filter(rank__lte=per_group)
+        .order_by("retreatgroup_id", *GATHERING_ORDER)
+    )
     gatherings_by_group = defaultdict(list)
-    for row in _with_reasons(
-        reader, _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters)
-    ):
+    for row in _with_reasons(reader, rows):
         gatherings_by_group[row["retreatgroup_id"]].append(row)
+    for group in groups:
+        gatherings = gatherings_by_group[group["id"]]
+        group["gathering_count"] = gatherings[0]["gathering_count"] if gatherings else 0
     return [(group, gatherings_by_group[group["id"]]) for group in groups], total
 
 
@@ -220,14 +233,26 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     return by_retreat
 
 
-def retreat_group_detail(reader: Reader, group_uuid) -> tuple[dict, list[GatheringRows]] | None:
-    """``GET /content/retreat/{groupId}``: the group's row with its gatherings, sessions and tracks."""
+def retreat_group_detail(reader: Reader, group_uuid, *, limit: int, offset: int) -> tuple[dict, list[dict], int] | None:
+    """``GET /content/retreat/{groupId}``: the group's row, a page of its published gathering
+    rows (summaries, no tracks: those come with the gathering detail) and their number."""
     group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
     if group is None:
         return None
-    rows = with_places(_with_reasons(reader, _gathering_rows(reader, Q(retreatgroup_id=group["id"]))))
-    sessions = _sessions_with_tracks(reader, [row["retreat_id"] for row in rows])
-    return group, [(row, sessions[row["retreat_id"]]) for row in rows]
+    rows = with_places(
+        _with_reasons(
+            reader,
+            _gathering_rows(reader, Q(retreatgroup_id=group["id"]))
+            .annotate(gathering_count=Window(Count("pk")))
+            .order_by(*GATHERING_ORDER)[offset : offset + limit],
+        )
+    )
+    if rows:
+        total = rows[0]["gathering_count"]
+    else:  # past the end: the window counted nothing
+        total = Retreat.groups.through.objects.filter(published_q("retreat__"), retreatgroup_id=group["id"]).count()
+    group["gathering_count"] = total
+    return group, rows, total
 
 
 def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
@@ -236,7 +261,7 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
     if retreat is None:
         return None
     # A gathering outside every group still has a detail page: read it through a stand-in row.
-    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"]))[:1])
+    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"])).order_by()[:1])
     row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
     row["retreat_id"] = retreat["id"]
     with_places([row])
@@ -244,8 +269,9 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
 
 
 def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
-    retreat = Retreat.objects.select_related("audience").get(pk=retreat_id)
+    retreat = Retreat.objects.select_related("audience", "summary").get(pk=retreat_id)
     reason = reader.profile.reason_for_retreat(retreat)
+    summary = retreat.summary
     return {
         "retreat__uuid": retreat.uuid,
         "retreat__name": retreat.name,
@@ -255,8 +281,8 @@ def _ungrouped_gathering_row(reader: Reader, retreat_id: int) -> dict:
         "retreat__season": retreat.season,
         "retreat__start_date": retreat.start_date,
         "retreat__end_date": retreat.end_date,
-        "session_count": retreat.sessions.count(),
-        "track_count": Track.objects.filter(visible_tracks_q(reader), session__retreat=retreat).count(),
+        "track_count": getattr(summary, VISIBLE_COUNT.get(reader.content_language, "visible_en_count")),
+        **{column: getattr(summary, column) for column in SUMMARY_COLUMNS},
         "retreat__required_plan": retreat.required_plan,
         "retreat__audience_id": retreat.audience_id,
         "retreat__audience__name": retreat.audience.name,
@@ -279,63 +305,129 @@ class TrackRows:
     locked_reason: str | None = None
 
 
-def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
-    """``GET /content/track/{id}``: one track of a published gathering, locked or not.
-
-    Four plain queries (track, its gathering's groups, its tags, its speakers) compile faster than one query
-    with subqueries; the groups give both the ``retreat`` reference and the access decision."""
-    rows = (
+def _track_detail_queryset(track_uuid, related: bool):
+    """The track's row (with, on PostgreSQL, its groups, tags and speakers as arrays)."""
+    tracks = (
         Track.objects.filter(published_q("session__retreat__"), uuid=track_uuid)
         .order_by()
         .annotate(has_transcript=Exists(Transcript.objects.filter(track_id=OuterRef("pk"))))
-        .values(
-            "id",
-            "uuid",
-            "title",
-            "description",
-            "duration",
-            "order",
-            "language",
-            "languages",
-            "original_language",
-            "part_number",
-            "is_practice",
-            "read_along_checksum",
-            "file_size",
-            "original__uuid",
-            "has_transcript",
-            "session__uuid",
-            "session__name",
-            "session__name_pt",
-            "session__date",
-            "session__retreat_id",
-            "session__retreat__uuid",
-            "session__retreat__name",
-            "session__retreat__name_pt",
-            "session__retreat__audience_id",
-            "session__retreat__required_plan",
-        )[:1]
     )
-    if not rows:
+    if related:
+        tracks = tracks.annotate(
+            group_rows=ArraySubquery(
+                RetreatGroup.objects.filter(retreats=OuterRef("session__retreat_id"))
+                .order_by("order", "name")
+                .values(row=JSONObject(id="id", uuid="uuid", name="name", name_pt="name_pt"))
+            ),
+            tag_rows=ArraySubquery(
+                Tag.objects.filter(tracks=OuterRef("pk")).values(row=JSONObject(name="name", name_pt="name_pt"))
+            ),
+            speaker_rows=ArraySubquery(
+                TrackSpeaker.objects.filter(track_id=OuterRef("pk"))
+                .order_by("position")
+                .values(row=JSONObject(name="teacher__name", abbreviation="teacher__abbreviation"))
+            ),
+        )
+    return tracks.values(
+        "id",
+        "uuid",
+        "title",
+        "description",
+        "duration",
+        "order",
+        "language",
+        "languages",
+        "original_language",
+        "part_number",
+        "is_practice",
+        "read_along_checksum",
+        "file_size",
+        "original__uuid",
+        "has_transcript",
+        "session__uuid",
+        "session__name",
+        "session__name_pt",
+        "session__date",
+        "session__retreat_id",
+        "session__retreat__uuid",
+        "session__retreat__name",
+        "session__retreat__name_pt",
+        "session__retreat__audience_id",
+        "session__retreat__required_plan",
+        *(("group_rows", "tag_rows", "speaker_rows") if related else ()),
+    )[:1]
+
+
+# The track detail's SQL on PostgreSQL, compiled once per process: building and compiling
+# the queryset cost more than running it (about 60% of the selector's time on a cold read).
+_TRACK_SQL: dict[str, Any] = {}
+_PROBE = uuid.UUID(int=0)
+
+
+def _track_detail_row(track_uuid) -> dict | None:
+    if not _TRACK_SQL:
+        query = _track_detail_queryset(_PROBE, related=True).query
+        sql, params = query.get_compiler(using=connection.alias).as_sql()
+        _TRACK_SQL.update(
+            sql=sql,
+            params=params,
+            at=params.index(_PROBE),
+            columns=list(query.selected or (*query.values_select, *query.annotation_select)),
+        )
+    params = list(_TRACK_SQL["params"])
+    try:
+        params[_TRACK_SQL["at"]] = uuid.UUID(str(track_uuid))
+    except ValueError:
         return None
-    row = rows[0]
-    groups = list(
-        RetreatGroup.objects.filter(retreats=row["session__retreat_id"])
-        .order_by("order", "name")
-        .values_list("id", "uuid", "name", "name_pt")
-    )
+    with connection.cursor() as cursor:
+        cursor.execute(_TRACK_SQL["sql"], params)
+        found = cursor.fetchone()
+    if found is None:
+        return None
+    row = dict(zip(_TRACK_SQL["columns"], found, strict=True))
+    # Django reads jsonb as text: the fields' own conversion, done here.
+    row["languages"] = orjson.loads(row["languages"])
+    for name in ("group_rows", "tag_rows", "speaker_rows"):
+        row[name] = [orjson.loads(item) for item in row[name]]
+    return row
+
+
+def track_detail(reader: Reader, track_uuid) -> TrackRows | None:
+    """``GET /content/track/{id}``: one track of a published gathering, locked or not.
+
+    On PostgreSQL one query, compiled once: the track with its gathering's groups, its tags and
+    its speakers as arrays. Elsewhere (SQLite for ``make run``) three more plain queries read
+    those. The groups give both the ``retreat`` reference and the access decision."""
+    related = connection.vendor == "postgresql"
+    if related:
+        row = _track_detail_row(track_uuid)
+    else:
+        rows = _track_detail_queryset(track_uuid, related=False)
+        row = rows[0] if rows else None
+    if row is None:
+        return None
+    if related:
+        groups = [(g["id"], g["uuid"], g["name"], g["name_pt"]) for g in row["group_rows"]]
+        tags = [(t["name"], t["name_pt"]) for t in row["tag_rows"]]
+        speakers = [(s["name"], s["abbreviation"]) for s in row["speaker_rows"]]
+    else:
+        groups = list(
+            RetreatGroup.objects.filter(retreats=row["session__retreat_id"])
+            .order_by("order", "name")
+            .values_list("id", "uuid", "name", "name_pt")
+        )
+        tags = list(Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt"))
+        speakers = list(
+            TrackSpeaker.objects.filter(track_id=row["id"])
+            .order_by("position")
+            .values_list("teacher__name", "teacher__abbreviation")
+        )
     audience, plan = row["session__retreat__audience_id"], row["session__retreat__required_plan"]
     playable = reader.profile.can_play(
         audience=audience,
         required_plan=plan,
         group_ids={group[0] for group in groups},
         gathering_id=row["session__retreat_id"],
-    )
-    tags = list(Tag.objects.filter(tracks__id=row["id"]).values_list("name", "name_pt"))
-    speakers = list(
-        TrackSpeaker.objects.filter(track_id=row["id"])
-        .order_by("position")
-        .values_list("teacher__name", "teacher__abbreviation")
     )
     reason = None if playable else reader.profile.reason(audience=audience, required_plan=plan)
     return TrackRows(row=row, groups=groups, tags=tags, speakers=speakers, playable=playable, locked_reason=reason)
@@ -395,6 +487,8 @@ def teacher_detail(reader: Reader, abbreviation: str) -> tuple[dict, list[dict]]
         return None
     rows = _with_reasons(
         reader,
-        _gathering_rows(reader, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"),
+        _gathering_rows(
+            reader, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"
+        ).order_by(*GATHERING_ORDER),
     )
     return teacher, with_places(rows)

@@ -1,8 +1,9 @@
 """The content API's response shapes (docs/api.md "Content"): each declared once, built from the
 rows of ``retreats.selectors`` and ``retreats.search``.
 
-The catalogue bodies are large (a group's detail lists every track), so ``build`` writes each
-dict literally from ``.values()`` rows; the renderer then only dumps it (``renders_camel_case``).
+The catalogue bodies can be large (a gathering's detail lists every track), so ``build`` writes
+each dict literally from ``.values()`` rows; the renderer then only dumps it
+(``renders_camel_case``).
 """
 
 from django.core.files.storage import default_storage
@@ -110,6 +111,15 @@ class GatheringSummary(Shape):
     audience = AudienceRef()
     locked = serializers.BooleanField()
     lockedReason = locked_reason_field()
+    duration = serializers.FloatField(help_text="Seconds: every recording of the gathering, in every language.")
+    languages = serializers.ListField(
+        child=serializers.ChoiceField(choices=LANGUAGE_CODES), help_text="Every language heard in the gathering."
+    )
+    practiceCount = serializers.IntegerField(help_text="Tracks that are guided recitations or practices.")
+    transcriptCount = serializers.IntegerField(help_text="Tracks with a transcript.")
+    changedAt = serializers.DateTimeField(
+        allow_null=True, help_text="The last change of its sessions, tracks or transcripts."
+    )
 
     @classmethod
     def build(cls, row: dict, language: str) -> dict:
@@ -129,6 +139,11 @@ class GatheringSummary(Shape):
             },
             "locked": not row["playable"],
             "lockedReason": row["locked_reason"],
+            "duration": row["duration"],
+            "languages": row["languages"] or [],
+            "practiceCount": row["practice_count"],
+            "transcriptCount": row["transcript_count"],
+            "changedAt": iso_datetime(row["changed_at"]) if row["changed_at"] else None,
         }
 
 
@@ -151,6 +166,18 @@ class Place(Shape):
         return {"name": name, "abbreviation": abbreviation, "location": location, "photoUrl": storage_url(photo)}
 
 
+class GatheringInGroup(GatheringSummary):
+    description = serializers.CharField()
+    places = Place(many=True)
+
+    @classmethod
+    def build(cls, row: dict, language: str) -> dict:
+        gathering = GatheringSummary.build(row, language)
+        gathering["description"] = pick_language(row["retreat__description"], row["retreat__description_pt"], language)
+        gathering["places"] = [Place.build(place) for place in row["places"]]
+        return gathering
+
+
 class Gathering(GatheringSummary):
     description = serializers.CharField()
     places = Place(many=True)
@@ -171,27 +198,35 @@ class RetreatGroupSummary(Shape):
     name = serializers.CharField()
     description = serializers.CharField()
     imageUrl = serializers.CharField(allow_null=True)
-    gatherings = GatheringSummary(many=True)
-
-    gathering_shape = GatheringSummary  # what each of ``gatherings`` is built with
+    gatheringCount = serializers.IntegerField(help_text="All its published gatherings (in the filters).")
+    gatherings = GatheringSummary(many=True, help_text="The latest gatheringLimit of them, newest first.")
 
     @classmethod
-    def build(cls, rows: tuple[dict, list], language: str) -> dict:
-        """``rows``: the group's row and its gatherings' (``list[dict]`` here, ``list[GatheringRows]`` in the detail)."""
+    def build(cls, rows: tuple[dict, list[dict]], language: str) -> dict:
+        """``rows``: the group's row and its gathering rows."""
         group, gatherings = rows
         return {
             "id": group["uuid"],
             "name": pick_language(group["name"], group["name_pt"], language),
             "description": pick_language(group["description"], group["description_pt"], language),
             "imageUrl": default_storage.url(group["image"]) if group["image"] else None,
-            "gatherings": [cls.gathering_shape.build(gathering, language) for gathering in gatherings],
+            "gatheringCount": group["gathering_count"],
+            "gatherings": [GatheringSummary.build(gathering, language) for gathering in gatherings],
         }
 
 
 class RetreatGroup(RetreatGroupSummary):
-    gatherings = Gathering(many=True)
+    gatherings = GatheringInGroup(many=True, help_text="A page of them (limit, offset), newest first.")
+    totalCount = serializers.IntegerField(help_text="As gatheringCount: the page's total.")
+    hasMore = serializers.BooleanField()
 
-    gathering_shape = Gathering
+    @classmethod
+    def build(cls, rows, language: str, *, page=None) -> dict:
+        """``rows``: ``selectors.retreat_group_detail``; ``page`` the window of gatherings."""
+        group, gatherings, total = rows
+        body = RetreatGroupSummary.build((group, []), language)
+        body["gatherings"] = [GatheringInGroup.build(gathering, language) for gathering in gatherings]
+        return {**body, **page.meta(total)}
 
 
 class RetreatList(PageShape):

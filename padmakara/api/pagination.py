@@ -20,7 +20,7 @@ class Page:
         return {"totalCount": total_count, "hasMore": self.offset + self.limit < total_count}
 
 
-def _int_param(request, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
+def int_param(request, name: str, default: int, *, minimum: int, maximum: int | None = None) -> int:
     raw = request.query_params.get(name)
     if raw in (None, ""):
         return default
@@ -39,8 +39,8 @@ def _int_param(request, name: str, default: int, *, minimum: int, maximum: int |
 def page_from(request) -> Page:
     """The requested window; out-of-range values answer 400 ``validation_error``."""
     return Page(
-        limit=_int_param(request, "limit", settings.API_PAGE_SIZE, minimum=1, maximum=settings.API_MAX_PAGE_SIZE),
-        offset=_int_param(request, "offset", 0, minimum=0, maximum=settings.API_MAX_OFFSET),
+        limit=int_param(request, "limit", settings.API_PAGE_SIZE, minimum=1, maximum=settings.API_MAX_PAGE_SIZE),
+        offset=int_param(request, "offset", 0, minimum=0, maximum=settings.API_MAX_OFFSET),
     )
 
 

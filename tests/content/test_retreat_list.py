@@ -1,3 +1,5 @@
+import datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -60,7 +62,13 @@ def test_it_lists_groups_with_their_published_gatherings(user_api):
         "audience",
         "locked",
         "lockedReason",
+        "duration",
+        "languages",
+        "practiceCount",
+        "transcriptCount",
+        "changedAt",
     }
+    assert listed["gatheringCount"] == 2
     assert gathering["audience"] == {"slug": "free-anyone", "name": "Free for anyone"}
     assert gathering["lockedReason"] is None
     assert gathering["sessionCount"] == 2
@@ -240,3 +248,25 @@ def test_it_renders_again_for_a_listener_with_other_access(api, user, other_user
     assert len(queries) > 1  # not the one query of a rendering served again
     assert second["ETag"] != first["ETag"]
     assert second.json()["retreatGroups"][0]["gatherings"][0]["locked"] is False
+
+
+def test_it_lists_the_latest_gathering_limit_gatherings_of_each_group(user_api):
+    group, other = make_group(), make_group()
+    for year in range(2010, 2016):
+        make_retreat(groups=[group], start_date=datetime.date(year, 4, 1))
+    make_retreat(groups=[other])
+
+    groups = user_api.get(URL, {"gatheringLimit": 2}).json()["retreatGroups"]
+
+    by_id = {g["id"]: g for g in groups}
+    assert [g["year"] for g in by_id[str(group.uuid)]["gatherings"]] == [2015, 2014]
+    assert by_id[str(group.uuid)]["gatheringCount"] == 6
+    assert (len(by_id[str(other.uuid)]["gatherings"]), by_id[str(other.uuid)]["gatheringCount"]) == (1, 1)
+
+
+@pytest.mark.parametrize("value", ["0", "101", "many"])
+def test_it_refuses_a_bad_gathering_limit(user_api, value):
+    response = user_api.get(URL, {"gatheringLimit": value})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "validation_error"
+    assert "gatheringLimit" in response.json()["error"]["details"]

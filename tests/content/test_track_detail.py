@@ -54,6 +54,6 @@ def test_it_costs_a_fixed_number_of_queries(user_api, django_assert_num_queries)
     _, [retreat] = make_catalogue(gatherings=1, sessions=1, tracks=1)
     track = retreat.sessions.get().tracks.get(language="pt")
 
-    # access profile, the track with its context, its gathering's groups, its tags, its speakers
-    with django_assert_num_queries(5):
+    # access profile, the track with its context, its gathering's groups, its tags and speakers
+    with django_assert_num_queries(2):
         user_api.get(f"/api/v1/content/track/{track.uuid}")
