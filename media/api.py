@@ -11,7 +11,7 @@ from padmakara.api.schema import ErrorEnvelopeSerializer, error_responses
 from padmakara.api.throttles import AnonymousThrottle, MediaThrottle
 from retreats.access import AccessProfile
 
-from . import bundles, selectors, shapes, signing
+from . import bundles, selectors, shapes, signing, watermarks
 from .models import QUALITIES
 
 
@@ -55,14 +55,18 @@ class AudioURLView(PublicMediaView):
 
 
 class TranscriptURLView(PublicMediaView):
-    @extend_schema(responses={200: shapes.TranscriptURL, **error_responses(403)}, summary="Transcript URL")
+    @extend_schema(responses={200: shapes.TranscriptURL, **error_responses(403, 409)}, summary="Transcript URL")
     def get(self, request, track_id):
         track = selectors.track_for_playback(self.profile(request), track_id)
         transcript = selectors.transcript_for(track, request.query_params.get("language") or None)
         if transcript is None:
             raise selectors.NotFound("This track has no transcript.")
-        signed = signing.sign(transcript.pdf_file.name, expires_in=signing.expiry_seconds(), request=request)
-        return Response(shapes.TranscriptURL.build(signed, transcript))
+        key = transcript.pdf_file.name
+        watermarked = watermarks.wants_watermark(request.user)
+        if watermarked:
+            key = watermarks.for_transcript(transcript, request.user).key
+        signed = signing.sign(key, expires_in=signing.expiry_seconds(), request=request)
+        return Response(shapes.TranscriptURL.build(signed, transcript, watermarked=watermarked))
 
 
 class DownloadCreateView(MediaView):
@@ -101,5 +105,5 @@ class DownloadCreateView(MediaView):
 class DownloadDetailView(MediaView):
     @extend_schema(responses={200: shapes.DownloadBundle}, summary="Offline bundle status")
     def get(self, request, download_id):
-        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=download_id)
+        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=download_id, user=request.user)
         return self.bundle_response(request, bundle)

@@ -9,7 +9,7 @@ survives a redelivery: the claim (media/jobs.py) recognises its own dead earlier
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import bundles, jobs, processing, uploads
+from . import bundles, jobs, processing, uploads, watermarks
 
 
 class MediaTask(Task):
@@ -67,3 +67,8 @@ def abort_stale_uploads() -> int:
 @shared_task(name="media.tasks.requeue_waiting", acks_late=True, time_limit=600, soft_time_limit=570)
 def requeue_waiting() -> int:
     return jobs.requeue_waiting()
+
+
+@shared_task(name="media.tasks.delete_expired_watermarks", acks_late=True, time_limit=600, soft_time_limit=570)
+def delete_expired_watermarks() -> int:
+    return watermarks.watermarks_delete_expired()
