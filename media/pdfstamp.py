@@ -281,3 +281,16 @@ def _write_xref_stream(appender: _Appender, keep: dict, prev: int) -> None:
     data = b"%d 0 obj\n%s\nendobj\n" % (number, body)
     appender.out.write(data)
     appender.out.write(b"startxref\n%d\n%%%%EOF\n" % start)
+
+
+def inspect(source: BinaryIO) -> int:
+    """The page count of a PDF that :func:`stamp_footer` can stamp; :class:`StampError` (saying
+    why) for one it cannot. Reads the page objects only, as stamping does."""
+    reader = _open(source)
+    try:
+        count = len(reader.pages)
+    except (PdfReadError, PyPdfError, ValueError, KeyError, TypeError, IndexError, RecursionError) as exc:
+        raise StampError(f"The PDF's pages cannot be read ({exc}).") from exc
+    if count == 0:
+        raise StampError("The PDF has no pages.")
+    return count

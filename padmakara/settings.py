@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "retreats",
     "progress",
     "media",
+    "library",
     "notifications",
     "subscriptions",
     "dashboard",
@@ -305,6 +306,10 @@ MEDIA_PDF_MAX_SECONDS = env.int("MEDIA_PDF_MAX_SECONDS", default=120)
 MEDIA_WATERMARK_PDFS = env_bool("MEDIA_WATERMARK_PDFS", default=True)
 MEDIA_WATERMARK_TTL_HOURS = env.int("MEDIA_WATERMARK_TTL_HOURS", default=72)
 MEDIA_WATERMARK_WAIT_SECONDS = env.int("MEDIA_WATERMARK_WAIT_SECONDS", default=30)
+# Books (library): the largest PDF and cover image staff may upload.
+LIBRARY_PDF_MAX_BYTES = env.int("LIBRARY_PDF_MAX_BYTES", default=500 * 1024 * 1024)
+LIBRARY_COVER_MAX_BYTES = env.int("LIBRARY_COVER_MAX_BYTES", default=5 * 1024 * 1024)
+LIBRARY_COVER_MAX_PIXELS = env.int("LIBRARY_COVER_MAX_PIXELS", default=4000)
 if MEDIA_WATERMARK_TTL_HOURS * 3600 < MEDIA_URL_EXPIRY_SECONDS + 2 * 3600:
     # A copy must outlive every URL signed for it (it is kept alive at most once an hour).
     raise ImproperlyConfigured("MEDIA_WATERMARK_TTL_HOURS must exceed MEDIA_URL_EXPIRY_SECONDS by two hours or more.")
