@@ -446,12 +446,12 @@ class MotoServer:
 
         self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-        for _ in range(100):
+        for _ in range(300):
             try:
-                requests.get(self.url, timeout=1)
+                requests.get(self.url, timeout=5)
                 break
-            except requests.ConnectionError:
-                time.sleep(0.1)
+            except requests.RequestException:  # not listening yet, or slow on a busy machine
+                time.sleep(0.2)
         boto3.client("s3", endpoint_url=self.url, region_name="eu-west-1", aws_access_key_id="testing",
                      aws_secret_access_key="testing").create_bucket(
             Bucket="bench", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})  # fmt: skip

@@ -4,6 +4,7 @@ its best page, among the books the reader may open (the access rule, through
 :func:`library.selectors.readable_books`)."""
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.db import connection
 from django.db.models import Min
@@ -13,12 +14,12 @@ from retreats.search import SearchHit, SearchRequest
 from retreats.selectors import Reader
 
 from . import selectors
-from .models import BookPage
+from .models import Book, BookPage
 
 KIND = "book"
 
 
-def _readable_ids(reader: Reader) -> dict[int, object]:
+def _readable_ids(reader: Reader) -> dict[int, Book]:
     books, _hidden = selectors.readable_books(reader.profile)
     return {book.pk: book for book in books}
 
@@ -38,12 +39,13 @@ def _hit(book, language: str, score: float, page: int, highlights: list[str]) ->
     )
 
 
-def _postgres(reader: Reader, request: SearchRequest, books: dict) -> tuple[list[SearchHit], int]:
+def _postgres(reader: Reader, request: SearchRequest, books: dict[int, Book]) -> tuple[list[SearchHit], int]:
     queries = content_search.PostgresBackend._parse(request)
     if not queries:
         return [], 0
     known = ", ".join(f"'{code}'" for code in content_search.CONFIGURATIONS)
-    branches, params = [], []
+    branches: list[str] = []
+    params: list[Any] = []
     for code, parsed in queries.items():
         language = f"= '{code}'" if code in content_search.CONFIGURATIONS else f"NOT IN ({known})"
         configuration = content_search.CONFIGURATIONS.get(code, content_search.FALLBACK_CONFIGURATION)
@@ -79,7 +81,7 @@ def _postgres(reader: Reader, request: SearchRequest, books: dict) -> tuple[list
     return hits, total
 
 
-def _substring(reader: Reader, request: SearchRequest, books: dict) -> tuple[list[SearchHit], int]:
+def _substring(reader: Reader, request: SearchRequest, books: dict[int, Book]) -> tuple[list[SearchHit], int]:
     wanted, unwanted = content_search._substring_terms(request.text)
     if not wanted:
         return [], 0

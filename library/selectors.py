@@ -15,7 +15,7 @@ def may_read(profile: AccessProfile, book: Book) -> bool:
     """The gatherings' rule for a book (its groups prefetched): ``gathering`` stands for the
     gathering whose attendance or grant opens it."""
     return profile.can_play(
-        audience=book.audience_id,
+        audience=book.audience_id or "",
         required_plan=book.required_plan,
         group_ids={group.pk for group in book.groups.all()},
         gathering_id=book.gathering_id or 0,

@@ -87,7 +87,7 @@ def book_read_text(*, book_id: int) -> bool:
     if book is None or not book.pdf_file:
         return False
     try:
-        with media_storage.local_copy(book.pdf_file.name, suffix=".pdf") as (path, checksum, size):
+        with media_storage.local_copy(book.pdf_file.name or "", suffix=".pdf") as (path, checksum, size):
             pages = processing.read_pdf_text(path).pages
     except audio.MediaError as exc:
         Book.objects.filter(pk=book_id).update(text_status=Book.TextStatus.FAILED, text_error=str(exc))
