@@ -45,7 +45,7 @@ class BookForm(forms.ModelForm):
 @admin.register(Book)
 class BookAdmin(admin.ModelAdmin):
     form = BookForm
-    list_display = ["title", "authors", "language", "version", "status", "audience", "page_count", "text_status"]
+    list_display = ["title", "language", "status", "audience", "text_status"]
     list_filter = ["status", "language", "audience", "text_status"]
     list_select_related = ["audience"]
     search_fields = ["title", "title_pt", "authors"]

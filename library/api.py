@@ -46,7 +46,10 @@ class BookView(APIView):
 
 class BookListView(BookView):
     @extend_schema(
-        parameters=[LANGUAGE_PARAM], responses={200: shapes.BookList, **error_responses(400)}, summary="Books"
+        parameters=[LANGUAGE_PARAM],
+        responses={200: shapes.BookList, **error_responses(400)},
+        summary="Books",
+        operation_id="content_books_list",
     )
     def get(self, request):
         language = self.language(request)
@@ -58,7 +61,10 @@ class BookListView(BookView):
 
 class BookDetailView(BookView):
     @extend_schema(
-        parameters=[LANGUAGE_PARAM], responses={200: shapes.Book, **error_responses(400, 404)}, summary="Book"
+        parameters=[LANGUAGE_PARAM],
+        responses={200: shapes.Book, **error_responses(400, 404)},
+        summary="Book",
+        operation_id="content_book_retrieve",
     )
     def get(self, request, book_id):
         language = self.language(request)
@@ -69,7 +75,11 @@ class BookDetailView(BookView):
 class BookURLView(BookView):
     throttle_classes = [AnonymousThrottle, MediaThrottle]
 
-    @extend_schema(responses={200: shapes.BookURL, **error_responses(404, 409)}, summary="Book PDF URL")
+    @extend_schema(
+        responses={200: shapes.BookURL, **error_responses(404, 409)},
+        summary="Book PDF URL",
+        operation_id="content_book_pdf",
+    )
     def get(self, request, book_id):
         book = selectors.book_for(self.profile(request), book_id)
         key, page_count = book.pdf_file.name, book.page_count

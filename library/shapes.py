@@ -17,7 +17,9 @@ class Book(Shape):
     titleEn = serializers.CharField()
     titlePt = serializers.CharField(allow_blank=True)
     authors = serializers.ListField(child=serializers.CharField(), help_text="The main author first.")
-    language = serializers.ChoiceField(choices=[code for code, _ in LANGUAGE_CHOICES])
+    language = serializers.CharField(
+        help_text="The book's language: " + ", ".join(code for code, _ in LANGUAGE_CHOICES) + "."
+    )
     version = serializers.CharField(allow_blank=True)
     coverUrl = serializers.URLField(allow_null=True, help_text="Signed, short-lived; null without a cover.")
     pageCount = serializers.IntegerField()
