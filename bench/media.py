@@ -3,15 +3,27 @@
 1. Peak RSS growth of the app process (gunicorn, one sync worker) while a large file goes
    through the admin's local-mode chunked upload. Target: < 50 MB.
 2. Peak RSS growth of the process building an offline bundle of that file. Target: < 50 MB.
-3. Bundle build throughput against a plain ``zipfile`` copy of the same file. Target ≥ 0.8.
+3. Bundle build throughput against a plain ``zipfile`` copy of the same file, written with the
+   builder's own 1 MiB chunks (the floor). Target ≥ 0.8.
 4. Transcoding speed (probe + medium + low AAC renditions) as × realtime.
 5. Signed URL generation per second (app-signed, S3 presigned, CloudFront signed).
+6. Watermarking a listener's copy of a 600-page transcript (media/watermarks.py: storage read,
+   stamp, storage write): time per page and peak RSS growth (target < 50 MB), against copying
+   the unmarked file through the same storage path (the floor), interleaved in one run.
+7. The S3 paths on moto's server (a separate process, real HTTP): the bundle build and the
+   watermark against their floors (the same bytes through the same storage calls, no work).
 
-Usage: ``python bench/media.py [--upload-mb 1024] [--talk-minutes 30]``. Everything runs on
-loopback in a temporary folder (SQLite, local storage); nothing outside is touched.
+``--scale 1|10``: 1 is the real archive's largest transcript (600 pages) and a 1 GB talk; 10
+multiplies both (6,000 pages, 10 GB; ``--upload-mb`` and ``--s3-mb`` override the sizes).
+``--only watermark,s3`` runs some parts only (upload, bundle, transcode, signing, watermark, s3).
+
+Usage: ``python bench/media.py [--scale 1] [--upload-mb N] [--s3-mb N] [--talk-minutes 30]``.
+Everything runs on loopback in a temporary folder (SQLite, local storage, moto's S3 server);
+nothing outside is touched.
 """
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -177,11 +189,18 @@ def bench_bundle(workdir: str) -> tuple[float, float, int, str]:
     return float(growth), float(elapsed), int(size), path
 
 
+CHUNK = 1024 * 1024  # media.storage.CHUNK: what the builder reads and writes at a time
+
+
 def bench_zipfile(path: str, workdir: str) -> float:
+    """The floor: the same file stored in a ZIP, read and written in the builder's chunk size
+    (``ZipFile.write`` would copy in 8 KiB pieces)."""
     target = Path(workdir) / "plain.zip"
     started = time.perf_counter()
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
-        archive.write(path, "file.bin")
+        info = zipfile.ZipInfo("file.bin", date_time=time.localtime()[:6])
+        with open(path, "rb") as source, archive.open(info, "w", force_zip64=True) as out:
+            shutil.copyfileobj(source, out, CHUNK)
     elapsed = time.perf_counter() - started
     target.unlink()
     return elapsed
@@ -248,32 +267,275 @@ def bench_signing() -> dict[str, float]:
     return results
 
 
+MAKE_PDF = """
+import sys
+from fpdf import FPDF
+pages, path = int(sys.argv[1]), sys.argv[2]
+pdf = FPDF()
+pdf.set_font("helvetica", size=11)
+words = "the mind rests in its own nature, clear and open, neither grasping nor rejecting what arises".split()
+for n in range(pages):
+    pdf.add_page()
+    # About 3,000 characters a page, different on every page (as a transcript's are).
+    text = " ".join(words[(n * 7 + i) % len(words)] for i in range(520))
+    pdf.multi_cell(0, 5, f"Page {n + 1}. " + text)
+pdf.output(path)
+"""
+
+
+def make_transcript_pdf(path: Path, pages: int) -> None:
+    """A text PDF of ``pages`` pages, made in a process of its own (its memory is not measured)."""
+    subprocess.run([sys.executable, "-c", MAKE_PDF, str(pages), str(path)], check=True)
+
+
+# Runs in a process of its own (manage.py shell): RSS is that process's, reset before each pass
+# (/proc/self/clear_refs 5 resets the peak), the floor and the watermark interleaved.
+WATERMARK = """
+import os, re, shutil, time, json
+from pathlib import Path
+from django.utils import timezone
+from media import storage as media_storage, watermarks
+from media.models import WatermarkedCopy
+from tests import factories
+
+def rss(field):
+    return int(re.search(rf"^{field}:\\s+(\\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
+
+def reset_peak():
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        return True
+    except OSError:
+        return False
+
+with open(os.environ["BENCH_PDF"], "rb") as fh:
+    key = media_storage.put_file("retreats/bench/transcript-%d.pdf" % time.time_ns(), fh)
+retreat = factories.make_retreat(slug="bench-wm-%d" % time.time_ns())
+track = factories.make_track(factories.make_session(retreat))
+transcript = factories.make_transcript(track, pdf_file=key, checksum="bench", pages=())
+
+def floor():
+    with (media_storage.local_copy(key, suffix=".pdf") as (path, _sha, _size), open(path, "rb") as source,
+          media_storage.writer("watermarks/floor.pdf") as out):
+        shutil.copyfileobj(source, out, media_storage.CHUNK)
+
+rounds = int(os.environ.get("BENCH_ROUNDS", "3"))
+# A new listener each run (no stored copy to reuse), made beforehand: password hashing is not timed.
+users = [factories.make_user(name="João Conceição", email="joao-%d-%d@example.org" % (n, time.time_ns()))
+         for n in range(rounds + 1)]
+
+def watermark():
+    copy = watermarks.for_transcript(transcript, users.pop())
+    assert copy.page_count == int(os.environ["BENCH_PAGES"]), copy.page_count
+
+floor(); watermark()  # warm: imports, first queries, clients
+results = {"floor": [], "watermark": [], "floor_rss": [], "watermark_rss": [], "peak_reset": reset_peak()}
+for _ in range(rounds):
+    for name, run in (("floor", floor), ("watermark", watermark)):
+        reset_peak()
+        base = rss("VmRSS")
+        started = time.perf_counter()
+        run()
+        results[name].append(time.perf_counter() - started)
+        results[name + "_rss"].append((rss("VmHWM") - base) / 1024)
+print("RESULT " + json.dumps(results))
+"""
+
+
+def _ensure_db(env: dict) -> None:
+    marker = Path(env["VAR_DIR"]) / ".migrated"
+    if not marker.exists():
+        _manage(env, "migrate", "--noinput")
+        marker.touch()
+
+
+def bench_watermark(workdir: str, pdf: Path, pages: int, extra_env: dict | None = None) -> dict:
+    env = {**_env(workdir), "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": "memory://",
+           "BENCH_PDF": str(pdf), "BENCH_PAGES": str(pages), **(extra_env or {})}  # fmt: skip
+    _ensure_db(env)
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", WATERMARK], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return json.loads(next(x for x in out.splitlines() if x.startswith("RESULT"))[7:])
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
+def print_watermark(label: str, pages: int, size_mb: float, r: dict) -> None:
+    wm, fl = _median(r["watermark"]), _median(r["floor"])
+    print(f"watermark {label} {pages} pages ({size_mb:.1f} MB): {wm:.2f} s = {wm / pages * 1000:.2f} ms/page, "
+          f"RSS grew {max(r['watermark_rss']):.1f} MB (target < 50); copying the unmarked file (floor) {fl:.3f} s, "
+          f"RSS grew {max(r['floor_rss']):.1f} MB; watermark/floor time = {wm / fl:.1f}x "
+          f"(median of {len(r['watermark'])} interleaved runs{'' if r['peak_reset'] else '; peak RSS not resettable'})")  # fmt: skip
+
+
+# The bundle build on S3 and its floor: the same object streamed from storage in the same chunks
+# into a stored ZIP written through the same storage writer, with nothing else.
+S3_BUNDLE = """
+import hashlib, json, os, re, shutil, time, zipfile
+from pathlib import Path
+from django.utils import timezone
+from media import bundles, storage as media_storage
+from retreats.access import AccessProfile
+from retreats.models import Track
+from tests import factories
+
+def rss(field):
+    return int(re.search(rf"^{field}:\\s+(\\d+) kB", Path("/proc/self/status").read_text(), re.M).group(1))
+
+def reset_peak():
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+    except OSError:
+        pass
+
+digest = hashlib.sha256()
+with open(os.environ["BENCH_FILE"], "rb") as fh:
+    while chunk := fh.read(1 << 20):
+        digest.update(chunk)
+    fh.seek(0)
+    key = media_storage.put_file("retreats/bench/s3-%d.mp3" % time.time_ns(), fh)
+retreat = factories.make_retreat(slug="bench-s3-%d" % time.time_ns())
+track = factories.make_track(factories.make_session(retreat))
+Track.objects.filter(pk=track.pk).update(audio_file=key, processing_status="ready", checksum=digest.hexdigest())
+staff = factories.make_staff(email="bench-s3-%d@example.org" % time.time_ns())
+
+def builder():
+    bundle = bundles.bundle_request(profile=AccessProfile.for_user(staff), user=staff, track_ids=[track.uuid],
+                                     include_transcripts=False, quality="high")
+    bundles.bundle_build(bundle_id=bundle.pk)
+    bundle.refresh_from_db()
+    assert bundle.status == "ready", bundle.status
+    media_storage.default_storage.delete(bundle.file)
+    bundle.delete()
+
+def floor():
+    with media_storage.writer("bundles/floor.zip") as tmp:
+        with zipfile.ZipFile(tmp, "w", allowZip64=True) as archive:
+            info = zipfile.ZipInfo("file.mp3", date_time=time.localtime()[:6])
+            with archive.open(info, "w", force_zip64=True) as out:
+                for chunk in media_storage.iter_chunks(key):
+                    out.write(chunk)
+
+results = {"floor": [], "builder": [], "floor_rss": [], "builder_rss": []}
+for _ in range(int(os.environ.get("BENCH_ROUNDS", "2"))):
+    for name, run in (("floor", floor), ("builder", builder)):
+        reset_peak()
+        base = rss("VmRSS")
+        started = time.perf_counter()
+        run()
+        results[name].append(time.perf_counter() - started)
+        results[name + "_rss"].append((rss("VmHWM") - base) / 1024)
+print("RESULT " + json.dumps(results))
+"""
+
+
+class MotoServer:
+    """moto's S3 server in a process of its own, with one bucket."""
+
+    def __init__(self):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+
+    def __enter__(self) -> "MotoServer":
+        import boto3
+        import requests
+
+        self.process = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)],
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        for _ in range(300):
+            try:
+                requests.get(self.url, timeout=5)
+                break
+            except requests.RequestException:  # not listening yet, or slow on a busy machine
+                time.sleep(0.2)
+        boto3.client("s3", endpoint_url=self.url, region_name="eu-west-1", aws_access_key_id="testing",
+                     aws_secret_access_key="testing").create_bucket(
+            Bucket="bench", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})  # fmt: skip
+        return self
+
+    def env(self) -> dict:
+        return {"STORAGE_BACKEND": "s3", "AWS_STORAGE_BUCKET_NAME": "bench", "AWS_S3_ENDPOINT_URL": self.url,
+                "AWS_S3_ADDRESSING_STYLE": "path", "AWS_S3_PREFIX": "media", "AWS_REGION": "eu-west-1",
+                "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # fmt: skip
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def bench_s3_bundle(workdir: str, big: Path, moto: MotoServer) -> dict:
+    env = {**_env(workdir), "CELERY_TASK_ALWAYS_EAGER": "false", "CELERY_BROKER_URL": "memory://",
+           "BENCH_FILE": str(big), **moto.env()}  # fmt: skip
+    _ensure_db(env)
+    out = subprocess.run([sys.executable, "manage.py", "shell", "-c", S3_BUNDLE], cwd=ROOT, env=env, check=True,
+                         capture_output=True, text=True).stdout  # fmt: skip
+    return json.loads(next(x for x in out.splitlines() if x.startswith("RESULT"))[7:])
+
+
+PARTS = ("upload", "bundle", "transcode", "signing", "watermark", "s3")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--upload-mb", type=int, default=1024)
+    parser.add_argument("--scale", type=int, choices=(1, 10), default=1)
+    parser.add_argument("--upload-mb", type=int, default=None, help="default 1024 × scale")
+    parser.add_argument("--s3-mb", type=int, default=None, help="the S3 bundle's file; default 256 × scale")
+    parser.add_argument("--pages", type=int, default=None, help="the watermarked PDF's pages; default 600 × scale")
     parser.add_argument("--talk-minutes", type=int, default=30)
+    parser.add_argument("--only", default=",".join(PARTS), help=f"comma-separated, of {', '.join(PARTS)}")
     args = parser.parse_args()
+    parts = set(args.only.split(","))
+    if parts - set(PARTS):
+        parser.error(f"unknown parts: {', '.join(sorted(parts - set(PARTS)))}")
+    upload_mb = args.upload_mb or 1024 * args.scale
+    s3_mb = args.s3_mb or 256 * args.scale
+    pages = args.pages or 600 * args.scale
+    print(f"scale {args.scale}: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}")
     workdir = tempfile.mkdtemp(prefix="padmakara-bench-")
     try:
-        big = Path(workdir) / "big.bin"
-        make_big_file(big, args.upload_mb)
-        growth, upload_rate, _session = bench_upload(workdir, big)
-        big.unlink()
-        print(f"upload    {args.upload_mb} MB through local chunked upload: app worker RSS grew {growth:.1f} MB "
-              f"(target < 50), {upload_rate:.0f} MB/s")  # fmt: skip
-        bundle_growth, bundle_elapsed, bundle_size, path = bench_bundle(workdir)
-        zip_elapsed = bench_zipfile(path, workdir)
-        size_mb = bundle_size / 1024**2
-        bundle_rate, zip_rate = size_mb / bundle_elapsed, size_mb / zip_elapsed
-        print(f"bundle    {size_mb:.0f} MB: builder RSS grew {bundle_growth:.1f} MB (target < 50); "
-              f"{bundle_rate:.0f} MB/s vs plain zipfile {zip_rate:.0f} MB/s = ratio {bundle_rate / zip_rate:.2f} "
-              f"(target >= 0.8)")  # fmt: skip
-        speed, elapsed = bench_transcode(workdir, args.talk_minutes)
-        print(
-            f"transcode {args.talk_minutes} min talk, probe + medium + low AAC: {elapsed:.1f} s = {speed:.0f}x realtime"
-        )
-        for name, rate in bench_signing().items():
-            print(f"signing   {name}: {rate:,.0f} URLs/s")
+        if parts & {"upload", "bundle"}:
+            big = Path(workdir) / "big.bin"
+            make_big_file(big, upload_mb)
+            growth, upload_rate, _session = bench_upload(workdir, big)
+            Path(workdir, ".migrated").touch()
+            big.unlink()
+            print(f"upload    {upload_mb} MB through local chunked upload: app worker RSS grew {growth:.1f} MB "
+                  f"(target < 50), {upload_rate:.0f} MB/s")  # fmt: skip
+            bundle_growth, bundle_elapsed, bundle_size, path = bench_bundle(workdir)
+            zip_elapsed = bench_zipfile(path, workdir)
+            size_mb = bundle_size / 1024**2
+            bundle_rate, zip_rate = size_mb / bundle_elapsed, size_mb / zip_elapsed
+            print(f"bundle    {size_mb:.0f} MB: builder RSS grew {bundle_growth:.1f} MB (target < 50); "
+                  f"{bundle_rate:.0f} MB/s vs plain zipfile in 1 MiB chunks {zip_rate:.0f} MB/s = ratio "
+                  f"{bundle_rate / zip_rate:.2f} (target >= 0.8)")  # fmt: skip
+        if "transcode" in parts:
+            speed, elapsed = bench_transcode(workdir, args.talk_minutes)
+            print(f"transcode {args.talk_minutes} min talk, probe + medium + low AAC: {elapsed:.1f} s = "
+                  f"{speed:.0f}x realtime")  # fmt: skip
+        if "signing" in parts:
+            for name, rate in bench_signing().items():
+                print(f"signing   {name}: {rate:,.0f} URLs/s")
+        pdf = Path(workdir) / "transcript.pdf"
+        if parts & {"watermark", "s3"}:
+            make_transcript_pdf(pdf, pages)
+        pdf_mb = pdf.stat().st_size / 1024**2 if pdf.exists() else 0
+        if "watermark" in parts:
+            print_watermark("local", pages, pdf_mb, bench_watermark(workdir, pdf, pages))
+        if "s3" in parts:
+            with MotoServer() as moto:
+                print_watermark("S3 (moto)", pages, pdf_mb, bench_watermark(workdir, pdf, pages, moto.env()))
+                big = Path(workdir) / "s3.bin"
+                make_big_file(big, s3_mb)
+                r = bench_s3_bundle(workdir, big, moto)
+                big.unlink()
+                b, f = _median(r["builder"]), _median(r["floor"])
+                print(f"bundle    S3 (moto) {s3_mb} MB: builder {s3_mb / b:.0f} MB/s, RSS grew "
+                      f"{max(r['builder_rss']):.1f} MB; floor (same chunks, same storage calls) {s3_mb / f:.0f} MB/s, "
+                      f"RSS grew {max(r['floor_rss']):.1f} MB; ratio {f / b:.2f} (target >= 0.8)")  # fmt: skip
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

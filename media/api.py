@@ -20,7 +20,7 @@ from padmakara.errors import NotFound
 from retreats.access import AccessProfile
 from retreats.models import Track
 
-from . import bundles, read_along, selectors, shapes, signing
+from . import bundles, read_along, selectors, shapes, signing, watermarks
 from .models import QUALITIES
 
 
@@ -64,14 +64,18 @@ class AudioURLView(PublicMediaView):
 
 
 class TranscriptURLView(PublicMediaView):
-    @extend_schema(responses={200: shapes.TranscriptURL, **error_responses(403)}, summary="Transcript URL")
+    @extend_schema(responses={200: shapes.TranscriptURL, **error_responses(403, 409)}, summary="Transcript URL")
     def get(self, request, track_id):
         track = selectors.track_for_playback(self.profile(request), track_id)
         transcript = selectors.transcript_for(track, request.query_params.get("language") or None)
         if transcript is None:
             raise selectors.NotFound("This track has no transcript.")
-        signed = signing.sign(transcript.pdf_file.name, expires_in=signing.expiry_seconds(), request=request)
-        return Response(shapes.TranscriptURL.build(signed, transcript))
+        key = transcript.pdf_file.name
+        watermarked = watermarks.wants_watermark(request.user)
+        if watermarked:
+            key = watermarks.for_transcript(transcript, request.user).key
+        signed = signing.sign(key, expires_in=signing.expiry_seconds(), request=request)
+        return Response(shapes.TranscriptURL.build(signed, transcript, watermarked=watermarked))
 
 
 class DownloadCreateView(MediaView):
@@ -110,7 +114,7 @@ class DownloadCreateView(MediaView):
 class DownloadDetailView(MediaView):
     @extend_schema(responses={200: shapes.DownloadBundle}, summary="Offline bundle status")
     def get(self, request, download_id):
-        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=download_id)
+        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=download_id, user=request.user)
         return self.bundle_response(request, bundle)
 
 

@@ -21,7 +21,7 @@ from padmakara.errors import Locked, NotFound, QuotaExceeded
 from retreats.access import AccessProfile, published_q
 from retreats.models import Track
 
-from . import jobs, selectors
+from . import jobs, selectors, watermarks
 from . import storage as media_storage
 from .models import DownloadBundle
 
@@ -36,9 +36,17 @@ def bundle_max_tracks() -> int:
     return settings.MEDIA_BUNDLE_MAX_TRACKS
 
 
-def bundle_request_key(*, track_uuids, quality: str, include_transcripts: bool) -> str:
-    payload = json.dumps([sorted(str(u) for u in track_uuids), quality, bool(include_transcripts)])
-    return hashlib.sha256(payload.encode()).hexdigest()
+def bundle_request_key(*, track_uuids, quality: str, include_transcripts: bool, owner_id: int | None = None) -> str:
+    """Identical requests share a bundle; one with transcripts is its owner's alone, since
+    they carry the owner's name and email (media/watermarks.py)."""
+    payload = [sorted(str(u) for u in track_uuids), quality, bool(include_transcripts)]
+    if owner_id is not None:
+        payload.append(owner_id)
+    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+
+
+def _personal(user, include_transcripts: bool) -> bool:
+    return include_transcripts and watermarks.wants_watermark(user)
 
 
 def _bundle_tracks(profile: AccessProfile, track_uuids) -> list[Track]:
@@ -65,7 +73,10 @@ def bundle_request(
 ) -> DownloadBundle:
     """The live bundle for this exact request, or a new one queued for building."""
     tracks = _bundle_tracks(profile, track_ids)
-    key = bundle_request_key(track_uuids=track_ids, quality=quality, include_transcripts=include_transcripts)
+    owner_id = user.pk if _personal(user, include_transcripts) else None
+    key = bundle_request_key(
+        track_uuids=track_ids, quality=quality, include_transcripts=include_transcripts, owner_id=owner_id
+    )
     now = timezone.now()
     DownloadBundle.objects.filter(request_key=key, status__in=LIVE_BUNDLE, expires_at__lte=now).update(
         status=DownloadBundle.Status.EXPIRED
@@ -158,10 +169,14 @@ def _check_quota(*, user, estimated: int, now: datetime.datetime) -> None:
         )
 
 
-def bundle_for(*, profile: AccessProfile, bundle_uuid) -> DownloadBundle:
-    """A bundle whose every track the profile may play; anything else answers 404."""
+def bundle_for(*, profile: AccessProfile, bundle_uuid, user=None) -> DownloadBundle:
+    """A bundle whose every track the profile may play, and, when it holds watermarked
+    transcripts, that ``user`` asked for; anything else answers 404."""
     bundle = DownloadBundle.objects.filter(uuid=bundle_uuid).first()
     if bundle is None:
+        raise NotFound()
+    personal = bundle.include_transcripts and bundle.created_by_id is not None and not profile.is_staff
+    if personal and (user is None or bundle.created_by_id != user.pk):
         raise NotFound()
     playable = selectors.playable_tracks(profile).filter(uuid__in=bundle.track_ids).count()
     if playable != len(bundle.track_ids):
@@ -204,12 +219,25 @@ def _copy_into_zip(archive: zipfile.ZipFile, key: str, entry: str, progress, sha
     return size, digest.hexdigest() if digest is not None else sha256
 
 
+def _transcript_key(transcript, owner) -> str:
+    """The transcript's file for the bundle: the owner's watermarked copy when there is an
+    owner; nothing when there is no file or it cannot be stamped (never the unmarked PDF)."""
+    if not transcript.pdf_file:
+        return ""
+    if not watermarks.wants_watermark(owner):
+        return transcript.pdf_file.name or ""
+    try:
+        return watermarks.for_transcript(transcript, owner).key
+    except watermarks.CannotWatermark:
+        return ""
+
+
 def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
     """Write the ZIP (audio, transcripts if asked, manifest.json) through a temporary file and
     stream it to storage: memory stays bounded whatever the bundle's size."""
     if not jobs.BUNDLE.claim(bundle_id, claim_id):
         return False
-    bundle = DownloadBundle.objects.get(pk=bundle_id)
+    bundle = DownloadBundle.objects.select_related("created_by").get(pk=bundle_id)
     tracks = {
         str(t.uuid): t
         for t in Track.objects.filter(uuid__in=bundle.track_ids)
@@ -235,10 +263,15 @@ def bundle_build(*, bundle_id: int, claim_id: str | None = None) -> bool:
         plan.append((source.key, names.add(f"{stem}{ext}"), audio_fields))
         if bundle.include_transcripts:
             for transcript in track.transcripts.all():
-                if transcript.pdf_file:
+                try:
+                    key = _transcript_key(transcript, bundle.created_by)
+                except jobs.TRANSIENT_ERRORS:
+                    jobs.BUNDLE.release(bundle_id)
+                    raise
+                if key:
                     entry = names.add(f"{stem}.transcript-{transcript.language}.pdf")
                     fields = {**common, "type": "transcript", "language": transcript.language}
-                    plan.append((transcript.pdf_file.name or "", entry, fields))
+                    plan.append((key, entry, fields))
     try:
         total = sum(media_storage.default_storage.size(key) for key, _, _ in plan) or 1
         done = {"bytes": 0, "reported": 0.0, "at": time.monotonic()}

@@ -182,3 +182,40 @@ class ArchiveFile(models.Model):
 
     def __str__(self):
         return self.location
+
+
+class WatermarkedCopy(models.Model):
+    """A PDF (a transcript, a book) with one listener's name and email in the footer of every
+    page, kept in storage under ``watermarks/`` for reuse until it expires; a periodic task
+    deletes expired copies and those of deleted accounts. ``fingerprint`` changes with the
+    source file and with the text stamped, so a new version of either makes a new copy."""
+
+    class Kind(models.TextChoices):
+        TRANSCRIPT = "transcript", _("Transcript")
+        BOOK = "book", _("Book")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    source_uuid = models.UUIDField(_("source"))
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    key = models.CharField(_("file key"), max_length=500)
+    page_count = models.PositiveIntegerField(_("pages"), default=0)
+    size = models.BigIntegerField(_("size (bytes)"), default=0)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("watermarked copy")
+        verbose_name_plural = _("watermarked copies")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "kind", "source_uuid", "fingerprint"], name="watermarkedcopy_one_per_version"
+            ),
+            models.CheckConstraint(condition=Q(kind__in=["transcript", "book"]), name="watermarkedcopy_kind_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.source_uuid} for user {self.user_id}"

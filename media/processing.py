@@ -311,6 +311,12 @@ def _read_pdf(path: str) -> PdfText:
     return PdfText(pages=texts, parsed=parsed)
 
 
+def read_pdf_text(path: str) -> PdfText:
+    """The text of each page of the PDF at ``path``, within the limits of MEDIA_PDF_* (a
+    MediaError past one): what transcripts are indexed from, for other PDFs (books) too."""
+    return _read_pdf(path)
+
+
 def transcript_process(*, transcript_id: int, claim_id: str | None = None) -> bool:
     """Count the PDF's pages and keep the text of each (TranscriptPage) for search.
 

@@ -43,10 +43,15 @@ class AudioURL(_SignedFileURL):
 
 class TranscriptURL(_SignedFileURL):
     pageCount = serializers.IntegerField()
+    watermarked = serializers.BooleanField(help_text="The PDF carries the listener's name and email on every page.")
 
     @classmethod
-    def build(cls, signed: SignedURL, transcript: Transcript) -> dict:
-        return {**cls.signed_fields(signed, "application/pdf"), "pageCount": transcript.page_count}
+    def build(cls, signed: SignedURL, transcript: Transcript, *, watermarked: bool) -> dict:
+        return {
+            **cls.signed_fields(signed, "application/pdf"),
+            "pageCount": transcript.page_count,
+            "watermarked": watermarked,
+        }
 
 
 class DownloadBundle(Shape):

@@ -123,7 +123,27 @@ def put_file(key: str, fileobj, *, storage=None) -> str:
 
 
 def iter_chunks(key: str, *, storage=None, chunk_size: int = CHUNK) -> Iterator[bytes]:
+    """The object's bytes, ``chunk_size`` at a time, never the whole object in memory.
+
+    On S3 the response body is streamed: django-storages' file object would first spool the
+    whole object, in memory unless ``max_memory_size`` is set (bench/media.py saw a builder grow
+    by the size of the file). A missing object raises FileNotFoundError, as on disk."""
     storage = storage or default_storage
+    if is_s3(storage):
+        from botocore.exceptions import ClientError
+
+        try:
+            response = s3_client(storage).get_object(Bucket=s3_bucket(storage), Key=s3_object_key(key, storage))
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in {"404", "NoSuchKey", "NotFound"}:
+                raise FileNotFoundError(f"File does not exist: {key}") from exc
+            raise
+        body = response["Body"]
+        try:
+            yield from body.iter_chunks(chunk_size)
+        finally:
+            body.close()
+        return
     with storage.open(key, "rb") as fh:
         while chunk := fh.read(chunk_size):
             yield chunk

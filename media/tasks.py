@@ -9,7 +9,7 @@ survives a redelivery: the claim (media/jobs.py) recognises its own dead earlier
 from celery import Task, shared_task
 from django.conf import settings
 
-from . import archive, bundles, jobs, processing, read_along, uploads
+from . import archive, bundles, jobs, processing, read_along, uploads, watermarks
 
 
 class MediaTask(Task):
@@ -86,3 +86,8 @@ def plan_archive_import(import_id: int) -> bool:
 )
 def apply_archive_import(import_id: int) -> bool:
     return archive.import_apply(job_id=import_id)
+
+
+@shared_task(name="media.tasks.delete_expired_watermarks", acks_late=True, time_limit=600, soft_time_limit=570)
+def delete_expired_watermarks() -> int:
+    return watermarks.watermarks_delete_expired()

@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "retreats",
     "progress",
     "media",
+    "library",
     "notifications",
     "subscriptions",
     "dashboard",
@@ -319,6 +320,18 @@ MEDIA_PDF_MAX_PAGE_CHARS = env.int("MEDIA_PDF_MAX_PAGE_CHARS", default=100_000)
 MEDIA_PDF_MAX_TOTAL_CHARS = env.int("MEDIA_PDF_MAX_TOTAL_CHARS", default=5_000_000)
 MEDIA_PDF_MAX_PAGE_CONTENT_BYTES = env.int("MEDIA_PDF_MAX_PAGE_CONTENT_BYTES", default=4 * 1024 * 1024)
 MEDIA_PDF_MAX_SECONDS = env.int("MEDIA_PDF_MAX_SECONDS", default=120)
+# Transcript and book PDFs a listener downloads carry their name and email on every page
+# (media/watermarks.py); each copy is kept this long after it was last served, then deleted.
+MEDIA_WATERMARK_PDFS = env_bool("MEDIA_WATERMARK_PDFS", default=True)
+MEDIA_WATERMARK_TTL_HOURS = env.int("MEDIA_WATERMARK_TTL_HOURS", default=72)
+MEDIA_WATERMARK_WAIT_SECONDS = env.int("MEDIA_WATERMARK_WAIT_SECONDS", default=30)
+# Books (library): the largest PDF and cover image staff may upload.
+LIBRARY_PDF_MAX_BYTES = env.int("LIBRARY_PDF_MAX_BYTES", default=500 * 1024 * 1024)
+LIBRARY_COVER_MAX_BYTES = env.int("LIBRARY_COVER_MAX_BYTES", default=5 * 1024 * 1024)
+LIBRARY_COVER_MAX_PIXELS = env.int("LIBRARY_COVER_MAX_PIXELS", default=4000)
+if MEDIA_WATERMARK_TTL_HOURS * 3600 < MEDIA_URL_EXPIRY_SECONDS + 2 * 3600:
+    # A copy must outlive every URL signed for it (it is kept alive at most once an hour).
+    raise ImproperlyConfigured("MEDIA_WATERMARK_TTL_HOURS must exceed MEDIA_URL_EXPIRY_SECONDS by two hours or more.")
 MEDIA_UPLOAD_MAX_BYTES = env.int("MEDIA_UPLOAD_MAX_BYTES", default=5 * 1024**3)
 MEDIA_UPLOAD_PART_BYTES = env.int("MEDIA_UPLOAD_PART_BYTES", default=16 * 1024 * 1024)
 # Read-along (word-timed transcripts, media/read_along.py): the largest JSON accepted, how far
@@ -408,6 +421,10 @@ CELERY_BEAT_SCHEDULE = {
     "media-delete-expired-bundles": {
         "task": "media.tasks.delete_expired_bundles",
         "schedule": env.int("MEDIA_BUNDLE_CLEANUP_SECONDS", default=3600),
+    },
+    "media-delete-expired-watermarks": {
+        "task": "media.tasks.delete_expired_watermarks",
+        "schedule": env.int("MEDIA_WATERMARK_CLEANUP_SECONDS", default=3600),
     },
     "media-abort-stale-uploads": {"task": "media.tasks.abort_stale_uploads", "schedule": 6 * 3600},
     # Jobs whose message never reached the broker (it was down) or was lost: sent again.

@@ -16,6 +16,7 @@ api_v1 = [
     path("", include("notifications.urls")),
     path("", include("progress.urls")),
     path("", include("media.urls")),
+    path("", include("library.urls")),
     path("", include("subscriptions.urls")),
 ]
 

@@ -32,7 +32,9 @@ from .models import Retreat, Track, TranscriptPage
 from .selectors import Reader, visible_tracks_q
 from .versioning import bump_catalogue_version
 
-TYPES = ("track", "transcript")
+# "book": found by the searcher the library app registers (register_searcher); none without it.
+TYPES = ("track", "transcript", "book")
+CORE_TYPES = ("track", "transcript")
 LANGUAGES = ("en", "pt")
 
 # Content language -> text search configuration (created by migration 0002). Every other
@@ -518,9 +520,36 @@ def backend() -> PostgresBackend | SubstringBackend:
     return BACKENDS[name]()
 
 
+# Kinds of content above this app (the library's books): kind -> searcher(reader, request), which
+# returns its best ``offset + limit`` hits and how many it found; registered in AppConfig.ready().
+SEARCHERS: dict[str, Callable[[Reader, SearchRequest], tuple[list[SearchHit], int]]] = {}
+
+
+def register_searcher(kind: str, searcher: Callable[[Reader, SearchRequest], tuple[list[SearchHit], int]]) -> None:
+    SEARCHERS[kind] = searcher
+
+
 def search_content(reader: Reader, request: SearchRequest) -> tuple[list[SearchHit], int]:
-    """A page of search results for this reader, and how many there are in all."""
-    return backend().search(reader, request)
+    """A page of search results for this reader, and how many there are in all. With other
+    kinds registered, each source gives its best ``offset + limit`` hits and the page is
+    taken from them merged by score."""
+    searchers = [searcher for kind, searcher in SEARCHERS.items() if request.type in (None, kind)]
+    if not searchers:
+        if request.type not in (None, *CORE_TYPES):
+            return [], 0
+        return backend().search(reader, request)
+    window = request.offset + request.limit
+    wide = SearchRequest(text=request.text, type=request.type, language=request.language, limit=window, offset=0)
+    hits: list[SearchHit] = []
+    total = 0
+    if request.type in (None, *CORE_TYPES):
+        hits, total = backend().search(reader, wide)
+    for searcher in searchers:
+        found, count = searcher(reader, wide)
+        hits += found
+        total += count
+    hits.sort(key=lambda hit: -hit.score)  # stable: each source keeps its own order on ties
+    return hits[request.offset : window], total
 
 
 def index_tracks(*, track_ids: Iterable[int]) -> int:

@@ -353,7 +353,7 @@ class Teacher(TeacherSummary):
 
 
 class SearchResult(Shape):
-    id = serializers.UUIDField(help_text="The track's id, or the transcript's.")
+    id = serializers.UUIDField(help_text="The track's id, the transcript's or the book's.")
     type = serializers.ChoiceField(choices=search.TYPES)
     title = serializers.CharField()
     description = serializers.CharField()
@@ -363,8 +363,8 @@ class SearchResult(Shape):
     highlights = serializers.ListField(
         child=serializers.CharField(), help_text="HTML-escaped fragments with each hit in <mark>…</mark>."
     )
-    trackId = serializers.UUIDField()
-    page = serializers.IntegerField(allow_null=True, help_text="Transcripts: the best matching page.")
+    trackId = serializers.UUIDField(allow_null=True, help_text="Null for a book.")
+    page = serializers.IntegerField(allow_null=True, help_text="Transcripts and books: the best matching page.")
 
     @classmethod
     def build(cls, hit: search.SearchHit) -> dict:

@@ -20,7 +20,7 @@ LAYERS = [
     {"accounts"},
     {"retreats"},
     {"media", "progress", "subscriptions"},
-    {"notifications"},
+    {"notifications", "library"},
     {"dashboard"},
     {"realtime"},  # the WebSocket consumer: above everything whose events it carries
     {"demo"},

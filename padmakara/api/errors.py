@@ -43,6 +43,7 @@ DOMAIN_STATUS = {
     "staff_account": status.HTTP_403_FORBIDDEN,
     "conflict": status.HTTP_409_CONFLICT,
     "not_ready": status.HTTP_409_CONFLICT,
+    "file_unreadable": status.HTTP_409_CONFLICT,
     "rate_limited": status.HTTP_429_TOO_MANY_REQUESTS,
     "quota_exceeded": status.HTTP_429_TOO_MANY_REQUESTS,
     "request_too_large": status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,

@@ -139,9 +139,15 @@ def _a_few_rows_of_everything():
         message="I attended the summer retreats in Lisbon from 2019 to 2024 and would like to listen again. " * 4,
         language="pt",
     )  # fmt: skip
+    from library.models import Book
     from tests import factories
 
     factories.make_subscription_rows(user)
+    Book.objects.create(
+        title="The Words of My Perfect Teacher: A Complete Translation of a Classic Introduction to Tibetan Buddhism",
+        authors="Patrul Rinpoche, Padmakara Translation Group",
+        pdf_file="books/pdfs/words.pdf",
+    )
 
 
 def _fits(browser, path) -> list:

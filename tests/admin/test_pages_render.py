@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AccessRequest, Device
+from library.models import Book
 from media.models import ArchiveImport, DownloadBundle, Upload
 from notifications.models import DigestSubscription, LocalPush, Notification, NotificationEvent, PushEndpoint
 from padmakara.audit import audit
@@ -78,6 +79,7 @@ def _catalogue(db):
     DigestSubscription.objects.create(user=member)
     audit(user=member, obj=track, message="Published.", changes={"title": ("Before", "After")})
     factories.make_subscription_rows(member)
+    Book.objects.create(title="A book", authors="An author", pdf_file="books/pdfs/a.pdf", gathering=retreat)
 
 
 def _url(model, view, *args):

@@ -13,6 +13,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from accounts.models import Device
+from library.models import Book
 from media.models import DownloadBundle
 from notifications.models import Notification
 from progress.models import Bookmark, Highlight
@@ -58,6 +59,7 @@ class World:
     device: Device
     bundle: DownloadBundle
     notification: Notification
+    book: Book
 
 
 @pytest.fixture
@@ -67,6 +69,16 @@ def world(user, other_user):
     members_only = factories.make_retreat(groups=[group], audience="retreat-group-members")
     locked_track = factories.make_track(factories.make_session(members_only), audio_file="audio/locked.mp3")
     factories.make_transcript(locked_track, pdf_file="transcripts/locked.pdf")
+    # A book only those who attended the members' gathering may read: Bruno did.
+    factories.make_attendance(other_user, members_only)
+    book = Book.objects.create(
+        title="Bruno's book",
+        authors="Bruno",
+        pdf_file="books/pdfs/locked.pdf",
+        status=Book.Status.PUBLISHED,
+        audience_id="event-participants",
+        gathering=members_only,
+    )
     draft = factories.make_retreat(groups=[factories.make_group()], status="draft")
     draft_track = factories.make_track(factories.make_session(draft))
     return World(
@@ -88,6 +100,7 @@ def world(user, other_user):
             created_by=other_user,
             expires_at=timezone.now() + datetime.timedelta(days=1),
         ),
+        book=book,
     )
 
 
@@ -114,6 +127,8 @@ MATRIX = {
     "api/v1/content/track/<uuid:track_id>/read-along": lambda w: w.locked_track.uuid,
     "api/v1/media/download/<uuid:download_id>": lambda w: w.bundle.uuid,
     "api/v1/notifications/<uuid:notification_id>/read": lambda w: w.notification.uuid,
+    "api/v1/content/books/<uuid:book_id>": lambda w: w.book.uuid,
+    "api/v1/content/books/<uuid:book_id>/pdf": lambda w: w.book.uuid,
     # Without the signature that only a playable request gets.
     "api/v1/media/file/<path:key>": lambda w: w.bundle.file,
 }

@@ -78,12 +78,13 @@ def unthrottled(monkeypatch):
 
 
 @pytest.fixture
-def catalogue(db, keep_test_connection):
+def catalogue(db, keep_test_connection, stored, make_pdf):
     group, retreats = factories.make_catalogue(gatherings=2, sessions=1, tracks=2)
     track = retreats[0].sessions.first().tracks.filter(language="en").first()
-    # Files named, so that the media routes answer with signed URLs (nothing is read).
+    # The audio file named, so that the audio route answers with a signed URL (nothing is read);
+    # the transcript stored, since a listener's URL serves their watermarked copy of it.
     Track.objects.filter(pk=track.pk).update(audio_file="audio/contract.mp3", processing_status="ready")
-    factories.make_transcript(track, pdf_file="transcripts/contract.pdf")
+    factories.make_transcript(track, pdf_file=stored("transcripts/contract.pdf", make_pdf()))
     return {"group_id": group.uuid, "gathering_id": retreats[0].uuid, "track_id": track.uuid}
 
 

@@ -86,3 +86,59 @@ def form_drawn_many_times(times: int = 200, size: int = 64 * 1024) -> bytes:
     page[_name("/Resources")] = resources
     page[_name("/Contents")] = _stream(writer, b"/X0 Do\n" * times)
     return _bytes(writer)
+
+
+def with_object_streams(pages: int = 3, text: bytes = b"Calm abiding") -> bytes:
+    """A PDF 1.5 whose catalogue, page tree and pages sit in an object stream, indexed by a
+    cross-reference stream (as most current producers write them)."""
+    first_page, count = 3, pages
+    content_ids = [first_page + count + i for i in range(count)]
+    objstm_id = first_page + 2 * count
+    xref_id = objstm_id + 1
+    font = b"<< /Font << /F1 << /Type /Font /Subtype /Type1 /BaseFont /Helvetica >> >> >>"
+    kids = b" ".join(b"%d 0 R" % (first_page + i) for i in range(count))
+    inside = {
+        1: b"<< /Type /Catalog /Pages 2 0 R >>",
+        2: b"<< /Type /Pages /Kids [%s] /Count %d /MediaBox [0 0 612 792] /Resources %s >>" % (kids, count, font),
+    }
+    for i in range(count):
+        inside[first_page + i] = b"<< /Type /Page /Parent 2 0 R /Contents %d 0 R >>" % content_ids[i]
+    offsets, bodies = [], b""
+    for number, body in inside.items():
+        offsets.append(b"%d %d" % (number, len(bodies)))
+        bodies += body + b"\n"
+    header = b" ".join(offsets) + b"\n"
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    positions = {}
+    for i, number in enumerate(content_ids):
+        data = b"BT /F1 12 Tf 72 720 Td (%s %d) Tj ET" % (text, i + 1)
+        positions[number] = len(out)
+        out += b"%d 0 obj\n<< /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (number, len(data), data)
+    positions[objstm_id] = len(out)
+    data = header + bodies
+    out += b"%d 0 obj\n<< /Type /ObjStm /N %d /First %d /Length %d >>\nstream\n%s\nendstream\nendobj\n" % (
+        objstm_id,
+        len(inside),
+        len(header),
+        len(data),
+        data,
+    )
+    positions[xref_id] = len(out)
+    rows = b"\x00" + b"\x00" * 4 + b"\xff\xff"  # object 0: free
+    for number in range(1, xref_id + 1):
+        if number in inside:
+            index = list(inside).index(number)
+            rows += b"\x02" + objstm_id.to_bytes(4, "big") + index.to_bytes(2, "big")
+        else:
+            rows += b"\x01" + positions[number].to_bytes(4, "big") + b"\x00\x00"
+    out += (
+        b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root 1 0 R /Length %d >>\nstream\n%s\nendstream\nendobj\n"
+        % (
+            xref_id,
+            xref_id + 1,
+            len(rows),
+            rows,
+        )
+    )
+    out += b"startxref\n%d\n%%%%EOF\n" % positions[xref_id]
+    return bytes(out)

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def pair(public_track, stored):
+def pair(public_track, stored, make_pdf):
     """An original and its Portuguese translation sharing number and title, both processed."""
     translation = factories.make_track(
         public_track.session, order=1, title=public_track.title, language="pt", original=public_track
@@ -30,7 +30,8 @@ def pair(public_track, stored):
         track.processing_status = "ready"
         track.file_size = len(body)
         track.save()
-    factories.make_transcript(public_track, pdf_file=stored("t.pdf", b"%PDF-1.4 transcript"), file_size=19)
+    pdf = make_pdf()
+    factories.make_transcript(public_track, pdf_file=stored("t.pdf", pdf), file_size=len(pdf))
     return public_track, translation
 
 

@@ -21,7 +21,7 @@ def _bundle(**fields) -> DownloadBundle:
 
 BODIES = {
     "AudioURL": lambda: shapes.AudioURL.build(SIGNED, AudioSource("a.mp3", "high", "audio/mpeg", 10), 61.5),
-    "TranscriptURL": lambda: shapes.TranscriptURL.build(SIGNED, Transcript(page_count=3)),
+    "TranscriptURL": lambda: shapes.TranscriptURL.build(SIGNED, Transcript(page_count=3), watermarked=True),
     "DownloadBundle": lambda: shapes.DownloadBundle.build(_bundle(status="ready"), SIGNED),
 }
 

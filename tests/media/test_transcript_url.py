@@ -5,8 +5,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_it_returns_a_signed_pdf_url_with_the_page_count(user_api, public_track, stored):
-    factories.make_transcript(public_track, pages=("one", "two", "three"), pdf_file=stored("t.pdf", b"%PDF-1.4"))
+def test_it_returns_a_signed_pdf_url_with_the_page_count(user_api, public_track, stored, make_pdf):
+    pdf = make_pdf(("one", "two", "three"))
+    factories.make_transcript(public_track, pages=("one", "two", "three"), pdf_file=stored("t.pdf", pdf))
 
     response = user_api.get(f"/api/v1/media/transcript/{public_track.uuid}")
 

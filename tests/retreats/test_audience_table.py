@@ -90,7 +90,7 @@ def _user(kind: str, gathering: Retreat, group):
 
 
 @pytest.fixture
-def gathering(stored):
+def gathering(stored, make_pdf):
     group = factories.make_group()
     retreat = factories.make_retreat(groups=[group], name="Table gathering")
     track = factories.make_track(factories.make_session(retreat), title="Kalachakra table teaching", duration=60)
@@ -99,7 +99,7 @@ def gathering(stored):
     track.file_size = 103
     track.save()
     transcript = factories.make_transcript(track, pages=["The kalachakra table text."])
-    transcript.pdf_file = stored(f"{track.pk}/transcript.pdf", b"%PDF-1.4 table")
+    transcript.pdf_file = stored(f"{track.pk}/transcript.pdf", make_pdf(["The kalachakra table text."]))
     transcript.save()
     return group, retreat, track
 

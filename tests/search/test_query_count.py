@@ -16,8 +16,9 @@ def test_it_answers_in_three_queries_on_postgres(postgres, user_api, reindex, dj
     reindex()
 
     # The reader's group memberships; the words parsed per language (so that the planner
-    # sees constants); one statement for the count, the page and its highlights.
-    with django_assert_num_queries(3):
+    # sees constants); one statement for the count, the page and its highlights; the published
+    # books (none here: the library's searcher stops there).
+    with django_assert_num_queries(4):
         body = user_api.get(URL, {"q": "lamrim", "limit": 100}).json()
 
     assert body["totalCount"] == hits and len(body["results"]) == hits
@@ -32,8 +33,9 @@ def test_it_answers_in_a_fixed_number_of_queries_with_substring_matching(
         track_in(title=f"Lamrim {n}")
         transcript_of(track_in(title=f"Talk {n}"), ["Lamrim stages.", "Again the lamrim."])
 
-    # Memberships; tracks: count, title hits, other hits; transcripts: count, best pages, their text.
-    with django_assert_num_queries(7):
+    # Memberships; tracks: count, title hits, other hits; transcripts: count, best pages, their
+    # text; the published books (none here).
+    with django_assert_num_queries(8):
         body = user_api.get(URL, {"q": "lamrim", "limit": 100}).json()
 
     assert body["totalCount"] == hits and len(body["results"]) == hits
