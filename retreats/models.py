@@ -511,3 +511,20 @@ class TranscriptPage(models.Model):
 
     def __str__(self):
         return f"{self.transcript} p.{self.number}"
+
+
+class SyncVersion(models.Model):
+    """A counter per namespace of the catalogue (``events``, ``groups``, ``teachers``,
+    ``publications``) that database triggers move on every insert, update or delete of a table
+    in it (migration retreats 0008), so admin saves, services, imports and ``update()`` calls
+    all count; Python never writes it. The compatibility API's ``/sync/versions`` reads it."""
+
+    namespace = models.CharField(max_length=16, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sync version")
+        verbose_name_plural = _("sync versions")
+
+    def __str__(self):
+        return f"{self.namespace} v{self.version}"
