@@ -1,6 +1,7 @@
 """``/api/test/*`` of docs/compat-api.md "Test support": only routed when ``COMPAT_TEST_SUPPORT``
 is on, which production refuses (padmakara/settings.py)."""
 
+from django.conf import settings
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -11,9 +12,16 @@ from .api import CompatView, not_found
 
 
 class TestView(CompatView):
+    """Answers 404, as any unknown path, unless ``COMPAT_TEST_SUPPORT`` is on."""
+
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes: list = []
+
+    def initial(self, request, *args, **kwargs):
+        if not settings.COMPAT_TEST_SUPPORT:
+            raise not_found()
+        super().initial(request, *args, **kwargs)
 
 
 class UserByEmailView(TestView):

@@ -1,6 +1,5 @@
 """docs/compat-api.md under ``/api/``: no trailing slash, none added by redirect."""
 
-from django.conf import settings
 from django.urls import path
 
 from . import accounts, catalogue, content, media, testing
@@ -50,11 +49,8 @@ urlpatterns = [
     path("media/readalong/<int:track_id>", media.ReadAlongView.as_view()),
     path("download-requests/<uuid:request_id>/status", media.DownloadStatusView.as_view()),
     path("download-requests/<uuid:request_id>/download", media.DownloadFileView.as_view()),
+    # Test support: 404 unless COMPAT_TEST_SUPPORT (never in production).
+    path("test/user-by-email", testing.UserByEmailView.as_view()),
+    path("test/token", testing.TokenView.as_view()),
+    path("test/dataset", testing.DatasetView.as_view()),
 ]
-
-if settings.COMPAT_TEST_SUPPORT:
-    urlpatterns += [
-        path("test/user-by-email", testing.UserByEmailView.as_view()),
-        path("test/token", testing.TokenView.as_view()),
-        path("test/dataset", testing.DatasetView.as_view()),
-    ]
