@@ -11,7 +11,13 @@ from rest_framework.response import Response
 from accounts import activation, selectors, services
 from accounts.providers import get_provider
 from padmakara.api.errors import APIError
-from padmakara.api.throttles import AccessRequestEmailThrottle, AccessRequestThrottle, AuthThrottle, EmailCodeThrottle
+from padmakara.api.throttles import (
+    AccessRequestEmailThrottle,
+    AccessRequestThrottle,
+    AuthThrottle,
+    EmailCodeEmailThrottle,
+    EmailCodeThrottle,
+)
 
 from . import shapes
 from .api import CompatView, no_content
@@ -63,7 +69,7 @@ class AuthView(CompatView):
 
 
 class RequestMagicLinkView(AuthView):
-    throttle_classes = [EmailCodeThrottle, AccessRequestEmailThrottle]
+    throttle_classes = [EmailCodeThrottle, EmailCodeEmailThrottle]
 
     def post(self, request):
         data = self.body(request)
