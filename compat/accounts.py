@@ -5,6 +5,7 @@ from django.http import HttpResponse
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
@@ -23,12 +24,19 @@ from . import shapes
 from .api import CompatView, no_content
 
 MESSAGES = {
-    "magic_link_sent": "Check your email: open the link we sent to activate this device.",
-    "already_activated": "This device is already activated.",
-    "approval_required": "This email has no account yet: ask for access, and we will write once it is approved.",
-    "approval_requested": "Thank you: we will write to you once your request is answered.",
-    "already_pending": "A request for this email is already waiting for an answer.",
+    "magic_link_sent": _("Check your email: open the link we sent to activate this device."),
+    "already_activated": _("This device is already activated."),
+    "approval_required": _("This email has no account yet: ask for access, and we will write once it is approved."),
+    "approval_requested": _("Thank you: we will write to you once your request is answered."),
+    "already_pending": _("A request for this email is already waiting for an answer."),
 }
+
+
+def message(status: str, data: dict) -> str:
+    """The answer's message in the language the app sent (en or pt)."""
+    language = data.get("language") if data.get("language") in ("en", "pt") else "en"
+    with translation.override(language):
+        return str(MESSAGES[status])
 
 
 def user_body(user) -> dict:
@@ -87,7 +95,7 @@ class RequestMagicLinkView(AuthView):
             activate_url=activate_url,
             request=request,
         )
-        body = {"status": result.status, "message": MESSAGES[result.status]}
+        body = {"status": result.status, "message": message(result.status, data)}
         if result.tokens is not None:
             body.update(token_body(result))
         return Response(body)
@@ -109,7 +117,7 @@ class RequestApprovalView(AuthView):
             message=message[:2000],
             language=language,
         )
-        return Response({"status": status, "message": MESSAGES[status]})
+        return Response({"status": status, "message": message(status, data)})
 
 
 class ActivateLinkView(AuthView):
