@@ -257,7 +257,7 @@ def track_completion(*, track_id: int) -> dict:
 PROGRESS_ROW_FIELDS = ("track_id", "position", "completed", "last_played", "track__duration")
 
 
-def progress_rows(*, user, track_id: int | None = None) -> list[dict]:
+def progress_rows(*, user, track_id: int | None = None) -> list[Mapping[str, Any]]:
     """The user's merged progress rows with their track's duration, newest first. One query."""
     queryset = TrackProgress.objects.filter(user=user)
     if track_id is not None:
@@ -265,7 +265,7 @@ def progress_rows(*, user, track_id: int | None = None) -> list[dict]:
     return list(queryset.order_by("-last_played").values(*PROGRESS_ROW_FIELDS))
 
 
-def last_played_row(*, user) -> dict | None:
+def last_played_row(*, user) -> Mapping[str, Any] | None:
     """The user's most recently played track that is still published. One query."""
     return (
         TrackProgress.objects.filter(user=user, **{"track__session__retreat__status": Retreat.Status.PUBLISHED})
@@ -275,15 +275,15 @@ def last_played_row(*, user) -> dict | None:
     )
 
 
-def track_bookmark_rows(*, user) -> list[dict]:
+def track_bookmark_rows(*, user) -> list[Mapping[str, Any]]:
     """The user's bookmarks, one per track (the earliest), newest first. One query."""
-    first: dict[int, dict] = {}
+    first: dict[int, Mapping[str, Any]] = {}
     for row in Bookmark.objects.filter(user=user).order_by("created_at").values("id", "track_id", "created_at"):
         first.setdefault(row["track_id"], row)
     return sorted(first.values(), key=lambda row: row["created_at"], reverse=True)
 
 
-def event_bookmark_rows(*, user) -> list[dict]:
+def event_bookmark_rows(*, user) -> list[Mapping[str, Any]]:
     """The user's gathering bookmarks of published gatherings, newest first. One query."""
     return list(
         EventBookmark.objects.filter(user=user, **{"gathering__status": Retreat.Status.PUBLISHED})

@@ -18,8 +18,9 @@ import datetime
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -402,7 +403,7 @@ def highlight_delete(*, user, highlight_uuid) -> bool:
 COMPLETED_SHARE = 0.95
 
 
-def progress_report(*, user, track_id: int, position: float, origin: str | None = None) -> dict | None:
+def progress_report(*, user, track_id: int, position: float, origin: str | None = None) -> Mapping[str, Any] | None:
     """One live position report by integer track id, through :func:`progress_sync` (the one
     merge): the track's merged row afterwards, or None when the track is unknown or locked."""
     ref = selectors.track_refs_by_id(user=user, track_ids=[track_id]).get(track_id)

@@ -6,7 +6,7 @@ whether it holds 3 gatherings or 300, and no model instances are built for thous
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -356,7 +356,7 @@ class EventRows:
     teachers ``(id, name, abbreviation)``, places ``(id, name, abbreviation, location)`` and
     groups ``(id, name, name_pt, slug, uuid)``."""
 
-    events: list[dict]
+    events: list[Mapping[str, Any]]
     teachers: dict[int, list[tuple]]
     places: dict[int, list[tuple]]
     groups: dict[int, list[tuple]]
@@ -412,9 +412,9 @@ class EventDetailRows:
     ``speaker`` and ``speaker_name`` of the main speaker) and transcripts (dicts)."""
 
     event: EventRows
-    sessions: list[dict]
-    tracks: dict[int, list[dict]]
-    transcripts: list[dict]
+    sessions: Sequence[Mapping[str, Any]]
+    tracks: Mapping[int, Sequence[Mapping[str, Any]]]
+    transcripts: Sequence[Mapping[str, Any]]
 
 
 class EventLocked(Exception):
@@ -454,7 +454,7 @@ def _event_detail(event_id: int) -> EventDetailRows:
         )
     )
     main_speaker = TrackSpeaker.objects.filter(track_id=OuterRef("pk")).order_by("position")
-    tracks: defaultdict[int, list[dict]] = defaultdict(list)
+    tracks: defaultdict[int, list[Mapping[str, Any]]] = defaultdict(list)
     for track in (
         Track.objects.filter(session__retreat_id=event_id)
         .annotate(
@@ -489,7 +489,7 @@ def _event_detail(event_id: int) -> EventDetailRows:
     return EventDetailRows(event, sessions, tracks, transcripts)
 
 
-def user_groups(profile: AccessProfile, user) -> list[dict]:
+def user_groups(profile: AccessProfile, user) -> list[Mapping[str, Any]]:
     """``GET /groups``: the groups the user belongs to and those holding a gathering the user may
     open (staff: every group), in their order. One query."""
     queryset = RetreatGroup.objects.all()
@@ -501,20 +501,20 @@ def user_groups(profile: AccessProfile, user) -> list[dict]:
     return list(queryset.order_by("order", "name").values(*_GROUP_FIELDS, "slug", "created_at", "updated_at"))
 
 
-def group_by_key(key: str) -> dict | None:
+def group_by_key(key: str) -> Mapping[str, Any] | None:
     """A group by its id, slug or (any case) its short name, the slug's first part. One query."""
     queryset = RetreatGroup.objects.all()
     match = Q(pk=int(key)) if key.isdigit() else Q(slug=key) | Q(slug__iexact=key) | Q(slug__istartswith=f"{key}-")
     return queryset.filter(match).order_by("order", "id").values(*_GROUP_FIELDS, "slug").first()
 
 
-def teachers() -> list[dict]:
+def teachers() -> list[Mapping[str, Any]]:
     return list(
         Teacher.objects.order_by("name").values("id", "name", "abbreviation", "bio", "created_at", "updated_at")
     )
 
 
-def teacher_by_abbreviation(abbreviation: str) -> dict | None:
+def teacher_by_abbreviation(abbreviation: str) -> Mapping[str, Any] | None:
     return (
         Teacher.objects.filter(abbreviation__iexact=abbreviation)
         .values("id", "name", "abbreviation", "bio", "created_at", "updated_at")
@@ -528,7 +528,7 @@ def sync_versions() -> dict[str, int]:
     return {namespace: versions.get(namespace, 0) for namespace in NAMESPACES}
 
 
-def track_rows_by_ids(profile: AccessProfile, track_ids) -> dict[int, dict]:
+def track_rows_by_ids(profile: AccessProfile, track_ids) -> dict[int, Mapping[str, Any]]:
     """Published tracks among ``track_ids`` with their session and gathering, and whether the
     profile may play them. One query."""
     return {row["id"]: row for row in _track_rows(profile, Q(pk__in=list(track_ids)))}
@@ -539,7 +539,7 @@ def track_rows_by_uuids(profile: AccessProfile, track_uuids) -> dict:
     return {row["uuid"]: row for row in _track_rows(profile, Q(uuid__in=list(track_uuids)))}
 
 
-def _track_rows(profile: AccessProfile, which: Q) -> list[dict]:
+def _track_rows(profile: AccessProfile, which: Q) -> list[Mapping[str, Any]]:
     return list(
         Track.objects.filter(published_q("session__retreat__"), which)
         .annotate(playable=Exists(Retreat.objects.filter(profile.playable_q(), pk=OuterRef("session__retreat_id"))))
@@ -574,10 +574,10 @@ def _track_rows(profile: AccessProfile, which: Q) -> list[dict]:
     )
 
 
-def event_titles(event_ids) -> dict[int, dict]:
+def event_titles(event_ids) -> dict[int, dict[str, Any]]:
     """Published gatherings' ``id, name, name_pt, start_date, end_date`` by id, with their
     teachers' names (``teachers``). Two queries."""
-    events = {
+    events: dict[int, dict[str, Any]] = {
         row["id"]: {**row, "teachers": []}
         for row in Retreat.objects.filter(published_q(), pk__in=list(event_ids)).values(
             "id", "name", "name_pt", "start_date", "end_date"
