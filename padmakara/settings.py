@@ -443,7 +443,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PREPROCESSING_HOOKS": ["padmakara.api.schema.drop_trailing_slash_twins"],
+    "PREPROCESSING_HOOKS": [
+        "padmakara.api.schema.drop_trailing_slash_twins",
+        "padmakara.api.schema.drop_unversioned_api",
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "padmakara.api.schema.add_general_error_responses",

@@ -19,5 +19,16 @@ SERVER=$!
 trap 'kill $SERVER 2>/dev/null || true' EXIT
 for _ in $(seq 60); do curl -sf "$E2E_API_URL/events/public" >/dev/null && break; sleep 1; done
 
+# The app's web build, warmed up before the specs: Metro's first bundle takes minutes on a small
+# machine, longer than a spec's timeout (Playwright reuses this server).
+WEB_PORT=${E2E_WEB_PORT:-8181}
+(cd "$APP" && EXPO_PUBLIC_API_URL=$E2E_API_URL CI=1 BROWSER=none exec npx expo start --web --port "$WEB_PORT") \
+    > "${TMPDIR:-/tmp}/padmakara-e2e-expo.log" 2>&1 &
+EXPO=$!
+trap 'kill $SERVER $EXPO 2>/dev/null || true' EXIT
+for _ in $(seq 300); do curl -sf "http://localhost:$WEB_PORT/" >/dev/null && break; sleep 1; done
+BUNDLE=$(curl -s "http://localhost:$WEB_PORT/" | grep -o 'src="/node_modules/expo-router/entry.bundle[^"]*"' | head -1 | cut -d'"' -f2)
+curl -s -o /dev/null --max-time 900 "http://localhost:$WEB_PORT$BUNDLE"
+
 cp "$HERE/playwright.config.ts" "$APP/padmakara-e2e.config.ts"
 cd "$APP" && npx playwright test --config=padmakara-e2e.config.ts "$@"
