@@ -137,11 +137,13 @@ def test_it_revokes_the_device_on_deactivation(api, member, django_capture_on_co
 
 
 def test_it_lets_staff_revoke_a_device_from_the_admin(api, member, staff_client, django_capture_on_commit_callbacks):
-    from accounts.services import device_revoke
-
     body = activate(api, member, django_capture_on_commit_callbacks)
     device = Device.objects.get(user=member)
-    assert device_revoke(user=member, device_id=device.uuid, by=None)
+    response = staff_client.post(
+        "/admin/accounts/device/", {"action": "revoke_devices", "_selected_action": [device.pk]}
+    )
+    assert response.status_code == 302
+    assert Device.objects.get(pk=device.pk).revoked_at is not None
     api.credentials(HTTP_AUTHORIZATION=f"Bearer {body['access_token']}")
     assert api.get("/api/auth/user").status_code == 401
 
