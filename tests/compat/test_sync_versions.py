@@ -145,3 +145,39 @@ def test_it_keeps_the_user_counter_when_access_does_not_change(api, listener):
     before = user_version(api, listener)
     User.objects.filter(pk=listener.pk).update(name="Renamed")
     assert user_version(api, listener) == before
+
+
+def test_it_makes_the_same_triggers_on_sqlite():
+    """``make run`` on SQLite: the triggers come from retreats/sync_versions.py after migrate."""
+    from django.db.backends.sqlite3.base import DatabaseWrapper
+
+    from retreats.sync_versions import sqlite_create_triggers, sqlite_drop_triggers
+
+    connection = DatabaseWrapper({**settings_sqlite(), "NAME": ":memory:"}, alias="sqlite-sync")
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE TABLE retreats_syncversion (namespace TEXT PRIMARY KEY, version INTEGER)")
+            cursor.execute("INSERT INTO retreats_syncversion VALUES ('events', 0), ('groups', 0), ('teachers', 0)")
+            cursor.execute("CREATE TABLE retreats_teacher (id INTEGER PRIMARY KEY, name TEXT)")
+        sqlite_create_triggers(connection)
+        with connection.cursor() as cursor:
+            cursor.execute("INSERT INTO retreats_teacher (name) VALUES ('A')")
+            cursor.execute("UPDATE retreats_teacher SET name = 'B'")
+            cursor.execute("SELECT namespace, version FROM retreats_syncversion ORDER BY namespace")
+            assert cursor.fetchall() == [("events", 2), ("groups", 0), ("teachers", 2)]
+        sqlite_drop_triggers(connection)
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT count(*) FROM sqlite_master WHERE type = 'trigger'")
+            assert cursor.fetchone() == (0,)
+    finally:
+        connection.close()
+
+
+def settings_sqlite() -> dict:
+    from django.db import connections
+
+    return {
+        **{key: value for key, value in connections["default"].settings_dict.items() if key not in ("ENGINE", "NAME")},
+        "ENGINE": "django.db.backends.sqlite3",
+        "OPTIONS": {},
+    }
