@@ -51,6 +51,38 @@ class PublicEventDetailView(EventDetailView):
     public_only = True
 
 
+class SessionDetailView(PublicView):
+    """``/events/sessions/:id`` (the app calls it; not in the written contract): a session with
+    its tracks and ``event: {id, titleEn, titlePt}``, under the event's access rule."""
+
+    def get(self, request, session_id):
+        event_id = selectors.session_event_id(session_id)
+        try:
+            detail = selectors.event_detail_rows(self.profile(request), event_id) if event_id else None
+        except EventLocked:
+            raise forbidden() from None
+        if detail is None:
+            raise not_found("No such session.")
+        event = detail.event.events[0]
+        row = next(row for row in detail.sessions if row["id"] == session_id)
+        body = shapes.session(row, detail.tracks.get(session_id, []))
+        body["event"] = {"id": event["id"], "titleEn": event["name"], "titlePt": event["name_pt"] or None}
+        return Response(body)
+
+
+class TrackDetailView(PublicView):
+    """``/events/tracks/:id`` (the app calls it; not in the written contract): a track with its
+    session and event, 403 when its event may not be opened."""
+
+    def get(self, request, track_id):
+        row = selectors.track_rows_by_ids(self.profile(request), [track_id]).get(track_id)
+        if row is None:
+            raise not_found("No such track.")
+        if not row["playable"]:
+            raise forbidden()
+        return Response({**shapes.track(row), **shapes.track_with_context(row)})
+
+
 class GroupListView(CompatView):
     def get(self, request):
         groups = selectors.user_groups(self.profile(request), request.user)

@@ -23,6 +23,8 @@ urlpatterns = [
     path("events/featured", catalogue.FeaturedEventView.as_view()),
     path("events/public/<int:event_id>", catalogue.PublicEventDetailView.as_view()),
     path("events/public/<int:event_id>/request-download", media.PublicDownloadRequestView.as_view()),
+    path("events/sessions/<int:session_id>", catalogue.SessionDetailView.as_view()),
+    path("events/tracks/<int:track_id>", catalogue.TrackDetailView.as_view()),
     path("events", catalogue.EventListView.as_view()),
     path("events/<int:event_id>", catalogue.EventDetailView.as_view()),
     path("events/<int:event_id>/request-download", media.DownloadRequestView.as_view()),

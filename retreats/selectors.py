@@ -587,3 +587,8 @@ def event_titles(event_ids) -> dict[int, dict[str, Any]]:
         for retreat_id, names in _relations(Retreat.teachers.through, list(events), "teacher", ("id", "name")).items():
             events[retreat_id]["teachers"] = [name for _id, name in names]
     return events
+
+
+def session_event_id(session_id: int) -> int | None:
+    """The gathering of a session (the app opens sessions by id). One query."""
+    return Session.objects.filter(pk=session_id).values_list("retreat_id", flat=True).first()

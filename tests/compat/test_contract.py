@@ -519,3 +519,30 @@ def test_it_mints_tokens_and_tells_the_dataset_with_test_support_on(api, seeded,
     assert set(body["events"]) == set(OPENS)
     assert body["groups"][0]["nameEn"] == e2e.GROUP_NAME
     check_error(api.get("/api/test/user-by-email?email=nobody@example.com"), 404)
+
+
+# --- Calls the app makes beyond the written contract --------------------------------------
+
+
+@pytest.mark.parametrize("caller", CALLERS)
+@pytest.mark.parametrize("code", ["E2E-ANYONE", "E2E-GROUP"])
+def test_it_opens_a_session_and_a_track_under_the_events_rule(as_caller, seeded, caller, code):
+    event = ids(seeded, code)
+    client = as_caller(caller)
+    session = client.get(f"/api/events/sessions/{event['sessionIds'][0]}")
+    track = client.get(f"/api/events/tracks/{event['trackIds'][0]}")
+    if caller not in OPENS[code]:
+        check_error(session, 403)
+        check_error(track, 403)
+        return
+    body = session.json()
+    assert set(body) >= SESSION_KEYS and body["event"]["id"] == event["eventId"]
+    assert [row["id"] for row in body["tracks"]] == event["trackIds"]
+    body = track.json()
+    assert set(body) >= TRACK_KEYS and body["session"]["event"]["id"] == event["eventId"]
+    check_casing(body)
+
+
+def test_it_answers_404_for_an_unknown_session_or_track(as_caller, seeded):
+    check_error(as_caller("admin").get("/api/events/sessions/999999"), 404)
+    check_error(as_caller("admin").get("/api/events/tracks/999999"), 404)
