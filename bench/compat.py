@@ -16,6 +16,21 @@ none). Targets: within 2x of v1, and the same number of queries at both scales.
     /events          <-> GET /api/v1/content/retreats?limit=100 (every group with its gatherings)
     /events/{id}     <-> GET /api/v1/content/gathering/{uuid}
     /sync/versions   <-> GET /api/v1/user/access (the cheapest per-user read of v1)
+
+Measured 2026-12-02, PostgreSQL 15, 2 cores shared with other work (load average about 10):
+
+    scale  endpoint        queries (v1)  median ms   v1 ms   floor ms   vs v1
+    1      /events           5 (3)          29.6      82.4      6.8     0.36
+    1      /events/{id}      9 (5)          47.0      44.3      4.0     1.06
+    1      /sync/versions    2 (2)           4.6       5.7      0.15    0.81
+    10     /events           5 (3)          45.6    3012.2     71.0     0.02
+    10     /events/{id}      9 (5)          57.8      52.0      6.9     1.11
+    10     /sync/versions    2 (2)           6.2      11.3      0.26    0.55
+
+(scale 1: 20 requests each, 40 KB for /events; scale 10: 10 requests each, 407 KB for the
+reader's 1,333 events. The lists leave sessions and tracks to /events/{id}, so /events costs
+the same five queries at both scales, and beats its floor at scale 10, whose per-event
+subqueries this bench writes naively.)
 """
 
 import argparse
