@@ -108,13 +108,13 @@ class RequestApprovalView(AuthView):
         data = self.body(request)
         email = self.email(data)
         first_name, last_name = self.required(data, "first_name", "last_name")
-        message = data.get("message") if isinstance(data.get("message"), str) else ""
+        note = data.get("message") if isinstance(data.get("message"), str) else ""
         language = data.get("language") if data.get("language") in ("en", "pt") else "en"
         status = activation.request_approval(
             email=email,
             first_name=str(first_name)[:150],
             last_name=str(last_name)[:150],
-            message=message[:2000],
+            message=note[:2000],
             language=language,
         )
         return Response({"status": status, "message": message(status, data)})
