@@ -180,3 +180,10 @@ def test_it_updates_preferences_and_deletes_the_account(api, member, django_capt
     assert bad.status_code == 400 and bad.json()["code"] == "validation_error"
     assert api.delete("/api/auth/user/delete").status_code == 204
     assert not type(member).objects.filter(pk=member.pk).exists()
+
+
+def test_it_answers_in_the_language_the_app_sent(api):
+    body = ask_link(api, email="stranger@example.com", language="pt").json()
+    assert body["message"].startswith("Este email ainda não tem conta")
+    request = {"email": "nova@example.com", "first_name": "Nova", "last_name": "Pessoa", "language": "pt"}
+    assert api.post("/api/auth/request-approval", request, format="json").json()["message"].startswith("Obrigado")
