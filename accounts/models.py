@@ -425,3 +425,36 @@ class LocalCredentials(models.Model):
 
     def __str__(self):
         return f"credentials of {self.user_id}"
+
+
+class DeviceActivation(models.Model):
+    """A device's sign-in by emailed link (the mobile app's device activation, docs/compat-api.md).
+
+    The app asks for a link naming its device fingerprint, kept here only as an HMAC. The link's
+    token (also kept as an HMAC) is single-use and short-lived; opening it activates the device
+    (a ``Device`` row), and the app then collects its tokens once, by polling with the same
+    fingerprint (``claimed_at``) or through the deep link. A fingerprint is never a password:
+    it only lets a device collect the tokens of an activation its owner's mailbox approved.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="device_activations", verbose_name=_("user"))
+    fingerprint_hash = models.CharField(max_length=64, db_index=True)
+    device_name = models.CharField(_("device name"), max_length=100, blank=True)
+    platform = models.CharField(_("platform"), max_length=8, blank=True)
+    link_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(_("asked"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("link expires"))
+    activated_at = models.DateTimeField(_("activated"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("tokens collected"), null=True, blank=True)
+    device = models.ForeignKey(
+        Device, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("device")
+    )
+
+    export_exclude = ("fingerprint_hash", "link_hash")
+
+    class Meta:
+        verbose_name = _("device activation")
+        verbose_name_plural = _("device activations")
+
+    def __str__(self):
+        return f"activation of {self.device_name or self.platform or '?'} for {self.user_id}"

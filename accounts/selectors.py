@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models.fields.files import FieldFile
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import AccessRequest, User
+from .models import AccessRequest, GroupMembership, User
 from .services import user_foreign_keys
 
 # Never exported, whatever model they are on: secrets, not personal data about the user.
@@ -67,3 +67,12 @@ def admin_mfa_device(user: User) -> TOTPDevice | None:
 def pending_access_request_count() -> int:
     """Access requests waiting for staff's answer (the admin index shows it)."""
     return AccessRequest.objects.filter(status=AccessRequest.Status.PENDING).count()
+
+
+def user_group_names(user: User) -> list[str]:
+    """The names of the user's retreat groups, in the groups' order. One query."""
+    return list(
+        GroupMembership.objects.filter(user=user)
+        .order_by("group__order", "group__name")
+        .values_list("group__name", flat=True)
+    )

@@ -31,13 +31,11 @@ def playable_tracks(profile: AccessProfile):
     return Track.objects.filter(published_q("session__retreat__")).filter(profile.playable_q("session__retreat__"))
 
 
-def track_for_playback(profile: AccessProfile, track_uuid) -> Track:
-    """The published track, or 404; a track that exists but may not be played is 403 ``locked``."""
-    track = (
-        Track.objects.filter(published_q("session__retreat__"), uuid=track_uuid)
-        .select_related("session__retreat")
-        .first()
-    )
+def track_for_playback(profile: AccessProfile, track_uuid=None, *, track_id: int | None = None) -> Track:
+    """The published track (by uuid, or by ``track_id``), or 404; a track that exists but may
+    not be played is 403 ``locked``."""
+    which = {"uuid": track_uuid} if track_id is None else {"pk": track_id}
+    track = Track.objects.filter(published_q("session__retreat__"), **which).select_related("session__retreat").first()
     if track is None:
         raise NotFound()
     reason = profile.reason_for_retreat(track.session.retreat)
@@ -107,3 +105,27 @@ def session_file_states(session_id: int) -> list[FileState]:
         for t in transcripts.order_by("track__order", "language")
     ]  # fmt: skip
     return states
+
+
+def transcript_for_reading(profile: AccessProfile, transcript_id: int) -> Transcript:
+    """A transcript PDF by id, of a track the profile may play (404 / 403 ``locked`` as above)."""
+    transcript = (
+        Transcript.objects.filter(pk=transcript_id, status__in=("ready", "no_text"))
+        .exclude(pdf_file="")
+        .select_related("track")
+        .first()
+    )
+    if transcript is None:
+        raise NotFound()
+    track_for_playback(profile, track_id=transcript.track_id)
+    return transcript
+
+
+def event_track_uuids(profile: AccessProfile, event_id: int) -> list:
+    """The uuids of a gathering's tracks the profile may play (empty: none, or not allowed)."""
+    return list(
+        playable_tracks(profile)
+        .filter(session__retreat_id=event_id)
+        .order_by("session__order", "order", "language")
+        .values_list("uuid", flat=True)
+    )

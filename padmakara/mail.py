@@ -90,3 +90,10 @@ def send_access_request_approved(*, user) -> int:
 def send_access_request_declined(*, access_request) -> int:
     """A kind refusal, when staff choose to send one."""
     return send(user=access_request, template="access_request_declined", context={})
+
+
+def send_device_activation(*, user, link: str, device_name: str, minutes: int) -> int:
+    """A single-use link that activates the device the mobile app signs in on (docs/compat-api.md)."""
+    return send(
+        user=user, template="device_activation", context={"link": link, "device_name": device_name, "minutes": minutes}
+    )

@@ -117,6 +117,7 @@ INSTALLED_APPS = [
     "dashboard",
     "realtime",
     "demo",
+    "compat",
 ]
 
 MIDDLEWARE = [
@@ -491,7 +492,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
-    "PREPROCESSING_HOOKS": ["padmakara.api.schema.drop_trailing_slash_twins"],
+    "PREPROCESSING_HOOKS": [
+        "padmakara.api.schema.drop_trailing_slash_twins",
+        "padmakara.api.schema.drop_unversioned_api",
+    ],
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "padmakara.api.schema.add_general_error_responses",
@@ -837,6 +841,11 @@ EASYPAY_API_KEY = env.str("EASYPAY_API_KEY", default="")
 if PRODUCTION and PAYMENT_PROVIDER.endswith("LocalPaymentProvider"):
     # It marks every payment paid at once: in production, a free subscription for anyone who asks.
     raise ImproperlyConfigured("PAYMENT_PROVIDER must not be the local provider when PADMAKARA_ENV=production.")
+# The mobile app's end-to-end support (docs/compat-api.md "Test support"): /api/test/* mints a
+# token for any user by id, and `seed_app_e2e` writes a data set. Never in production.
+COMPAT_TEST_SUPPORT = env_bool("COMPAT_TEST_SUPPORT", default=False)
+if PRODUCTION and COMPAT_TEST_SUPPORT:
+    raise ImproperlyConfigured("COMPAT_TEST_SUPPORT must be off when PADMAKARA_ENV=production.")
 if PRODUCTION and PAYMENT_PROVIDER.endswith("EasypayProvider"):
     _required("EASYPAY_ACCOUNT_ID", EASYPAY_ACCOUNT_ID)
     _required("EASYPAY_API_KEY", EASYPAY_API_KEY)

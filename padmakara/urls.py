@@ -27,6 +27,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("", include("accounts.well_known_urls")),
+    # The mobile app's own API (docs/compat-api.md), before the catch-all of unknown API paths.
+    path("api/", include("compat.urls")),
     re_path(r"^api/", errors.unknown_api_path),
 ]
 

@@ -160,3 +160,29 @@ class Highlight(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.track_id} p.{self.page}"
+
+
+class EventBookmark(models.Model):
+    """A gathering the listener keeps at hand (the mobile app's event bookmarks)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="event_bookmarks",
+        verbose_name=_("user"),
+        db_index=False,  # served by the unique (user, gathering) index
+    )
+    gathering = models.ForeignKey(
+        "retreats.Retreat", on_delete=models.CASCADE, related_name="bookmarks", verbose_name=_("gathering")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("gathering bookmark")
+        verbose_name_plural = _("gathering bookmarks")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "gathering"], name="eventbookmark_unique_user_gathering")
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.gathering_id}"

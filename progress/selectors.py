@@ -20,7 +20,7 @@ from accounts.models import User
 from retreats.access import AccessProfile, published_q
 from retreats.models import Retreat, Track
 
-from .models import Bookmark, Highlight, ListeningSession, TrackProgress
+from .models import Bookmark, EventBookmark, Highlight, ListeningSession, TrackProgress
 
 STATS_DAYS = 30
 
@@ -41,20 +41,29 @@ def track_refs(*, user, track_uuids: Iterable) -> dict:
 
     Unknown and unpublished tracks are simply absent (the caller answers 404).
     """
+    return {ref.uuid: ref for ref in _track_refs(user, Q(uuid__in=list(track_uuids)))}
+
+
+def track_refs_by_id(*, user, track_ids: Iterable[int]) -> dict:
+    """:func:`track_refs` keyed by primary key (the mobile app's integer ids)."""
+    return {ref.id: ref for ref in _track_refs(user, Q(pk__in=list(track_ids)))}
+
+
+def _track_refs(user, which: Q) -> list[TrackRef]:
     profile = AccessProfile.for_user(user)
     rows = (
-        Track.objects.filter(published_q("session__retreat__"), uuid__in=list(track_uuids))
+        Track.objects.filter(published_q("session__retreat__"), which)
         .annotate(playable=Exists(Retreat.objects.filter(profile.playable_q(), pk=OuterRef("session__retreat_id"))))
         .values_list(
             "id", "uuid", "duration", "playable", "session__retreat__audience_id", "session__retreat__required_plan"
         )
     )
-    return {
-        uuid: TrackRef(
+    return [
+        TrackRef(
             pk, uuid, duration, playable, None if playable else profile.reason(audience=audience, required_plan=plan)
         )
         for pk, uuid, duration, playable, audience, plan in rows
-    }
+    ]
 
 
 def transcript_page_count(*, track_id: int) -> int:
@@ -241,3 +250,43 @@ def track_completion(*, track_id: int) -> dict:
         "average_position": figures["average_position"] or 0.0,
         "listening_seconds": ListeningSession.objects.filter(track_id=track_id).aggregate(s=Sum("seconds"))["s"] or 0.0,
     }
+
+
+# --- Integer-keyed reads (the mobile app's compatibility API, docs/compat-api.md) -------------
+
+PROGRESS_ROW_FIELDS = ("track_id", "position", "completed", "last_played", "track__duration")
+
+
+def progress_rows(*, user, track_id: int | None = None) -> list[Mapping[str, Any]]:
+    """The user's merged progress rows with their track's duration, newest first. One query."""
+    queryset = TrackProgress.objects.filter(user=user)
+    if track_id is not None:
+        queryset = queryset.filter(track_id=track_id)
+    return list(queryset.order_by("-last_played").values(*PROGRESS_ROW_FIELDS))
+
+
+def last_played_row(*, user) -> Mapping[str, Any] | None:
+    """The user's most recently played track that is still published. One query."""
+    return (
+        TrackProgress.objects.filter(user=user, **{"track__session__retreat__status": Retreat.Status.PUBLISHED})
+        .order_by("-last_played")
+        .values(*PROGRESS_ROW_FIELDS)
+        .first()
+    )
+
+
+def track_bookmark_rows(*, user) -> list[Mapping[str, Any]]:
+    """The user's bookmarks, one per track (the earliest), newest first. One query."""
+    first: dict[int, Mapping[str, Any]] = {}
+    for row in Bookmark.objects.filter(user=user).order_by("created_at").values("id", "track_id", "created_at"):
+        first.setdefault(row["track_id"], row)
+    return sorted(first.values(), key=lambda row: row["created_at"], reverse=True)
+
+
+def event_bookmark_rows(*, user) -> list[Mapping[str, Any]]:
+    """The user's gathering bookmarks of published gatherings, newest first. One query."""
+    return list(
+        EventBookmark.objects.filter(user=user, **{"gathering__status": Retreat.Status.PUBLISHED})
+        .order_by("-created_at")
+        .values("id", "gathering_id", "created_at")
+    )

@@ -18,8 +18,9 @@ import datetime
 import sqlite3
 import uuid
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 from django.conf import settings
@@ -31,7 +32,7 @@ from padmakara import realtime
 from padmakara.errors import DomainError, Locked, NotFound
 
 from . import selectors
-from .models import Bookmark, Highlight, ListeningSession, TrackProgress
+from .models import Bookmark, EventBookmark, Highlight, ListeningSession, TrackProgress
 
 
 @dataclass(frozen=True)
@@ -393,4 +394,52 @@ def highlight_create(*, user, track_uuid, page: int, text: str, color: str = "",
 
 def highlight_delete(*, user, highlight_uuid) -> bool:
     deleted, _counts = Highlight.objects.filter(user=user, uuid=highlight_uuid).delete()
+    return bool(deleted)
+
+
+# --- Integer-keyed writes (the mobile app's compatibility API, docs/compat-api.md) ------------
+
+# A report at or past this share of the track marks it completed (the app sends positions only).
+COMPLETED_SHARE = 0.95
+
+
+def progress_report(*, user, track_id: int, position: float, origin: str | None = None) -> Mapping[str, Any] | None:
+    """One live position report by integer track id, through :func:`progress_sync` (the one
+    merge): the track's merged row afterwards, or None when the track is unknown or locked."""
+    ref = selectors.track_refs_by_id(user=user, track_ids=[track_id]).get(track_id)
+    if ref is None or not ref.playable:
+        return None
+    position = max(0.0, min(position, ref.duration) if ref.duration > 0 else position)
+    completed = ref.duration > 0 and position >= ref.duration * COMPLETED_SHARE
+    event = ProgressEvent(event_id=new_event_id(), track_id=ref.uuid, position=position, completed=completed)
+    progress_sync(user=user, events=[event], origin=origin)
+    rows = selectors.progress_rows(user=user, track_id=ref.id)
+    return rows[0] if rows else None
+
+
+def track_bookmark_add(*, user, track_id: int) -> int:
+    """Bookmark a track the user may play (at its start), once: the bookmark's id."""
+    ref = _require_playable(selectors.track_refs_by_id(user=user, track_ids=[track_id]).get(track_id))
+    existing = Bookmark.objects.filter(user=user, track_id=ref.id).order_by("created_at").values_list("id", flat=True)
+    if existing:
+        return existing[0]
+    return Bookmark.objects.create(user=user, track_id=ref.id, position=0).pk
+
+
+def track_bookmark_remove(*, user, track_id: int) -> bool:
+    """Every bookmark of the user on this track goes; False when there was none."""
+    deleted, _counts = Bookmark.objects.filter(user=user, track_id=track_id).delete()
+    return bool(deleted)
+
+
+def event_bookmark_add(*, user, event_id: int, visible: bool) -> int:
+    """Bookmark a gathering the caller found ``visible`` (the access rule's answer), once: its id."""
+    if not visible:
+        raise NotFound(_("No such gathering."))
+    bookmark, _created = EventBookmark.objects.get_or_create(user=user, gathering_id=event_id)
+    return bookmark.pk
+
+
+def event_bookmark_remove(*, user, event_id: int) -> bool:
+    deleted, _counts = EventBookmark.objects.filter(user=user, gathering_id=event_id).delete()
     return bool(deleted)

@@ -17,6 +17,8 @@ class RetreatsConfig(AppConfig):
         post_migrate.connect(create_sqlite_access_triggers, sender=self)
         pre_migrate.connect(drop_sqlite_summary_triggers, sender=self)
         post_migrate.connect(create_sqlite_summary_triggers, sender=self)
+        post_migrate.connect(ensure_sync_versions, sender=self)
+        pre_migrate.connect(drop_sqlite_sync_triggers, sender=self)
 
     def register_profile_section(self):
         """``GET /user/profile`` lists the listener's grants and attendances as ``access``, the
@@ -95,3 +97,28 @@ def ensure_audiences(*, using="default", apps=None, **kwargs) -> None:
         for slug, name, name_pt, order in Audience.DEFAULTS
         if slug not in existing
     )
+
+
+def ensure_sync_versions(*, using="default", **kwargs) -> None:
+    """A ``SyncVersion`` row per namespace (after ``migrate``, and after a ``flush``), and on
+    SQLite the triggers that move them (retreats/sync_versions.py)."""
+    from django.db import connections
+
+    from .models import SyncVersion
+    from .sync_versions import NAMESPACES, sqlite_create_triggers
+
+    existing = set(SyncVersion.objects.using(using).values_list("namespace", flat=True))
+    SyncVersion.objects.using(using).bulk_create(
+        SyncVersion(namespace=namespace) for namespace in NAMESPACES if namespace not in existing
+    )
+    if connections[using].vendor == "sqlite":
+        sqlite_create_triggers(connections[using])
+
+
+def drop_sqlite_sync_triggers(*, using="default", **kwargs) -> None:
+    from django.db import connections
+
+    from .sync_versions import sqlite_drop_triggers
+
+    if connections[using].vendor == "sqlite":
+        sqlite_drop_triggers(connections[using])

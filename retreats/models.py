@@ -623,3 +623,20 @@ class GatheringSummary(models.Model):
 
     def __str__(self):
         return f"{self.gathering_id}: {self.track_count}"
+
+
+class SyncVersion(models.Model):
+    """A counter per namespace of the catalogue (``events``, ``groups``, ``teachers``,
+    ``publications``) that database triggers move on every insert, update or delete of a table
+    in it (migration retreats 0012), so admin saves, services, imports and ``update()`` calls
+    all count; Python never writes it. The compatibility API's ``/sync/versions`` reads it."""
+
+    namespace = models.CharField(max_length=16, primary_key=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("sync version")
+        verbose_name_plural = _("sync versions")
+
+    def __str__(self):
+        return f"{self.namespace} v{self.version}"

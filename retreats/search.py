@@ -552,6 +552,27 @@ def search_content(reader: Reader, request: SearchRequest) -> tuple[list[SearchH
     return hits[request.offset : window], total
 
 
+def search_gatherings(reader: Reader, text: str, *, limit: int = 20) -> list[dict]:
+    """Published gatherings the reader may open whose name (either language) holds every word
+    of ``text``: ``id``, ``name``, ``name_pt`` and ``highlight``, newest first. One query."""
+    wanted, unwanted = _substring_terms(text)
+    if not wanted:
+        return []
+    fields = ("name", "name_pt")
+    queryset = Retreat.objects.filter(pk__in=_allowed_retreats(reader))
+    for term in wanted:
+        queryset = queryset.filter(_contains(fields, term))
+    for term in unwanted:
+        queryset = queryset.exclude(_contains(fields, term))
+    rows = list(queryset.order_by("-start_date", "name").values("id", "name", "name_pt")[:limit])
+    for row in rows:
+        highlights = _substring_highlights(row["name"], wanted, whole=True) or _substring_highlights(
+            row["name_pt"], wanted, whole=True
+        )
+        row["highlight"] = highlights[0] if highlights else row["name"]
+    return rows
+
+
 def index_tracks(*, track_ids: Iterable[int]) -> int:
     """Refresh the search vectors of these tracks; returns how many changed (0 when their
     title, description and language are what was indexed last)."""

@@ -8,7 +8,7 @@ Lists read the summary rows of ``retreats.summaries`` and never a track.
 
 import uuid
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,8 @@ from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subque
 from django.db.models.functions import Coalesce, JSONObject, RowNumber
 
 from .access import AccessProfile, published_q
-from .models import Retreat, RetreatGroup, Session, Tag, Teacher, Track, TrackSpeaker, Transcript
+from .models import Audience, Retreat, RetreatGroup, Session, SyncVersion, Tag, Teacher, Track, TrackSpeaker, Transcript
+from .sync_versions import NAMESPACES
 
 # The listener's content language (``contentLanguage``) -> the languages a track must be heard in.
 CONTENT_LANGUAGES = {"en": ("en",), "pt": ("pt",), "en-pt": ("en", "pt")}
@@ -492,3 +493,267 @@ def teacher_detail(reader: Reader, abbreviation: str) -> tuple[dict, list[dict]]
         ).order_by(*GATHERING_ORDER),
     )
     return teacher, with_places(rows)
+
+
+# --- Integer-keyed reads (the mobile app's compatibility API, docs/compat-api.md) -------------
+# The same access rule and rows as above, keyed by primary key, each read a fixed number of
+# queries however many gatherings or tracks it returns.
+
+EVENT_COLUMNS = (
+    "id",
+    "name",
+    "name_pt",
+    "description",
+    "description_pt",
+    "start_date",
+    "end_date",
+    "status",
+    "audience_id",
+    "required_plan",
+    "created_at",
+    "updated_at",
+)
+
+
+@dataclass(frozen=True)
+class EventRows:
+    """Gatherings (``EVENT_COLUMNS`` dicts, newest first) with their relations by gathering id:
+    teachers ``(id, name, abbreviation)``, places ``(id, name, abbreviation, location)`` and
+    groups ``(id, name, name_pt, slug, uuid)``."""
+
+    events: list[Mapping[str, Any]]
+    teachers: dict[int, list[tuple]]
+    places: dict[int, list[tuple]]
+    groups: dict[int, list[tuple]]
+
+
+def visible_events_q(profile: AccessProfile) -> Q:
+    """Gatherings the profile may open: published and playable; staff see drafts too."""
+    if profile.is_staff:
+        return Q()
+    return published_q() & profile.playable_q()
+
+
+def _relations(model_through, retreat_ids: list[int], target: str, columns: tuple[str, ...]) -> dict[int, list]:
+    rows = (
+        model_through.objects.filter(retreat_id__in=retreat_ids)
+        .order_by("retreat_id", f"{target}__{columns[1]}")
+        .values_list("retreat_id", *(f"{target}__{column}" for column in columns))
+    )
+    by_retreat: defaultdict[int, list] = defaultdict(list)
+    for retreat_id, *values in rows:
+        by_retreat[retreat_id].append(tuple(values))
+    return by_retreat
+
+
+def event_rows(
+    profile: AccessProfile, *, public_only: bool = False, group_id: int | None = None, event_ids=None
+) -> EventRows:
+    """The gatherings the profile may open (``public_only``: published ``free-anyone`` ones;
+    ``group_id``: of one group; ``event_ids``: among these), with teachers, places and groups:
+    four queries."""
+    queryset = Retreat.objects.filter(visible_events_q(profile))
+    if public_only:
+        queryset = Retreat.objects.filter(published_q(), audience_id=Audience.FREE_ANYONE)
+    if group_id is not None:
+        queryset = queryset.filter(groups=group_id)
+    if event_ids is not None:
+        queryset = queryset.filter(pk__in=list(event_ids))
+    events = list(queryset.order_by("-start_date", "name").values(*EVENT_COLUMNS))
+    ids = [event["id"] for event in events]
+    if not ids:
+        return EventRows(events, {}, {}, {})
+    return EventRows(
+        events,
+        teachers=_relations(Retreat.teachers.through, ids, "teacher", ("id", "name", "abbreviation")),
+        places=_relations(Retreat.places.through, ids, "place", ("id", "name", "abbreviation", "location")),
+        groups=_relations(Retreat.groups.through, ids, "retreatgroup", ("id", "name", "name_pt", "slug", "uuid")),
+    )
+
+
+@dataclass(frozen=True)
+class EventDetailRows:
+    """One gathering's :class:`EventRows`, its sessions (dicts), tracks (dicts by session id, with
+    ``speaker`` and ``speaker_name`` of the main speaker) and transcripts (dicts)."""
+
+    event: EventRows
+    sessions: Sequence[Mapping[str, Any]]
+    tracks: Mapping[int, Sequence[Mapping[str, Any]]]
+    transcripts: Sequence[Mapping[str, Any]]
+
+
+class EventLocked(Exception):
+    """The gathering exists but the profile may not open it."""
+
+
+def event_detail_rows(profile: AccessProfile, event_id: int, *, public_only: bool = False) -> EventDetailRows | None:
+    """One gathering with everything under it; None when unknown (or a draft for a listener),
+    :class:`EventLocked` when the access rule refuses it. Eight queries."""
+    found = (
+        Retreat.objects.filter(Q() if profile.is_staff else published_q(), pk=event_id)
+        .annotate(playable=Exists(Retreat.objects.filter(visible_events_q(profile), pk=OuterRef("pk"))))
+        .values("playable", "audience_id")
+        .first()
+    )
+    if found is None:
+        return None
+    if not found["playable"] or (public_only and found["audience_id"] != Audience.FREE_ANYONE):
+        raise EventLocked
+    return _event_detail(event_id)
+
+
+def _event_detail(event_id: int) -> EventDetailRows:
+    events = list(Retreat.objects.filter(pk=event_id).values(*EVENT_COLUMNS))
+    ids = [event_id]
+    event = EventRows(
+        events,
+        teachers=_relations(Retreat.teachers.through, ids, "teacher", ("id", "name", "abbreviation")),
+        places=_relations(Retreat.places.through, ids, "place", ("id", "name", "abbreviation", "location")),
+        groups=_relations(Retreat.groups.through, ids, "retreatgroup", ("id", "name", "name_pt", "slug", "uuid")),
+    )
+    sessions = list(
+        Session.objects.filter(retreat_id=event_id)
+        .order_by("order", "date", "id")
+        .values(
+            "id", "name", "name_pt", "type", "date", "part_number", "order", "retreat_id", "created_at", "updated_at"
+        )
+    )
+    main_speaker = TrackSpeaker.objects.filter(track_id=OuterRef("pk")).order_by("position")
+    tracks: defaultdict[int, list[Mapping[str, Any]]] = defaultdict(list)
+    for track in (
+        Track.objects.filter(session__retreat_id=event_id)
+        .annotate(
+            speaker=Subquery(main_speaker.values("teacher__abbreviation")[:1]),
+            speaker_name=Subquery(main_speaker.values("teacher__name")[:1]),
+        )
+        .order_by("session_id", *TRACK_ORDER)
+        .values(
+            "id",
+            "session_id",
+            "title",
+            "duration",
+            "file_size",
+            "order",
+            "language",
+            "languages",
+            "original_language",
+            "original_id",
+            "is_practice",
+            "speaker",
+            "speaker_name",
+            "created_at",
+            "updated_at",
+        )
+    ):
+        tracks[track["session_id"]].append(track)
+    transcripts = list(
+        Transcript.objects.filter(track__session__retreat_id=event_id)
+        .order_by("track__session__order", "track__order", "language")
+        .values("id", "language", "page_count", "updated_at", "pdf_file", "track_id")
+    )
+    return EventDetailRows(event, sessions, tracks, transcripts)
+
+
+def user_groups(profile: AccessProfile, user) -> list[Mapping[str, Any]]:
+    """``GET /groups``: the groups the user belongs to and those holding a gathering the user may
+    open (staff: every group), in their order. One query."""
+    queryset = RetreatGroup.objects.all()
+    if not profile.is_staff:
+        opened = Retreat.groups.through.objects.filter(
+            retreatgroup_id=OuterRef("pk"), retreat__in=Retreat.objects.filter(visible_events_q(profile))
+        )
+        queryset = queryset.filter(Q(Exists(opened)) | Q(pk__in=sorted(profile.group_ids)))
+    return list(queryset.order_by("order", "name").values(*_GROUP_FIELDS, "slug", "created_at", "updated_at"))
+
+
+def group_by_key(key: str) -> Mapping[str, Any] | None:
+    """A group by its id, slug or (any case) its short name, the slug's first part. One query."""
+    queryset = RetreatGroup.objects.all()
+    match = Q(pk=int(key)) if key.isdigit() else Q(slug=key) | Q(slug__iexact=key) | Q(slug__istartswith=f"{key}-")
+    return queryset.filter(match).order_by("order", "id").values(*_GROUP_FIELDS, "slug").first()
+
+
+def teachers() -> list[Mapping[str, Any]]:
+    return list(
+        Teacher.objects.order_by("name").values("id", "name", "abbreviation", "bio", "created_at", "updated_at")
+    )
+
+
+def teacher_by_abbreviation(abbreviation: str) -> Mapping[str, Any] | None:
+    return (
+        Teacher.objects.filter(abbreviation__iexact=abbreviation)
+        .values("id", "name", "abbreviation", "bio", "created_at", "updated_at")
+        .first()
+    )
+
+
+def sync_versions() -> dict[str, int]:
+    """The counter of each namespace (retreats/sync_versions.py). One query."""
+    versions = dict(SyncVersion.objects.values_list("namespace", "version"))
+    return {namespace: versions.get(namespace, 0) for namespace in NAMESPACES}
+
+
+def track_rows_by_ids(profile: AccessProfile, track_ids) -> dict[int, Mapping[str, Any]]:
+    """Published tracks among ``track_ids`` with their session and gathering, and whether the
+    profile may play them. One query."""
+    return {row["id"]: row for row in _track_rows(profile, Q(pk__in=list(track_ids)))}
+
+
+def track_rows_by_uuids(profile: AccessProfile, track_uuids) -> dict:
+    """:func:`track_rows_by_ids` keyed by uuid (search hits)."""
+    return {row["uuid"]: row for row in _track_rows(profile, Q(uuid__in=list(track_uuids)))}
+
+
+def _track_rows(profile: AccessProfile, which: Q) -> list[Mapping[str, Any]]:
+    return list(
+        Track.objects.filter(published_q("session__retreat__"), which)
+        .annotate(playable=Exists(Retreat.objects.filter(profile.playable_q(), pk=OuterRef("session__retreat_id"))))
+        .values(
+            "id",
+            "uuid",
+            "title",
+            "duration",
+            "file_size",
+            "order",
+            "language",
+            "languages",
+            "original_language",
+            "original_id",
+            "is_practice",
+            "session_id",
+            "session__name",
+            "session__name_pt",
+            "session__type",
+            "session__date",
+            "session__part_number",
+            "session__order",
+            "session__retreat_id",
+            "session__retreat__name",
+            "session__retreat__name_pt",
+            "session__retreat__start_date",
+            "session__retreat__end_date",
+            "playable",
+            "created_at",
+            "updated_at",
+        )
+    )
+
+
+def event_titles(event_ids) -> dict[int, dict[str, Any]]:
+    """Published gatherings' ``id, name, name_pt, start_date, end_date`` by id, with their
+    teachers' names (``teachers``). Two queries."""
+    events: dict[int, dict[str, Any]] = {
+        row["id"]: {**row, "teachers": []}
+        for row in Retreat.objects.filter(published_q(), pk__in=list(event_ids)).values(
+            "id", "name", "name_pt", "start_date", "end_date"
+        )
+    }
+    if events:
+        for retreat_id, names in _relations(Retreat.teachers.through, list(events), "teacher", ("id", "name")).items():
+            events[retreat_id]["teachers"] = [name for _id, name in names]
+    return events
+
+
+def session_event_id(session_id: int) -> int | None:
+    """The gathering of a session (the app opens sessions by id). One query."""
+    return Session.objects.filter(pk=session_id).values_list("retreat_id", flat=True).first()

@@ -24,6 +24,7 @@ LAYERS = [
     {"dashboard"},
     {"realtime"},  # the WebSocket consumer: above everything whose events it carries
     {"demo"},
+    {"compat"},  # the mobile app's own API: views and shapes over everything below (its e2e seed uses demo's audio)
 ]
 LAYER = {app: number for number, layer in enumerate(LAYERS) for app in layer}
 BASE_DIR = Path(settings.BASE_DIR)

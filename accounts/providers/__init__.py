@@ -201,6 +201,12 @@ class IdentityProvider:
         the same for every email. Where MFA is on, its challenge instead of tokens."""
         raise NotImplementedError
 
+    def sign_in_user(self, *, user: User, request=None, allow_staff: bool = False) -> Tokens:
+        """Tokens of a new session for ``user``, whose mailbox the caller has just proven (the
+        mobile app's device activation link; ``allow_staff`` only for the test support of
+        docs/compat-api.md). Providers that cannot mint them refuse."""
+        raise DomainError(_("This sign-in is not available with this identity provider."), code="provider_error")
+
     def end_session(self, *, user: User, session: str) -> None:
         """A revoked device's sign-in session: its refresh tokens die where the provider can
         reach them (its access tokens are revoked by the caller, ``accounts.revocation``)."""

@@ -167,9 +167,25 @@ def is_api_path(path: str) -> bool:
     return path.startswith(API_PREFIXES)
 
 
+def is_unversioned_api_path(path: str) -> bool:
+    """``/api/`` outside ``/api/v1``: the mobile app's contract (docs/compat-api.md), whose errors are flat."""
+    return path.startswith("/api/") and not (path.startswith("/api/v1/") or path == "/api/v1")
+
+
+def flat_body(code: str, message: str) -> dict:
+    """docs/compat-api.md's error object: ``{error, code}`` (and ``message``: the app shows ``message || error``)."""
+    return {"error": message, "code": code, "message": message}
+
+
+def _api_error(request, code: str, message: str, status: int) -> JsonResponse:
+    if is_unversioned_api_path(request.path):
+        return JsonResponse(flat_body(code, message), status=status)
+    return JsonResponse(envelope(code, message), status=status)
+
+
 def handler404(request, exception=None):
     if is_api_path(request.path):
-        return JsonResponse(envelope("not_found", "Not found."), status=404)
+        return _api_error(request, "not_found", "Not found.", 404)
     from django.views.defaults import page_not_found
 
     return page_not_found(request, exception)
@@ -189,7 +205,7 @@ def handler500(request):
             response = JsonResponse(service_unavailable_body(), status=503)
             response["Retry-After"] = str(RETRY_AFTER_SECONDS)
             return response
-        return JsonResponse(envelope("server_error", "Something went wrong on our side."), status=500)
+        return _api_error(request, "server_error", "Something went wrong on our side.", 500)
     from django.views.defaults import server_error
 
     return server_error(request)
@@ -197,7 +213,7 @@ def handler500(request):
 
 def handler400(request, exception=None):
     if is_api_path(request.path):
-        return JsonResponse(envelope("bad_request", "Bad request."), status=400)
+        return _api_error(request, "bad_request", "Bad request.", 400)
     from django.views.defaults import bad_request
 
     return bad_request(request, exception)
@@ -205,7 +221,7 @@ def handler400(request, exception=None):
 
 def handler403(request, exception=None):
     if is_api_path(request.path):
-        return JsonResponse(envelope("permission_denied", "Permission denied."), status=403)
+        return _api_error(request, "permission_denied", "Permission denied.", 403)
     from django.views.defaults import permission_denied
 
     return permission_denied(request, exception)

@@ -57,6 +57,16 @@ def drop_trailing_slash_twins(endpoints, **kwargs):
     return [endpoint for endpoint in endpoints if not (endpoint[0].endswith("/") and endpoint[0] != "/")]
 
 
+def drop_unversioned_api(endpoints, **kwargs):
+    """PREPROCESSING_HOOK: the document is API v1's; the mobile app's own API under ``/api/``
+    (docs/compat-api.md) is documented there, not here."""
+    return [
+        endpoint
+        for endpoint in endpoints
+        if not (endpoint[0].startswith("/api/") and not endpoint[0].startswith("/api/v1"))
+    ]
+
+
 # Errors any operation can answer with, whatever its own annotations say: each in the
 # envelope. Listed once here rather than on every view, so that a new view is documented too.
 _GENERAL_ERRORS = {

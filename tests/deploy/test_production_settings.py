@@ -84,6 +84,7 @@ def test_it_configures_celery_for_a_predefined_sqs_queue(production_env):
             "PAYMENT_PROVIDER must not be the local provider",
         ),
         ({"EASYPAY_API_KEY": ""}, "EASYPAY_API_KEY must be set"),
+        ({"COMPAT_TEST_SUPPORT": "true"}, "COMPAT_TEST_SUPPORT must be off"),
     ],
 )
 def test_it_refuses_to_start_with_an_unsafe_configuration(production_env, change, message):
