@@ -90,7 +90,7 @@ class PublicDownloadRequestView(DownloadRequestView):
 
 class DownloadStatusView(CompatView):
     def get(self, request, request_id):
-        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=request_id)
+        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=request_id, user=request.user)
         return Response(
             {
                 "status": BUNDLE_STATUS[bundle.status],
@@ -102,7 +102,7 @@ class DownloadStatusView(CompatView):
 
 class DownloadFileView(CompatView):
     def get(self, request, request_id):
-        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=request_id)
+        bundle = bundles.bundle_for(profile=self.profile(request), bundle_uuid=request_id, user=request.user)
         if bundle.status != "ready":
             raise errors.APIError("The download is not ready yet.", code="not_ready", status_code=409)
         return Response({"success": True, "download_url": signing.sign_bundle(bundle, request=request).url})

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -35,9 +36,22 @@ class ArchiveImportForm(forms.Form):
 
 
 class ArchiveImportAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "source", "status", "files_done", "files_total", "created_by", "created_at"]
+    list_display = ["csv_or_source", "status", "progress", "created_by", "created_at"]
     list_filter = ["status"]
     show_full_result_count = False
+
+    @admin.display(description=gettext_lazy("import"), ordering="csv_name")
+    def csv_or_source(self, obj):
+        return obj.csv_name or obj.source
+
+    @admin.display(description=gettext_lazy("files imported"))
+    def progress(self, obj):
+        if not obj.files_total:
+            return "—"
+        return _("%(done)s of %(total)s") % {
+            "done": number_format(obj.files_done, force_grouping=True),
+            "total": number_format(obj.files_total, force_grouping=True),
+        }
 
     def _allowed(self, request) -> bool:
         return request.user.has_perm("retreats.add_retreat") and request.user.has_perm("retreats.add_track")

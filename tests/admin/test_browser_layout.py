@@ -148,6 +148,12 @@ def _a_few_rows_of_everything():
         authors="Patrul Rinpoche, Padmakara Translation Group",
         pdf_file="books/pdfs/words.pdf",
     )
+    from media.models import ArchiveImport
+
+    ArchiveImport.objects.create(
+        source="s3://padmakara-archive/Retiros/2017/", csv_name="website-export-2017-11.csv",
+        status=ArchiveImport.Status.PLANNED, files_total=1284, created_by=user,
+    )  # fmt: skip
 
 
 def _fits(browser, path) -> list:

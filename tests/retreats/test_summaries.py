@@ -125,9 +125,10 @@ def test_it_counts_a_raw_sql_write():
         cursor.execute(
             'INSERT INTO retreats_track (uuid, session_id, title, description, "order", language, languages,'
             " original_language, is_practice, audio_file, duration, file_size, checksum, processing_status,"
-            " processing_error, renditions, search_hash, created_at, updated_at)"
+            " processing_error, renditions, search_hash, read_along_checksum, read_along_file, read_along_source,"
+            " read_along_status, read_along_error, created_at, updated_at)"
             " VALUES (gen_random_uuid(), %s, 'Raw', '', 1, 'pt', '[\"pt\"]', 'pt', false, '', 60, 0, '',"
-            " 'pending', '', '{}', '', now(), now())",
+            " 'pending', '', '{}', '', '', '', '', '', '', now(), now())",
             [session.pk],
         )
     assert (gathering(retreat).track_count, gathering(retreat).languages) == (1, ["pt"])
