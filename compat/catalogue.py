@@ -5,6 +5,10 @@ from collections import defaultdict
 
 from rest_framework.response import Response
 
+from library import selectors as book_selectors
+from library import services as book_services
+from media import signing
+from padmakara.api.throttles import AnonymousThrottle, MediaThrottle
 from retreats import search, selectors
 from retreats.selectors import EventLocked, Reader
 
@@ -110,16 +114,57 @@ class TeacherDetailView(PublicView):
         return Response(shapes.teacher_detail(row))
 
 
+PUBLICATION_SORTS = {
+    "title": lambda book: (book.title.casefold(), book.pk),
+    "author": lambda book: (book.authors.casefold(), book.title.casefold()),
+    "latest": lambda book: (-book.created_at.timestamp(), book.pk),
+}
+
+
+def reader_language(request) -> str:
+    """The signed-in listener's app language (``en`` for anyone else)."""
+    return getattr(request.user, "language", None) or "en"
+
+
 class PublicationListView(PublicView):
-    """The catalogue holds no publications yet: an empty list the app shows as such."""
+    """The books the caller may read (``library.selectors``: the gatherings' access rule), with
+    whether others are hidden; ``sort`` title|author|latest (default), ``language`` a code."""
 
     def get(self, request):
-        return Response({"publications": [], "hasHiddenPublications": False})
+        # An unknown sort reads as the default: the app sorts on its side too.
+        sort = request.query_params.get("sort") or "latest"
+        if sort not in PUBLICATION_SORTS:
+            sort = "latest"
+        books, hidden = book_selectors.readable_books(self.profile(request))
+        language = (request.query_params.get("language") or "").lower()
+        if language:
+            books = [book for book in books if book.language == language]
+        books = sorted(books, key=PUBLICATION_SORTS[sort])
+        return Response(
+            {
+                "publications": [shapes.publication(book, reader_language(request)) for book in books],
+                "hasHiddenPublications": hidden,
+            }
+        )
 
 
 class PublicationDetailView(PublicView):
     def get(self, request, publication_id):
-        raise not_found("No such publication.")
+        book = book_selectors.book_for(self.profile(request), publication_id)
+        return Response(shapes.publication(book, reader_language(request)))
+
+
+class PublicationPDFView(PublicView):
+    """``{url}``: the book's PDF signed by ``media.signing`` (a signed-in reader's own
+    watermarked copy, ``library.services``)."""
+
+    throttle_classes = [AnonymousThrottle, MediaThrottle]
+
+    def get(self, request, publication_id):
+        book = book_selectors.book_for(self.profile(request), publication_id)
+        key, _pages, _watermarked = book_services.book_pdf_for(book, request.user)
+        signed = signing.sign(key, expires_in=signing.expiry_seconds(), request=request, filename=f"{book.uuid}.pdf")
+        return Response({"url": signed.url})
 
 
 class SyncVersionsView(PublicView):

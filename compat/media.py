@@ -1,15 +1,19 @@
 """Media and downloads (docs/compat-api.md "Media and downloads") over ``media.selectors``, the one
 signer ``media.signing`` and the one bundle builder ``media.bundles``."""
 
+import gzip
+
+import orjson
 from django.core.files.storage import default_storage
 from django.http import FileResponse
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from media import bundles, selectors, signing
+from media import bundles, read_along, selectors, signing, watermarks
 from padmakara.api import errors
 from padmakara.api.throttles import AnonymousThrottle, MediaThrottle
 
+from . import shapes
 from .api import CompatView, PublicView, QueryTokenAuthentication, forbidden, not_found
 
 # The app's names for a bundle's states.
@@ -45,6 +49,10 @@ class TranscriptView(PublicView):
         transcript = selectors.transcript_for_reading(self.profile(request), transcript_id)
         name = transcript.pdf_file.name
         filename = name.rsplit("/", 1)[-1] or f"transcript-{transcript.pk}.pdf"
+        # A signed-in listener reads their own watermarked copy, as through /api/v1 (never the
+        # unmarked file: that would undo the anti-sharing footer).
+        if watermarks.wants_watermark(request.user):
+            name = watermarks.for_transcript(transcript, request.user).key
         return FileResponse(
             default_storage.open(name, "rb"),
             content_type="application/pdf",
@@ -54,11 +62,16 @@ class TranscriptView(PublicView):
 
 
 class ReadAlongView(PublicView):
-    """No read-along timings are kept yet: every track answers 404 (``hasReadAlong`` is false)."""
+    """The track's word-timed transcript (media/read_along.py) in the app's shape, for whoever may play it."""
+
+    throttle_classes = [AnonymousThrottle, MediaThrottle]
 
     def get(self, request, track_id):
-        selectors.track_for_playback(self.profile(request), track_id=track_id)
-        raise not_found("This track has no read-along.")
+        track = selectors.track_for_playback(self.profile(request), track_id=track_id)
+        if not track.read_along_checksum:
+            raise not_found("This track has no read-along.")
+        document = orjson.loads(gzip.decompress(read_along.read_along_compressed(track)))
+        return Response(shapes.read_along(document))
 
 
 class DownloadRequestView(CompatView):

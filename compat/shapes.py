@@ -4,6 +4,7 @@
 import datetime
 
 from padmakara.api.formats import iso_datetime
+from retreats.shapes import storage_url
 
 
 def iso_date(value: datetime.date | None) -> str | None:
@@ -33,8 +34,18 @@ def teacher(row: tuple | dict) -> dict:
 
 
 def teacher_detail(row: dict) -> dict:
+    """A teacher with their photos (retreats/photos.py keeps one re-encoded copy of each), by
+    the storage's own URLs as /api/v1 gives them."""
+    avatar, hero = storage_url(row.get("avatar")), storage_url(row.get("hero"))
+    updated = iso_datetime(row.get("updated_at"))
     return {
         **teacher(row),
+        "photoUrl": avatar,
+        "avatarUrl": avatar,
+        "heroUrl": hero,
+        "heroMobileUrl": hero,
+        "avatarUpdatedAt": updated if avatar else None,
+        "heroUpdatedAt": updated if hero else None,
         "bio": row.get("bio", ""),
         "createdAt": iso_datetime(row.get("created_at")),
         "updatedAt": iso_datetime(row.get("updated_at")),
@@ -130,7 +141,7 @@ def track(row: dict) -> dict:
         "speakerName": row.get("speaker_name"),
         "isTranslation": row["original_id"] is not None,
         "isPractice": row["is_practice"],
-        "hasReadAlong": False,
+        "hasReadAlong": bool(row.get("read_along_checksum")),
         "createdAt": iso_datetime(row.get("created_at")),
         "updatedAt": iso_datetime(row.get("updated_at")),
     }
@@ -233,4 +244,67 @@ def device(row) -> dict:
         "device_type": row.platform or None,
         "activated_at": iso_datetime(row.created_at),
         "last_used": iso_datetime(row.last_seen_at),
+    }
+
+
+def _confidence_tier(value: float | None) -> str:
+    """The app's word confidence: ``high``, ``medium`` or ``low`` (none given, as from an
+    approximate aligner: ``low``)."""
+    if value is None:
+        return "low"
+    return "high" if value >= 0.8 else "medium" if value >= 0.5 else "low"
+
+
+def read_along(document: dict) -> dict:
+    """A read-along (media/read_along.py: ``segments`` of ``words`` with ``text`` and times)
+    in the app's ``{clean_segments, stats}``."""
+    tiers = {"high": 0, "medium": 0, "low": 0}
+    segments = []
+    for segment in document.get("segments", []):
+        words = []
+        for word in segment["words"]:
+            tier = _confidence_tier(word.get("confidence"))
+            tiers[tier] += 1
+            words.append({"word": word["text"], "start": word["start"], "end": word["end"], "confidence": tier})
+        known = [word["confidence"] for word in segment["words"] if word.get("confidence") is not None]
+        segments.append(
+            {
+                "text": " ".join(word["word"] for word in words),
+                "start": segment["start"],
+                "end": segment["end"],
+                "confidence": _confidence_tier(sum(known) / len(known) if known else None),
+                "words": words,
+            }
+        )
+    total = sum(tiers.values())
+    return {
+        "clean_segments": segments,
+        "stats": {
+            "clean_words": total,
+            "words_high": tiers["high"],
+            "words_medium": tiers["medium"],
+            "words_low": tiers["low"],
+            "usable_pct": round(100 * (tiers["high"] + tiers["medium"]) / total, 1) if total else 0,
+        },
+    }
+
+
+def publication(book, language: str = "en") -> dict:
+    """A book (library.Book) as the app's ``Publication``: ``accessLevel`` ``public`` for the
+    ``free-anyone`` audience, ``subscribers`` for every other (the access rule decides who
+    reads it; this only labels it)."""
+    return {
+        "id": str(book.uuid),
+        "title": (book.title_pt or book.title) if language == "pt" else book.title,
+        "subtitle": None,
+        "description": None,
+        "authors": [name.strip() for name in book.authors.split(",") if name.strip()],
+        "language": book.language,
+        "pageCount": book.page_count or None,
+        "publicationDate": None,
+        "version": book.version or None,
+        "fileSizeBytes": book.file_size or None,
+        "accessLevel": "public" if book.audience_id == "free-anyone" else "subscribers",
+        "updatedAt": iso_datetime(book.updated_at),
+        "coverImageUrl": storage_url(book.cover.name if book.cover else None),
     }

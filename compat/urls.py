@@ -33,8 +33,8 @@ urlpatterns = [
     path("teachers", catalogue.TeacherListView.as_view()),
     path("teachers/<str:abbreviation>", catalogue.TeacherDetailView.as_view()),
     path("publications", catalogue.PublicationListView.as_view()),
-    path("publications/<int:publication_id>", catalogue.PublicationDetailView.as_view()),
-    path("publications/<int:publication_id>/pdf", catalogue.PublicationDetailView.as_view()),
+    path("publications/<uuid:publication_id>", catalogue.PublicationDetailView.as_view()),
+    path("publications/<uuid:publication_id>/pdf", catalogue.PublicationPDFView.as_view()),
     path("sync/versions", catalogue.SyncVersionsView.as_view()),
     path("search", catalogue.SearchView.as_view()),
     # Listening and bookmarks

@@ -7,14 +7,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from media import signing, watermarks
-from media.models import WatermarkedCopy
+from media import signing
 from padmakara.api.errors import APIError
 from padmakara.api.schema import error_responses
 from padmakara.api.throttles import AnonymousThrottle, ContentThrottle, MediaThrottle
 from retreats.access import AccessProfile
 
-from . import selectors, shapes
+from . import selectors, services, shapes
 
 LANGUAGE_PARAM = OpenApiParameter(
     "language", OpenApiTypes.STR, enum=["en", "pt"], description="Language of titles (default: the user's)."
@@ -82,17 +81,7 @@ class BookURLView(BookView):
     )
     def get(self, request, book_id):
         book = selectors.book_for(self.profile(request), book_id)
-        key, page_count = book.pdf_file.name, book.page_count
-        watermarked = watermarks.wants_watermark(request.user)
-        if watermarked:
-            copy = watermarks.watermarked_copy(
-                user=request.user,
-                kind=WatermarkedCopy.Kind.BOOK,
-                source_uuid=book.uuid,
-                source_key=key,
-                checksum=book.checksum,
-            )
-            key, page_count = copy.key, copy.page_count
+        key, page_count, watermarked = services.book_pdf_for(book, request.user)
         filename = f"{book.uuid}.pdf"
         signed = signing.sign(key, expires_in=signing.expiry_seconds(), request=request, filename=filename)
         return Response(shapes.BookURL.build(signed, page_count, watermarked=watermarked))

@@ -7,8 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from media import audio, pdfstamp, processing
+from media import audio, pdfstamp, processing, watermarks
 from media import storage as media_storage
+from media.models import WatermarkedCopy
 from retreats.versioning import bump_catalogue_version
 
 from .models import Book, BookPage
@@ -104,3 +105,19 @@ def book_read_text(*, book_id: int) -> bool:
         if search.index_books(book_ids=[book_id]):
             transaction.on_commit(bump_catalogue_version)
     return True
+
+
+def book_pdf_for(book: Book, user) -> tuple[str, int, bool]:
+    """The storage key of the PDF a reader gets, its page count and whether it is watermarked:
+    a signed-in listener's own stamped copy (media/watermarks.py), anyone else the file as
+    uploaded. Both APIs sign the key they are given here."""
+    if not watermarks.wants_watermark(user):
+        return book.pdf_file.name, book.page_count, False
+    copy = watermarks.watermarked_copy(
+        user=user,
+        kind=WatermarkedCopy.Kind.BOOK,
+        source_uuid=book.uuid,
+        source_key=book.pdf_file.name,
+        checksum=book.checksum,
+    )
+    return copy.key, copy.page_count, True

@@ -639,6 +639,7 @@ def _event_detail(event_id: int) -> EventDetailRows:
             "original_language",
             "original_id",
             "is_practice",
+            "read_along_checksum",
             "speaker",
             "speaker_name",
             "created_at",
@@ -675,14 +676,16 @@ def group_by_key(key: str) -> Mapping[str, Any] | None:
 
 def teachers() -> list[Mapping[str, Any]]:
     return list(
-        Teacher.objects.order_by("name").values("id", "name", "abbreviation", "bio", "created_at", "updated_at")
+        Teacher.objects.order_by("name").values(
+            "id", "name", "abbreviation", "bio", "avatar", "hero", "created_at", "updated_at"
+        )
     )
 
 
 def teacher_by_abbreviation(abbreviation: str) -> Mapping[str, Any] | None:
     return (
         Teacher.objects.filter(abbreviation__iexact=abbreviation)
-        .values("id", "name", "abbreviation", "bio", "created_at", "updated_at")
+        .values("id", "name", "abbreviation", "bio", "avatar", "hero", "created_at", "updated_at")
         .first()
     )
 

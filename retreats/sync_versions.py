@@ -22,8 +22,8 @@ NAMESPACE_TABLES = {
     ),
     "groups": ("retreats_retreatgroup", "retreats_retreat_groups"),
     "teachers": ("retreats_teacher", "retreats_retreat_teachers"),
-    # The catalogue has no publications yet: its counter stands still until one does.
-    "publications": (),
+    # The books (library app; on PostgreSQL their triggers are in migration library 0002).
+    "publications": ("library_book", "library_book_groups"),
 }
 NAMESPACES = tuple(NAMESPACE_TABLES)
 PREFIX = "sync_version_"

@@ -254,6 +254,18 @@ def test_it_lists_teachers(as_caller, seeded, caller):
     check_error(as_caller(caller).get("/api/teachers/NOPE"), 404)
 
 
+def test_a_teacher_carries_their_photos(as_caller, seeded):
+    from retreats.models import Teacher
+
+    assert as_caller("anonymous").get("/api/teachers/E2ET").json()["avatarUrl"] is None
+    Teacher.objects.filter(abbreviation="E2ET").update(
+        avatar="teachers/avatars/e2et.jpg", hero="teachers/heroes/e2et.jpg"
+    )
+    body = as_caller("anonymous").get("/api/teachers/E2ET").json()
+    assert "e2et.jpg" in body["avatarUrl"] and "e2et.jpg" in body["heroUrl"]
+    assert body["photoUrl"] == body["avatarUrl"] and body["avatarUpdatedAt"].endswith("Z")
+
+
 @pytest.mark.parametrize("caller", CALLERS)
 def test_it_lists_no_publications(as_caller, seeded, caller):
     response = as_caller(caller).get("/api/publications?sort=recent&language=en")
@@ -429,13 +441,39 @@ def test_it_serves_a_transcript_pdf_with_the_token_in_the_query(as_caller, seede
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert "filename=" in response["Content-Disposition"]
-    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    served = b"".join(response.streaming_content)
+    assert served.startswith(b"%PDF")
+    # the listener's own watermarked copy, as through /api/v1: their email in every page's footer
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    email = seeded_user("participant").email
+    assert all(email in page.extract_text() for page in PdfReader(BytesIO(served)).pages)
     check_error(as_caller("nosub").get(f"/api/media/transcript/{transcript_id}"), 403)
     check_error(as_caller("nosub").get("/api/media/transcript/999999"), 404)
 
 
-def test_it_has_no_read_along_yet(as_caller, seeded):
-    check_error(as_caller("nosub").get(f"/api/media/readalong/{ids(seeded, 'E2E-ANYONE')['trackIds'][0]}"), 404)
+def test_it_serves_a_read_along_where_there_is_one(as_caller, seeded):
+    from media import read_along
+    from retreats.models import Track
+    from tests.media.read_alongs import simple
+
+    track_id = ids(seeded, "E2E-ANYONE")["trackIds"][0]
+    check_error(as_caller("nosub").get(f"/api/media/readalong/{track_id}"), 404)
+
+    track = Track.objects.get(pk=track_id)
+    read_along.read_along_attach(track=track, document=read_along.parse(simple(), duration=track.duration))
+    response = as_caller("nosub").get(f"/api/media/readalong/{track_id}")
+    assert response.status_code == 200
+    body = response.json()
+    [first, _second] = body["clean_segments"]
+    assert (first["text"], first["start"], first["end"], first["confidence"]) == ("Good morning", 0.0, 2.0, "high")
+    assert first["words"][0] == {"word": "Good", "start": 0.0, "end": 0.8, "confidence": "high"}
+    assert body["stats"] == {"clean_words": 4, "words_high": 4, "words_medium": 0, "words_low": 0, "usable_pct": 100.0}
+    event = as_caller("nosub").get(f"/api/events/{ids(seeded, 'E2E-ANYONE')['eventId']}").json()
+    tracks = [t for session in event["sessions"] for t in session["tracks"]]
+    assert [t["hasReadAlong"] for t in tracks if t["id"] == track_id] == [True]
 
 
 def test_it_builds_an_event_download(as_caller, seeded, settings):

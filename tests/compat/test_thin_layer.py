@@ -10,9 +10,10 @@ TEST_SUPPORT = {"dataset.py"}
 # What a view may import from the apps below it: their selectors, services and the shared rules.
 ALLOWED_FROM = {
     "accounts": {"activation", "selectors", "services", "authentication", "providers"},
-    "retreats": {"selectors", "search", "access"},
+    "retreats": {"selectors", "search", "access", "shapes"},
     "progress": {"selectors", "services"},
-    "media": {"selectors", "signing", "bundles"},
+    "library": {"selectors", "services"},
+    "media": {"selectors", "signing", "bundles", "read_along", "watermarks"},
 }
 
 
