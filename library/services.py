@@ -111,13 +111,14 @@ def book_pdf_for(book: Book, user) -> tuple[str, int, bool]:
     """The storage key of the PDF a reader gets, its page count and whether it is watermarked:
     a signed-in listener's own stamped copy (media/watermarks.py), anyone else the file as
     uploaded. Both APIs sign the key they are given here."""
+    key = book.pdf_file.name or ""
     if not watermarks.wants_watermark(user):
-        return book.pdf_file.name, book.page_count, False
+        return key, book.page_count, False
     copy = watermarks.watermarked_copy(
         user=user,
         kind=WatermarkedCopy.Kind.BOOK,
         source_uuid=book.uuid,
-        source_key=book.pdf_file.name,
+        source_key=key,
         checksum=book.checksum,
     )
     return copy.key, copy.page_count, True
