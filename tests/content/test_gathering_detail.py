@@ -44,10 +44,10 @@ def test_it_accepts_a_trailing_slash_without_redirecting(user_api):
 def test_it_costs_the_same_queries_for_few_and_many_tracks(user_api, django_assert_num_queries):
     _, [small] = make_catalogue(gatherings=1, sessions=1, tracks=1)
     _, [large] = make_catalogue(gatherings=1, sessions=6, tracks=10)
-    # the access profile, the gathering, its summary row, its sessions, their tracks
-    with django_assert_num_queries(5):
+    # the access profile, the gathering, its summary row, its places, its sessions, their tracks
+    with django_assert_num_queries(6):
         user_api.get(f"/api/v1/content/gathering/{small.uuid}")
     # the same, less the access profile (cached since the first request)
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         body = user_api.get(f"/api/v1/content/gathering/{large.uuid}").json()
     assert (body["trackCount"], body["duration"], body["languages"]) == (60, 120 * 1800.0, ["en", "pt"])
