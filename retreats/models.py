@@ -561,7 +561,21 @@ class TranscriptPage(models.Model):
         return f"{self.transcript} p.{self.number}"
 
 
-class SessionSummary(models.Model):
+class CatalogueSummary(models.Model):
+    """The columns a session's and a gathering's summary share (retreats/summaries.py)."""
+
+    track_count = models.PositiveIntegerField(_("tracks"), default=0)
+    practice_count = models.PositiveIntegerField(_("practices"), default=0)
+    transcript_count = models.PositiveIntegerField(_("tracks with a transcript"), default=0)
+    duration = models.FloatField(_("duration (seconds)"), default=0)
+    languages = models.JSONField(_("languages"), default=list)
+    changed_at = models.DateTimeField(_("last change"), null=True)
+
+    class Meta:
+        abstract = True
+
+
+class SessionSummary(CatalogueSummary):
     """What lists show of a session, kept current by database triggers in the transaction of
     every write of its tracks and transcripts (retreats/summaries.py): lists read this row and
     never aggregate over tracks. No foreign key constraint: the triggers create and delete it."""
@@ -574,17 +588,11 @@ class SessionSummary(models.Model):
         related_name="summary",
         verbose_name=_("session"),
     )
-    track_count = models.PositiveIntegerField(_("tracks"), default=0)
     # Tracks heard in English, in Portuguese, in either: what a listener of each content
     # language is shown (every track where none is heard, as selectors.visible_tracks_q).
     heard_en_count = models.PositiveIntegerField(default=0)
     heard_pt_count = models.PositiveIntegerField(default=0)
     heard_en_pt_count = models.PositiveIntegerField(default=0)
-    practice_count = models.PositiveIntegerField(_("practices"), default=0)
-    transcript_count = models.PositiveIntegerField(_("tracks with a transcript"), default=0)
-    duration = models.FloatField(_("duration (seconds)"), default=0)
-    languages = models.JSONField(_("languages"), default=list)
-    changed_at = models.DateTimeField(_("last change"), null=True)
 
     class Meta:
         verbose_name = _("session summary")
@@ -594,7 +602,7 @@ class SessionSummary(models.Model):
         return f"{self.session_id}: {self.track_count}"
 
 
-class GatheringSummary(models.Model):
+class GatheringSummary(CatalogueSummary):
     """A gathering's sessions summed (``SessionSummary``), kept current by the same triggers."""
 
     gathering = models.OneToOneField(
@@ -606,16 +614,10 @@ class GatheringSummary(models.Model):
         verbose_name=_("gathering"),
     )
     session_count = models.PositiveIntegerField(_("sessions"), default=0)
-    track_count = models.PositiveIntegerField(_("tracks"), default=0)
     # The tracks a listener of each content language is shown, summed over the sessions.
     visible_en_count = models.PositiveIntegerField(default=0)
     visible_pt_count = models.PositiveIntegerField(default=0)
     visible_en_pt_count = models.PositiveIntegerField(default=0)
-    practice_count = models.PositiveIntegerField(_("practices"), default=0)
-    transcript_count = models.PositiveIntegerField(_("tracks with a transcript"), default=0)
-    duration = models.FloatField(_("duration (seconds)"), default=0)
-    languages = models.JSONField(_("languages"), default=list)
-    changed_at = models.DateTimeField(_("last change"), null=True)
 
     class Meta:
         verbose_name = _("gathering summary")
