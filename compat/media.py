@@ -47,12 +47,10 @@ class TranscriptView(PublicView):
 
     def get(self, request, transcript_id):
         transcript = selectors.transcript_for_reading(self.profile(request), transcript_id)
-        name = transcript.pdf_file.name
-        filename = name.rsplit("/", 1)[-1] or f"transcript-{transcript.pk}.pdf"
+        filename = transcript.pdf_file.name.rsplit("/", 1)[-1] or f"transcript-{transcript.pk}.pdf"
         # A signed-in listener reads their own watermarked copy, as through /api/v1 (never the
         # unmarked file: that would undo the anti-sharing footer).
-        if watermarks.wants_watermark(request.user):
-            name = watermarks.for_transcript(transcript, request.user).key
+        name, _watermarked = watermarks.transcript_for_reader(transcript, request.user)
         return FileResponse(
             default_storage.open(name, "rb"),
             content_type="application/pdf",

@@ -14,6 +14,7 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from padmakara.api.etag import not_modified
 from padmakara.api.schema import ErrorEnvelopeSerializer, error_responses
 from padmakara.api.throttles import AnonymousThrottle, ContentThrottle, MediaThrottle
 from padmakara.errors import NotFound
@@ -70,10 +71,7 @@ class TranscriptURLView(PublicMediaView):
         transcript = selectors.transcript_for(track, request.query_params.get("language") or None)
         if transcript is None:
             raise selectors.NotFound("This track has no transcript.")
-        key = transcript.pdf_file.name
-        watermarked = watermarks.wants_watermark(request.user)
-        if watermarked:
-            key = watermarks.for_transcript(transcript, request.user).key
+        key, watermarked = watermarks.transcript_for_reader(transcript, request.user)
         signed = signing.sign(key, expires_in=signing.expiry_seconds(), request=request)
         return Response(shapes.TranscriptURL.build(signed, transcript, watermarked=watermarked))
 
@@ -183,11 +181,9 @@ class ReadAlongView(PublicMediaView):
             raise NotFound("This track has no read-along.")
         # Weak: the gzip and the plain body are the same document.
         etag = f'W/"{track.read_along_checksum[:32]}"'
-        wanted = {tag.removeprefix("W/").strip('"') for tag in request.headers.get("If-None-Match", "").split(",")}
         headers = {"ETag": etag, "Cache-Control": "private, no-cache", "Vary": "Accept-Encoding"}
-        if track.read_along_checksum[:32] in wanted or "*" in wanted:
-            response = HttpResponse(status=304)
-        else:
+        response = not_modified(request, etag)
+        if response is None:
             compressed = read_along.read_along_compressed(track)
             if accepts_gzip(request):
                 response = HttpResponse(compressed, content_type="application/json")

@@ -224,10 +224,8 @@ def _transcript_key(transcript, owner) -> str:
     owner; nothing when there is no file or it cannot be stamped (never the unmarked PDF)."""
     if not transcript.pdf_file:
         return ""
-    if not watermarks.wants_watermark(owner):
-        return transcript.pdf_file.name or ""
     try:
-        return watermarks.for_transcript(transcript, owner).key
+        return watermarks.transcript_for_reader(transcript, owner)[0]
     except watermarks.CannotWatermark:
         return ""
 

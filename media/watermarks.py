@@ -149,6 +149,14 @@ def for_transcript(transcript, user) -> WatermarkedCopy:
     )
 
 
+def transcript_for_reader(transcript, user) -> tuple[str, bool]:
+    """The storage key of the transcript a reader gets and whether it is watermarked: a
+    signed-in listener's own stamped copy, anyone else the file as uploaded."""
+    if not wants_watermark(user):
+        return transcript.pdf_file.name or "", False
+    return for_transcript(transcript, user).key, True
+
+
 def wants_watermark(user) -> bool:
     """Only a signed-in listener has a name to stamp; anonymous readers of free content get
     the file as it is."""

@@ -17,12 +17,17 @@ def make_etag(*parts) -> str:
     return quote_etag(digest)
 
 
+def _opaque(tag: str) -> str:
+    """The tag without its weakness mark and quotes: If-None-Match compares weakly (RFC 9110)."""
+    return tag.removeprefix("W/").strip('"')
+
+
 def not_modified(request, etag: str) -> Response | None:
     header = request.headers.get("If-None-Match")
     if not header:
         return None
     etags = parse_etags(header)
-    if "*" in etags or etag in etags or etag.strip('"') in (tag.strip('"') for tag in etags):
+    if "*" in etags or _opaque(etag) in {_opaque(tag) for tag in etags}:
         response = Response(status=status.HTTP_304_NOT_MODIFIED)
         response["ETag"] = etag
         return response
