@@ -32,6 +32,7 @@ def build_catalogue(scale: int, grants: int = 0) -> dict:
     from retreats.models import (
         Attendance,
         Audience,
+        Place,
         Retreat,
         RetreatGroup,
         Session,
@@ -51,6 +52,14 @@ def build_catalogue(scale: int, grants: int = 0) -> dict:
             ("Jigme Khyentse Rinpoche", "JKR"),
             ("Khenpo Pema Sherab", "KPS"),
             ("Pema Wangyal Rinpoche", "PWR"),
+        ]
+    )
+    places = Place.objects.bulk_create(
+        Place(name=name, abbreviation=abbr, location=location)
+        for name, abbr, location in [
+            ("Chanteloube", "CHT", "Dordogne, France"),
+            ("Quinta da Arrábida", "ARR", "Setúbal, Portugal"),
+            ("Centro de Lisboa", "LIS", "Lisboa, Portugal"),
         ]
     )
     tags = Tag.objects.bulk_create(Tag(name=f"Tag {i}", name_pt=f"Etiqueta {i}", slug=f"tag-{i}") for i in range(6))
@@ -78,6 +87,10 @@ def build_catalogue(scale: int, grants: int = 0) -> dict:
     )
     Retreat.groups.through.objects.bulk_create(
         Retreat.groups.through(retreat_id=r.id, retreatgroup_id=groups[i % GROUPS].id) for i, r in enumerate(retreats)
+    )
+    # Most gatherings happen at one place, some at none (talks given online).
+    Retreat.places.through.objects.bulk_create(
+        Retreat.places.through(retreat_id=r.id, place_id=places[i % 3].id) for i, r in enumerate(retreats) if i % 7
     )
     sessions = Session.objects.bulk_create(
         Session(

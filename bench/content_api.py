@@ -109,7 +109,11 @@ SELECT g.id, g.uuid, g.name, g.name_pt, g.description, g.description_pt, g.image
 """
 
 FLOOR_GROUP_GATHERINGS = """
-SELECT {columns}, count(*) OVER () AS total
+SELECT {columns},
+       (SELECT json_agg(json_build_array(p.name, p.abbreviation, p.location) ORDER BY p.name)
+          FROM retreats_retreat_places rp JOIN retreats_place p ON p.id = rp.place_id
+         WHERE rp.retreat_id = r.id) AS places,
+       count(*) OVER () AS total
   FROM retreats_retreat_groups rg
   JOIN retreats_retreat r ON r.id = rg.retreat_id
   JOIN retreats_audience a ON a.slug = r.audience_id
@@ -120,7 +124,7 @@ SELECT {columns}, count(*) OVER () AS total
 
 FLOOR_TRACK = """
 SELECT t.uuid, t.title, t.description, t.duration, t."order", t.language, t.languages, t.original_language,
-       t.part_number, t.is_practice, t.file_size, o.uuid,
+       t.part_number, t.is_practice, t.file_size, o.uuid, t.read_along_file <> '',
        EXISTS (SELECT 1 FROM retreats_transcript x WHERE x.track_id = t.id),
        s.uuid, s.name, s.name_pt, s.date, r.id, r.uuid, r.name, r.name_pt, r.audience_id, r.required_plan,
        (SELECT json_agg(json_build_array(sp.name, sp.abbreviation) ORDER BY ts.position)
@@ -217,7 +221,17 @@ def floor_group(reader, group_uuid, limit=20, offset=0) -> bytes:
     columns = GATHERING_COLUMNS.format(visible=reader.content_language.replace("-", "_"))
     rows = _rows(FLOOR_GROUP_GATHERINGS.format(columns=columns), [group[0], limit, offset])
     total = rows[0][-1] if rows else 0
-    gatherings = [_gathering(row, reader.profile, reader.language, description=True) for row in rows]
+    gatherings = [
+        {
+            **_gathering(row, reader.profile, reader.language, description=True),
+            # The bench's places have no photo.
+            "places": [
+                {"name": name, "abbreviation": abbr, "location": location, "photoUrl": None}
+                for name, abbr, location in row[-2] or ()
+            ],
+        }
+        for row in rows
+    ]
     return dumps(
         {**_group(group, reader.language, total, gatherings), "totalCount": total, "hasMore": offset + limit < total}
     )
@@ -228,7 +242,7 @@ def floor_track(reader, track_uuid) -> bytes:
 
     [row] = _rows(FLOOR_TRACK, [track_uuid])
     (uuid, title, description, duration, order, language, languages, original_language, part, practice, size,
-     original, transcript, s_uuid, s_name, s_name_pt, s_date, r_id, r_uuid, r_name, r_name_pt, audience, plan,
+     original, read_along, transcript, s_uuid, s_name, s_name_pt, s_date, r_id, r_uuid, r_name, r_name_pt, audience, plan,
      speakers, groups, tags) = row  # fmt: skip
     lang = reader.language
     languages = orjson.loads(languages)  # Django reads jsonb as text
@@ -247,6 +261,7 @@ def floor_track(reader, track_uuid) -> bytes:
         "languages": languages,
         "originalLanguage": original_language or language,
         "hasTranscript": transcript,
+        "hasReadAlong": read_along,
         "isTranslation": original is not None,
         "originalTrackId": original,
         "partNumber": part,

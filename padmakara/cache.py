@@ -9,7 +9,7 @@ so the API keeps serving reads from PostgreSQL and rate limiting is suspended, n
 import logging
 import time
 
-from django.core.cache.backends.redis import RedisCache
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -24,8 +24,31 @@ def _timeout(timeout) -> dict:
     return {} if timeout is ... else {"timeout": timeout}
 
 
+class ReusingRedisCacheClient(RedisCacheClient):
+    """Django's client builds a new ``redis.Redis`` for every command, and each one fills a
+    table of some 200 response callbacks (0.2-0.3 ms, more than the round trip to Redis on
+    loopback). One ``redis.Redis`` per connection pool is enough: it is safe to share between
+    threads (every command borrows a connection from the pool) and the pool itself notices a
+    fork."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients: dict[int, object] = {}
+
+    def get_client(self, key=None, *, write=False):
+        pool = self._get_connection_pool(write)  # type: ignore[attr-defined]
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))  # type: ignore[attr-defined]
+        return client
+
+
 class FailOpenRedisCache(RedisCache):
     _last_warning = 0.0
+
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = ReusingRedisCacheClient
 
     def _unreachable(self, operation: str, exc: Exception) -> None:
         now = time.monotonic()

@@ -16,7 +16,10 @@ import orjson
 from django.contrib.postgres.expressions import ArraySubquery
 from django.db import connection
 from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, Subquery, Value, Window
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, JSONObject, RowNumber
+
+from padmakara.precompiled import Precompiled
 
 from .access import AccessProfile, published_q
 from .models import Audience, Retreat, RetreatGroup, Session, SyncVersion, Tag, Teacher, Track, TrackSpeaker, Transcript
@@ -75,17 +78,64 @@ def _count_subquery(queryset, group_field: str):
     return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
 
 
+def _group_ids_subquery():
+    """The ids of a gathering's groups, as an array (PostgreSQL): the access rule needs them."""
+    return ArraySubquery(
+        Retreat.groups.through.objects.filter(retreat_id=OuterRef("retreat_id"))
+        .order_by("retreatgroup_id")
+        .values("retreatgroup_id")
+    )
+
+
+def _places_subquery():
+    """A gathering's places, as an array of JSON objects (PostgreSQL), by name."""
+    return ArraySubquery(
+        Retreat.places.through.objects.filter(retreat_id=OuterRef("retreat_id"))
+        .order_by("place__name")
+        .values(
+            row=JSONObject(
+                name="place__name",
+                abbreviation="place__abbreviation",
+                location="place__location",
+                photo="place__photo",
+            )
+        )
+    )
+
+
+GATHERING_COLUMNS = (
+    "retreat_id",
+    "retreat__uuid",
+    "retreat__name",
+    "retreat__name_pt",
+    "retreat__description",
+    "retreat__description_pt",
+    "retreat__season",
+    "retreat__start_date",
+    "retreat__end_date",
+    "retreat__required_plan",
+    "retreat__audience_id",
+    "retreat__audience__name",
+    "retreat__audience__name_pt",
+    "track_count",
+    *SUMMARY_COLUMNS,
+)
+
+
 def _gathering_rows(
-    reader: Reader,
+    content_language: str,
     through_filter: Q,
     filters: RetreatFilters | None = None,
     *,
     through=None,
     owner: str = "retreatgroup_id",
+    places: bool = False,
 ):
     """Gatherings joined to their groups (a gathering may sit in several) and to their summary
     rows: one query, which never reads a track. ``through`` and ``owner`` join them to something
-    else (a teacher's: ``teacher_id``)."""
+    else (a teacher's: ``teacher_id``). The access rule is applied by ``_with_reasons`` to the
+    rows, so that the SQL does not depend on who reads (``Precompiled`` keeps it): on
+    PostgreSQL the rows carry their groups' ids (and with ``places`` their places) as arrays."""
     Through = through or Retreat.groups.through
     queryset = Through.objects.filter(through_filter, published_q("retreat__"))
     if filters and filters.year:
@@ -93,46 +143,50 @@ def _gathering_rows(
     if filters and filters.season:
         queryset = queryset.filter(retreat__season=filters.season)
     summary = {column: Coalesce(F(f"retreat__summary__{column}"), Value(0)) for column in SUMMARY_COLUMNS[:3]}
-    visible = f"retreat__summary__{VISIBLE_COUNT.get(reader.content_language, 'visible_en_count')}"
+    visible = f"retreat__summary__{VISIBLE_COUNT.get(content_language, 'visible_en_count')}"
+    arrays = {}
+    if connection.vendor == "postgresql":
+        arrays["group_ids"] = _group_ids_subquery()
+        if places:
+            arrays["place_rows"] = _places_subquery()
     return queryset.annotate(
-        playable=Exists(Retreat.objects.filter(reader.profile.playable_q(), pk=OuterRef("retreat_id"))),
         track_count=Coalesce(F(visible), Value(0)),
         **summary,
         duration=Coalesce(F("retreat__summary__duration"), Value(0.0)),
         languages=F("retreat__summary__languages"),
         changed_at=F("retreat__summary__changed_at"),
-    ).values(
-        owner,
-        "retreat_id",
-        "retreat__uuid",
-        "retreat__name",
-        "retreat__name_pt",
-        "retreat__description",
-        "retreat__description_pt",
-        "retreat__season",
-        "retreat__start_date",
-        "retreat__end_date",
-        "retreat__required_plan",
-        "retreat__audience_id",
-        "retreat__audience__name",
-        "retreat__audience__name_pt",
-        "playable",
-        "track_count",
-        *SUMMARY_COLUMNS,
-    )
+        **arrays,
+    ).values(owner, *GATHERING_COLUMNS, *arrays)
 
 
-def _with_reasons(reader: Reader, rows) -> list[dict]:
-    """Gathering rows with ``locked_reason``: None where playable, else why not (no query)."""
+def _with_reasons(reader: Reader, rows, *, raw: bool = False) -> list[dict]:
+    """Gathering rows with ``playable`` and ``locked_reason`` (None where playable, else why
+    not), by the access rule applied to each row; ``places`` where the rows read them. On
+    PostgreSQL no query (the rows carry their groups); elsewhere one for all the rows' groups.
+    ``raw``: rows as the driver reads them (``Precompiled``), converted here."""
     rows = list(rows)
+    if rows and "group_ids" not in rows[0]:
+        group_ids = defaultdict(list)
+        links = Retreat.groups.through.objects.filter(retreat_id__in={row["retreat_id"] for row in rows})
+        for retreat_id, group_id in links.values_list("retreat_id", "retreatgroup_id"):
+            group_ids[retreat_id].append(group_id)
+        for row in rows:
+            row["group_ids"] = group_ids[row["retreat_id"]]
+    profile = reader.profile
     for row in rows:
-        row["locked_reason"] = (
-            None
-            if row["playable"]
-            else reader.profile.reason(
-                audience=row["retreat__audience_id"], required_plan=row["retreat__required_plan"]
-            )
+        if raw:
+            # Django reads jsonb as text; its field converters are not applied to raw rows.
+            row["languages"] = orjson.loads(row["languages"]) if row["languages"] else None
+        if "place_rows" in row:
+            row["places"] = [
+                (place["name"], place["abbreviation"], place["location"], place["photo"])
+                for place in map(orjson.loads, row.pop("place_rows"))
+            ]
+        audience, plan = row["retreat__audience_id"], row["retreat__required_plan"]
+        row["playable"] = profile.can_play(
+            audience=audience, required_plan=plan, group_ids=row["group_ids"] or (), gathering_id=row["retreat_id"]
         )
+        row["locked_reason"] = None if row["playable"] else profile.reason(audience=audience, required_plan=plan)
     return rows
 
 
@@ -170,6 +224,41 @@ def groups_with_published_gatherings(filters: RetreatFilters):
     return RetreatGroup.objects.filter(Exists(through)).order_by("order", "name")
 
 
+def _list_gathering_rows(
+    content_language: str, group_ids, filters: RetreatFilters | None, per_group, *, as_array: bool = False
+):
+    """Each group's ``per_group`` latest published gathering rows, with the group's count.
+    ``as_array``: the ids as one array parameter (PostgreSQL), however many there are."""
+    if as_array:
+        in_groups = Q(retreatgroup_id__in=RawSQL("SELECT unnest(%s::bigint[])", (group_ids,)))
+    else:
+        in_groups = Q(retreatgroup_id__in=group_ids)
+    by_group = F("retreatgroup_id")
+    return (
+        _gathering_rows(content_language, in_groups, filters)
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=by_group,
+                order_by=[F(f) if f[0] != "-" else F(f[1:]).desc() for f in GATHERING_ORDER],
+            ),
+            gathering_count=Window(Count("pk"), partition_by=by_group),
+        )
+        .filter(rank__lte=per_group)
+        .order_by("retreatgroup_id", *GATHERING_ORDER)
+    )
+
+
+# The home list without filters, as one compiled statement per content language (PostgreSQL).
+_LIST_GATHERINGS = Precompiled(
+    lambda content_language, group_ids, per_group: _list_gathering_rows(
+        content_language, group_ids, None, per_group, as_array=True
+    ),
+    group_ids=list,
+    per_group=int,
+)
+
+
 def retreat_groups_page(
     reader: Reader, filters: RetreatFilters, *, limit: int, offset: int, per_group: int
 ) -> tuple[list[tuple[dict, list[dict]]], int]:
@@ -182,22 +271,17 @@ def retreat_groups_page(
     total = offset + len(groups) if groups and len(groups) < limit else groups_qs.count()
     if not groups:
         return [], total
-    by_group = F("retreatgroup_id")
-    rows = (
-        _gathering_rows(reader, Q(retreatgroup_id__in=[g["id"] for g in groups]), filters)
-        .annotate(
-            rank=Window(
-                RowNumber(),
-                partition_by=by_group,
-                order_by=[F(f) if f[0] != "-" else F(f[1:]).desc() for f in GATHERING_ORDER],
-            ),
-            gathering_count=Window(Count("pk"), partition_by=by_group),
+    group_ids = [g["id"] for g in groups]
+    if connection.vendor == "postgresql" and not (filters.year or filters.season):
+        rows = _with_reasons(
+            reader,
+            _LIST_GATHERINGS.rows(reader.content_language, group_ids=group_ids, per_group=per_group),
+            raw=True,
         )
-        .filter(rank__lte=per_group)
-        .order_by("retreatgroup_id", *GATHERING_ORDER)
-    )
+    else:
+        rows = _with_reasons(reader, _list_gathering_rows(reader.content_language, group_ids, filters, per_group))
     gatherings_by_group = defaultdict(list)
-    for row in _with_reasons(reader, rows):
+    for row in rows:
         gatherings_by_group[row["retreatgroup_id"]].append(row)
     for group in groups:
         gatherings = gatherings_by_group[group["id"]]
@@ -234,20 +318,46 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     return by_retreat
 
 
+def _group_gathering_rows(content_language: str, group_id):
+    return (
+        _gathering_rows(content_language, Q(retreatgroup_id=group_id), places=True)
+        .annotate(gathering_count=Window(Count("pk")))
+        .order_by(*GATHERING_ORDER)
+    )
+
+
+# A group page's two statements, compiled once (per content language) on PostgreSQL.
+_GROUP_ROW = Precompiled(
+    lambda _variant, group_uuid: (
+        groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS)[:1]
+    ),
+    group_uuid=uuid.UUID,
+)
+_GROUP_GATHERINGS = Precompiled(_group_gathering_rows, paged=True, group_id=int)
+
+
 def retreat_group_detail(reader: Reader, group_uuid, *, limit: int, offset: int) -> tuple[dict, list[dict], int] | None:
     """``GET /content/retreat/{groupId}``: the group's row, a page of its published gathering
-    rows (summaries, no tracks: those come with the gathering detail) and their number."""
-    group = groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
+    rows (summaries and places, no tracks: those come with the gathering detail) and their
+    number. Two queries on PostgreSQL (compiled once), three elsewhere."""
+    if connection.vendor == "postgresql":
+        try:
+            found = _GROUP_ROW.rows(group_uuid=uuid.UUID(str(group_uuid)))
+        except ValueError:
+            return None
+        group = found[0] if found else None
+    else:
+        group = (
+            groups_with_published_gatherings(RetreatFilters()).filter(uuid=group_uuid).values(*_GROUP_FIELDS).first()
+        )
     if group is None:
         return None
-    rows = with_places(
-        _with_reasons(
-            reader,
-            _gathering_rows(reader, Q(retreatgroup_id=group["id"]))
-            .annotate(gathering_count=Window(Count("pk")))
-            .order_by(*GATHERING_ORDER)[offset : offset + limit],
-        )
-    )
+    if connection.vendor == "postgresql":
+        rows = _GROUP_GATHERINGS.rows(reader.content_language, group_id=group["id"], limit=limit, offset=offset)
+        rows = _with_reasons(reader, rows, raw=True)
+    else:
+        queryset = _group_gathering_rows(reader.content_language, group["id"])[offset : offset + limit]
+        rows = with_places(_with_reasons(reader, queryset))
     if rows:
         total = rows[0]["gathering_count"]
     else:  # past the end: the window counted nothing
@@ -262,7 +372,7 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
     if retreat is None:
         return None
     # A gathering outside every group still has a detail page: read it through a stand-in row.
-    rows = _with_reasons(reader, _gathering_rows(reader, Q(retreat_id=retreat["id"])).order_by()[:1])
+    rows = _with_reasons(reader, _gathering_rows(reader.content_language, Q(retreat_id=retreat["id"])).order_by()[:1])
     row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
     row["retreat_id"] = retreat["id"]
     with_places([row])
@@ -359,33 +469,21 @@ def _track_detail_queryset(track_uuid, related: bool):
     )[:1]
 
 
-# The track detail's SQL on PostgreSQL, compiled once per process: building and compiling
-# the queryset cost more than running it (about 60% of the selector's time on a cold read).
-_TRACK_SQL: dict[str, Any] = {}
-_PROBE = uuid.UUID(int=0)
+# The track detail's statement on PostgreSQL, compiled once per process: building and
+# compiling the queryset cost more than running it (about 60% of the selector's time).
+_TRACK_ROW = Precompiled(
+    lambda _variant, track_uuid: _track_detail_queryset(track_uuid, related=True), track_uuid=uuid.UUID
+)
 
 
 def _track_detail_row(track_uuid) -> dict | None:
-    if not _TRACK_SQL:
-        query = _track_detail_queryset(_PROBE, related=True).query
-        sql, params = query.get_compiler(using=connection.alias).as_sql()
-        _TRACK_SQL.update(
-            sql=sql,
-            params=params,
-            at=params.index(_PROBE),
-            columns=list(query.selected or (*query.values_select, *query.annotation_select)),
-        )
-    params = list(_TRACK_SQL["params"])
     try:
-        params[_TRACK_SQL["at"]] = uuid.UUID(str(track_uuid))
+        found = _TRACK_ROW.rows(track_uuid=uuid.UUID(str(track_uuid)))
     except ValueError:
         return None
-    with connection.cursor() as cursor:
-        cursor.execute(_TRACK_SQL["sql"], params)
-        found = cursor.fetchone()
-    if found is None:
+    if not found:
         return None
-    row = dict(zip(_TRACK_SQL["columns"], found, strict=True))
+    row = found[0]
     # Django reads jsonb as text: the fields' own conversion, done here.
     row["languages"] = orjson.loads(row["languages"])
     for name in ("group_rows", "tag_rows", "speaker_rows"):
@@ -489,7 +587,7 @@ def teacher_detail(reader: Reader, abbreviation: str) -> tuple[dict, list[dict]]
     rows = _with_reasons(
         reader,
         _gathering_rows(
-            reader, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"
+            reader.content_language, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"
         ).order_by(*GATHERING_ORDER),
     )
     return teacher, with_places(rows)

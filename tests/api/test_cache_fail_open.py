@@ -35,3 +35,22 @@ def test_it_answers_misses_and_drops_writes_while_redis_is_unreachable(unreachab
             unreachable_cache.incr("k")
 
     assert "cache unreachable" in caplog.text
+
+
+def test_it_reuses_one_redis_client_per_server_and_still_answers(settings, redis_url):
+    """Django's client built a new ``redis.Redis`` (and its table of response callbacks) for
+    every command; one per connection pool is enough."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {"BACKEND": "padmakara.cache.FailOpenRedisCache", "LOCATION": redis_url},
+    }
+    cache = caches["shared"]
+    client = cache._cache.get_client()
+    assert cache._cache.get_client(write=True) is client
+    cache.set("reused", {"a": 1}, timeout=30)
+    assert cache.get("reused") == {"a": 1}
+    cache.delete("counter-reused")
+    assert cache.add("counter-reused", 0)
+    assert cache.incr("counter-reused") == 1
+    assert cache._cache.get_client() is client
+    cache.delete_many(["reused", "counter-reused"])

@@ -125,13 +125,13 @@ def test_it_costs_the_same_queries_for_one_and_many_gatherings(
     user_api, django_assert_num_queries, django_capture_on_commit_callbacks
 ):
     group, _ = make_catalogue(gatherings=1, sessions=1, tracks=1)
-    # the user's access profile, the group, its gatherings with their summaries, their places
-    with django_assert_num_queries(4):
+    # the user's access profile, the group, its gatherings with their summaries and places
+    with django_assert_num_queries(3):
         user_api.get(url(group))
 
     with django_capture_on_commit_callbacks(execute=True):
         make_catalogue(group=group, gatherings=30, sessions=3, tracks=4)
     # the same, less the access profile (cached since the first request)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         body = user_api.get(url(group)).json()
     assert (len(body["gatherings"]), body["totalCount"]) == (20, 31)
