@@ -130,6 +130,7 @@ def _gathering_rows(
     through=None,
     owner: str = "retreatgroup_id",
     places: bool = False,
+    profile: AccessProfile | None = None,
 ):
     """Gatherings joined to their groups (a gathering may sit in several) and to their summary
     rows: one query, which never reads a track. ``through`` and ``owner`` join them to something
@@ -144,11 +145,13 @@ def _gathering_rows(
         queryset = queryset.filter(retreat__season=filters.season)
     summary = {column: Coalesce(F(f"retreat__summary__{column}"), Value(0)) for column in SUMMARY_COLUMNS[:3]}
     visible = f"retreat__summary__{VISIBLE_COUNT.get(content_language, 'visible_en_count')}"
-    arrays = {}
+    arrays: dict[str, Any] = {}
     if connection.vendor == "postgresql":
         arrays["group_ids"] = _group_ids_subquery()
         if places:
             arrays["place_rows"] = _places_subquery()
+    elif profile is not None:  # SQLite (make run): the rule in SQL, as no array can carry the groups
+        arrays["playable"] = Exists(Retreat.objects.filter(profile.playable_q(), pk=OuterRef("retreat_id")))
     return queryset.annotate(
         track_count=Coalesce(F(visible), Value(0)),
         **summary,
@@ -165,7 +168,7 @@ def _with_reasons(reader: Reader, rows, *, raw: bool = False) -> list[dict]:
     PostgreSQL no query (the rows carry their groups); elsewhere one for all the rows' groups.
     ``raw``: rows as the driver reads them (``Precompiled``), converted here."""
     rows = list(rows)
-    if rows and "group_ids" not in rows[0]:
+    if rows and "group_ids" not in rows[0] and "playable" not in rows[0]:
         group_ids = defaultdict(list)
         links = Retreat.groups.through.objects.filter(retreat_id__in={row["retreat_id"] for row in rows})
         for retreat_id, group_id in links.values_list("retreat_id", "retreatgroup_id"):
@@ -183,9 +186,10 @@ def _with_reasons(reader: Reader, rows, *, raw: bool = False) -> list[dict]:
                 for place in map(orjson.loads, row.pop("place_rows"))
             ]
         audience, plan = row["retreat__audience_id"], row["retreat__required_plan"]
-        row["playable"] = profile.can_play(
-            audience=audience, required_plan=plan, group_ids=row["group_ids"] or (), gathering_id=row["retreat_id"]
-        )
+        if "group_ids" in row:
+            row["playable"] = profile.can_play(
+                audience=audience, required_plan=plan, group_ids=row["group_ids"] or (), gathering_id=row["retreat_id"]
+            )
         row["locked_reason"] = None if row["playable"] else profile.reason(audience=audience, required_plan=plan)
     return rows
 
@@ -225,7 +229,13 @@ def groups_with_published_gatherings(filters: RetreatFilters):
 
 
 def _list_gathering_rows(
-    content_language: str, group_ids, filters: RetreatFilters | None, per_group, *, as_array: bool = False
+    content_language: str,
+    group_ids,
+    filters: RetreatFilters | None,
+    per_group,
+    *,
+    as_array: bool = False,
+    profile: AccessProfile | None = None,
 ):
     """Each group's ``per_group`` latest published gathering rows, with the group's count.
     ``as_array``: the ids as one array parameter (PostgreSQL), however many there are."""
@@ -235,7 +245,7 @@ def _list_gathering_rows(
         in_groups = Q(retreatgroup_id__in=group_ids)
     by_group = F("retreatgroup_id")
     return (
-        _gathering_rows(content_language, in_groups, filters)
+        _gathering_rows(content_language, in_groups, filters, profile=profile)
         .annotate(
             rank=Window(
                 RowNumber(),
@@ -279,7 +289,9 @@ def retreat_groups_page(
             raw=True,
         )
     else:
-        rows = _with_reasons(reader, _list_gathering_rows(reader.content_language, group_ids, filters, per_group))
+        rows = _with_reasons(
+            reader, _list_gathering_rows(reader.content_language, group_ids, filters, per_group, profile=reader.profile)
+        )
     gatherings_by_group = defaultdict(list)
     for row in rows:
         gatherings_by_group[row["retreatgroup_id"]].append(row)
@@ -318,9 +330,9 @@ def _sessions_with_tracks(reader: Reader, retreat_ids: list[int]) -> dict[int, l
     return by_retreat
 
 
-def _group_gathering_rows(content_language: str, group_id):
+def _group_gathering_rows(content_language: str, group_id, profile: AccessProfile | None = None):
     return (
-        _gathering_rows(content_language, Q(retreatgroup_id=group_id), places=True)
+        _gathering_rows(content_language, Q(retreatgroup_id=group_id), places=True, profile=profile)
         .annotate(gathering_count=Window(Count("pk")))
         .order_by(*GATHERING_ORDER)
     )
@@ -356,7 +368,7 @@ def retreat_group_detail(reader: Reader, group_uuid, *, limit: int, offset: int)
         rows = _GROUP_GATHERINGS.rows(reader.content_language, group_id=group["id"], limit=limit, offset=offset)
         rows = _with_reasons(reader, rows, raw=True)
     else:
-        queryset = _group_gathering_rows(reader.content_language, group["id"])[offset : offset + limit]
+        queryset = _group_gathering_rows(reader.content_language, group["id"], reader.profile)[offset : offset + limit]
         rows = with_places(_with_reasons(reader, queryset))
     if rows:
         total = rows[0]["gathering_count"]
@@ -372,7 +384,10 @@ def gathering_detail(reader: Reader, gathering_uuid) -> GatheringRows | None:
     if retreat is None:
         return None
     # A gathering outside every group still has a detail page: read it through a stand-in row.
-    rows = _with_reasons(reader, _gathering_rows(reader.content_language, Q(retreat_id=retreat["id"])).order_by()[:1])
+    rows = _with_reasons(
+        reader,
+        _gathering_rows(reader.content_language, Q(retreat_id=retreat["id"]), profile=reader.profile).order_by()[:1],
+    )
     row = rows[0] if rows else _ungrouped_gathering_row(reader, retreat["id"])
     row["retreat_id"] = retreat["id"]
     with_places([row])
@@ -587,7 +602,11 @@ def teacher_detail(reader: Reader, abbreviation: str) -> tuple[dict, list[dict]]
     rows = _with_reasons(
         reader,
         _gathering_rows(
-            reader.content_language, Q(teacher_id=teacher["id"]), through=Retreat.teachers.through, owner="teacher_id"
+            reader.content_language,
+            Q(teacher_id=teacher["id"]),
+            through=Retreat.teachers.through,
+            owner="teacher_id",
+            profile=reader.profile,
         ).order_by(*GATHERING_ORDER),
     )
     return teacher, with_places(rows)
