@@ -5,13 +5,13 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
-from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import APIView
 
 from padmakara.api.errors import APIError
 from padmakara.api.inputs import validated
 from padmakara.api.schema import error_responses
-from padmakara.api.throttles import _ScopedThrottle
+from padmakara.api.throttles import WindowThrottle, _ScopedThrottle
 from padmakara.errors import NotFound
 
 from . import selectors, services, shapes
@@ -22,7 +22,7 @@ class PaymentsThrottle(_ScopedThrottle):
     scope = "payments"
 
 
-class NotificationThrottle(SimpleRateThrottle):
+class NotificationThrottle(WindowThrottle):
     """Per source address: the webhook takes no token."""
 
     scope = "payment_notifications"
