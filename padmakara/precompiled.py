@@ -31,14 +31,17 @@ def _probe(kind: type, index: int) -> Any:
         return _INT_PROBE - index
     if kind is uuid.UUID:
         return uuid.UUID(int=_UUID_PROBE + index)
+    if kind is str:
+        return f"precompiled-probe-{index}-7e57"
     if kind is list:  # an int array parameter (``= ANY(%s)``)
         return [_INT_PROBE - 1_000 - index]
     raise TypeError(f"no probe for {kind!r}")
 
 
 class Precompiled:
-    """``build(variant, **probes)`` returns a ``.values()`` queryset; ``probes`` names each
-    value the request supplies and its type (``int``, ``uuid.UUID`` or ``list`` of ints).
+    """``build(variant, **probes)`` returns a ``.values()`` queryset (for ``rows``) or a model's
+    (for ``instances``); ``probes`` names each value the request supplies and its type
+    (``int``, ``str``, ``uuid.UUID`` or ``list`` of ints).
     With ``paged=True`` the SQL ends with ``LIMIT %s OFFSET %s`` (Django writes slices into
     the SQL text, not as parameters): the queryset must not be sliced itself."""
 
@@ -47,13 +50,16 @@ class Precompiled:
         self._paged = paged
         self._probes = {name: _probe(kind, i) for i, (name, kind) in enumerate(probes.items())}
         self._compiled: dict[tuple, tuple[str, list, dict[str, list[int]], list[str]]] = {}
+        self._compilers: dict[tuple, Any] = {}
 
     def _compile(self, variant: Hashable):
         key = (connection.alias, connection.vendor, variant)
         compiled = self._compiled.get(key)
         if compiled is None:
             query = self._build(variant, **self._probes).query
-            sql, params = query.get_compiler(using=connection.alias).as_sql()
+            compiler = query.get_compiler(using=connection.alias)
+            sql, params = compiler.as_sql()
+            self._compilers[key] = compiler
             params = list(params)
             at = {name: [i for i, p in enumerate(params) if p == probe] for name, probe in self._probes.items()}
             missing = [name for name, places in at.items() if not places]
@@ -68,10 +74,8 @@ class Precompiled:
     def columns(self, variant: Hashable = None) -> list[str]:
         return self._compile(variant)[3]
 
-    def rows(self, variant: Hashable = None, *, limit: int | None = None, offset: int = 0, **values) -> list[dict]:
-        """The rows for these values, as dicts of the queryset's column names (values as the
-        database driver reads them: Django's field converters are not applied)."""
-        sql, params, at, columns = self._compile(variant)
+    def _fetch(self, variant: Hashable, limit: int | None, offset: int, values: dict) -> list[tuple]:
+        sql, params, at, _columns = self._compile(variant)
         params = list(params)
         for name, places in at.items():
             for i in places:
@@ -80,4 +84,24 @@ class Precompiled:
             params += [limit, offset]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+            return cursor.fetchall()
+
+    def rows(self, variant: Hashable = None, *, limit: int | None = None, offset: int = 0, **values) -> list[dict]:
+        """The rows for these values, as dicts of the queryset's column names (values as the
+        database driver reads them: Django's field converters are not applied)."""
+        columns = self._compile(variant)[3]
+        return [dict(zip(columns, row, strict=True)) for row in self._fetch(variant, limit, offset, values)]
+
+    def instances(self, variant: Hashable = None, **values) -> list:
+        """Model instances, for a queryset of a model's own rows (no ``.values()``, no
+        ``select_related``, no deferred fields), with the fields' converters applied as the ORM
+        applies them."""
+        self._compile(variant)
+        compiler = self._compilers[(connection.alias, connection.vendor, variant)]
+        model = compiler.query.model
+        fields = [select[0] for select in compiler.select[: compiler.col_count]]
+        names = [field.attname for field in model._meta.concrete_fields]
+        if [getattr(column, "target", None) for column in fields] != list(model._meta.concrete_fields):
+            raise ImproperlyConfigured("precompiled instances: the query must select the model's own fields")
+        rows = compiler.apply_converters(self._fetch(variant, None, 0, values), compiler.get_converters(fields))
+        return [model.from_db(connection.alias, names, row) for row in rows]

@@ -70,3 +70,22 @@ def test_a_value_the_query_never_uses_is_a_mistake_told_at_once(groups):
     )
     with pytest.raises(ImproperlyConfigured, match="no parameter for order"):
         positive.rows(order=2)
+
+
+def test_instances_are_the_models_rows_as_the_orm_reads_them():
+    from accounts.models import User
+    from tests.factories import make_user
+
+    user = make_user(cognito_sub="sub-1", revoked_sessions={"session": 2**40})
+    by_sub = Precompiled(lambda _variant, sub: User.objects.filter(cognito_sub=sub)[:1], sub=str)
+    [found] = by_sub.instances(sub="sub-1")
+    expected = User.objects.get(pk=user.pk)
+    assert [getattr(found, f.attname) for f in User._meta.concrete_fields] == [
+        getattr(expected, f.attname) for f in User._meta.concrete_fields
+    ]
+    assert found.revoked_sessions == {"session": 2**40} and found.date_joined.tzinfo is not None
+    assert not found._state.adding and found._state.db == "default"
+    assert by_sub.instances(sub="nobody") == []
+    values = Precompiled(lambda _variant, sub: User.objects.filter(cognito_sub=sub).values("email"), sub=str)
+    with pytest.raises(ImproperlyConfigured, match="own fields"):
+        values.instances(sub="sub-1")
